@@ -1,0 +1,32 @@
+"""pynn_cbgtc_jax: a PyNN backend whose whole network runs as one JAX program.
+
+Use it as any PyNN backend::
+
+    import pynn_cbgtc_jax as sim
+    sim.setup(timestep=0.1)
+    ...
+"""
+from pyNN import errors, random, space                                     # noqa: F401
+from pyNN.connectors import *                                              # noqa: F401,F403
+from pyNN.network import Network                                           # noqa: F401
+from pyNN.random import GSLRNG, NativeRNG, NumpyRNG, RandomDistribution    # noqa: F401
+from pyNN.recording import *                                               # noqa: F401,F403
+from pyNN.space import Space                                               # noqa: F401
+from pyNN.standardmodels import StandardCellType
+
+from .connectors import *                                                  # noqa: F401,F403
+from .control import (end, get_current_time, get_max_delay, get_min_delay,  # noqa: F401
+                      get_time_step, initialize, num_processes, rank, reset, run, run_for,
+                      run_until, setup)
+from .populations import Assembly, Population, PopulationView              # noqa: F401
+from .procedural_api import connect, create, record, record_gsyn, record_v, set  # noqa: F401
+from .projections import Projection                                        # noqa: F401
+from .simulator import NumericalInstabilityError                           # noqa: F401
+from .standardmodels import *                                              # noqa: F401,F403
+
+
+def list_standard_models():
+    """Names of the standard cell types available in this backend."""
+    return [obj.__name__ for obj in globals().values()
+            if isinstance(obj, type) and issubclass(obj, StandardCellType)
+            and obj is not StandardCellType]

@@ -1,0 +1,1 @@
+"""NumPy-only translation of the PyNN network into the engine's spec and arrays."""

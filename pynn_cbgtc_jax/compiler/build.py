@@ -1,0 +1,241 @@
+"""Compile the registered PyNN objects into a ``NetSpec`` (static) and ``NetData`` (arrays).
+
+* populations -> model parameters as arrays (spike sources: step ranges, event lists);
+* projections -> synapses grouped by (pre population, post population, receptor) and sorted by
+  presynaptic cell (CSR), delays in whole steps;
+* current sources -> one table of waveforms plus (source, cell) injection pairs;
+* recorders -> index arrays of the recorded cells.
+
+NumPy only; the result is handed to ``simulation.Simulation``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine.spec import (ARRAY, POISSON, ElectrodeData, ElectrodeSpec, NetData, NetSpec,
+                           PopSpec, ProjData, ProjSpec, RecData, RecSpec)
+from .layout import resolve_cells
+
+__all__ = ["Build", "build_network", "SENTINEL", "MAX_CHUNK"]
+
+SENTINEL = np.iinfo(np.int32).max
+MAX_CHUNK = 1000              # steps per compiled scan
+_RECORD_BYTES_PER_CHUNK = 64 * 2 ** 20
+
+
+@dataclass
+class Build:
+    """A compiled network: spec, host arrays, and what the runner needs to route results."""
+
+    spec: NetSpec
+    data: NetData
+    populations: list
+    groups: list = field(default_factory=list)       # [(key, [(projection, perm slice)], perm)]
+    signal_names: list = field(default_factory=list)  # per population: recorded variable names
+    recorded_sources: list = field(default_factory=list)
+    sources: list = field(default_factory=list)
+
+
+def _next_pow2(n):
+    return 1 << max(0, int(np.ceil(np.log2(max(n, 1)))))
+
+
+def _steps(t_ms, dt):
+    """ms -> nearest step (int64), saturating at the sentinel."""
+    return np.clip(np.rint(np.asarray(t_ms, float) / dt), 0, SENTINEL - 1).astype(np.int64)
+
+
+# -- populations --------------------------------------------------------------------------------
+def _array_events(pop, dt):
+    stamps, cells = [], []
+    for i, seq in enumerate(pop._parameters["spike_times"]):
+        times = np.asarray(getattr(seq, "value", seq), float)
+        # a spike at t goes out with the first step ending at or after t (NEST's precise
+        # spike_generator delivers it to grid neurons on the same step)
+        s = np.ceil(np.round(times / dt, 6)).astype(np.int64)
+        stamps.append(s)
+        cells.append(np.full(s.size, i, np.int64))
+    stamps = np.concatenate(stamps) if stamps else np.zeros(0, np.int64)
+    cells = np.concatenate(cells) if cells else np.zeros(0, np.int64)
+    order = np.lexsort((cells, stamps))
+    stamps, cells = stamps[order], cells[order]
+    window = _next_pow2(np.bincount(stamps).max() if stamps.size else 1)
+    stamps = np.concatenate([stamps, np.full(window, SENTINEL)]).astype(np.int32)
+    cells = np.concatenate([cells, np.full(window, pop.size)]).astype(np.int32)
+    return stamps, cells, window
+
+
+def _population(pop, dt, dtype):
+    celltype = pop.celltype
+    kind = celltype.kernel.name if celltype.kernel is not None else type(celltype).__name__
+    p = pop._parameters
+    if kind == POISSON:
+        from ..kernels.sources import PoissonParams
+        start = _steps(p["start"], dt)
+        stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float), dt)
+        params = PoissonParams(rate=np.asarray(p["rate"], dtype),
+                               start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
+        return PopSpec(kind, pop.size), params
+    if kind == ARRAY:
+        from ..kernels.sources import ArrayParams
+        stamps, cells, window = _array_events(pop, dt)
+        return PopSpec(kind, pop.size, window), ArrayParams(stamps=stamps, cells=cells)
+    model = celltype.kernel
+    params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
+    return PopSpec(kind, pop.size), params
+
+
+# -- projections --------------------------------------------------------------------------------
+def _groups(projections, n_pops):
+    """Synapses of all projections grouped by (pre pop, post pop, receptor)."""
+    parts = {}
+    for prj in projections:
+        prj._consolidate()
+        if len(prj) == 0:
+            continue
+        pre_pop, pre = resolve_cells(prj.pre, prj._pre)
+        post_pop, post = resolve_cells(prj.post, prj._post)
+        for a in np.unique(pre_pop):
+            for b in np.unique(post_pop[pre_pop == a]):
+                sel = np.flatnonzero((pre_pop == a) & (post_pop == b))
+                key = (int(a), int(b), prj._receptor)
+                parts.setdefault(key, []).append((prj, sel, pre[sel], post[sel]))
+    return parts
+
+
+def _projection(key, members, sizes, dt, dtype):
+    a, b, receptor = key
+    pre = np.concatenate([m[2] for m in members])
+    post = np.concatenate([m[3] for m in members])
+    weight = np.concatenate([m[0]._params["weight"][m[1]] for m in members])
+    delay = np.concatenate([m[0]._params["delay"][m[1]] for m in members])
+    perm = np.argsort(pre, kind="stable")
+    n_pre = sizes[a]
+    counts = np.bincount(pre, minlength=n_pre)
+    row_ptr = np.concatenate([[0], np.cumsum(counts), [pre.size]]).astype(np.int32)
+    fanout = int(counts.max()) if counts.size else 0
+    max_events = int(min(n_pre, max(32, n_pre // 20)))
+    dense = pre.size <= 4 * max_events * max(fanout, 1)
+    delay_steps = np.maximum(np.rint(delay / dt), 1).astype(np.int32)
+    spec = ProjSpec(pre=a, post=b, receptor=receptor, n_syn=int(pre.size), fanout=fanout,
+                    max_events=max_events, dense=bool(dense))
+    data = ProjData(row_ptr=row_ptr, pre=pre[perm].astype(np.int32),
+                    post=post[perm].astype(np.int32), weight=weight[perm].astype(dtype),
+                    delay=delay_steps[perm])
+    return spec, data, int(delay_steps.max())
+
+
+# -- electrodes ---------------------------------------------------------------------------------
+def _electrodes(sources, populations, dt, dtype, seed):
+    from ..standardmodels.electrodes import KINDS
+    S = len(sources)
+    z = np.zeros(S, dtype)
+    kind, start, stop, noise_every = (np.zeros(S, np.int32) for _ in range(4))
+    amplitude, offset, omega, phase, mean, stdev = (z.copy() for _ in range(6))
+    record_gid = np.zeros(S, np.int32)
+    tables = []
+    for j, src in enumerate(sources):
+        v = src._native
+        kind[j] = KINDS[type(src).__name__]
+        start[j] = _steps(v.get("start", 0.0), dt)
+        stop[j] = _steps(v.get("stop", 1e12), dt) if "stop" in v else SENTINEL - 1
+        amplitude[j] = v.get("amplitude", 0.0)
+        offset[j] = v.get("offset", 0.0)
+        omega[j] = 2 * np.pi * v.get("frequency", 0.0) * dt * 1e-3
+        phase[j] = np.deg2rad(v.get("phase", 0.0))
+        mean[j] = v.get("mean", 0.0)
+        stdev[j] = v.get("stdev", 0.0)
+        noise_every[j] = max(1, int(round(v.get("dt", dt) / dt)))
+        if kind[j] == 2:
+            t = _steps(np.atleast_1d(v.get("times", [])), dt)
+            a = np.atleast_1d(np.asarray(v.get("amplitudes", []), float))
+            # on the grid, several changes may land on one step: the last one wins (as NEST)
+            last = np.r_[t[1:] != t[:-1], True] if t.size else np.zeros(0, bool)
+            tables.append((t[last], a[last]))
+        else:
+            tables.append((np.zeros(0, np.int64), np.zeros(0)))
+        if src._targets:
+            p, idx = src._targets[0]
+            record_gid[j] = p.first_id + int(idx[0])
+    width = max([t.size for t, _ in tables] + [0])
+    width = _next_pow2(width) if width else 0
+    step_times = np.full((S, width), SENTINEL, np.int32)
+    step_amps = np.zeros((S, width), dtype)
+    for j, (t, a) in enumerate(tables):
+        step_times[j, :t.size] = t
+        step_amps[j, :t.size] = a
+    pair_source, pair_cell, pair_gid = [], [], []
+    for pop in populations:
+        srcs, cells = [], []
+        for j, src in enumerate(sources):
+            for p, idx in src._targets:
+                if p is pop:
+                    srcs.append(np.full(idx.size, j))
+                    cells.append(idx)
+        s = np.concatenate(srcs).astype(np.int32) if srcs else np.zeros(0, np.int32)
+        c = np.concatenate(cells).astype(np.int32) if cells else np.zeros(0, np.int32)
+        pair_source.append(s)
+        pair_cell.append(c)
+        pair_gid.append((c + pop.first_id).astype(np.int32))
+    spec = ElectrodeSpec(n_sources=S, step_table=width, noise=bool(np.any(kind == 3)),
+                         pairs=tuple(int(s.size) for s in pair_source),
+                         record=any(src._recording for src in sources))
+    import jax
+    data = ElectrodeData(kind=kind, start=start, stop=stop, amplitude=amplitude, offset=offset,
+                         omega=omega, phase=phase, mean=mean, stdev=stdev,
+                         noise_every=noise_every, step_times=step_times, step_amps=step_amps,
+                         pair_source=tuple(pair_source), pair_cell=tuple(pair_cell),
+                         pair_gid=tuple(pair_gid), record_gid=record_gid,
+                         key=jax.random.key_data(jax.random.key(seed + 1)))
+    return spec, data
+
+
+# -- recording ----------------------------------------------------------------------------------
+def _recording(pop):
+    rec = pop.recorder
+    spikes = rec.recorded_indices("spikes")
+    names, signals, idx = [], [], []
+    recordables = getattr(pop.celltype.kernel, "recordables", {}) or {}
+    for var in sorted({v.name for v in rec.recorded if v.name != "spikes"}):
+        cells = rec.recorded_indices(var)
+        if cells.size:
+            names.append(var)
+            signals.append((recordables[var], int(cells.size)))
+            idx.append(cells.astype(np.int32))
+    return (RecSpec(spikes=int(spikes.size), signals=tuple(signals)),
+            RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)
+
+
+def build_network(state) -> Build:
+    """Translate everything registered in ``state`` into a ``Build``."""
+    import jax
+    dt, dtype = state.dt, np.dtype(state.precision)
+    populations = list(state.populations)
+    pops, params = zip(*[_population(p, dt, dtype) for p in populations]) if populations \
+        else ((), ())
+    sizes = [p.size for p in populations]
+    groups, projs, pdata, max_delay = [], [], [], 1
+    for key, members in sorted(_groups(state.projections, len(populations)).items()):
+        spec, data, d = _projection(key, members, sizes, dt, dtype)
+        projs.append(spec)
+        pdata.append(data)
+        groups.append((key, members))
+        max_delay = max(max_delay, d)
+    sources = [s for s in state.current_sources if s._targets or s._recording]
+    e_spec, e_data = _electrodes(sources, populations, dt, dtype, state.rng_seed)
+    recs, rdata, names = zip(*[_recording(p) for p in populations]) if populations \
+        else ((), (), ())
+    bytes_per_step = sum(r.spikes + sum(n for _, n in r.signals) * dtype.itemsize for r in recs)
+    bytes_per_step += e_spec.n_sources * dtype.itemsize * e_spec.record
+    chunk = int(np.clip(_RECORD_BYTES_PER_CHUNK // max(bytes_per_step, 1), 16, MAX_CHUNK))
+    spec = NetSpec(pops=tuple(pops), projs=tuple(projs), recs=tuple(recs), electrodes=e_spec,
+                   ring=max_delay + 1, chunk=chunk, dtype=dtype.name)
+    data = NetData(params=tuple(params), projs=tuple(pdata), recs=tuple(rdata),
+                   electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
+                   dt=np.asarray(dt, dtype))
+    return Build(spec=spec, data=data, populations=populations, groups=groups,
+                 signal_names=list(names),
+                 recorded_sources=[j for j, s in enumerate(sources) if s._recording],
+                 sources=sources)

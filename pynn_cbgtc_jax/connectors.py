@@ -1,0 +1,2 @@
+"""Vectorised connectors (filled in below); the rest are PyNN's own."""
+__all__ = []

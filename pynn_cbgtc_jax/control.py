@@ -1,0 +1,95 @@
+"""setup(), end() and the run/reset/query functions built by PyNN's factories."""
+from __future__ import annotations
+
+import logging
+
+from pyNN import common, errors
+from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
+from pyNN.recording import get_io
+
+from . import simulator
+
+__all__ = ["setup", "end", "run", "run_until", "run_for", "reset", "initialize",
+           "get_current_time", "get_time_step", "get_min_delay", "get_max_delay",
+           "num_processes", "rank"]
+
+logger = logging.getLogger("PyNN")
+
+# setup() keywords that other backends use and that have no meaning here
+_IGNORED = {"threads": "the JAX engine uses every core of the device it runs on",
+            "spike_precision": "spikes are always on the time grid (NEST's 'on_grid' mode)",
+            "verbosity": "there is no simulator kernel log",
+            "t_flush": "reset() is exact here, no flush time is needed",
+            "use_cvode": "the step is fixed", "rng_type": "JAX uses its own counter-based RNG",
+            "num_processes": "a single process drives the device", "rank": "single process"}
+_KNOWN = {"max_delay", "rng_seed", "precision", "grng_seed"} | set(_IGNORED)
+
+
+def _check_setup_args(timestep, min_delay, max_delay, precision, extra_params):
+    if not (isinstance(timestep, (int, float)) and timestep > 0):
+        raise errors.InvalidParameterValueError(
+            f"setup(timestep={timestep!r}): the time step must be a positive number of ms, "
+            f"e.g. setup(timestep=0.1).")
+    for arg, value in (("min_delay", min_delay), ("max_delay", max_delay)):
+        if value != "auto" and not (isinstance(value, (int, float)) and value > 0):
+            raise errors.InvalidParameterValueError(
+                f"setup({arg}={value!r}): must be 'auto' or a positive number of ms.")
+    if precision not in ("float32", "float64"):
+        raise errors.InvalidParameterValueError(
+            f"setup(precision={precision!r}): allowed values are 'float32' (default, fast) and "
+            f"'float64' (for validation).")
+    for key in extra_params:
+        if key not in _KNOWN:
+            logger.warning("setup(%s=...) is not used by pynn_cbgtc_jax and is ignored.", key)
+
+
+def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
+    """Initialise (or re-initialise) the simulator; any existing network is destroyed.
+
+    Parameters
+    ----------
+    timestep : float
+        Integration time step (ms).
+    min_delay, max_delay : float or 'auto'
+        Delay bounds (ms).  'auto' takes them from the projections.
+    rng_seed : int
+        Seed of the backend's random numbers (Poisson sources, noisy currents); default 42.
+    precision : {'float32', 'float64'}
+        Floating-point type of the simulation (float64 enables JAX's x64 mode).
+
+    Keywords of other backends (``threads``, ``spike_precision``, ``verbosity``, ``t_flush``,
+    ...) are accepted; they have no meaning here and are logged at debug level.
+    """
+    max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    precision = extra_params.get("precision", "float32")
+    _check_setup_args(timestep, min_delay, max_delay, precision, extra_params)
+    common.setup(timestep, min_delay, **extra_params)
+    for key, why in _IGNORED.items():
+        if key in extra_params:
+            logger.debug("setup(%s=%r) ignored: %s", key, extra_params[key], why)
+    state = simulator.state
+    state.clear()
+    state.dt = float(timestep)
+    state.min_delay = min_delay
+    state.max_delay = max_delay
+    state.precision = precision
+    state.rng_seed = int(extra_params.get("rng_seed", extra_params.get("grng_seed", 42)))
+    if precision == "float64":
+        import jax
+        jax.config.update("jax_enable_x64", True)
+    return rank()
+
+
+def end(compatible_output=True):
+    """Write the data requested with ``record(..., to_file=...)``; keep everything else."""
+    for population, variables, filename in simulator.state.write_on_end:
+        population.write_data(get_io(filename), variables)
+    simulator.state.write_on_end = []
+
+
+run, run_until = common.build_run(simulator)
+run_for = run
+reset = common.build_reset(simulator)
+initialize = common.initialize
+get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = \
+    common.build_state_queries(simulator)

@@ -1,0 +1,6 @@
+"""JAX engine: the whole network advanced by one jit-compiled ``lax.scan`` per chunk of steps.
+
+``spec.py`` holds the static description (shapes, model kinds, what is recorded), ``delivery.py``
+the spike delivery through delay ring buffers, ``electrodes.py`` the injected currents and
+``runner.py`` the scan, the compile cache and the host side of a run.
+"""

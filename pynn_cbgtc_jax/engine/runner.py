@@ -1,0 +1,129 @@
+"""The compiled chunk: one ``lax.scan`` over ``spec.chunk`` steps of the whole network.
+
+``chunk_function(spec)`` returns the jit-compiled ``(data, carry, n_active) -> (carry, outputs)``
+for a network structure, cached by its ``NetSpec`` so a rebuilt but identical network (a second
+``setup()``) reuses it.  Steps past ``n_active`` are skipped with ``lax.cond``; that keeps one
+compiled program for every run length and makes ``run(a + b)`` bitwise equal to
+``run(a); run(b)``.  ``TRACE_COUNT`` counts traces, so tests can prove that ``set()``,
+``reset()`` and a second ``run()`` do not recompile.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from ..kernels.base import Drive
+from ..kernels.registry import NEURON_MODELS
+from ..kernels.sources import array_counts, poisson_counts
+from .delivery import deliver, read_slot
+from .electrodes import injected, recorded_amplitudes, source_amplitudes
+from .spec import ARRAY, POISSON, Carry, NetData, NetSpec
+
+__all__ = ["TRACE_COUNT", "StepOutputs", "chunk_function"]
+
+TRACE_COUNT = Counter()
+_CACHE: dict = {}
+
+
+class StepOutputs(NamedTuple):
+    spikes: tuple            # per population: uint8 counts of the recorded cells
+    signals: tuple           # per population: tuple of recorded signal values
+    currents: object         # [S] recorded source amplitudes, or ()
+
+
+def _prepare_all(spec: NetSpec, data: NetData):
+    coeffs = []
+    for pop, params in zip(spec.pops, data.params):
+        model = NEURON_MODELS.get(pop.kind)
+        coeffs.append(None if model is None else
+                      jax.vmap(model.prepare, in_axes=(0, None))(params, data.dt))
+    return coeffs
+
+
+def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
+    """Advance the whole network by one step ``carry.step``; returns (carry, outputs)."""
+    k = carry.step
+    dtype = jnp.dtype(spec.dtype)
+    e_spec, e_data = spec.electrodes, data.electrodes
+    amps = source_amplitudes(e_spec, e_data, k, dtype) if e_spec.n_sources else None
+    rings = list(carry.rings)
+    states, counts, bad = [], [], []
+    for i, pop in enumerate(spec.pops):
+        params, state = data.params[i], carry.states[i]
+        if pop.kind == POISSON:
+            c = poisson_counts(params, jax.random.fold_in(data.key, i), k, data.dt)
+        elif pop.kind == ARRAY:
+            c, state = array_counts(params, state, k, pop.size, pop.array_window)
+        else:
+            model = NEURON_MODELS[pop.kind]
+            exc, inh, rings[i] = read_slot(rings[i], k, pop.size, spec.ring)
+            i_inj = (injected(e_spec, e_data, amps, i, pop.size, k, dtype) if e_spec.n_sources
+                     else jnp.zeros(pop.size, dtype))
+            state, spiked = jax.vmap(model.step)(coeffs[i], state, Drive(exc, inh, i_inj))
+            c = spiked.astype(jnp.int32)
+            sane = _sane(state)
+            bad.append(jnp.where((carry.bad_step[i] < 0) & ~sane, k, carry.bad_step[i]))
+        if pop.kind in (POISSON, ARRAY):
+            bad.append(carry.bad_step[i])
+        states.append(state)
+        counts.append(c)
+    for pspec, pdata in zip(spec.projs, data.projs):
+        rings[pspec.post] = deliver(pspec, pdata, counts[pspec.pre], rings[pspec.post], k,
+                                    spec.pops[pspec.post].size, spec.ring)
+    outputs = StepOutputs(
+        spikes=tuple(jnp.minimum(counts[i][rd.spikes], 255).astype(jnp.uint8)
+                     for i, rd in enumerate(data.recs)),
+        signals=tuple(tuple(getattr(states[i], field)[idx]
+                            for (field, _), idx in zip(rs.signals, rd.signals))
+                      for i, (rs, rd) in enumerate(zip(spec.recs, data.recs))),
+        # a source sample at t_{k+1} is the current of the step that starts there
+        currents=(recorded_amplitudes(e_spec, e_data,
+                                      source_amplitudes(e_spec, e_data, k + 1, dtype), k + 1, dtype)
+                  if e_spec.record else ()))
+    return Carry(step=k + 1, states=tuple(states), rings=tuple(rings), bad_step=tuple(bad)), outputs
+
+
+# No physical state reaches 1e12 in PyNN units (mV, nA, uS): beyond it the integration has
+# diverged even if the numbers are still finite (NEST's aeif models stop at |V| > 1e3 mV).
+_DIVERGED = 1e12
+
+
+def _sane(state):
+    """True while every floating-point state variable of the population is finite and bounded."""
+    ok = jnp.bool_(True)
+    for leaf in state:
+        if jnp.issubdtype(leaf.dtype, jnp.floating):
+            ok = ok & jnp.all(jnp.abs(leaf) < _DIVERGED)   # also False for NaN
+    return ok
+
+
+def _idle_outputs(spec: NetSpec, data: NetData):
+    dtype = jnp.dtype(spec.dtype)
+    return StepOutputs(
+        spikes=tuple(jnp.zeros(rs.spikes, jnp.uint8) for rs in spec.recs),
+        signals=tuple(tuple(jnp.zeros(n, dtype) for _, n in rs.signals) for rs in spec.recs),
+        currents=(jnp.zeros(spec.electrodes.n_sources, dtype) if spec.electrodes.record else ()))
+
+
+def chunk_function(spec: NetSpec):
+    """The jit-compiled chunk for ``spec`` (cached)."""
+    if spec in _CACHE:
+        return _CACHE[spec]
+
+    def chunk(data: NetData, carry: Carry, n_active):
+        TRACE_COUNT["chunk"] += 1
+        coeffs = _prepare_all(spec, data)
+        idle = _idle_outputs(spec, data)
+
+        def body(c, j):
+            return jax.lax.cond(j < n_active, lambda c: _step(spec, data, coeffs, c),
+                                lambda c: (c, idle), c)
+
+        return jax.lax.scan(body, carry, jnp.arange(spec.chunk, dtype=jnp.int32))
+
+    fn = jax.jit(chunk)
+    _CACHE[spec] = fn
+    return fn

@@ -1,0 +1,187 @@
+"""Numerics shared by the Hodgkin–Huxley kernels (``stn``, ``gp``, ``tc``).
+
+Everything here is a pure, elementwise ``jax.numpy`` function of one neuron; nothing is
+batched and nothing depends on a global.  The kernels call
+
+* :func:`sigmoid`, the Rubin & Terman steady-state curve ``σ(x) = 1/(1+exp(x))``;
+* :func:`safe_exp`, ``exp`` with its argument clipped so that float32 never overflows;
+* :func:`exp_euler`, the exponential-Euler gate update used for a gate frozen over a step;
+* :func:`rk4`, one classical fourth-order Runge–Kutta step of a state ``NamedTuple``;
+* :func:`scan_steps`, ``jax.lax.scan`` of a kernel ``step`` over a current trace.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, TypeVar
+
+import jax
+import jax.numpy as jnp
+
+__all__ = [
+    "sigmoid", "safe_exp", "exp_euler", "rk4", "crossed_upward", "scan_steps",
+    "vectorize_seed_step", "perturbed_population",
+]
+
+S = TypeVar("S", bound=NamedTuple)
+
+# exp(80) ~ 5.5e34 is finite in float32 (max ~3.4e38) and any sum or product of two such terms
+# in the rate expressions below stays finite; no rate function here needs arguments this large.
+_EXP_ARG_MAX = 80.0
+
+
+def safe_exp(x: jax.Array) -> jax.Array:
+    """``exp(x)`` with ``x`` clipped to ``[-80, 80]`` so float32 never returns ``inf``.
+
+    Parameters
+    ----------
+    x : array_like
+        Exponent, any shape.
+
+    Returns
+    -------
+    jax.Array
+        ``exp(clip(x, -80, 80))``.
+
+    Examples
+    --------
+    >>> float(safe_exp(1000.0)) < float("inf")
+    True
+    """
+    return jnp.exp(jnp.clip(x, -_EXP_ARG_MAX, _EXP_ARG_MAX))
+
+
+def sigmoid(x: jax.Array) -> jax.Array:
+    """Decreasing logistic ``σ(x) = 1/(1+exp(x))`` in the sign convention of Rubin & Terman.
+
+    Written as ``jax.nn.sigmoid(-x)``, which is exact and overflow-free for any ``x``.
+
+    Examples
+    --------
+    >>> float(sigmoid(0.0))
+    0.5
+    """
+    return jax.nn.sigmoid(-x)
+
+
+def exp_euler(x: jax.Array, x_inf: jax.Array, tau: jax.Array, dt: float) -> jax.Array:
+    """Exponential-Euler update of a gate ``dx/dt = (x_inf - x)/tau`` over ``dt``.
+
+    ``x_inf + (x - x_inf) exp(-dt/tau)`` is exact while ``x_inf`` and ``tau`` are constant,
+    stable for any ``dt`` and keeps a gate in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> round(float(exp_euler(0.0, 1.0, 1.0, 1e9)), 6)
+    1.0
+    """
+    return x_inf + (x - x_inf) * jnp.exp(-dt / tau)
+
+
+def rk4(rhs: Callable[[S], S], y: S, dt: float) -> S:
+    """One classical fourth-order Runge–Kutta step of ``dy/dt = rhs(y)`` for a PyTree ``y``.
+
+    Parameters
+    ----------
+    rhs : callable
+        Autonomous right-hand side, mapping a state PyTree to its time derivative (same
+        structure, per ms).
+    y : NamedTuple
+        State at the start of the step.
+    dt : float
+        Step, ms.
+
+    Returns
+    -------
+    NamedTuple
+        State after ``dt``; local error O(dt^5), global error O(dt^4).
+    """
+
+    def axpy(a, dy, base):
+        return jax.tree_util.tree_map(lambda b, d: b + a * d, base, dy)
+
+    k1 = rhs(y)
+    k2 = rhs(axpy(0.5 * dt, k1, y))
+    k3 = rhs(axpy(0.5 * dt, k2, y))
+    k4 = rhs(axpy(dt, k3, y))
+    return jax.tree_util.tree_map(
+        lambda b, d1, d2, d3, d4: b + (dt / 6.0) * (d1 + 2.0 * d2 + 2.0 * d3 + d4),
+        y, k1, k2, k3, k4,
+    )
+
+
+def crossed_upward(v_old: jax.Array, v_new: jax.Array, v_thresh: jax.Array) -> jax.Array:
+    """Spike flag: ``v`` was below ``v_thresh`` before the step and is at or above it after."""
+    return (v_old < v_thresh) & (v_new >= v_thresh)
+
+
+def scan_steps(step: Callable, coeffs, state: S, i_inj: jax.Array):
+    """Run ``step(coeffs, state, i) -> (state, spiked)`` over a current trace with ``lax.scan``.
+
+    Parameters
+    ----------
+    step : callable
+        A kernel's engine-facing ``step``.
+    coeffs
+        The kernel's ``prepare(params, dt)``.
+    state : NamedTuple
+        Initial state.
+    i_inj : jax.Array, shape (n_steps,)
+        Injected current density for each step, µA/cm² (positive depolarising).
+
+    Returns
+    -------
+    final_state : NamedTuple
+    v : jax.Array, shape (n_steps,)
+        Membrane potential at the end of each step, mV.
+    spiked : jax.Array of bool, shape (n_steps,)
+        Whether each step contained an upward threshold crossing.
+    """
+
+    def body(s, i):
+        s, spiked = step(coeffs, s, i)
+        return s, (s.v, spiked)
+
+    final, (v, spiked) = jax.lax.scan(body, state, jnp.asarray(i_inj))
+    return final, v, spiked
+
+
+def _batch_axes(tree):
+    """``vmap`` in_axes: 0 for every leaf with a leading (neuron) axis, None for scalars."""
+    return jax.tree_util.tree_map(lambda x: 0 if jnp.ndim(x) >= 1 else None, tree)
+
+
+def vectorize_seed_step(seed_step: Callable, compile: bool = True) -> Callable:
+    """Batch a seed-API step ``(state, params, dt, I_ext, I_syn, t) -> (state, (V, spiked))``.
+
+    The result maps over the leading axis of ``states``; a leaf of ``params``, ``I_ext`` or
+    ``I_syn`` is mapped when it has one and shared when it is a scalar (a static, shape-only
+    decision, so it never depends on traced values).
+    """
+
+    def population_step(states, params, dt_ms, I_ext, I_syn, t_ms=0.0):
+        in_axes = (0, _batch_axes(params), None, _batch_axes(I_ext), _batch_axes(I_syn), None)
+        return jax.vmap(seed_step, in_axes=in_axes)(states, params, dt_ms, I_ext, I_syn, t_ms)
+
+    return jax.jit(population_step) if compile else population_step
+
+
+def perturbed_population(base: S, n_neurons: int, heterogeneity: float = 0.05,
+                         key: jax.Array | int | None = None) -> S:
+    """``n_neurons`` copies of the scalar state ``base``, each leaf scaled by ``1 + heterogeneity·z``.
+
+    ``z`` is standard normal, independent per neuron and variable.  Every leaf except ``v`` is
+    treated as a gate and clipped to [0, 1], except ``ca``, which is clipped to >= 0.  ``key`` is
+    a ``jax.random`` key, an integer seed, or None (seed 0).
+    """
+    if key is None:
+        key = 0
+    if isinstance(key, int):
+        key = jax.random.PRNGKey(key)
+    leaves = []
+    for name, x, k in zip(base._fields, base, jax.random.split(key, len(base))):
+        x = jnp.asarray(x)
+        y = x * (1.0 + heterogeneity * jax.random.normal(k, (n_neurons,), dtype=x.dtype))
+        if name != "v":
+            y = jnp.clip(y, 0.0, None if name == "ca" else 1.0)
+        leaves.append(y)
+    return type(base)(*leaves)

@@ -1,0 +1,240 @@
+r"""Globus pallidus (GPe / GPi) cell of Rubin & Terman 2004.
+
+A single-compartment Hodgkin–Huxley model in current-density units: mV, ms, mS/cm², µA/cm²,
+C_m = 1 µF/cm², calcium in the model's arbitrary units.  GPe and GPi are the same cell; they
+differ in ``I_app`` and in their inputs (:func:`gpe_normal_params`,
+:func:`gpe_parkinsonian_params`, :func:`gpi_params`).
+
+Equations
+---------
+.. math::
+
+    C\,\dot v &= -(I_L + I_{Na} + I_K + I_T + I_{Ca} + I_{AHP}) + I_{app} + I_{inj} \\
+    I_L &= g_L (v - E_L) \qquad I_{Na} = g_{Na} m_\infty(v)^3 h (v - E_{Na})
+        \qquad I_K = g_K n^4 (v - E_K) \\
+    I_T &= g_T a_\infty(v)^3 r (v - E_{Ca}) \qquad I_{Ca} = g_{Ca} s_\infty(v)^2 (v - E_{Ca})
+        \qquad I_{AHP} = g_{AHP} (v - E_K)\, Ca/(Ca + k_1) \\
+    \dot h &= \phi_h (h_\infty - h)/\tau_h \qquad \dot n = \phi_n (n_\infty - n)/\tau_n
+        \qquad \dot r = \phi_r (r_\infty - r)/\tau_r \\
+    \dot{Ca} &= \varepsilon\,(-I_{Ca} - I_T - k_{Ca} Ca)
+
+with :math:`\sigma(x) = 1/(1+e^x)`, :math:`m_\infty = \sigma(-(v+37)/10)`,
+:math:`h_\infty = \sigma((v+58)/12)`, :math:`n_\infty = \sigma(-(v+50)/14)`,
+:math:`r_\infty = \sigma((v+70)/2)`, :math:`a_\infty = \sigma(-(v+57)/2)`,
+:math:`s_\infty = \sigma(-(v+35)/2)`, :math:`\tau_n = \tau_h = 0.05 + 0.27\,\sigma((v+40)/12)` ms
+and :math:`\tau_r = 30` ms.  Parameters: the authors' XPP file ``rubin_terman_pd.ode`` and its
+``.set`` files (ModelDB 116867).
+
+Numerics
+--------
+As :mod:`pynn_cbgtc_jax.kernels.stn`: one classical RK4 step of (v, h, n, r, Ca) per call with
+the injected current constant over the step (global error O(dt⁴)); the fastest gate has
+τ = 0.05/0.1 = 0.5 ms, far from RK4's stability limit at dt <= 0.05 ms.  A spike is an upward
+crossing of ``v_thresh`` (-20 mV) inside the step.  Currents are densities in µA/cm², positive
+depolarising.
+
+References
+----------
+Rubin JE, Terman D (2004) J Comput Neurosci 16:211–235; ModelDB 116867.
+Terman D, Rubin JE, Yew AC, Wilson CJ (2002) J Neurosci 22:2963–2976.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Union
+
+import jax
+import jax.numpy as jnp
+
+from ._gates import (crossed_upward, perturbed_population, rk4, scan_steps, sigmoid,
+                     vectorize_seed_step)
+
+__all__ = [
+    "GPParams", "GPState", "Params", "State", "Coeffs",
+    "default_gp_params", "gpe_normal_params", "gpe_parkinsonian_params", "gpi_params",
+    "default_gp_state", "initial_state", "prepare", "step", "simulate",
+    "gp_step", "create_vectorized_gp", "create_population_state",
+    "V_INIT",
+]
+
+V_INIT = -65.0
+"""Default initial membrane potential, mV."""
+
+
+class GPParams(NamedTuple):
+    """Rubin & Terman 2004 GP parameters (ModelDB 116867); the default is the normal GPe."""
+
+    g_L: float = 0.1         # mS/cm²
+    g_Na: float = 120.0      # mS/cm²
+    g_K: float = 30.0        # mS/cm²
+    g_AHP: float = 30.0      # mS/cm²
+    g_Ca: float = 0.1        # mS/cm², high-voltage Ca (instantaneous s_inf)
+    g_T: float = 0.5         # mS/cm², low-threshold T-type Ca
+    E_L: float = -55.0       # mV
+    E_Na: float = 55.0       # mV
+    E_K: float = -80.0       # mV
+    E_Ca: float = 120.0      # mV
+    k1: float = 30.0         # Ca units, AHP half-activation
+    k_Ca: float = 15.0       # Ca pump rate (dimensionless in the .ode)
+    eps: float = 1e-4        # ms⁻¹, Ca scaling
+    phi_h: float = 0.05      # dimensionless
+    phi_n: float = 0.1       # dimensionless
+    phi_r: float = 1.0       # dimensionless
+    tau_r: float = 30.0      # ms
+    I_app: float = 2.0       # µA/cm², bias current, positive depolarising
+    C_m: float = 1.0         # µF/cm²
+    v_thresh: float = -20.0  # mV, spike detection threshold (upward crossing)
+
+
+class GPState(NamedTuple):
+    """GP state; every leaf is a scalar for one neuron or an array with a leading neuron axis."""
+
+    v: jax.Array   # mV
+    h: jax.Array   # Na inactivation
+    n: jax.Array   # K activation
+    r: jax.Array   # T-type inactivation
+    ca: jax.Array  # intracellular Ca, model units
+
+
+class Coeffs(NamedTuple):
+    """Per-run coefficients from :func:`prepare`."""
+
+    params: GPParams
+    dt: float  # ms
+
+
+Params = GPParams
+State = GPState
+
+
+def default_gp_params(**overrides: float) -> GPParams:
+    """GP parameters of the normal GPe (``I_app = 2``); keywords override fields."""
+    return GPParams()._replace(**overrides)
+
+
+def gpe_normal_params(**overrides: float) -> GPParams:
+    """GPe, normal state (``.setnorm``): ``I_app = 2`` µA/cm²."""
+    return GPParams(I_app=2.0)._replace(**overrides)
+
+
+def gpe_parkinsonian_params(**overrides: float) -> GPParams:
+    """GPe, Parkinsonian state (``.setpark``): ``I_app = -2.2`` µA/cm²."""
+    return GPParams(I_app=-2.2)._replace(**overrides)
+
+
+def gpi_params(**overrides: float) -> GPParams:
+    """GPi (``.set`` files): ``I_app = 5`` µA/cm², ``k_Ca = 15``."""
+    return GPParams(I_app=5.0, k_Ca=15.0)._replace(**overrides)
+
+
+def _steady_gates(v):
+    """Steady-state (h, n, r) at membrane potential ``v`` (mV)."""
+    return sigmoid((v + 58.0) / 12.0), sigmoid(-(v + 50.0) / 14.0), sigmoid((v + 70.0) / 2.0)
+
+
+def _calcium_currents(p: GPParams, v, r):
+    """(I_Ca, I_T) in µA/cm²."""
+    s_inf = sigmoid(-(v + 35.0) / 2.0)
+    a_inf = sigmoid(-(v + 57.0) / 2.0)
+    return p.g_Ca * s_inf**2 * (v - p.E_Ca), p.g_T * a_inf**3 * r * (v - p.E_Ca)
+
+
+def _derivatives(p: GPParams, y: GPState, i_total) -> GPState:
+    """Time derivatives (per ms) of every state variable; ``i_total`` in µA/cm²."""
+    v = y.v
+    h_inf, n_inf, r_inf = _steady_gates(v)
+    m_inf = sigmoid(-(v + 37.0) / 10.0)
+    tau_hn = 0.05 + 0.27 * sigmoid((v + 40.0) / 12.0)
+    i_ca, i_t = _calcium_currents(p, v, y.r)
+    i_ion = (p.g_L * (v - p.E_L)
+             + p.g_Na * m_inf**3 * y.h * (v - p.E_Na)
+             + p.g_K * y.n**4 * (v - p.E_K)
+             + p.g_AHP * (v - p.E_K) * y.ca / (y.ca + p.k1)
+             + i_ca + i_t)
+    return GPState(
+        v=(i_total - i_ion) / p.C_m,
+        h=p.phi_h * (h_inf - y.h) / tau_hn,
+        n=p.phi_n * (n_inf - y.n) / tau_hn,
+        r=p.phi_r * (r_inf - y.r) / p.tau_r,
+        ca=p.eps * (-i_ca - i_t - p.k_Ca * y.ca),
+    )
+
+
+def prepare(params: GPParams, dt: float) -> Coeffs:
+    """Per-run coefficients for :func:`step` (the parameters and ``dt`` in ms)."""
+    return Coeffs(params=params, dt=dt)
+
+
+def initial_state(params: GPParams, v: Union[float, jax.Array, None] = None) -> GPState:
+    """State with every gate at its steady state for ``v`` (default :data:`V_INIT`) and Ca at the
+    steady state of its equation, ``Ca = -(I_Ca + I_T)/k_Ca``."""
+    v = jnp.asarray(V_INIT if v is None else v, dtype=jnp.result_type(float))
+    h, n, r = _steady_gates(v)
+    i_ca, i_t = _calcium_currents(params, v, r)
+    return GPState(v=v, h=h, n=n, r=r, ca=-(i_ca + i_t) / params.k_Ca)
+
+
+def step(coeffs: Coeffs, state: GPState, i_inj: jax.Array) -> tuple[GPState, jax.Array]:
+    """Advance one neuron by ``coeffs.dt`` (RK4, ``i_inj`` held constant over the step).
+
+    Parameters
+    ----------
+    coeffs : Coeffs
+        From :func:`prepare`.
+    state : GPState
+        State at the start of the step.
+    i_inj : float or jax.Array, scalar
+        Total injected current density for this step, µA/cm², positive depolarising
+        (added to ``params.I_app``).
+
+    Returns
+    -------
+    new_state : GPState
+    spiked : jax.Array of bool, scalar
+        ``v`` crossed ``params.v_thresh`` upwards during the step.
+    """
+    p = coeffs.params
+    i_total = p.I_app + i_inj
+    new = rk4(lambda y: _derivatives(p, y, i_total), state, coeffs.dt)
+    return new, crossed_upward(state.v, new.v, p.v_thresh)
+
+
+def simulate(params: GPParams, state: GPState, dt: float, i_inj: jax.Array):
+    """Run one neuron over a current trace with ``lax.scan``: ``(final_state, v[k], spiked[k])``."""
+    return scan_steps(step, prepare(params, dt), state, i_inj)
+
+
+# --- seed-style API ------------------------------------------------------------------------------
+
+
+def default_gp_state() -> GPState:
+    """Initial state of the default cell: :func:`initial_state` at :data:`V_INIT`."""
+    return initial_state(default_gp_params())
+
+
+def gp_step(state: GPState, params: GPParams, dt_ms: float, I_ext, I_syn, t_ms=0.0):
+    """Seed-style single step: ``(new_state, (V, spiked))``.
+
+    ``I_ext`` and ``I_syn`` (µA/cm², positive depolarising) are added to ``params.I_app``;
+    ``t_ms`` is accepted for compatibility and unused (the model is autonomous).
+    """
+    del t_ms
+    new, spiked = step(prepare(params, dt_ms), state, I_ext + I_syn)
+    return new, (new.v, spiked)
+
+
+def create_vectorized_gp(compile: bool = True) -> Callable:
+    """Population step ``(states, params, dt, I_ext[n], I_syn[n], t) -> (states, (V[n], spiked[n]))``.
+
+    Shared (scalar) or per-neuron (leading-axis) parameter leaves are both accepted.
+    """
+    return vectorize_seed_step(gp_step, compile)
+
+
+def create_population_state(n_neurons: int, heterogeneity: float = 0.05,
+                            key: Union[jax.Array, int, None] = None,
+                            params: GPParams | None = None) -> GPState:
+    """``n_neurons`` copies of :func:`initial_state`, each variable scaled by ``1 + heterogeneity·z``
+    (``z`` standard normal; gates clipped to [0, 1], Ca to >= 0; ``key``: key, int seed or None)."""
+    return perturbed_population(initial_state(params or default_gp_params()),
+                                n_neurons, heterogeneity, key)

@@ -1,0 +1,198 @@
+r"""Thalamocortical (TC) relay cell of Rubin & Terman 2004.
+
+A single-compartment Hodgkin–Huxley model in current-density units: mV, ms, mS/cm², µA/cm²,
+C_m = 1 µF/cm².  The cell is silent at rest and relays sensorimotor pulses (``I_SM``, 5 µA/cm²
+for 5 ms every 50 ms in the ``.set`` file) one spike per pulse; GPi inhibition disrupts the relay.
+
+Equations
+---------
+.. math::
+
+    C\,\dot v &= -(I_L + I_{Na} + I_K + I_T) + I_{app} + I_{inj} \\
+    I_L &= g_L (v - E_L) \qquad I_{Na} = g_{Na} m_\infty(v)^3 h (v - E_{Na}) \\
+    I_K &= g_K [0.75 (1 - h)]^4 (v - E_K) \qquad I_T = g_T p_\infty(v)^2 r (v - E_T) \\
+    \dot h &= (h_\infty - h)/\tau_h \qquad \dot r = \phi_r (r_\infty - r)/\tau_r
+
+with :math:`\sigma(x) = 1/(1+e^x)`, :math:`m_\infty = \sigma(-(v+37)/7)`,
+:math:`p_\infty = \sigma(-(v+60)/6.2)`, :math:`h_\infty = \sigma((v+41)/4)`,
+:math:`r_\infty = \sigma((v+84)/4)`,
+:math:`\tau_h = 1/(0.128\,e^{-(v+46)/18} + 4/(1 + e^{-(v+23)/5}))` ms and
+:math:`\tau_r = 28 + e^{-(v+25)/10.5}` ms.  Parameters: the authors' XPP file
+``rubin_terman_pd.ode`` (ModelDB 116867), identical in Fleming's ``Thalamic_I_*.mod``.
+
+Numerics
+--------
+As :mod:`pynn_cbgtc_jax.kernels.stn`: one classical RK4 step of (v, h, r) per call with the
+injected current constant over the step (global error O(dt⁴)); the fastest gate has τ_h >= 0.24
+ms.  A spike is an upward crossing of ``v_thresh`` (-20 mV) inside the step.  Currents are
+densities in µA/cm², positive depolarising.
+
+References
+----------
+Rubin JE, Terman D (2004) J Comput Neurosci 16:211–235; ModelDB 116867.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Union
+
+import jax
+import jax.numpy as jnp
+
+from ._gates import (crossed_upward, perturbed_population, rk4, safe_exp, scan_steps, sigmoid,
+                     vectorize_seed_step)
+
+__all__ = [
+    "TCParams", "TCState", "Params", "State", "Coeffs",
+    "default_tc_params", "default_tc_state", "initial_state", "prepare", "step", "simulate",
+    "tc_step", "create_vectorized_tc", "create_population_state",
+    "V_INIT",
+]
+
+V_INIT = -65.0
+"""Default initial membrane potential, mV (about 0.5 mV above rest; no spike follows)."""
+
+
+class TCParams(NamedTuple):
+    """Rubin & Terman 2004 TC parameters (ModelDB 116867)."""
+
+    g_L: float = 0.05        # mS/cm²
+    g_Na: float = 3.0        # mS/cm²
+    g_K: float = 5.0         # mS/cm²
+    g_T: float = 5.0         # mS/cm², low-threshold T-type Ca
+    E_L: float = -70.0       # mV
+    E_Na: float = 50.0       # mV
+    E_K: float = -90.0       # mV
+    E_T: float = 0.0         # mV
+    phi_r: float = 2.5       # dimensionless, r rate factor
+    tau_r0: float = 28.0     # ms
+    I_app: float = 0.0       # µA/cm², bias current, positive depolarising
+    C_m: float = 1.0         # µF/cm²
+    v_thresh: float = -20.0  # mV, spike detection threshold (upward crossing)
+
+
+class TCState(NamedTuple):
+    """TC state; every leaf is a scalar for one neuron or an array with a leading neuron axis."""
+
+    v: jax.Array  # mV
+    h: jax.Array  # Na inactivation (K activation is 0.75 (1 - h))
+    r: jax.Array  # T-type inactivation
+
+
+class Coeffs(NamedTuple):
+    """Per-run coefficients from :func:`prepare`."""
+
+    params: TCParams
+    dt: float  # ms
+
+
+Params = TCParams
+State = TCState
+
+
+def default_tc_params(**overrides: float) -> TCParams:
+    """Rubin & Terman 2004 TC parameters; keywords override fields."""
+    return TCParams()._replace(**overrides)
+
+
+def _steady_gates(v):
+    """Steady-state (h, r) at membrane potential ``v`` (mV)."""
+    return sigmoid((v + 41.0) / 4.0), sigmoid((v + 84.0) / 4.0)
+
+
+def _derivatives(p: TCParams, y: TCState, i_total) -> TCState:
+    """Time derivatives (per ms) of every state variable; ``i_total`` in µA/cm²."""
+    v = y.v
+    h_inf, r_inf = _steady_gates(v)
+    m_inf = sigmoid(-(v + 37.0) / 7.0)
+    p_inf = sigmoid(-(v + 60.0) / 6.2)
+    tau_h = 1.0 / (0.128 * safe_exp(-(v + 46.0) / 18.0) + 4.0 * sigmoid(-(v + 23.0) / 5.0))
+    tau_r = p.tau_r0 + safe_exp(-(v + 25.0) / 10.5)
+    i_ion = (p.g_L * (v - p.E_L)
+             + p.g_Na * m_inf**3 * y.h * (v - p.E_Na)
+             + p.g_K * (0.75 * (1.0 - y.h))**4 * (v - p.E_K)
+             + p.g_T * p_inf**2 * y.r * (v - p.E_T))
+    return TCState(
+        v=(i_total - i_ion) / p.C_m,
+        h=(h_inf - y.h) / tau_h,
+        r=p.phi_r * (r_inf - y.r) / tau_r,
+    )
+
+
+def prepare(params: TCParams, dt: float) -> Coeffs:
+    """Per-run coefficients for :func:`step` (the parameters and ``dt`` in ms)."""
+    return Coeffs(params=params, dt=dt)
+
+
+def initial_state(params: TCParams, v: Union[float, jax.Array, None] = None) -> TCState:
+    """State with every gate at its steady state for ``v`` (default :data:`V_INIT`)."""
+    del params  # the steady-state curves have no free parameters
+    v = jnp.asarray(V_INIT if v is None else v, dtype=jnp.result_type(float))
+    h, r = _steady_gates(v)
+    return TCState(v=v, h=h, r=r)
+
+
+def step(coeffs: Coeffs, state: TCState, i_inj: jax.Array) -> tuple[TCState, jax.Array]:
+    """Advance one neuron by ``coeffs.dt`` (RK4, ``i_inj`` held constant over the step).
+
+    Parameters
+    ----------
+    coeffs : Coeffs
+        From :func:`prepare`.
+    state : TCState
+        State at the start of the step.
+    i_inj : float or jax.Array, scalar
+        Total injected current density for this step, µA/cm², positive depolarising
+        (added to ``params.I_app``).
+
+    Returns
+    -------
+    new_state : TCState
+    spiked : jax.Array of bool, scalar
+        ``v`` crossed ``params.v_thresh`` upwards during the step.
+    """
+    p = coeffs.params
+    i_total = p.I_app + i_inj
+    new = rk4(lambda y: _derivatives(p, y, i_total), state, coeffs.dt)
+    return new, crossed_upward(state.v, new.v, p.v_thresh)
+
+
+def simulate(params: TCParams, state: TCState, dt: float, i_inj: jax.Array):
+    """Run one neuron over a current trace with ``lax.scan``: ``(final_state, v[k], spiked[k])``."""
+    return scan_steps(step, prepare(params, dt), state, i_inj)
+
+
+# --- seed-style API ------------------------------------------------------------------------------
+
+
+def default_tc_state() -> TCState:
+    """Initial state of the default cell: :func:`initial_state` at :data:`V_INIT`."""
+    return initial_state(default_tc_params())
+
+
+def tc_step(state: TCState, params: TCParams, dt_ms: float, I_ext, I_syn, t_ms=0.0):
+    """Seed-style single step: ``(new_state, (V, spiked))``.
+
+    ``I_ext`` and ``I_syn`` (µA/cm², positive depolarising) are added to ``params.I_app``;
+    ``t_ms`` is accepted for compatibility and unused (the model is autonomous).
+    """
+    del t_ms
+    new, spiked = step(prepare(params, dt_ms), state, I_ext + I_syn)
+    return new, (new.v, spiked)
+
+
+def create_vectorized_tc(compile: bool = True) -> Callable:
+    """Population step ``(states, params, dt, I_ext[n], I_syn[n], t) -> (states, (V[n], spiked[n]))``.
+
+    Shared (scalar) or per-neuron (leading-axis) parameter leaves are both accepted.
+    """
+    return vectorize_seed_step(tc_step, compile)
+
+
+def create_population_state(n_neurons: int, heterogeneity: float = 0.05,
+                            key: Union[jax.Array, int, None] = None,
+                            params: TCParams | None = None) -> TCState:
+    """``n_neurons`` copies of :func:`initial_state`, each variable scaled by ``1 + heterogeneity·z``
+    (``z`` standard normal; gates clipped to [0, 1]; ``key``: key, int seed or None)."""
+    return perturbed_population(initial_state(params or default_tc_params()),
+                                n_neurons, heterogeneity, key)

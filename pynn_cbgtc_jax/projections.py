@@ -1,0 +1,217 @@
+"""Projection and Connection: synapses kept as host NumPy arrays until the build.
+
+Connectors deliver synapses through ``_convergent_connect`` (PyNN's generic path, one call per
+postsynaptic cell) or ``_add_connections`` (our vectorised connectors, one call per
+projection); both only append arrays.  Delays are rounded to the nearest multiple of ``dt`` and
+checked against ``dt`` and ``max_delay`` here, before anything is compiled.  ``get``/``set``/
+``len`` work on these arrays before and after a run.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pyNN import common, errors
+from pyNN.core import is_listlike
+from pyNN.space import Space
+
+from . import simulator
+from .standardmodels.synapses import StaticSynapse
+
+__all__ = ["Projection", "Connection"]
+
+_INDEX_NAMES = ("presynaptic_index", "postsynaptic_index")
+
+
+class Connection(common.Connection):
+    """One synapse of a projection; ``weight`` and ``delay`` are read and written in place."""
+
+    def __init__(self, projection, i):
+        self.projection = projection
+        self.index = i
+
+    @property
+    def presynaptic_index(self):
+        return int(self.projection._pre[self.index])
+
+    @property
+    def postsynaptic_index(self):
+        return int(self.projection._post[self.index])
+
+    def _get(self, name):
+        return float(self.projection._params[name][self.index])
+
+    def _set(self, name, value):
+        self.projection._set_synapse_values(name, np.array([self.index]), np.array([value]))
+
+    weight = property(lambda self: self._get("weight"), lambda self, v: self._set("weight", v))
+    delay = property(lambda self: self._get("delay"), lambda self, v: self._set("delay", v))
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = StaticSynapse
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
+        super().__init__(presynaptic_population, postsynaptic_population, connector,
+                         synapse_type, source, receptor_type, space, label)
+        if type(self.synapse_type).__name__ != "StaticSynapse":
+            raise NotImplementedError(
+                f"Projection: synapse_type {type(self.synapse_type).__name__} is not supported "
+                f"yet by pynn_cbgtc_jax; use StaticSynapse.")
+        self._receptor = list(self.post.receptor_types).index(self.receptor_type)
+        self._pending = []             # appended (pre, post, {name: values}) chunks
+        self._pre = np.zeros(0, np.int64)
+        self._post = np.zeros(0, np.int64)
+        self._params = {"weight": np.zeros(0), "delay": np.zeros(0)}
+        connector.connect(self)
+        self._consolidate()
+        self._index = simulator.state.add_projection(self)
+
+    # -- building ----------------------------------------------------------------------------
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
+                            location_selector=None, **connection_parameters):
+        if location_selector is not None:
+            raise NotImplementedError("pynn_cbgtc_jax has point neurons only: "
+                                      "location_selector must be None.")
+        pre = np.asarray(presynaptic_indices, dtype=np.int64).ravel()
+        self._add_connections(pre, np.full(pre.size, postsynaptic_index, np.int64),
+                              **connection_parameters)
+
+    def _add_connections(self, pre, post, **parameters):
+        """Append synapses ``pre[i] -> post[i]`` (indices into ``self.pre``/``self.post``).
+
+        ``parameters`` are native synapse parameters, scalars or arrays aligned with ``pre``.
+        """
+        n = len(pre)
+        values = {}
+        for name, value in parameters.items():
+            value = np.broadcast_to(np.asarray(value, dtype=float), (n,))
+            values[name] = value
+        if "delay" not in values:
+            values["delay"] = np.full(n, self.synapse_type._get_minimum_delay())
+        values["delay"] = self._round_delays(values["delay"])
+        self._pending.append((np.asarray(pre, np.int64), np.asarray(post, np.int64), values))
+
+    def _round_delays(self, delays):
+        state = simulator.state
+        delays = np.asarray(delays, dtype=float)
+        if delays.size == 0:
+            return delays
+        dt = state.dt
+        lowest = state.explicit_min_delay or dt
+        if np.any(delays < lowest * (1 - 1e-9)):
+            raise errors.ConnectionError(
+                f"Projection {self.label!r}: delay = {delays.min()} ms is below the minimum "
+                f"{lowest} ms (the time step, or min_delay given to setup()); use delays >= "
+                f"{lowest} ms.")
+        if state.explicit_max_delay and np.any(delays > state.explicit_max_delay * (1 + 1e-9)):
+            raise errors.ConnectionError(
+                f"Projection {self.label!r}: delay = {delays.max()} ms is above max_delay = "
+                f"{state.max_delay} ms; use smaller delays or setup(max_delay=...).")
+        return np.maximum(np.rint(delays / dt), 1) * dt
+
+    def _consolidate(self):
+        if not self._pending:
+            return
+        names = set(self._params)
+        for _, _, values in self._pending:
+            names |= set(values)
+        chunks = [(self._pre, self._post, self._params)] + self._pending
+        self._pre = np.concatenate([c[0] for c in chunks])
+        self._post = np.concatenate([c[1] for c in chunks])
+        self._params = {name: np.concatenate([c[2].get(name, np.full(len(c[0]), np.nan))
+                                              for c in chunks]).astype(float)
+                        for name in names}
+        self._pending = []
+
+    # -- queries -----------------------------------------------------------------------------
+    def __len__(self):
+        self._consolidate()
+        return int(self._pre.size)
+
+    def __getitem__(self, i):
+        if isinstance(i, (int, np.integer)):
+            if i < 0:
+                i += len(self)
+            if not 0 <= i < len(self):
+                raise IndexError(f"Projection has {len(self)} connections; index {i} is out "
+                                 f"of range.")
+            return Connection(self, int(i))
+        return [Connection(self, j) for j in range(len(self))[i]]
+
+    @property
+    def connections(self):
+        self._consolidate()
+        return (Connection(self, i) for i in range(len(self)))
+
+    def _min_delay_value(self):
+        self._consolidate()
+        return float(self._params["delay"].min()) if len(self) else None
+
+    def _max_delay_value(self):
+        return float(self._params["delay"].max()) if len(self) else None
+
+    def _columns(self, names):
+        self._consolidate()
+        cols = []
+        for name in names:
+            if name == "presynaptic_index":
+                cols.append(self._pre)
+            elif name == "postsynaptic_index":
+                cols.append(self._post)
+            else:
+                cols.append(self._params[self.synapse_type.translations[name]["translated_name"]
+                                         if name in self.synapse_type.translations else name])
+        return cols
+
+    def _get_attributes_as_list(self, names):
+        return list(zip(*[c.tolist() for c in self._columns(names)]))
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        pre, post = self._pre, self._post
+        shape = (self.pre.size, self.post.size)
+        result = []
+        for col in self._columns(names):
+            out = np.full(shape, np.nan)
+            if multiple_synapses == "first":
+                out[pre[::-1], post[::-1]] = col[::-1]
+            elif multiple_synapses == "last":
+                out[pre, post] = col
+            else:
+                op = {"sum": np.add, "min": np.fmin, "max": np.fmax}[multiple_synapses]
+                first = np.zeros(shape) if multiple_synapses == "sum" else np.full(shape, np.nan)
+                op.at(first, (pre, post), col)
+                seen = np.zeros(shape, bool)
+                seen[pre, post] = True
+                out[seen] = first[seen]
+            result.append(out)
+        return result
+
+    # -- updates -----------------------------------------------------------------------------
+    def _set_attributes(self, parameter_space):
+        self._consolidate()
+        parameter_space.evaluate(simplify=True)
+        for name, value in parameter_space.items():
+            if is_listlike(value) or np.ndim(value) > 0:
+                arr = np.asarray(value, dtype=float)
+                values = arr[self._pre, self._post] if arr.ndim == 2 else arr
+            else:
+                values = np.full(len(self), float(value))
+            self._set_synapse_values(name, np.arange(len(self)), values)
+
+    def _set_synapse_values(self, name, index, values):
+        self._consolidate()
+        if name == "delay":
+            values = self._round_delays(values)
+        elif name not in self._params:
+            raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
+                                                   list(self._params))
+        self._params[name][index] = values
+        simulator.state.mark_changed(structure=(name == "delay"))
+
+    def _set_initial_value_array(self, variable, initial_value):
+        raise NotImplementedError("StaticSynapse has no state variables to initialise.")

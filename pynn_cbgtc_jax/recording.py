@@ -1,0 +1,109 @@
+"""Recorder: receives each chunk's recorded data from the engine and hands it to PyNN.
+
+PyNN's ``pyNN.recording.Recorder`` builds the Neo objects; this class only keeps the host-side
+data of the current segment: spikes as (ids, times) arrays and signals as blocks of samples with
+their absolute step numbers, so views, ``clear=True`` and ``sampling_interval`` are plain array
+selections.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pyNN import recording
+
+from . import simulator
+
+__all__ = ["Recorder"]
+
+
+class Recorder(recording.Recorder):
+    _simulator = simulator
+
+    def __init__(self, population, file=None):
+        super().__init__(population, file)
+        self._spikes = []        # [(ids int64 [n], stamps int64 [n])]
+        self._signals = {}       # name -> [(steps int64 [m], ids int64 [c], values [m, c])]
+
+    # -- what is recorded (read by the compiler) --------------------------------------------
+    def _record(self, variable, new_ids, sampling_interval=None):
+        if sampling_interval is not None:
+            self.sampling_interval = sampling_interval
+        simulator.state.mark_changed(structure=True)
+
+    def _reset(self):
+        simulator.state.mark_changed(structure=True)
+
+    def recorded_indices(self, name):
+        """Sorted population indices of the cells whose ``name`` is recorded."""
+        ids = [v for var, v in self.recorded.items() if var.name == name]
+        if not ids or not ids[0]:
+            return np.zeros(0, dtype=np.int64)
+        first = self.population.first_id
+        return np.sort(np.fromiter((int(i) - first for i in ids[0]), dtype=np.int64))
+
+    def sampling_steps(self):
+        return max(1, int(round(self.sampling_interval / simulator.state.dt)))
+
+    # -- data from the engine ----------------------------------------------------------------
+    def store_spikes(self, ids, stamps):
+        if len(ids):
+            self._spikes.append((np.asarray(ids, np.int64), np.asarray(stamps, np.int64)))
+
+    def store_signal(self, name, steps, ids, values):
+        every = self.sampling_steps()
+        keep = steps % every == 0
+        if np.any(keep):
+            self._signals.setdefault(name, []).append(
+                (steps[keep], np.asarray(ids, np.int64), np.asarray(values)[keep]))
+
+    def _clear_simulator(self):
+        """Drop the data (keeping, for signals, the sample at the current time as new start)."""
+        now = simulator.state.step
+        self._spikes = []
+        kept = {}
+        for name, blocks in self._signals.items():
+            steps, ids, values = blocks[-1] if blocks else (None, None, None)
+            if steps is not None and now > 0 and steps[-1] == now:
+                kept[name] = [(steps[-1:], ids, values[-1:])]
+        self._signals = kept
+
+    # -- PyNN hooks --------------------------------------------------------------------------
+    def _get_spiketimes(self, ids, clear=False):
+        if self._spikes:
+            all_ids = np.concatenate([s[0] for s in self._spikes])
+            stamps = np.concatenate([s[1] for s in self._spikes])
+        else:
+            all_ids, stamps = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        wanted = np.isin(all_ids, np.fromiter((int(i) for i in ids), dtype=np.int64))
+        order = np.lexsort((stamps[wanted], all_ids[wanted]))
+        result = all_ids[wanted][order], stamps[wanted][order] * simulator.state.dt
+        if clear:
+            self._spikes = []
+        return result
+
+    def _get_all_signals(self, variable, ids, clear=False):
+        blocks = self._signals.get(variable.name, [])
+        ids = np.fromiter((int(i) for i in ids), dtype=np.int64)
+        if not blocks:
+            return np.zeros((0, len(ids))), None
+        n_rows = sum(len(b[0]) for b in blocks)
+        out = np.full((n_rows, len(ids)), np.nan)
+        row = 0
+        for steps, block_ids, values in blocks:
+            cols = np.searchsorted(block_ids, ids)
+            cols = np.minimum(cols, len(block_ids) - 1)
+            present = block_ids[cols] == ids if len(block_ids) else np.zeros(len(ids), bool)
+            out[row:row + len(steps), present] = values[:, cols[present]]
+            row += len(steps)
+        if clear:
+            self._clear_simulator()
+        return out, None
+
+    def _local_count(self, variable, filter_ids=None):
+        ids = self.filter_recorded(variable, filter_ids)
+        counts = {int(i): 0 for i in ids}
+        for spike_ids, _ in self._spikes:
+            uniq, n = np.unique(spike_ids, return_counts=True)
+            for i, c in zip(uniq, n):
+                if int(i) in counts:
+                    counts[int(i)] += int(c)
+        return counts

@@ -1,0 +1,210 @@
+"""The running network: device arrays, the loop carry, and the chunk loop on the host.
+
+``ensure_simulation(state)`` compiles the network when its structure changed (and only then),
+uploads changed parameters, and returns the ``Simulation``.  ``advance(n)`` runs ``n`` steps in
+chunks; after each chunk the recorded data goes to the host once and on to the recorders.
+"""
+from __future__ import annotations
+
+import logging
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .compiler.build import build_network
+from .engine.runner import chunk_function
+from .engine.spec import ARRAY, POISSON, Carry
+from .engine.electrodes import recorded_amplitudes, source_amplitudes
+from .kernels.registry import NEURON_MODELS
+from .simulator import NumericalInstabilityError
+
+__all__ = ["Simulation", "ensure_simulation"]
+
+logger = logging.getLogger("PyNN")
+
+
+def ensure_simulation(state) -> "Simulation":
+    """The simulation for ``state``: rebuilt if the structure changed, data refreshed if stale."""
+    sim = state.simulation
+    if sim is None or state.structure_changed or state.data_changed:
+        build = build_network(state)
+        if sim is None:
+            sim = Simulation(state, build)
+        elif build.spec != sim.build.spec or state.structure_changed:
+            sim.rebuild(build)
+        else:
+            sim.upload(build)
+        state.simulation = sim
+        state.structure_changed = state.data_changed = False
+    return sim
+
+
+def _initial_state(pop, dtype):
+    model = NEURON_MODELS[pop.celltype.kernel.name]
+    defaults = pop.celltype.default_initial_values
+    fields = []
+    for name in model.state._fields:
+        if name == "refrac":
+            fields.append(np.zeros(pop.size, np.int32))
+        elif name in model.initial:
+            key = model.initial[name]
+            value = pop._initial.get(key, np.full(pop.size, defaults.get(key, 0.0)))
+            fields.append(np.asarray(value, dtype))
+        else:
+            fields.append(np.zeros(pop.size, dtype))
+    return model.state(*fields)
+
+
+class Simulation:
+    """Device-side network plus the host loop that drives it."""
+
+    def __init__(self, state, build):
+        self.state = state
+        self._load(build)
+        self.carry = self._initial_carry(step=state.step)
+        self._sampled_start = False
+
+    # -- setup ---------------------------------------------------------------------------------
+    def _load(self, build):
+        self.build = build
+        self.spec = build.spec
+        self.populations = build.populations
+        self.data = jax.device_put(build.data)
+        self.fn = chunk_function(self.spec)
+        self._initial_currents = None
+
+    def upload(self, build):
+        """New parameter values, same structure: no recompilation."""
+        self._load(build)
+        self._refresh_array_pointers()
+
+    def rebuild(self, build):
+        """New structure: recompile; keep the state of the populations that are unchanged."""
+        old_pops, old_carry, old_spec = self.populations, self.carry, self.spec
+        self._load(build)
+        fresh = self._initial_carry(step=self.state.step)
+        if self.state.step == 0:
+            self.carry = fresh
+            return
+        states, rings = list(fresh.states), list(fresh.rings)
+        for i, pop in enumerate(self.populations):
+            if pop in old_pops:
+                j = old_pops.index(pop)
+                if old_spec.pops[j].kind == self.spec.pops[i].kind and pop.celltype.kernel:
+                    if self.spec.pops[i].kind not in (POISSON, ARRAY):
+                        states[i] = old_carry.states[j]
+                        if old_spec.ring == self.spec.ring:
+                            rings[i] = old_carry.rings[j]
+                        else:
+                            logger.warning("The longest delay changed during a run: spikes in "
+                                           "flight to %r are dropped.", pop.label)
+        self.carry = fresh._replace(states=tuple(states), rings=tuple(rings))
+
+    def restart(self):
+        """reset(): back to step 0 and the initial values (same compiled program)."""
+        self.carry = self._initial_carry(step=0)
+        self._sampled_start = False
+
+    def _initial_carry(self, step):
+        dtype = np.dtype(self.spec.dtype)
+        states, rings = [], []
+        for pop, pspec, params in zip(self.populations, self.spec.pops, self.build.data.params):
+            if pspec.kind == POISSON:
+                states.append(())
+                rings.append(())
+            elif pspec.kind == ARRAY:
+                states.append(np.int32(np.searchsorted(params.stamps, step + 1)))
+                rings.append(())
+            else:
+                states.append(_initial_state(pop, dtype))
+                rings.append(np.zeros(self.spec.ring * 2 * pop.size, dtype))
+        carry = Carry(step=np.int32(step), states=tuple(states), rings=tuple(rings),
+                      bad_step=tuple(np.int32(-1) for _ in self.populations))
+        return jax.device_put(carry)
+
+    def _refresh_array_pointers(self):
+        states = list(self.carry.states)
+        for i, (pspec, params) in enumerate(zip(self.spec.pops, self.build.data.params)):
+            if pspec.kind == ARRAY:
+                states[i] = jnp.int32(np.searchsorted(params.stamps, self.state.step + 1))
+        self.carry = self.carry._replace(states=tuple(states))
+
+    def set_live_state(self, pop, variable, idx, values):
+        """initialize() during a simulation: write into the current state (as NEST does)."""
+        i = self.populations.index(pop)
+        model = NEURON_MODELS.get(self.spec.pops[i].kind)
+        if model is None:
+            return
+        fields = [f for f, name in model.initial.items() if name == variable]
+        if not fields:
+            return
+        st = self.carry.states[i]
+        arr = getattr(st, fields[0])
+        arr = arr.at[jnp.asarray(np.arange(pop.size)[idx])].set(jnp.asarray(values, arr.dtype))
+        states = list(self.carry.states)
+        states[i] = st._replace(**{fields[0]: arr})
+        self.carry = self.carry._replace(states=tuple(states))
+
+    # -- running -------------------------------------------------------------------------------
+    def advance(self, n_steps: int):
+        """Run ``n_steps`` steps, routing recorded data to the recorders after every chunk."""
+        if not self._sampled_start and self.state.step == 0:
+            self._record_start()
+        done = 0
+        while done < n_steps:
+            n = min(self.spec.chunk, n_steps - done)
+            step0 = self.state.step
+            self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
+            outputs, bad = jax.device_get((outputs, self.carry.bad_step))
+            self.state.step = step0 + n
+            self._route(outputs, step0, n)
+            done += n
+            self._check(bad)
+
+    def _record_start(self):
+        """The t = 0 samples: initial values of recorded signals and source currents."""
+        self._sampled_start = True
+        states = jax.device_get(self.carry.states)
+        steps = np.zeros(1, np.int64)
+        for i, pop in enumerate(self.populations):
+            rs, rd = self.spec.recs[i], self.build.data.recs[i]
+            for (fld, _), idx, name in zip(rs.signals, rd.signals, self.build.signal_names[i]):
+                values = np.asarray(getattr(states[i], fld))[idx][None, :]
+                pop.recorder.store_signal(name, steps, pop.first_id + idx, values)
+        if self.spec.electrodes.record:
+            e_spec, e = self.spec.electrodes, self.data.electrodes
+            dtype = jnp.dtype(self.spec.dtype)
+            amps = recorded_amplitudes(e_spec, e, source_amplitudes(e_spec, e, 0, dtype), 0,
+                                       dtype)
+            amps = np.asarray(amps)
+            for j in self.build.recorded_sources:
+                self.build.sources[j]._store(np.zeros(1), amps[j:j + 1])
+
+    def _route(self, outputs, step0, n):
+        steps = step0 + 1 + np.arange(n, dtype=np.int64)
+        for i, pop in enumerate(self.populations):
+            rd = self.build.data.recs[i]
+            counts = np.asarray(outputs.spikes[i][:n])
+            if counts.size:
+                rows, cols = np.nonzero(counts)
+                reps = counts[rows, cols].astype(np.int64)
+                ids = np.repeat(pop.first_id + rd.spikes[cols].astype(np.int64), reps)
+                pop.recorder.store_spikes(ids, np.repeat(steps[rows], reps))
+            for values, idx, name in zip(outputs.signals[i], rd.signals,
+                                         self.build.signal_names[i]):
+                pop.recorder.store_signal(name, steps, pop.first_id + idx, values[:n])
+        if self.spec.electrodes.record:
+            currents = np.asarray(outputs.currents[:n])
+            for j in self.build.recorded_sources:
+                self.build.sources[j]._store(steps * self.state.dt, currents[:, j])
+
+    def _check(self, bad):
+        for i, step in enumerate(bad):
+            if step >= 0:
+                pop = self.populations[i]
+                raise NumericalInstabilityError(
+                    f"Population {pop.label!r} ({pop.celltype}): the state diverged (NaN, infinite "
+                    f"or beyond 1e12) at t = {(int(step) + 1) * self.state.dt:.3f} ms. Data recorded "
+                    f"up to t = {self.state.t:.3f} ms is kept. Check parameters (e.g. very large "
+                    f"weights, delta_T, or a time step too large for the model).")

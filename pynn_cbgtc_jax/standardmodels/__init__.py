@@ -1,0 +1,4 @@
+"""PyNN standard cell, synapse and electrode types, mapped onto the JAX kernels."""
+from .cells import *       # noqa: F401,F403
+from .synapses import *    # noqa: F401,F403
+from .electrodes import *  # noqa: F401,F403

@@ -1,0 +1,144 @@
+"""PyNN current sources: DCSource, ACSource, StepCurrentSource, NoisyCurrentSource.
+
+Host side only: parameters (PyNN units: nA, ms, Hz, degrees) and the target cells.  The
+waveforms are generated on the device each step (``engine/electrodes.py``), so a source costs
+the same whatever its duration.  Times are put on the time grid (nearest step); a source
+switched on at ``t`` acts from the step that starts at ``t`` and so first changes ``v`` at
+``t + dt``.  ``record()`` / ``get_data()`` give t/dt + 1 samples including t = 0; the sample at
+``t`` is the current acting during the step that starts at ``t``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pyNN import errors
+from pyNN.common import Assembly, Population, PopulationView
+from pyNN.parameters import ParameterSpace, Sequence
+from pyNN.standardmodels import StandardCurrentSource, build_translations, electrodes
+
+from ..simulator import state
+
+__all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
+
+KINDS = {"DCSource": 0, "ACSource": 1, "StepCurrentSource": 2, "NoisyCurrentSource": 3}
+
+
+class _CurrentSource(StandardCurrentSource):
+    """Common host-side behaviour of our current sources."""
+
+    def __init__(self, **parameters):
+        object.__setattr__(self, "_targets", [])   # [(population, local index array)]
+        object.__setattr__(self, "_recording", False)
+        object.__setattr__(self, "_record_data", [])
+        object.__setattr__(self, "_native", {})
+        super().__init__(**parameters)
+        self.set_native_parameters(self.translate(self.parameter_space))
+        object.__setattr__(self, "_index", state.add_current_source(self))
+
+    # -- parameters --------------------------------------------------------------------------
+    def set_native_parameters(self, parameters):
+        parameters.shape = (1,)
+        parameters.evaluate(simplify=True)
+        values = dict(self._native)
+        for name, value in parameters.items():
+            if isinstance(value, Sequence):
+                value = value.value
+            values[name] = np.array(value, dtype=float) if np.ndim(value) else float(value)
+        self._check(values)
+        old_shapes = {k: np.shape(v) for k, v in self._native.items()}
+        object.__setattr__(self, "_native", values)
+        state.mark_changed(structure=old_shapes != {k: np.shape(v) for k, v in values.items()})
+
+    def get_native_parameters(self):
+        return ParameterSpace({k: (Sequence(v) if np.ndim(v) else v)
+                               for k, v in self._native.items()}, self.get_schema(), (1,))
+
+    def _check(self, values):
+        for name in ("start", "stop"):
+            if name in values and values[name] < 0:
+                raise errors.InvalidParameterValueError(
+                    f"{type(self).__name__}: {name} = {values[name]} ms; must be >= 0.")
+
+    # -- targets -----------------------------------------------------------------------------
+    def inject_into(self, cells):
+        """Inject into a Population, PopulationView, Assembly or a list of IDs."""
+        if isinstance(cells, Assembly):
+            groups = [(p, np.arange(p.size)) for p in cells.populations]
+        elif isinstance(cells, PopulationView):
+            groups = [(cells.grandparent, np.asarray(cells.index_in_grandparent(
+                np.arange(cells.size))))]
+        elif isinstance(cells, Population):
+            groups = [(cells, np.arange(cells.size))]
+        else:
+            by_parent = {}
+            for cell in cells:
+                by_parent.setdefault(id(cell.parent), (cell.parent, []))[1].append(
+                    cell.parent.id_to_index(cell))
+            groups = [(p, np.asarray(idx)) for p, idx in by_parent.values()]
+        for population, idx in groups:
+            if not population.celltype.injectable:
+                raise TypeError(f"Can't inject current into a spike source "
+                                f"({population.celltype} population {population.label!r}).")
+            self._targets.append((population, np.asarray(idx, dtype=np.int64)))
+        state.mark_changed(structure=True)
+
+    # -- recording ---------------------------------------------------------------------------
+    def record(self):
+        """Record the current of this source (for noise: the value at its first target)."""
+        object.__setattr__(self, "_recording", True)
+        state.mark_changed(structure=True)
+
+    def _store(self, times, values):
+        self._record_data.append((np.asarray(times), np.asarray(values)))
+
+    def _clear(self):
+        object.__setattr__(self, "_record_data", [])
+
+    def _get_data(self):
+        if not self._record_data:
+            return np.zeros(0), np.zeros(0)
+        t = np.concatenate([d[0] for d in self._record_data])
+        i = np.concatenate([d[1] for d in self._record_data])
+        return t, i
+
+
+class DCSource(_CurrentSource, electrodes.DCSource):
+    __doc__ = electrodes.DCSource.__doc__
+    translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
+                                      ("stop", "stop"))
+
+
+class ACSource(_CurrentSource, electrodes.ACSource):
+    __doc__ = electrodes.ACSource.__doc__
+    translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
+                                      ("stop", "stop"), ("frequency", "frequency"),
+                                      ("offset", "offset"), ("phase", "phase"))
+
+
+class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
+    __doc__ = electrodes.NoisyCurrentSource.__doc__
+    translations = build_translations(("mean", "mean"), ("start", "start"), ("stop", "stop"),
+                                      ("stdev", "stdev"), ("dt", "dt"))
+
+    def _check(self, values):
+        super()._check(values)
+        if "dt" in values and values["dt"] < state.dt - 1e-12:
+            raise errors.InvalidParameterValueError(
+                f"NoisyCurrentSource: dt = {values['dt']} ms is shorter than the time step "
+                f"{state.dt} ms; give dt >= the time step.")
+
+
+class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
+    __doc__ = electrodes.StepCurrentSource.__doc__
+    translations = build_translations(("amplitudes", "amplitudes"), ("times", "times"))
+
+    def _check(self, values):
+        times = np.atleast_1d(values.get("times", []))
+        amps = np.atleast_1d(values.get("amplitudes", []))
+        if times.shape != amps.shape:
+            raise errors.InvalidParameterValueError(
+                f"StepCurrentSource: times ({times.size}) and amplitudes ({amps.size}) must "
+                f"have the same length.")
+        if times.size and (np.any(times < 0) or np.any(np.diff(times) <= 0)):
+            raise ValueError(
+                f"StepCurrentSource: times = {times.tolist()[:10]} must be >= 0 and strictly "
+                f"increasing.")
