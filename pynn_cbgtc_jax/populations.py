@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import common
-from pyNN.parameters import ParameterSpace, simplify
+from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
@@ -17,6 +17,17 @@ from .recording import Recorder
 from .standardmodels.cells import check_parameters
 
 __all__ = ["Population", "PopulationView", "Assembly"]
+
+
+def _column(value, n):
+    """A parameter as an owned array of length ``n`` (object array for Sequence values)."""
+    if isinstance(value, np.ndarray) and value.shape == (n,):
+        return value.copy()
+    if isinstance(value, Sequence) or (isinstance(value, np.ndarray) and value.dtype == object):
+        out = np.empty(n, dtype=object)
+        out[:] = list(np.atleast_1d(value)) if not isinstance(value, Sequence) else [value] * n
+        return out
+    return np.full(n, value, dtype=float)
 
 
 class Assembly(common.Assembly):
@@ -79,20 +90,21 @@ class Population(_ParameterAccess, common.Population):
 
     def _create_cells(self):
         state = simulator.state
-        ids = np.arange(state.id_counter, state.id_counter + self.size)
-        self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
-        for cell in self.all_cells:
-            cell.parent = self
-        self._mask_local = np.ones(self.size, dtype=bool)
-        state.id_counter += self.size
         if isinstance(self.celltype, StandardCellType):
             parameter_space = self.celltype.native_parameters
         else:
             parameter_space = self.celltype.parameter_space
         parameter_space.shape = (self.size,)
         parameter_space.evaluate(simplify=False)
-        self._parameters = dict(parameter_space.items())
-        check_parameters(self.celltype, self._parameters)
+        parameters = {name: _column(value, self.size) for name, value in parameter_space.items()}
+        check_parameters(self.celltype, parameters)     # before anything is registered
+        self._parameters = parameters
+        ids = np.arange(state.id_counter, state.id_counter + self.size)
+        self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
+        for cell in self.all_cells:
+            cell.parent = self
+        self._mask_local = np.ones(self.size, dtype=bool)
+        state.id_counter += self.size
         self._initial = {}
         self._index = state.add_population(self)
 

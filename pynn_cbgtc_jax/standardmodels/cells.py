@@ -26,19 +26,19 @@ def _check_array(celltype, name, values):
     values = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(values)):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {name} = {values[~np.isfinite(values)][0]!r} is not finite; "
+            f"{celltype}: parameter {name} = {float(values[~np.isfinite(values)][0])} is not finite; "
             f"give a finite value in {celltype.units.get(name, '')}.")
     if name in _POSITIVE and np.any(values <= 0):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {name} = {values[values <= 0][0]!r} "
+            f"{celltype}: parameter {name} = {float(values[values <= 0][0])} "
             f"{celltype.units.get(name, '')}; it must be > 0 (a time constant or capacitance).")
     if name in _NON_NEGATIVE and np.any(values < 0):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {name} = {values[values < 0][0]!r} "
+            f"{celltype}: parameter {name} = {float(values[values < 0][0])} "
             f"{celltype.units.get(name, '')}; it must be >= 0.")
     if name == "start" and np.any(values < 0):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: start = {values[values < 0][0]!r} ms; it must be >= 0.")
+            f"{celltype}: start = {float(values[values < 0][0])} ms; it must be >= 0.")
 
 
 def _check_spike_times(celltype, values):
