@@ -20,7 +20,7 @@ class Recorder(recording.Recorder):
 
     def __init__(self, population, file=None):
         super().__init__(population, file)
-        self._spikes = []        # [(ids int64 [n], stamps int64 [n])]
+        self._spikes = []        # [(ids int64 [n], times float64 [n] in ms)]
         self._signals = {}       # name -> [(steps int64 [m], ids int64 [c], values [m, c])]
 
     # -- what is recorded (read by the compiler) --------------------------------------------
@@ -44,9 +44,9 @@ class Recorder(recording.Recorder):
         return max(1, int(round(self.sampling_interval / simulator.state.dt)))
 
     # -- data from the engine ----------------------------------------------------------------
-    def store_spikes(self, ids, stamps):
+    def store_spikes(self, ids, times):
         if len(ids):
-            self._spikes.append((np.asarray(ids, np.int64), np.asarray(stamps, np.int64)))
+            self._spikes.append((np.asarray(ids, np.int64), np.asarray(times, float)))
 
     def store_signal(self, name, steps, ids, values):
         every = self.sampling_steps()
@@ -70,12 +70,12 @@ class Recorder(recording.Recorder):
     def _get_spiketimes(self, ids, clear=False):
         if self._spikes:
             all_ids = np.concatenate([s[0] for s in self._spikes])
-            stamps = np.concatenate([s[1] for s in self._spikes])
+            times = np.concatenate([s[1] for s in self._spikes])
         else:
-            all_ids, stamps = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            all_ids, times = np.zeros(0, np.int64), np.zeros(0)
         wanted = np.isin(all_ids, np.fromiter((int(i) for i in ids), dtype=np.int64))
-        order = np.lexsort((stamps[wanted], all_ids[wanted]))
-        result = all_ids[wanted][order], stamps[wanted][order] * simulator.state.dt
+        order = np.lexsort((times[wanted], all_ids[wanted]))
+        result = all_ids[wanted][order], times[wanted][order]
         if clear:
             self._spikes = []
         return result

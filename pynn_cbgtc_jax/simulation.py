@@ -185,12 +185,21 @@ class Simulation:
         steps = step0 + 1 + np.arange(n, dtype=np.int64)
         for i, pop in enumerate(self.populations):
             rd = self.build.data.recs[i]
+            events = self.build.array_events[i]
+            if events is not None and rd.spikes.size:
+                # SpikeSourceArray: report the exact times the user gave (as NEST does)
+                stamps, cells, times = events
+                lo = np.searchsorted(stamps, step0 + 1, side="left")
+                hi = np.searchsorted(stamps, step0 + n, side="right")
+                sel = np.isin(cells[lo:hi], rd.spikes)
+                pop.recorder.store_spikes(pop.first_id + cells[lo:hi][sel], times[lo:hi][sel])
+                continue
             counts = np.asarray(outputs.spikes[i][:n])
             if counts.size:
                 rows, cols = np.nonzero(counts)
                 reps = counts[rows, cols].astype(np.int64)
                 ids = np.repeat(pop.first_id + rd.spikes[cols].astype(np.int64), reps)
-                pop.recorder.store_spikes(ids, np.repeat(steps[rows], reps))
+                pop.recorder.store_spikes(ids, np.repeat(steps[rows], reps) * self.state.dt)
             for values, idx, name in zip(outputs.signals[i], rd.signals,
                                          self.build.signal_names[i]):
                 pop.recorder.store_signal(name, steps, pop.first_id + idx, values[:n])

@@ -35,6 +35,7 @@ class Build:
     groups: list = field(default_factory=list)       # [(key, [(projection, perm slice)], perm)]
     signal_names: list = field(default_factory=list)  # per population: recorded variable names
     recorded_sources: list = field(default_factory=list)
+    array_events: list = field(default_factory=list)  # per population: (stamps, cells, times)
     sources: list = field(default_factory=list)
 
 
@@ -59,12 +60,15 @@ def _array_events(pop, dt):
         cells.append(np.full(s.size, i, np.int64))
     stamps = np.concatenate(stamps) if stamps else np.zeros(0, np.int64)
     cells = np.concatenate(cells) if cells else np.zeros(0, np.int64)
+    times = np.concatenate([np.asarray(getattr(seq, "value", seq), float)
+                            for seq in pop._parameters["spike_times"]] or [np.zeros(0)])
     order = np.lexsort((cells, stamps))
-    stamps, cells = stamps[order], cells[order]
+    stamps, cells, times = stamps[order], cells[order], times[order]
     window = _next_pow2(np.bincount(stamps).max() if stamps.size else 1)
+    events = (stamps, cells, times)
     stamps = np.concatenate([stamps, np.full(window, SENTINEL)]).astype(np.int32)
     cells = np.concatenate([cells, np.full(window, pop.size)]).astype(np.int32)
-    return stamps, cells, window
+    return stamps, cells, window, events
 
 
 def _population(pop, dt, dtype):
@@ -77,14 +81,14 @@ def _population(pop, dt, dtype):
         stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float), dt)
         params = PoissonParams(rate=np.asarray(p["rate"], dtype),
                                start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
-        return PopSpec(kind, pop.size), params
+        return PopSpec(kind, pop.size), params, None
     if kind == ARRAY:
         from ..kernels.sources import ArrayParams
-        stamps, cells, window = _array_events(pop, dt)
-        return PopSpec(kind, pop.size, window), ArrayParams(stamps=stamps, cells=cells)
+        stamps, cells, window, events = _array_events(pop, dt)
+        return PopSpec(kind, pop.size, window), ArrayParams(stamps=stamps, cells=cells), events
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
-    return PopSpec(kind, pop.size), params
+    return PopSpec(kind, pop.size), params, None
 
 
 # -- projections --------------------------------------------------------------------------------
@@ -213,8 +217,8 @@ def build_network(state) -> Build:
     import jax
     dt, dtype = state.dt, np.dtype(state.precision)
     populations = list(state.populations)
-    pops, params = zip(*[_population(p, dt, dtype) for p in populations]) if populations \
-        else ((), ())
+    pops, params, events = zip(*[_population(p, dt, dtype) for p in populations]) \
+        if populations else ((), (), ())
     sizes = [p.size for p in populations]
     groups, projs, pdata, max_delay = [], [], [], 1
     for key, members in sorted(_groups(state.projections, len(populations)).items()):
@@ -236,6 +240,6 @@ def build_network(state) -> Build:
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
                    dt=np.asarray(dt, dtype))
     return Build(spec=spec, data=data, populations=populations, groups=groups,
-                 signal_names=list(names),
+                 signal_names=list(names), array_events=list(events),
                  recorded_sources=[j for j, s in enumerate(sources) if s._recording],
                  sources=sources)

@@ -44,13 +44,17 @@ class _CurrentSource(StandardCurrentSource):
                 value = value.value
             values[name] = np.array(value, dtype=float) if np.ndim(value) else float(value)
         self._check(values)
+        values = self._on_grid(values)
         old_shapes = {k: np.shape(v) for k, v in self._native.items()}
         object.__setattr__(self, "_native", values)
         state.mark_changed(structure=old_shapes != {k: np.shape(v) for k, v in values.items()})
 
     def get_native_parameters(self):
-        return ParameterSpace({k: (Sequence(v) if np.ndim(v) else v)
-                               for k, v in self._native.items()}, self.get_schema(), (1,))
+        # as pyNN.nest: plain values, arrays for the StepCurrentSource lists
+        return ParameterSpace({k: (v.copy() if np.ndim(v) else v) for k, v in self._native.items()})
+
+    def _on_grid(self, values):
+        return values
 
     def _check(self, values):
         for name in ("start", "stop"):
@@ -142,3 +146,11 @@ class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
             raise ValueError(
                 f"StepCurrentSource: times = {times.tolist()[:10]} must be >= 0 and strictly "
                 f"increasing.")
+
+    def _on_grid(self, values):
+        """Times to the nearest step; of several landing on one step the last wins (NEST)."""
+        times = np.atleast_1d(values.get("times", np.zeros(0))).astype(float)
+        amps = np.atleast_1d(values.get("amplitudes", np.zeros(0))).astype(float)
+        steps = np.rint(times / state.dt).astype(np.int64)
+        last = np.r_[steps[1:] != steps[:-1], True] if steps.size else np.zeros(0, bool)
+        return dict(values, times=steps[last] * state.dt, amplitudes=amps[last])
