@@ -1,0 +1,367 @@
+"""Vectorised connectors against PyNN's generic ones (PyNN-contract tier).
+
+Reference: the same projection built with ``pyNN.connectors.XConnector``, which goes through
+PyNN's per-cell ``_convergent_connect`` path, from identically seeded RNGs.  Unless a test says
+otherwise the comparison is exact (``np.array_equal``): both paths make the same NumPy RNG
+calls for the same total counts and the same float64 arithmetic, so any difference is a bug.
+Delays are compared after the projection rounds them to the time step, which both paths share.
+"""
+from unittest import mock
+
+import numpy as np
+import pyNN.connectors as pynn_connectors
+import pytest
+from pyNN import errors
+from pyNN.core import IndexBasedExpression
+from pyNN.random import NumpyRNG, RandomDistribution
+from pyNN.space import Grid2D, Space
+
+SEED = 4_242
+
+
+def _synapses(prj):
+    """(pre, post, weight, delay) of a projection, sorted by post, pre, weight, delay."""
+    prj._consolidate()
+    pre, post, weight, delay = prj._pre, prj._post, prj._params["weight"], prj._params["delay"]
+    order = np.lexsort((delay, weight, pre, post))         # last key sorts first
+    return pre[order], post[order], weight[order], delay[order]
+
+
+def _build_pair(sim, name, args, kwargs, pre, post, synapse, connector_rng=True, **prj_kw):
+    """Build the projection with our connector and with PyNN's; return both synapse tuples.
+
+    ``args`` is a tuple, or a function returning one (fresh random objects for each build).
+    """
+    result = []
+    for cls in (getattr(sim, name), getattr(pynn_connectors, name)):
+        kw = dict(kwargs)
+        if connector_rng:
+            kw["rng"] = NumpyRNG(seed=SEED)
+        connector = cls(*(args() if callable(args) else args), **kw)
+        if cls is getattr(sim, name):
+            # ours must not fall back to PyNN's per-cell path
+            with mock.patch.object(sim.Projection, "_convergent_connect",
+                                   side_effect=AssertionError("fell back to PyNN's path")):
+                prj = sim.Projection(pre, post, connector, synapse(), **prj_kw)
+        else:
+            prj = sim.Projection(pre, post, connector, synapse(), **prj_kw)
+        result.append(_synapses(prj))
+    ours, theirs = result
+    assert len(ours[0]) > 0, "the test case should make synapses"
+    return ours, theirs
+
+
+def _assert_same(ours, theirs):
+    for name, a, b in zip(("pre", "post", "weight", "delay"), ours, theirs):
+        assert a.shape == b.shape, f"{name}: {a.shape} synapses vs PyNN's {b.shape}"
+        assert np.array_equal(a, b), f"{name} differs from PyNN's generic path"
+
+
+def _random_synapse(sim, weight_rng_seed=7, delay_rng_seed=8):
+    """A factory of StaticSynapses whose weight and delay are random, each with its own RNG."""
+    def make():
+        return sim.StaticSynapse(
+            weight=RandomDistribution("uniform", (0.01, 0.1), rng=NumpyRNG(weight_rng_seed)),
+            delay=RandomDistribution("uniform", (0.1, 3.0), rng=NumpyRNG(delay_rng_seed)))
+    return make
+
+
+@pytest.fixture
+def pops(sim):
+    """Two conductance-based populations (weights must be >= 0) and views into them."""
+    a = sim.Population(60, sim.IF_cond_exp(), label="a")
+    b = sim.Population(45, sim.IF_cond_exp(), label="b")
+    return a, b
+
+
+# -- AllToAll / OneToOne -----------------------------------------------------------------------
+def test_all_to_all_views_no_self(sim, pops):
+    a, _ = pops
+    # overlapping views of one population: PyNN's no-self mask compares cell ids
+    ours, theirs = _build_pair(sim, "AllToAllConnector", (), {"allow_self_connections": False},
+                               a[5:40], a[::3], _random_synapse(sim), connector_rng=False)
+    _assert_same(ours, theirs)
+    assert not np.any(a[5:40].all_cells[ours[0]] == a[::3].all_cells[ours[1]])
+
+
+def test_all_to_all_assembly_constant(sim, pops):
+    a, b = pops
+    ours, theirs = _build_pair(sim, "AllToAllConnector", (), {}, a + b, b[:10],
+                               lambda: sim.StaticSynapse(weight=0.02, delay=1.0),
+                               connector_rng=False)
+    _assert_same(ours, theirs)
+    assert len(ours[0]) == 105 * 10
+
+
+def test_one_to_one_unequal_sizes(sim, pops):
+    a, b = pops
+    # PyNN's i == j map connects min(n_pre, n_post) pairs
+    ours, theirs = _build_pair(sim, "OneToOneConnector", (), {}, a, b, _random_synapse(sim),
+                               connector_rng=False)
+    _assert_same(ours, theirs)
+    assert np.array_equal(ours[0], np.arange(45))
+
+
+# -- FixedProbability --------------------------------------------------------------------------
+@pytest.mark.parametrize("allow_self", [True, False, "NoMutual"])
+def test_fixed_probability_same_population(sim, pops, allow_self):
+    a, _ = pops
+    ours, theirs = _build_pair(sim, "FixedProbabilityConnector", (0.3,),
+                               {"allow_self_connections": allow_self}, a, a,
+                               _random_synapse(sim))
+    _assert_same(ours, theirs)
+    if allow_self is not True:
+        assert not np.any(ours[0] == ours[1])
+
+
+def test_fixed_probability_views(sim, pops):
+    a, b = pops
+    ours, theirs = _build_pair(sim, "FixedProbabilityConnector", (0.25,),
+                               {"allow_self_connections": False}, a[10:50], a[[3, 11, 12, 40]]
+                               + b[2:9], _random_synapse(sim))
+    _assert_same(ours, theirs)
+
+
+def test_fixed_probability_weight_shares_connector_rng(sim, pops):
+    """PyNN draws weights, and connections too, from copies of the connector's RNG."""
+    a, b = pops
+    result = []
+    for cls in (sim.FixedProbabilityConnector, pynn_connectors.FixedProbabilityConnector):
+        rng = NumpyRNG(seed=SEED)
+        syn = sim.StaticSynapse(weight=RandomDistribution("uniform", (0.0, 0.2), rng=rng),
+                                delay=0.5)
+        prj = sim.Projection(a, b, cls(0.4, rng=rng), syn)
+        result.append(_synapses(prj) + (rng.next(3),))
+    ours, theirs = result
+    _assert_same(ours[:4], theirs[:4])
+    # the connector's RNG is left where PyNN leaves it (untouched: its lazy map drew from a copy)
+    assert np.array_equal(ours[4], theirs[4])
+
+
+@pytest.mark.parametrize("shared_rng", [True, False])
+def test_fixed_probability_interleaved_random_parameters(sim, pops, shared_rng):
+    """Weight and delay sharing an RNG, or normal_clipped alone: PyNN's per-column order."""
+    a, b = pops
+
+    def synapse():
+        rng = NumpyRNG(seed=99)
+        return sim.StaticSynapse(
+            weight=RandomDistribution("uniform", (0.0, 0.1),
+                                      rng=rng if shared_rng else NumpyRNG(5)),
+            delay=RandomDistribution("normal_clipped", mu=1.0, sigma=1.0, low=0.2, high=3.0,
+                                     rng=rng))
+    ours, theirs = _build_pair(sim, "FixedProbabilityConnector", (0.3,), {}, a, b, synapse)
+    _assert_same(ours, theirs)
+
+
+def test_fixed_probability_distance_parameters(sim):
+    # positions on a grid, weight and delay given as a string and a callable of distance
+    structure = Grid2D(aspect_ratio=1.0, dx=10.0, dy=10.0)
+    a = sim.Population(64, sim.IF_cond_exp(), structure=structure)
+    b = sim.Population(36, sim.IF_cond_exp(), structure=structure)
+
+    def synapse():
+        return sim.StaticSynapse(weight="0.1/(1.0 + d/50.0)", delay=lambda d: 0.2 + d / 40.0)
+    ours, theirs = _build_pair(sim, "FixedProbabilityConnector", (0.3,), {}, a, b, synapse,
+                               space=Space(axes="xy", periodic_boundaries=((0, 60), None,
+                                                                           None)))
+    _assert_same(ours, theirs)
+
+
+def test_distance_parameters_space_subclass(sim):
+    """A Space subclass takes the dense-block path through the lazy array."""
+    class ScaledSpace(Space):
+        def distances(self, A, B, expand=False):
+            return 2.0 * super().distances(A, B, expand)
+
+    structure = Grid2D(dx=5.0, dy=5.0)
+    a = sim.Population(49, sim.IF_cond_exp(), structure=structure)
+    ours, theirs = _build_pair(sim, "FixedNumberPreConnector", (7,), {}, a, a,
+                               lambda: sim.StaticSynapse(weight="0.01 + d/1000.0", delay=1.0),
+                               space=ScaledSpace())
+    _assert_same(ours, theirs)
+
+
+def test_array_and_index_based_weights(sim, pops):
+    a, b = pops
+
+    class IndexSum(IndexBasedExpression):
+        def __call__(self, i, j):
+            return 0.001 * (i + 2 * j) + 0.1
+
+    weights = np.random.RandomState(3).uniform(0.0, 1.0, size=(60, 45))
+    for weight in (weights, IndexSum()):
+        ours, theirs = _build_pair(sim, "FixedProbabilityConnector", (0.2,), {}, a, b,
+                                   lambda: sim.StaticSynapse(weight=weight, delay=0.3))
+        _assert_same(ours, theirs)
+
+
+def test_safe_weight_check(sim, pops):
+    a, b = pops
+
+    def negative():
+        return sim.StaticSynapse(weight=RandomDistribution("uniform", (-0.1, 0.1),
+                                                           rng=NumpyRNG(1)))
+    # conductance-based targets: PyNN's check_weights rejects negative weights
+    for cls in (sim.FixedProbabilityConnector, pynn_connectors.FixedProbabilityConnector):
+        with pytest.raises(errors.ConnectionError):
+            sim.Projection(a, b, cls(0.5, rng=NumpyRNG(SEED)), negative())
+    ours, theirs = _build_pair(sim, "FixedProbabilityConnector", (0.5,), {"safe": False}, a, b,
+                               negative)
+    _assert_same(ours, theirs)
+
+
+def test_no_mutual_on_views_falls_back(sim, pops):
+    a, _ = pops
+    for cls in (sim.FixedProbabilityConnector, pynn_connectors.FixedProbabilityConnector):
+        with pytest.raises(NotImplementedError):
+            sim.Projection(a[:20], a[:20], cls(0.5, allow_self_connections="NoMutual"),
+                           sim.StaticSynapse(weight=0.1))
+
+
+# -- FixedNumberPre / FixedNumberPost ----------------------------------------------------------
+FIXED_NUMBER_CASES = [
+    # (n, with_replacement, allow_self_connections)
+    (12, False, True),
+    (12, False, False),
+    (12, True, True),
+    (12, True, False),
+    (130, False, True),     # more than the population: full sets, then a random remainder
+    (130, False, False),
+    ("random", False, True),
+    ("random", True, False),
+]
+
+
+def _n(n):
+    # PyNN's generic path fails for n = 0 without replacement (np.hstack of nothing)
+    return RandomDistribution("uniform_int", (1, 20), rng=NumpyRNG(11)) if n == "random" else n
+
+
+@pytest.mark.parametrize("n, with_replacement, allow_self", FIXED_NUMBER_CASES)
+def test_fixed_number_pre(sim, pops, n, with_replacement, allow_self):
+    a, _ = pops
+    ours, theirs = _build_pair(sim, "FixedNumberPreConnector", lambda: (_n(n),),
+                               {"with_replacement": with_replacement,
+                                "allow_self_connections": allow_self}, a, a,
+                               _random_synapse(sim))
+    _assert_same(ours, theirs)
+    pre, post = ours[:2]
+    if n != "random":
+        assert np.all(np.bincount(post, minlength=60) == n)      # exact fan-in
+    if not allow_self:
+        assert not np.any(pre == post)
+    if not with_replacement and n == 12:
+        assert np.unique(post * 1000 + pre).size == pre.size      # no duplicate pairs
+
+
+@pytest.mark.parametrize("n, with_replacement, allow_self", FIXED_NUMBER_CASES)
+def test_fixed_number_post(sim, pops, n, with_replacement, allow_self):
+    a, _ = pops
+    ours, theirs = _build_pair(sim, "FixedNumberPostConnector", lambda: (_n(n),),
+                               {"with_replacement": with_replacement,
+                                "allow_self_connections": allow_self}, a, a,
+                               _random_synapse(sim))
+    _assert_same(ours, theirs)
+    pre, post = ours[:2]
+    if n != "random":
+        assert np.all(np.bincount(pre, minlength=60) == n)       # exact fan-out
+    if not allow_self:
+        assert not np.any(pre == post)
+
+
+@pytest.mark.parametrize("name", ["FixedNumberPreConnector", "FixedNumberPostConnector"])
+def test_redraw_of_self_connections(sim, name):
+    """Regression: PyNN's _rng_uniform_int_exclude indexes its redraw list with positions in
+    the whole draw, so a redraw that hits the cell itself again crashes (IndexError) or leaves
+    a self connection.  Ours keeps PyNN's draws up to that point and then redraws correctly."""
+    a = sim.Population(3, sim.IF_cond_exp())
+    connector = getattr(sim, name)(40, with_replacement=True, allow_self_connections=False,
+                                   rng=NumpyRNG(seed=SEED))
+    prj = sim.Projection(a, a, connector, sim.StaticSynapse(weight=0.1))
+    pre, post = _synapses(prj)[:2]
+    assert pre.size == 3 * 40
+    assert not np.any(pre == post)
+
+
+def test_fixed_number_post_n_shares_connector_rng(sim, pops):
+    """n drawn per presynaptic cell from the connector's RNG, between its target draws."""
+    a, b = pops
+    result = []
+    for cls in (sim.FixedNumberPostConnector, pynn_connectors.FixedNumberPostConnector):
+        rng = NumpyRNG(seed=SEED)
+        connector = cls(RandomDistribution("uniform_int", (1, 9), rng=rng),
+                        with_replacement=True, rng=rng)
+        result.append(_synapses(sim.Projection(a, b, connector, _random_synapse(sim)())))
+    _assert_same(*result)
+
+
+def test_not_parallel_safe_rng(sim, pops):
+    a, b = pops
+    for name, args in (("FixedProbabilityConnector", (0.2,)), ("FixedNumberPreConnector", (9,))):
+        result = []
+        for cls in (getattr(sim, name), getattr(pynn_connectors, name)):
+            connector = cls(*args, rng=NumpyRNG(seed=SEED, parallel_safe=False))
+            # constant parameters: nothing parallel-safe, so PyNN takes its local-cells branch
+            syn = sim.StaticSynapse(weight=0.05, delay=0.5)
+            result.append(_synapses(sim.Projection(a, b, connector, syn)))
+        _assert_same(*result)
+
+
+def test_fixed_number_views(sim, pops):
+    a, b = pops
+    for name in ("FixedNumberPreConnector", "FixedNumberPostConnector"):
+        ours, theirs = _build_pair(sim, name, (5,), {"allow_self_connections": False},
+                                   a[::2], b[3:30] + a[1:4], _random_synapse(sim))
+        _assert_same(ours, theirs)
+
+
+# -- FromList ----------------------------------------------------------------------------------
+def _conn_list(with_params):
+    rs = np.random.RandomState(21)
+    n = 500
+    rows = [rs.randint(0, 60, n), rs.randint(0, 45, n)]     # unsorted, with repeated pairs
+    if with_params:
+        rows += [rs.uniform(0.0, 0.1, n), rs.uniform(0.1, 2.0, n)]
+    return np.column_stack(rows)
+
+
+@pytest.mark.parametrize("column_names", [None, ("delay", "weight")])
+def test_from_list_parameter_columns(sim, pops, column_names):
+    a, b = pops
+    conn_list = _conn_list(True)               # columns i, j, weight, delay
+    if column_names is not None:
+        conn_list = conn_list[:, [0, 1, 3, 2]]
+    ours, theirs = _build_pair(sim, "FromListConnector", (conn_list,),
+                               {"column_names": column_names}, a, b,
+                               lambda: sim.StaticSynapse(), connector_rng=False)
+    _assert_same(ours, theirs)
+    assert len(ours[0]) == 500
+
+
+@pytest.mark.parametrize("shared_rng", [False, True])
+def test_from_list_random_weights_reused_connector(sim, pops, shared_rng):
+    """Synapse-type random weights: PyNN gives each target the first values of one stream."""
+    a, b = pops
+    conn_list = _conn_list(False)
+    result = []
+    for cls in (sim.FromListConnector, pynn_connectors.FromListConnector):
+        connector = cls(conn_list.copy())
+        syn = _random_synapse(sim, 7, 7 if shared_rng else 8)()
+        if shared_rng:
+            syn.parameter_space["delay"].base_value.rng = syn.parameter_space[
+                "weight"].base_value.rng
+        # a connector used twice sorts its (already sorted) list again, as PyNN's does
+        result.append([_synapses(sim.Projection(a, b, connector, syn)) for _ in range(2)])
+    for ours, theirs in zip(*result):
+        _assert_same(ours, theirs)
+
+
+def test_from_list_errors(sim, pops):
+    a, b = pops
+    for cls in (sim.FromListConnector, pynn_connectors.FromListConnector):
+        with pytest.raises(errors.ConnectionError):
+            sim.Projection(a, b, cls([(60, 0, 0.1, 1.0)]), sim.StaticSynapse())
+        with pytest.raises(ValueError):
+            sim.Projection(a, b, cls([(0, 0, 0.1)], column_names=["tau"]),
+                           sim.StaticSynapse())
