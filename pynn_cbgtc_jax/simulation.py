@@ -28,7 +28,7 @@ def ensure_simulation(state) -> "Simulation":
     """The simulation for ``state``: rebuilt if the structure changed, data refreshed if stale."""
     sim = state.simulation
     if sim is None or state.structure_changed or state.data_changed:
-        build = build_network(state)
+        build = build_network(state, capacity=sim.capacity if sim is not None else (0, 0))
         if sim is None:
             sim = Simulation(state, build)
         elif build.spec != sim.build.spec or state.structure_changed:
@@ -61,6 +61,7 @@ class Simulation:
 
     def __init__(self, state, build):
         self.state = state
+        self.capacity = (0, 0)       # event-path size that a past overflow asked for
         self._load(build)
         self.carry = self._initial_carry(step=state.step)
         self._sampled_start = False
@@ -87,19 +88,21 @@ class Simulation:
         if self.state.step == 0:
             self.carry = fresh
             return
-        states, rings = list(fresh.states), list(fresh.rings)
+        states = list(fresh.states)
         for i, pop in enumerate(self.populations):
             if pop in old_pops:
                 j = old_pops.index(pop)
-                if old_spec.pops[j].kind == self.spec.pops[i].kind and pop.celltype.kernel:
-                    if self.spec.pops[i].kind not in (POISSON, ARRAY):
-                        states[i] = old_carry.states[j]
-                        if old_spec.ring == self.spec.ring:
-                            rings[i] = old_carry.rings[j]
-                        else:
-                            logger.warning("The longest delay changed during a run: spikes in "
-                                           "flight to %r are dropped.", pop.label)
-        self.carry = fresh._replace(states=tuple(states), rings=tuple(rings))
+                if (old_spec.pops[j].kind == self.spec.pops[i].kind
+                        and self.spec.pops[i].kind not in (POISSON, ARRAY)):
+                    states[i] = old_carry.states[j]
+        same_layout = (old_spec.ring == self.spec.ring and old_spec.width == self.spec.width
+                       and [p.ring_offset for p in old_spec.pops if p.ring_offset >= 0]
+                       == [p.ring_offset for p in self.spec.pops if p.ring_offset >= 0])
+        if not same_layout:
+            logger.warning("The network's neurons or longest delay changed during a run: "
+                           "spikes in flight are dropped.")
+        self.carry = fresh._replace(states=tuple(states),
+                                    ring=old_carry.ring if same_layout else fresh.ring)
 
     def restart(self):
         """reset(): back to step 0 and the initial values (same compiled program)."""
@@ -108,19 +111,18 @@ class Simulation:
 
     def _initial_carry(self, step):
         dtype = np.dtype(self.spec.dtype)
-        states, rings = [], []
+        states = []
         for pop, pspec, params in zip(self.populations, self.spec.pops, self.build.data.params):
             if pspec.kind == POISSON:
                 states.append(())
-                rings.append(())
             elif pspec.kind == ARRAY:
                 states.append(np.int32(np.searchsorted(params.stamps, step + 1)))
-                rings.append(())
             else:
                 states.append(_initial_state(pop, dtype))
-                rings.append(np.zeros(self.spec.ring * 2 * pop.size, dtype))
-        carry = Carry(step=np.int32(step), states=tuple(states), rings=tuple(rings),
-                      bad_step=tuple(np.int32(-1) for _ in self.populations))
+        carry = Carry(step=np.int32(step), states=tuple(states),
+                      ring=np.zeros(self.spec.ring * self.spec.width, dtype),
+                      bad_step=tuple(np.int32(-1) for _ in self.populations),
+                      overflow=np.int32(0))
         return jax.device_put(carry)
 
     def _refresh_array_pointers(self):
@@ -156,11 +158,33 @@ class Simulation:
             n = min(self.spec.chunk, n_steps - done)
             step0 = self.state.step
             self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
-            outputs, bad = jax.device_get((outputs, self.carry.bad_step))
+            outputs, bad, overflow = jax.device_get((outputs, self.carry.bad_step,
+                                                     self.carry.overflow))
             self.state.step = step0 + n
             self._route(outputs, step0, n)
             done += n
             self._check(bad)
+            if overflow > max(1, n // 100):
+                self._grow_event_path()
+            self.carry = self.carry._replace(overflow=jnp.int32(0))
+
+    def _grow_event_path(self):
+        """More than 1 % of the chunk's steps overflowed the event path: double it (recompile).
+
+        The dense path that handled those steps gives bit-identical results, so this only
+        changes speed.
+        """
+        syn = self.spec.syn
+        self.capacity = (2 * syn.max_spikes, 2 * syn.max_events)
+        n_cells = sum(p.size for p in self.spec.pops)
+        new = syn._replace(max_spikes=int(min(n_cells, self.capacity[0])),
+                           max_events=int(self.capacity[1]))
+        new = new._replace(dense=new.max_events >= syn.n_syn // 2 or new.max_spikes >= n_cells)
+        logger.info("Event path enlarged to %d spikes / %d events per step.",
+                    new.max_spikes, new.max_events)
+        self.spec = self.spec._replace(syn=new)
+        self.build.spec = self.spec
+        self.fn = chunk_function(self.spec)
 
     def _record_start(self):
         """The t = 0 samples: initial values of recorded signals and source currents."""

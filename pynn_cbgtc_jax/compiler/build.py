@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.spec import (ARRAY, POISSON, ElectrodeData, ElectrodeSpec, NetData, NetSpec,
-                           PopSpec, ProjData, ProjSpec, RecData, RecSpec)
+                           PopSpec, RecData, RecSpec, SynData, SynSpec)
 from .layout import resolve_cells
 
 __all__ = ["Build", "build_network", "SENTINEL", "MAX_CHUNK"]
@@ -32,7 +32,6 @@ class Build:
     spec: NetSpec
     data: NetData
     populations: list
-    groups: list = field(default_factory=list)       # [(key, [(projection, perm slice)], perm)]
     signal_names: list = field(default_factory=list)  # per population: recorded variable names
     recorded_sources: list = field(default_factory=list)
     array_events: list = field(default_factory=list)  # per population: (stamps, cells, times)
@@ -71,7 +70,7 @@ def _array_events(pop, dt):
     return stamps, cells, window, events
 
 
-def _population(pop, dt, dtype):
+def _population(pop, dt, dtype, cell_offset, ring_offset):
     celltype = pop.celltype
     kind = celltype.kernel.name if celltype.kernel is not None else type(celltype).__name__
     p = pop._parameters
@@ -81,54 +80,74 @@ def _population(pop, dt, dtype):
         stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float), dt)
         params = PoissonParams(rate=np.asarray(p["rate"], dtype),
                                start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
-        return PopSpec(kind, pop.size), params, None
+        return PopSpec(kind, pop.size, cell_offset), params, None
     if kind == ARRAY:
         from ..kernels.sources import ArrayParams
         stamps, cells, window, events = _array_events(pop, dt)
-        return PopSpec(kind, pop.size, window), ArrayParams(stamps=stamps, cells=cells), events
+        return (PopSpec(kind, pop.size, cell_offset, array_window=window),
+                ArrayParams(stamps=stamps, cells=cells), events)
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
-    return PopSpec(kind, pop.size), params, None
+    return PopSpec(kind, pop.size, cell_offset, ring_offset), params, None
 
 
-# -- projections --------------------------------------------------------------------------------
-def _groups(projections, n_pops):
-    """Synapses of all projections grouped by (pre pop, post pop, receptor)."""
-    parts = {}
+# -- synapses -----------------------------------------------------------------------------------
+def _synapses(projections, pops, dt, dtype):
+    """All synapses in one CSR table by global presynaptic cell; returns (data, max delay)."""
+    pre_g, target, weight, delay = [], [], [], []
     for prj in projections:
         prj._consolidate()
         if len(prj) == 0:
             continue
         pre_pop, pre = resolve_cells(prj.pre, prj._pre)
         post_pop, post = resolve_cells(prj.post, prj._post)
-        for a in np.unique(pre_pop):
-            for b in np.unique(post_pop[pre_pop == a]):
-                sel = np.flatnonzero((pre_pop == a) & (post_pop == b))
-                key = (int(a), int(b), prj._receptor)
-                parts.setdefault(key, []).append((prj, sel, pre[sel], post[sel]))
-    return parts
-
-
-def _projection(key, members, sizes, dt, dtype):
-    a, b, receptor = key
-    pre = np.concatenate([m[2] for m in members])
-    post = np.concatenate([m[3] for m in members])
-    weight = np.concatenate([m[0]._params["weight"][m[1]] for m in members])
-    delay = np.concatenate([m[0]._params["delay"][m[1]] for m in members])
-    perm = np.argsort(pre, kind="stable")
-    n_pre = sizes[a]
-    counts = np.bincount(pre, minlength=n_pre)
-    row_ptr = np.concatenate([[0], np.cumsum(counts), [pre.size]]).astype(np.int32)
-    fanout = int(counts.max()) if counts.size else 0
-    max_events = int(min(n_pre, max(32, n_pre // 20)))
-    dense = pre.size <= 4 * max_events * max(fanout, 1)
+        cell_offset = np.array([p.cell_offset for p in pops], np.int64)
+        ring_offset = np.array([p.ring_offset for p in pops], np.int64)
+        size = np.array([p.size for p in pops], np.int64)
+        pre_g.append(cell_offset[pre_pop] + pre)
+        target.append(ring_offset[post_pop] + prj._receptor * size[post_pop] + post)
+        weight.append(prj._params["weight"])
+        delay.append(prj._params["delay"])
+    n_cells = sum(p.size for p in pops)
+    if pre_g:
+        pre_g, target = np.concatenate(pre_g), np.concatenate(target)
+        weight, delay = np.concatenate(weight), np.concatenate(delay)
+    else:
+        pre_g, target = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        weight, delay = np.zeros(0), np.zeros(0)
+    perm = np.argsort(pre_g, kind="stable")
+    counts = np.bincount(pre_g, minlength=n_cells)
+    row_ptr = np.concatenate([[0], np.cumsum(counts), [pre_g.size]]).astype(np.int32)
     delay_steps = np.maximum(np.rint(delay / dt), 1).astype(np.int32)
-    spec = ProjSpec(pre=a, post=b, receptor=receptor, n_syn=int(pre.size), fanout=fanout,
-                    max_events=max_events, dense=bool(dense))
-    data = ProjData(row_ptr=row_ptr, pre=pre[perm].astype(np.int32),
-                    post=post[perm].astype(np.int32), weight=weight[perm].astype(dtype),
-                    delay=delay_steps[perm])
-    return spec, data, int(delay_steps.max())
+    data = SynData(row_ptr=row_ptr, pre=pre_g[perm].astype(np.int32),
+                   target=target[perm].astype(np.int32), weight=weight[perm].astype(dtype),
+                   delay=delay_steps[perm])
+    return data, counts, int(delay_steps.max()) if delay_steps.size else 1
+
+
+def _expected_activity(populations, pops, fanout, dt):
+    """A guess of spikes and synapse events per step, to size the event path."""
+    spikes, events = 0.0, 0.0
+    for pop, spec in zip(populations, pops):
+        rows = fanout[spec.cell_offset:spec.cell_offset + spec.size]
+        if spec.kind == POISSON:
+            rate = np.asarray(pop._parameters["rate"], float) * dt * 1e-3
+        elif spec.kind == ARRAY:
+            rate = np.full(spec.size, spec.array_window / max(spec.size, 1))
+        else:
+            rate = np.full(spec.size, 30.0 * dt * 1e-3)     # a busy neuron: 30 Hz
+        spikes += rate.sum()
+        events += (rate * rows).sum()
+    return spikes, events
+
+
+def _syn_spec(n_syn, n_cells, spikes, events, capacity):
+    """Event-path bounds: 4x the expected activity, at least what overflowed before."""
+    max_spikes = int(min(n_cells, _next_pow2(max(4 * spikes + 32, capacity[0]))))
+    max_events = int(_next_pow2(max(4 * events + 256, capacity[1])))
+    dense = max_events >= n_syn // 2 or max_spikes >= n_cells
+    return SynSpec(n_syn=int(n_syn), max_spikes=max(max_spikes, 1), max_events=max_events,
+                   dense=bool(dense))
 
 
 # -- electrodes ---------------------------------------------------------------------------------
@@ -212,21 +231,27 @@ def _recording(pop):
             RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)
 
 
-def build_network(state) -> Build:
-    """Translate everything registered in ``state`` into a ``Build``."""
+def build_network(state, capacity=(0, 0)) -> Build:
+    """Translate everything registered in ``state`` into a ``Build``.
+
+    ``capacity`` = (spikes, events) per step the event path must hold at least (it grows when
+    a run overflowed it).
+    """
     import jax
     dt, dtype = state.dt, np.dtype(state.precision)
     populations = list(state.populations)
-    pops, params, events = zip(*[_population(p, dt, dtype) for p in populations]) \
-        if populations else ((), (), ())
-    sizes = [p.size for p in populations]
-    groups, projs, pdata, max_delay = [], [], [], 1
-    for key, members in sorted(_groups(state.projections, len(populations)).items()):
-        spec, data, d = _projection(key, members, sizes, dt, dtype)
-        projs.append(spec)
-        pdata.append(data)
-        groups.append((key, members))
-        max_delay = max(max_delay, d)
+    pops, params, events, cell, ring = [], [], [], 0, 0
+    for pop in populations:
+        is_neuron = pop.celltype.injectable
+        spec, prm, ev = _population(pop, dt, dtype, cell, ring if is_neuron else -1)
+        pops.append(spec)
+        params.append(prm)
+        events.append(ev)
+        cell += pop.size
+        ring += 2 * pop.size if is_neuron else 0
+    syn_data, fanout, max_delay = _synapses(state.projections, pops, dt, dtype)
+    spikes, n_events = _expected_activity(populations, pops, fanout, dt)
+    syn_spec = _syn_spec(syn_data.pre.size, cell, spikes, n_events, capacity)
     sources = [s for s in state.current_sources if s._targets or s._recording]
     e_spec, e_data = _electrodes(sources, populations, dt, dtype, state.rng_seed)
     recs, rdata, names = zip(*[_recording(p) for p in populations]) if populations \
@@ -234,12 +259,12 @@ def build_network(state) -> Build:
     bytes_per_step = sum(r.spikes + sum(n for _, n in r.signals) * dtype.itemsize for r in recs)
     bytes_per_step += e_spec.n_sources * dtype.itemsize * e_spec.record
     chunk = int(np.clip(_RECORD_BYTES_PER_CHUNK // max(bytes_per_step, 1), 16, MAX_CHUNK))
-    spec = NetSpec(pops=tuple(pops), projs=tuple(projs), recs=tuple(recs), electrodes=e_spec,
-                   ring=max_delay + 1, chunk=chunk, dtype=dtype.name)
-    data = NetData(params=tuple(params), projs=tuple(pdata), recs=tuple(rdata),
+    spec = NetSpec(pops=tuple(pops), syn=syn_spec, recs=tuple(recs), electrodes=e_spec,
+                   ring=max_delay + 1, width=max(ring, 1), chunk=chunk, dtype=dtype.name)
+    data = NetData(params=tuple(params), syn=syn_data, recs=tuple(rdata),
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
                    dt=np.asarray(dt, dtype))
-    return Build(spec=spec, data=data, populations=populations, groups=groups,
+    return Build(spec=spec, data=data, populations=populations,
                  signal_names=list(names), array_events=list(events),
                  recorded_sources=[j for j, s in enumerate(sources) if s._recording],
                  sources=sources)

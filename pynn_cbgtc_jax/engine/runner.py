@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
 from ..kernels.sources import array_counts, poisson_counts
-from .delivery import deliver, read_slot
+from .delivery import clear_slot, deliver, read_slot
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .spec import ARRAY, POISSON, Carry, NetData, NetSpec
 
@@ -49,30 +49,28 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
     dtype = jnp.dtype(spec.dtype)
     e_spec, e_data = spec.electrodes, data.electrodes
     amps = source_amplitudes(e_spec, e_data, k, dtype) if e_spec.n_sources else None
-    rings = list(carry.rings)
     states, counts, bad = [], [], []
     for i, pop in enumerate(spec.pops):
         params, state = data.params[i], carry.states[i]
         if pop.kind == POISSON:
             c = poisson_counts(params, jax.random.fold_in(data.key, i), k, data.dt)
+            bad.append(carry.bad_step[i])
         elif pop.kind == ARRAY:
             c, state = array_counts(params, state, k, pop.size, pop.array_window)
+            bad.append(carry.bad_step[i])
         else:
             model = NEURON_MODELS[pop.kind]
-            exc, inh, rings[i] = read_slot(rings[i], k, pop.size, spec.ring)
+            exc, inh = read_slot(carry.ring, k, pop.ring_offset, pop.size, spec.width, spec.ring)
             i_inj = (injected(e_spec, e_data, amps, i, pop.size, k, dtype) if e_spec.n_sources
                      else jnp.zeros(pop.size, dtype))
             state, spiked = jax.vmap(model.step)(coeffs[i], state, Drive(exc, inh, i_inj))
             c = spiked.astype(jnp.int32)
-            sane = _sane(state)
-            bad.append(jnp.where((carry.bad_step[i] < 0) & ~sane, k, carry.bad_step[i]))
-        if pop.kind in (POISSON, ARRAY):
-            bad.append(carry.bad_step[i])
+            bad.append(jnp.where((carry.bad_step[i] < 0) & ~_sane(state), k, carry.bad_step[i]))
         states.append(state)
         counts.append(c)
-    for pspec, pdata in zip(spec.projs, data.projs):
-        rings[pspec.post] = deliver(pspec, pdata, counts[pspec.pre], rings[pspec.post], k,
-                                    spec.pops[pspec.post].size, spec.ring)
+    ring = clear_slot(carry.ring, k, spec.width, spec.ring)
+    all_counts = jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32)
+    ring, overflowed = deliver(spec.syn, data.syn, all_counts, ring, k, spec.width, spec.ring)
     outputs = StepOutputs(
         spikes=tuple(jnp.minimum(counts[i][rd.spikes], 255).astype(jnp.uint8)
                      for i, rd in enumerate(data.recs)),
@@ -83,7 +81,8 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
         currents=(recorded_amplitudes(e_spec, e_data,
                                       source_amplitudes(e_spec, e_data, k + 1, dtype), k + 1, dtype)
                   if e_spec.record else ()))
-    return Carry(step=k + 1, states=tuple(states), rings=tuple(rings), bad_step=tuple(bad)), outputs
+    return Carry(step=k + 1, states=tuple(states), ring=ring, bad_step=tuple(bad),
+                 overflow=carry.overflow + overflowed.astype(jnp.int32)), outputs
 
 
 # No physical state reaches 1e12 in PyNN units (mV, nA, uS): beyond it the integration has

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["PopSpec", "ProjSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
-           "ProjData", "RecData", "ElectrodeData", "NetData", "Carry"]
+__all__ = ["PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
+           "SynData", "RecData", "ElectrodeData", "NetData", "Carry"]
 
 POISSON = "SpikeSourcePoisson"
 ARRAY = "SpikeSourceArray"
@@ -19,17 +19,16 @@ ARRAY = "SpikeSourceArray"
 class PopSpec(NamedTuple):
     kind: str                # a NEURON_MODELS key, POISSON or ARRAY
     size: int
+    cell_offset: int         # first global cell index
+    ring_offset: int = -1    # first ring column (neurons only; exc then inh columns)
     array_window: int = 0    # ARRAY: largest number of events on one stamp (rounded up)
 
 
-class ProjSpec(NamedTuple):
-    pre: int                 # population index
-    post: int
-    receptor: int            # 0 excitatory, 1 inhibitory
+class SynSpec(NamedTuple):
     n_syn: int
-    fanout: int              # largest number of synapses of one presynaptic cell
-    max_events: int          # spikes per step handled by the event path
-    dense: bool              # always use the dense path (cheaper for small projections)
+    max_spikes: int          # spiking cells per step handled by the event path
+    max_events: int          # synapse events per step handled by the event path
+    dense: bool              # always use the dense path (cheaper for small tables)
 
 
 class RecSpec(NamedTuple):
@@ -47,18 +46,19 @@ class ElectrodeSpec(NamedTuple):
 
 class NetSpec(NamedTuple):
     pops: tuple
-    projs: tuple
+    syn: SynSpec
     recs: tuple              # one RecSpec per population
     electrodes: ElectrodeSpec
     ring: int                # ring-buffer length: largest delay in steps + 1
+    width: int               # ring columns: 2 x the number of neurons
     chunk: int               # steps per compiled scan
     dtype: str               # "float32" or "float64"
 
 
-class ProjData(NamedTuple):
-    row_ptr: Any             # int32 [n_pre + 2], CSR by presynaptic cell (+ empty padding row)
-    pre: Any                 # int32 [n_syn]
-    post: Any                # int32 [n_syn]
+class SynData(NamedTuple):
+    row_ptr: Any             # int32 [n_cells + 2], CSR by global presynaptic cell (+ empty row)
+    pre: Any                 # int32 [n_syn] global presynaptic cell
+    target: Any              # int32 [n_syn] ring column
     weight: Any              # float [n_syn], nA or uS
     delay: Any               # int32 [n_syn], steps >= 1
 
@@ -90,7 +90,7 @@ class ElectrodeData(NamedTuple):
 
 class NetData(NamedTuple):
     params: tuple            # per population: model Params / PoissonParams / ArrayParams
-    projs: tuple             # ProjData per projection
+    syn: SynData
     recs: tuple              # RecData per population
     electrodes: ElectrodeData
     key: Any                 # spike-source key
@@ -100,5 +100,6 @@ class NetData(NamedTuple):
 class Carry(NamedTuple):
     step: Any                # int32 scalar: steps done since reset
     states: tuple            # per population: model State, or array-source pointer, or ()
-    rings: tuple             # per population: flat [ring * 2 * size] input buffer, or ()
-    bad_step: tuple          # per population: int32 first step with a non-finite v, or -1
+    ring: Any                # flat [ring * width] summed input weights
+    bad_step: tuple          # per population: int32 first step with a diverged state, or -1
+    overflow: Any            # int32: steps that needed the dense path this chunk

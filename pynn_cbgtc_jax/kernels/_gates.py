@@ -1,13 +1,14 @@
 """Numerics shared by the Hodgkin–Huxley kernels (``stn``, ``gp``, ``tc``).
 
-Everything here is a pure, elementwise ``jax.numpy`` function of one neuron; nothing is
-batched and nothing depends on a global.  The kernels call
+The numerics are pure, elementwise ``jax.numpy`` functions of one neuron with no global state;
+only the last two helpers, which build the seed API's populations, deal with a neuron axis.
 
 * :func:`sigmoid`, the Rubin & Terman steady-state curve ``σ(x) = 1/(1+exp(x))``;
 * :func:`safe_exp`, ``exp`` with its argument clipped so that float32 never overflows;
-* :func:`exp_euler`, the exponential-Euler gate update used for a gate frozen over a step;
 * :func:`rk4`, one classical fourth-order Runge–Kutta step of a state ``NamedTuple``;
-* :func:`scan_steps`, ``jax.lax.scan`` of a kernel ``step`` over a current trace.
+* :func:`crossed_upward`, the spike test;
+* :func:`scan_steps`, ``jax.lax.scan`` of a kernel ``step`` over a current trace;
+* :func:`vectorize_seed_step` and :func:`perturbed_population`, the seed population API.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import jax
 import jax.numpy as jnp
 
 __all__ = [
-    "sigmoid", "safe_exp", "exp_euler", "rk4", "crossed_upward", "scan_steps",
+    "sigmoid", "safe_exp", "rk4", "crossed_upward", "scan_steps",
     "vectorize_seed_step", "perturbed_population",
 ]
 
 S = TypeVar("S", bound=NamedTuple)
 
-# exp(80) ~ 5.5e34 is finite in float32 (max ~3.4e38) and any sum or product of two such terms
-# in the rate expressions below stays finite; no rate function here needs arguments this large.
+# exp(80) ~ 5.5e34 is finite in float32 (max ~3.4e38), and so is the sum of two such terms, the
+# largest combination in the rate expressions; at physiological v no argument comes near 80.
 _EXP_ARG_MAX = 80.0
 
 
@@ -61,20 +62,6 @@ def sigmoid(x: jax.Array) -> jax.Array:
     0.5
     """
     return jax.nn.sigmoid(-x)
-
-
-def exp_euler(x: jax.Array, x_inf: jax.Array, tau: jax.Array, dt: float) -> jax.Array:
-    """Exponential-Euler update of a gate ``dx/dt = (x_inf - x)/tau`` over ``dt``.
-
-    ``x_inf + (x - x_inf) exp(-dt/tau)`` is exact while ``x_inf`` and ``tau`` are constant,
-    stable for any ``dt`` and keeps a gate in ``[0, 1]``.
-
-    Examples
-    --------
-    >>> round(float(exp_euler(0.0, 1.0, 1.0, 1e9)), 6)
-    1.0
-    """
-    return x_inf + (x - x_inf) * jnp.exp(-dt / tau)
 
 
 def rk4(rhs: Callable[[S], S], y: S, dt: float) -> S:
@@ -167,7 +154,7 @@ def vectorize_seed_step(seed_step: Callable, compile: bool = True) -> Callable:
 
 def perturbed_population(base: S, n_neurons: int, heterogeneity: float = 0.05,
                          key: jax.Array | int | None = None) -> S:
-    """``n_neurons`` copies of the scalar state ``base``, each leaf scaled by ``1 + heterogeneity·z``.
+    """``n_neurons`` copies of the scalar state ``base``, each leaf times ``1 + heterogeneity·z``.
 
     ``z`` is standard normal, independent per neuron and variable.  Every leaf except ``v`` is
     treated as a gate and clipped to [0, 1], except ``ca``, which is clipped to >= 0.  ``key`` is

@@ -24,8 +24,9 @@ Numerics
 --------
 As :mod:`pynn_cbgtc_jax.kernels.stn`: one classical RK4 step of (v, h, r) per call with the
 injected current constant over the step (global error O(dt⁴)); the fastest gate has τ_h >= 0.24
-ms.  A spike is an upward crossing of ``v_thresh`` (-20 mV) inside the step.  Currents are
-densities in µA/cm², positive depolarising.
+ms and the stiffest eigenvalue is ≈ -4 ms⁻¹, so the step is limited by accuracy, not
+stability; it is validated up to :data:`DT_MAX` = 0.05 ms.  A spike is an upward crossing of
+``v_thresh`` (-20 mV) inside the step.  Currents are densities in µA/cm², positive depolarising.
 
 References
 ----------
@@ -46,11 +47,14 @@ __all__ = [
     "TCParams", "TCState", "Params", "State", "Coeffs",
     "default_tc_params", "default_tc_state", "initial_state", "prepare", "step", "simulate",
     "tc_step", "create_vectorized_tc", "create_population_state",
-    "V_INIT",
+    "V_INIT", "DT_MAX",
 ]
 
 V_INIT = -65.0
-"""Default initial membrane potential, mV (about 0.5 mV above rest; no spike follows)."""
+"""Default initial membrane potential, mV (about 0.5 mV below rest, -64.5 mV; no spike follows)."""
+
+DT_MAX = 0.05
+"""Largest time step (ms) at which the kernel is validated."""
 
 
 class TCParams(NamedTuple):
@@ -162,7 +166,7 @@ def simulate(params: TCParams, state: TCState, dt: float, i_inj: jax.Array):
     return scan_steps(step, prepare(params, dt), state, i_inj)
 
 
-# --- seed-style API ------------------------------------------------------------------------------
+# --- seed-style API -------------------------------------------------------------------------------
 
 
 def default_tc_state() -> TCState:
@@ -182,7 +186,9 @@ def tc_step(state: TCState, params: TCParams, dt_ms: float, I_ext, I_syn, t_ms=0
 
 
 def create_vectorized_tc(compile: bool = True) -> Callable:
-    """Population step ``(states, params, dt, I_ext[n], I_syn[n], t) -> (states, (V[n], spiked[n]))``.
+    """Population step ``(states, params, dt, I_ext[n], I_syn[n], t)``.
+
+    Returns ``(new_states, (V[n], spiked[n]))``.
 
     Shared (scalar) or per-neuron (leading-axis) parameter leaves are both accepted.
     """
@@ -192,7 +198,7 @@ def create_vectorized_tc(compile: bool = True) -> Callable:
 def create_population_state(n_neurons: int, heterogeneity: float = 0.05,
                             key: Union[jax.Array, int, None] = None,
                             params: TCParams | None = None) -> TCState:
-    """``n_neurons`` copies of :func:`initial_state`, each variable scaled by ``1 + heterogeneity·z``
+    """``n_neurons`` copies of :func:`initial_state`, each variable times ``1 + heterogeneity·z``
     (``z`` standard normal; gates clipped to [0, 1]; ``key``: key, int seed or None)."""
     return perturbed_population(initial_state(params or default_tc_params()),
                                 n_neurons, heterogeneity, key)

@@ -1,10 +1,11 @@
 """Independent SciPy reference for the Rubin & Terman 2004 STN (+ I_h), GP and TC cells.
 
-Written again from ``/work/shared/notes/cbgtc-models.md`` §2.1–2.3 and §2.5 in the XPP file's own
-form — ``x_inf = 1/(1+exp(-(v-θ_x)/σ_x))``, ``τ_x = τ0 + τ1/(1+exp(-(v-θ^τ_x)/σ^τ_x))`` — with
-its own parameter tables, and without importing ``pynn_cbgtc_jax``.  The kernels write the same
-curves as ``σ(x) = 1/(1+exp(x))`` with the constants folded in, so a sign or constant slip in
-either transcription shows up as a trajectory mismatch in the tests.
+Written again from ``/work/shared/notes/cbgtc-models.md`` §2.1–2.3 and §2.5 in the XPP
+file's own form — ``x_inf = 1/(1+exp(-(v-θ_x)/σ_x))``,
+``τ_x = τ0 + τ1/(1+exp(-(v-θ^τ_x)/σ^τ_x))`` — with its own parameter tables, and without
+importing ``pynn_cbgtc_jax``.  The kernels write the same curves as ``σ(x) = 1/(1+exp(x))``
+with the constants folded in, so a sign or constant slip in either transcription shows up as a
+trajectory mismatch in the tests.
 
 Each model is a plain NumPy right-hand side ``rhs(t, y, p, i_inj)`` over the state vector, in
 the order of the kernel's state ``NamedTuple``; :func:`solve` integrates it with
@@ -81,7 +82,7 @@ def stn_rhs(t, y, p, i_inj=0.0):
     ])
 
 
-# --- GP: rubin_terman_pd.ode + .setnorm (iapp = 2) ---------------------------------------------------
+# --- GP: rubin_terman_pd.ode + .setnorm (iapp = 2) ----------------------------------------------
 GP = dict(
     gl=0.1, gna=120.0, gk=30.0, gahp=30.0, gca=0.1, gt=0.5,
     vl=-55.0, vna=55.0, vk=-80.0, vca=120.0,
@@ -119,7 +120,7 @@ def gp_rhs(t, y, p, i_inj=0.0):
     ])
 
 
-# --- TC: rubin_terman_pd.ode -------------------------------------------------------------------------
+# --- TC: rubin_terman_pd.ode --------------------------------------------------------------------
 TC = dict(gl=0.05, el=-70.0, gna=3.0, ena=50.0, gk=5.0, ek=-90.0, gt=5.0, et=0.0, iapp=0.0)
 
 
@@ -150,12 +151,14 @@ STATE_NAMES = {stn_rhs: ("v", "h", "n", "r", "f", "ca"), gp_rhs: ("v", "h", "n",
                tc_rhs: ("v", "h", "r")}
 
 
-def solve(rhs, p, y0, t_eval, i_inj=0.0, method="LSODA"):
+def solve(rhs, p, y0, t_eval, i_inj=0.0, method="DOP853"):
     """Integrate ``rhs`` from ``t = 0`` to ``t_eval[-1]`` (ms) under a constant ``i_inj``.
 
-    Returns the states at ``t_eval`` as an array of shape ``(len(y0), len(t_eval))``.  LSODA
-    (stiff/non-stiff switching) at ``rtol = atol = 1e-10``; ``max_step = 0.05`` ms so that the
-    solver cannot step over the onset of a spike.
+    Returns the states at ``t_eval`` as an array of shape ``(len(y0), len(t_eval))``, at
+    ``rtol = atol = 1e-10`` with ``max_step = 0.05`` ms so that no step jumps over the onset of a
+    spike.  DOP853 (8th order, 7th-order dense output) is the default: its error against the
+    kernels' RK4 at small steps is ~1e-6 mV, while LSODA's dense output floors at ~2e-5 mV.
+    LSODA is ~5x faster and accurate enough for spike times.
     """
     sol = solve_ivp(rhs, (0.0, float(t_eval[-1])), np.asarray(y0, dtype=float), method=method,
                     t_eval=t_eval, args=(p, i_inj), rtol=1e-10, atol=1e-10, max_step=0.05)
