@@ -152,16 +152,16 @@ def _syn_spec(n_syn, n_cells, spikes, events, capacity):
 
 # -- electrodes ---------------------------------------------------------------------------------
 def _electrodes(sources, populations, dt, dtype, seed):
-    from ..standardmodels.electrodes import KINDS
     S = len(sources)
     z = np.zeros(S, dtype)
-    kind, start, stop, noise_every = (np.zeros(S, np.int32) for _ in range(4))
-    amplitude, offset, omega, phase, mean, stdev = (z.copy() for _ in range(6))
+    kind, start, stop, noise_every, period, width1, gap, width2 = (np.zeros(S, np.int32)
+                                                                     for _ in range(8))
+    amplitude, offset, omega, phase, mean, stdev, amplitude2 = (z.copy() for _ in range(7))
     record_gid = np.zeros(S, np.int32)
     tables = []
     for j, src in enumerate(sources):
         v = src._native
-        kind[j] = KINDS[type(src).__name__]
+        kind[j] = src._engine_kind
         start[j] = _steps(v.get("start", 0.0), dt)
         stop[j] = _steps(v.get("stop", 1e12), dt) if "stop" in v else SENTINEL - 1
         amplitude[j] = v.get("amplitude", 0.0)
@@ -171,6 +171,11 @@ def _electrodes(sources, populations, dt, dtype, seed):
         mean[j] = v.get("mean", 0.0)
         stdev[j] = v.get("stdev", 0.0)
         noise_every[j] = max(1, int(round(v.get("dt", dt) / dt)))
+        # pulse trains (native names in ms): period, width1, gap, width2, amplitude2
+        period[j] = max(1, int(round(v.get("period", dt) / dt)))
+        width1[j], gap[j], width2[j] = (int(round(v.get(name, 0.0) / dt))
+                                        for name in ("width1", "gap", "width2"))
+        amplitude2[j] = v.get("amplitude2", 0.0)
         if kind[j] == 2:
             t = _steps(np.atleast_1d(v.get("times", [])), dt)
             a = np.atleast_1d(np.asarray(v.get("amplitudes", []), float))
@@ -208,7 +213,9 @@ def _electrodes(sources, populations, dt, dtype, seed):
     import jax
     data = ElectrodeData(kind=kind, start=start, stop=stop, amplitude=amplitude, offset=offset,
                          omega=omega, phase=phase, mean=mean, stdev=stdev,
-                         noise_every=noise_every, step_times=step_times, step_amps=step_amps,
+                         noise_every=noise_every, period=period, width1=width1,
+                         amplitude2=amplitude2, gap=gap, width2=width2,
+                         step_times=step_times, step_amps=step_amps,
                          pair_source=tuple(pair_source), pair_cell=tuple(pair_cell),
                          pair_gid=tuple(pair_gid), record_gid=record_gid,
                          key=jax.random.key_data(jax.random.key(seed + 1)))

@@ -10,6 +10,9 @@ first changes ``v`` at ``t + dt`` (PyNN test_ticket226).
 * step:  the amplitude of the last change at or before ``k``, 0 before the first
 * noise: ``mean + stdev N(0,1)``, a fresh independent value per target cell every
   ``noise_every`` steps from ``start`` (NEST's ``noise_generator`` also draws per target).
+* pulse train (DBS): with ``r = (k - start) % period``, ``amplitude`` for ``r < width1``,
+  ``amplitude2`` for ``width1 + gap <= r < width1 + gap + width2``, else 0 -- monophasic
+  (``width2 = 0``) or charge-balanced biphasic pulses, resolved to the step.
 """
 from __future__ import annotations
 
@@ -33,7 +36,11 @@ def source_amplitudes(spec: ElectrodeSpec, e: ElectrodeData, k, dtype):
                                                  axis=1)[:, 0], 0.0)
     else:
         step_amp = jnp.zeros_like(e.amplitude)
-    amp = jnp.select([e.kind == 0, e.kind == 1, e.kind == 2], [e.amplitude, ac, step_amp], e.mean)
+    r = (k - e.start) % jnp.maximum(e.period, 1)
+    second = (r >= e.width1 + e.gap) & (r < e.width1 + e.gap + e.width2)
+    pulse = jnp.where(r < e.width1, e.amplitude, jnp.where(second, e.amplitude2, 0.0))
+    amp = jnp.select([e.kind == 0, e.kind == 1, e.kind == 2, e.kind == 4],
+                     [e.amplitude, ac, step_amp, pulse], e.mean)
     # step sources are defined by their table alone; the others by start/stop
     return jnp.where((e.kind == 2) | active, amp, 0.0).astype(dtype)
 

@@ -63,7 +63,9 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
             exc, inh = read_slot(carry.ring, k, pop.ring_offset, pop.size, spec.width, spec.ring)
             i_inj = (injected(e_spec, e_data, amps, i, pop.size, k, dtype) if e_spec.n_sources
                      else jnp.zeros(pop.size, dtype))
-            state, spiked = jax.vmap(model.step)(coeffs[i], state, Drive(exc, inh, i_inj))
+            rand = (jax.random.uniform(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
+                                       (pop.size,), dtype) if model.random else None)
+            state, spiked = jax.vmap(model.step)(coeffs[i], state, Drive(exc, inh, i_inj, rand))
             c = spiked.astype(jnp.int32)
             bad.append(jnp.where((carry.bad_step[i] < 0) & ~_sane(state), k, carry.bad_step[i]))
         states.append(state)

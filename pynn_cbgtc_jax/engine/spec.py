@@ -69,7 +69,7 @@ class RecData(NamedTuple):
 
 
 class ElectrodeData(NamedTuple):
-    kind: Any                # int32 [S]: 0 DC, 1 AC, 2 step, 3 noise
+    kind: Any                # int32 [S]: 0 DC, 1 AC, 2 step, 3 noise, 4 pulse train
     start: Any               # int32 [S] first active step
     stop: Any                # int32 [S] first inactive step
     amplitude: Any           # [S] nA (DC, AC)
@@ -79,6 +79,11 @@ class ElectrodeData(NamedTuple):
     mean: Any                # [S] nA (noise)
     stdev: Any               # [S] nA (noise)
     noise_every: Any         # int32 [S] steps per noise value
+    period: Any              # int32 [S] pulse train: steps per period
+    width1: Any              # int32 [S] pulse train: steps of the first phase (amplitude)
+    amplitude2: Any          # [S] pulse train: amplitude of the second phase (nA)
+    gap: Any                 # int32 [S] pulse train: steps between the phases
+    width2: Any              # int32 [S] pulse train: steps of the second phase
     step_times: Any          # int32 [S, M] step of each amplitude change (padded with a sentinel)
     step_amps: Any           # [S, M]
     pair_source: tuple       # per population: int32 [P] source of each injection pair

@@ -26,11 +26,15 @@ class Drive(NamedTuple):
         current weights are negative, as in PyNN).
     i_inj : scalar
         Current injected by electrodes during the step (nA), not including ``i_offset``.
+    rand : scalar or None
+        A uniform random number in [0, 1) for this neuron and step, for stochastic models
+        (``NeuronModel.random``); None otherwise.
     """
 
     exc: jnp.ndarray
     inh: jnp.ndarray
     i_inj: jnp.ndarray
+    rand: jnp.ndarray = None
 
 
 def exp_integral(a, h):

@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 from . import adex, lif_cond, lif_curr
 
-__all__ = ["NeuronModel", "NEURON_MODELS"]
+__all__ = ["NeuronModel", "NEURON_MODELS", "register"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class NeuronModel:
     step : callable ``(coeffs, state, Drive) -> (state, spiked)``
     initial : mapping state field -> PyNN initial-value name.  Fields not listed start at 0.
     recordables : mapping PyNN recordable -> state field (spikes are always recordable).
+    random : bool
+        The step needs ``Drive.rand`` (a uniform number per neuron and step).
     """
 
     name: str
@@ -38,6 +40,7 @@ class NeuronModel:
     step: Callable
     initial: Mapping[str, str] = field(default_factory=dict)
     recordables: Mapping[str, str] = field(default_factory=dict)
+    random: bool = False
 
     @property
     def param_names(self):
@@ -62,3 +65,11 @@ NEURON_MODELS = {m.name: m for m in [
     NeuronModel("EIF_cond_alpha_isfa_ista", adex.Params, adex.AlphaState, adex.prepare_alpha,
                 adex.step_alpha, _ADEX, _ADEX),
 ]}
+
+
+def register(model: NeuronModel) -> NeuronModel:
+    """Add a model declared outside this module (e.g. the CBGTC cells) to ``NEURON_MODELS``."""
+    if model.name in NEURON_MODELS and NEURON_MODELS[model.name] is not model:
+        raise ValueError(f"a neuron model named {model.name!r} is already registered")
+    NEURON_MODELS[model.name] = model
+    return model

@@ -19,11 +19,18 @@ from ..simulator import state
 
 __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
 
-KINDS = {"DCSource": 0, "ACSource": 1, "StepCurrentSource": 2, "NoisyCurrentSource": 3}
 
 
 class _CurrentSource(StandardCurrentSource):
-    """Common host-side behaviour of our current sources."""
+    """Common host-side behaviour of our current sources.
+
+    ``_engine_kind`` selects the waveform in ``engine/electrodes.py`` (0 DC, 1 AC, 2 step,
+    3 noise, 4 pulse train); the native parameter names are the ones ``compiler/build.py``
+    reads (amplitude, start, stop, frequency, offset, phase, mean, stdev, dt, times,
+    amplitudes, period, width1, gap, width2, amplitude2; times in ms, currents in nA).
+    """
+
+    _engine_kind = None
 
     def __init__(self, **parameters):
         object.__setattr__(self, "_targets", [])   # [(population, local index array)]
@@ -107,12 +114,14 @@ class _CurrentSource(StandardCurrentSource):
 
 class DCSource(_CurrentSource, electrodes.DCSource):
     __doc__ = electrodes.DCSource.__doc__
+    _engine_kind = 0
     translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
                                       ("stop", "stop"))
 
 
 class ACSource(_CurrentSource, electrodes.ACSource):
     __doc__ = electrodes.ACSource.__doc__
+    _engine_kind = 1
     translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
                                       ("stop", "stop"), ("frequency", "frequency"),
                                       ("offset", "offset"), ("phase", "phase"))
@@ -120,6 +129,7 @@ class ACSource(_CurrentSource, electrodes.ACSource):
 
 class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
     __doc__ = electrodes.NoisyCurrentSource.__doc__
+    _engine_kind = 3
     translations = build_translations(("mean", "mean"), ("start", "start"), ("stop", "stop"),
                                       ("stdev", "stdev"), ("dt", "dt"))
 
@@ -133,6 +143,7 @@ class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
 
 class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
+    _engine_kind = 2
     translations = build_translations(("amplitudes", "amplitudes"), ("times", "times"))
 
     def _check(self, values):
