@@ -37,7 +37,7 @@ class Connection(common.Connection):
         return int(self.projection._post[self.index])
 
     def _get(self, name):
-        return float(self.projection._params[name][self.index])
+        return float(self.projection._current(name)[self.index])
 
     def _set(self, name, value):
         self.projection._set_synapse_values(name, np.array([self.index]), np.array([value]))
@@ -58,10 +58,12 @@ class Projection(common.Projection):
                  synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
         super().__init__(presynaptic_population, postsynaptic_population, connector,
                          synapse_type, source, receptor_type, space, label)
-        if type(self.synapse_type).__name__ != "StaticSynapse":
+        self._rule = getattr(self.synapse_type, "rule", None)
+        if self._rule is None:
             raise NotImplementedError(
                 f"Projection: synapse_type {type(self.synapse_type).__name__} is not supported "
-                f"yet by pynn_cbgtc_jax; use StaticSynapse.")
+                f"by pynn_cbgtc_jax; use one of its standard synapse types.")
+        self._weight_dependence_mu = getattr(self.synapse_type, "weight_dependence_mu", {})
         self._receptor = list(self.post.receptor_types).index(self.receptor_type)
         self._pending = []             # appended (pre, post, {name: values}) chunks
         self._pre = np.zeros(0, np.int64)
@@ -155,6 +157,15 @@ class Projection(common.Projection):
     def _max_delay_value(self):
         return float(self._params["delay"].max()) if len(self) else None
 
+    def _current(self, name):
+        """Host values of a synapse parameter, or the live ones for plastic state (weights)."""
+        sim = simulator.state.simulation
+        if sim is not None and simulator.state.running and self in sim._projections():
+            live = sim.synapse_values(self, name)
+            if live is not None:
+                return live
+        return self._params[name]
+
     def _columns(self, names):
         self._consolidate()
         cols = []
@@ -164,8 +175,9 @@ class Projection(common.Projection):
             elif name == "postsynaptic_index":
                 cols.append(self._post)
             else:
-                cols.append(self._params[self.synapse_type.translations[name]["translated_name"]
-                                         if name in self.synapse_type.translations else name])
+                cols.append(self._current(
+                    self.synapse_type.translations[name]["translated_name"]
+                    if name in self.synapse_type.translations else name))
         return cols
 
     def _get_attributes_as_list(self, names):
@@ -214,4 +226,17 @@ class Projection(common.Projection):
         simulator.state.mark_changed(structure=(name == "delay"))
 
     def _set_initial_value_array(self, variable, initial_value):
-        raise NotImplementedError("StaticSynapse has no state variables to initialise.")
+        """initialize(u=...) for synapse state (e.g. TsodyksMarkramSynapse's u)."""
+        if variable not in getattr(self.synapse_type, "default_initial_values", {}):
+            raise errors.NonExistentParameterError(
+                variable, type(self.synapse_type).__name__,
+                list(getattr(self.synapse_type, "default_initial_values", {})))
+        self._consolidate()
+        value = initial_value
+        if hasattr(value, "evaluate"):
+            value.shape = (self.pre.size, self.post.size)
+            value = value.evaluate(simplify=True)
+        value = np.asarray(value, float)
+        self._params[variable] = (value[self._pre, self._post] if value.ndim == 2
+                                  else np.broadcast_to(value, (len(self),)).copy())
+        simulator.state.mark_changed()

@@ -15,6 +15,7 @@ import numpy as np
 from .compiler.build import build_network
 from .engine.runner import chunk_function
 from .engine.spec import ARRAY, POISSON, Carry
+from .engine.synapse_rules import HISTORY, RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
 from .kernels.registry import NEURON_MODELS
 from .simulator import NumericalInstabilityError
@@ -28,7 +29,7 @@ def ensure_simulation(state) -> "Simulation":
     """The simulation for ``state``: rebuilt if the structure changed, data refreshed if stale."""
     sim = state.simulation
     if sim is None or state.structure_changed or state.data_changed:
-        build = build_network(state, capacity=sim.capacity if sim is not None else (0, 0))
+        build = build_network(state, capacity=sim.capacity if sim is not None else None)
         if sim is None:
             sim = Simulation(state, build)
         elif build.spec != sim.build.spec or state.structure_changed:
@@ -61,7 +62,7 @@ class Simulation:
 
     def __init__(self, state, build):
         self.state = state
-        self.capacity = (0, 0)       # event-path size that a past overflow asked for
+        self.capacity = {}           # rule -> event-path size a past overflow asked for
         self._load(build)
         self.carry = self._initial_carry(step=state.step)
         self._sampled_start = False
@@ -101,8 +102,14 @@ class Simulation:
         if not same_layout:
             logger.warning("The network's neurons or longest delay changed during a run: "
                            "spikes in flight are dropped.")
-        self.carry = fresh._replace(states=tuple(states),
-                                    ring=old_carry.ring if same_layout else fresh.ring)
+        same_synapses = old_spec.syns == self.spec.syns
+        if not same_synapses and any(RULES[g.rule].state for g in old_spec.syns):
+            logger.warning("The synapses changed during a run: plastic synapse states restart "
+                           "from their initial values.")
+        self.carry = fresh._replace(
+            states=tuple(states), ring=old_carry.ring if same_layout else fresh.ring,
+            syn_states=old_carry.syn_states if same_synapses else fresh.syn_states,
+            history=old_carry.history if same_layout and same_synapses else fresh.history)
 
     def restart(self):
         """reset(): back to step 0 and the initial values (same compiled program)."""
@@ -119,8 +126,20 @@ class Simulation:
                 states.append(np.int32(np.searchsorted(params.stamps, step + 1)))
             else:
                 states.append(_initial_state(pop, dtype))
+        syn_states = []
+        for (rule, members, perm), data in zip(self.build.syn_groups, self.build.data.syns):
+            init = {}
+            for name in RULES[rule].state:
+                parts = [prj._params[name] for prj, _ in members if name in prj._params]
+                if len(parts) == len(members):
+                    init[name] = np.concatenate(parts)[perm]
+            syn_states.append(initial_state(rule, data.weight, init, dtype))
+        n_cells = sum(p.size for p in self.spec.pops)
         carry = Carry(step=np.int32(step), states=tuple(states),
                       ring=np.zeros(self.spec.ring * self.spec.width, dtype),
+                      syn_states=tuple(syn_states),
+                      history=(np.full((n_cells, HISTORY), -1e9, dtype) if self.spec.history
+                               else ()),
                       bad_step=tuple(np.int32(-1) for _ in self.populations),
                       overflow=np.int32(0))
         return jax.device_put(carry)
@@ -174,17 +193,43 @@ class Simulation:
         The dense path that handled those steps gives bit-identical results, so this only
         changes speed.
         """
-        syn = self.spec.syn
-        self.capacity = (2 * syn.max_spikes, 2 * syn.max_events)
         n_cells = sum(p.size for p in self.spec.pops)
-        new = syn._replace(max_spikes=int(min(n_cells, self.capacity[0])),
-                           max_events=int(self.capacity[1]))
-        new = new._replace(dense=new.max_events >= syn.n_syn // 2 or new.max_spikes >= n_cells)
-        logger.info("Event path enlarged to %d spikes / %d events per step.",
-                    new.max_spikes, new.max_events)
-        self.spec = self.spec._replace(syn=new)
+        syns = []
+        for syn in self.spec.syns:
+            if not syn.dense:
+                self.capacity[syn.rule] = (2 * syn.max_spikes, 2 * syn.max_events)
+                syn = syn._replace(max_spikes=int(min(n_cells, 2 * syn.max_spikes)),
+                                   max_events=int(2 * syn.max_events))
+                syn = syn._replace(dense=syn.max_events >= syn.n_syn // 2
+                                   or syn.max_spikes >= n_cells)
+                logger.info("Event path of %s synapses enlarged to %d spikes / %d events per "
+                            "step.", syn.rule, syn.max_spikes, syn.max_events)
+            syns.append(syn)
+        self.spec = self.spec._replace(syns=tuple(syns))
         self.build.spec = self.spec
         self.fn = chunk_function(self.spec)
+
+    def _projections(self):
+        return [prj for _, members, _ in self.build.syn_groups for prj, _ in members]
+
+    def synapse_values(self, projection, name):
+        """Current values of a plastic synapse variable of ``projection`` (projection order).
+
+        None if the projection's rule keeps ``name`` constant (then the host copy is current).
+        """
+        for g, (rule, members, perm) in enumerate(self.build.syn_groups):
+            names = RULES[rule].state
+            if name not in names or all(p is not projection for p, _ in members):
+                continue
+            values = np.asarray(self.carry.syn_states[g][names.index(name)])
+            ordered = np.empty_like(values)
+            ordered[perm] = values
+            offset = 0
+            for prj, n in members:
+                if prj is projection:
+                    return ordered[offset:offset + n]
+                offset += n
+        return None
 
     def _record_start(self):
         """The t = 0 samples: initial values of recorded signals and source currents."""

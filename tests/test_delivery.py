@@ -31,13 +31,13 @@ def _run_with(sim, max_spikes, max_events, dense):
     cells = _net(sim)
     sim.run(0.1)
     s = simulator.state.simulation
-    s.spec = s.spec._replace(syn=s.spec.syn._replace(max_spikes=max_spikes,
-                                                     max_events=max_events, dense=dense))
+    s.spec = s.spec._replace(syns=tuple(g._replace(max_spikes=max_spikes, max_events=max_events,
+                                                   dense=dense) for g in s.spec.syns))
     from pynn_cbgtc_jax.engine.runner import chunk_function
     s.fn = chunk_function(s.spec)
-    s.capacity = (max_spikes, max_events)
+    s.capacity = {g.rule: (max_spikes, max_events) for g in s.spec.syns}
     sim.run(200.0)
-    return _result(cells), s.spec.syn
+    return _result(cells), s.spec.syns[0]
 
 
 def test_event_and_dense_paths_are_bit_identical(sim):

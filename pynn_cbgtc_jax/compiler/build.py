@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine.spec import (ARRAY, POISSON, ElectrodeData, ElectrodeSpec, NetData, NetSpec,
                            PopSpec, RecData, RecSpec, SynData, SynSpec)
+from ..engine.synapse_rules import RULES
 from .layout import resolve_cells
 
 __all__ = ["Build", "build_network", "SENTINEL", "MAX_CHUNK"]
@@ -35,6 +36,7 @@ class Build:
     signal_names: list = field(default_factory=list)  # per population: recorded variable names
     recorded_sources: list = field(default_factory=list)
     array_events: list = field(default_factory=list)  # per population: (stamps, cells, times)
+    syn_groups: list = field(default_factory=list)    # per group: (rule, [(projection, n)], perm)
     sources: list = field(default_factory=list)
 
 
@@ -92,37 +94,66 @@ def _population(pop, dt, dtype, cell_offset, ring_offset):
 
 
 # -- synapses -----------------------------------------------------------------------------------
-def _synapses(projections, pops, dt, dtype):
-    """All synapses in one CSR table by global presynaptic cell; returns (data, max delay)."""
-    pre_g, target, weight, delay = [], [], [], []
+def _rule_param(prj, name, post_pop, post, pops_py):
+    """Values of a rule parameter for every synapse of ``prj`` (PyNN units)."""
+    if name in prj._params:
+        return prj._params[name]
+    if name == "tau_psc":      # NEST copies tau_psc from the postsynaptic cell's tau_syn_E/I
+        key = ("tau_syn_E", "tau_syn_I")[prj._receptor]
+        out = np.full(len(prj), 3.0)
+        for i in np.unique(post_pop):
+            par = pops_py[i]._parameters
+            if key in par:
+                sel = post_pop == i
+                out[sel] = np.asarray(par[key], float)[post[sel]]
+        return out
+    if name in ("mu_plus", "mu_minus"):
+        return np.full(len(prj), prj._weight_dependence_mu[name])
+    raise KeyError(f"synapse parameter {name!r} missing for rule {prj._rule!r}")
+
+
+def _synapses(projections, pops, pops_py, dt, dtype):
+    """Synapses grouped by rule, each group one CSR table by global presynaptic cell.
+
+    Returns ([(SynData, fan-out per cell, member list)], max delay in steps).
+    """
+    cell_offset = np.array([p.cell_offset for p in pops], np.int64)
+    ring_offset = np.array([p.ring_offset for p in pops], np.int64)
+    size = np.array([p.size for p in pops], np.int64)
+    n_cells = int(size.sum())
+    by_rule = {}
     for prj in projections:
         prj._consolidate()
-        if len(prj) == 0:
-            continue
-        pre_pop, pre = resolve_cells(prj.pre, prj._pre)
-        post_pop, post = resolve_cells(prj.post, prj._post)
-        cell_offset = np.array([p.cell_offset for p in pops], np.int64)
-        ring_offset = np.array([p.ring_offset for p in pops], np.int64)
-        size = np.array([p.size for p in pops], np.int64)
-        pre_g.append(cell_offset[pre_pop] + pre)
-        target.append(ring_offset[post_pop] + prj._receptor * size[post_pop] + post)
-        weight.append(prj._params["weight"])
-        delay.append(prj._params["delay"])
-    n_cells = sum(p.size for p in pops)
-    if pre_g:
-        pre_g, target = np.concatenate(pre_g), np.concatenate(target)
+        if len(prj):
+            by_rule.setdefault(prj._rule, []).append(prj)
+    groups, max_delay = [], 1
+    for rule in sorted(by_rule):
+        names = RULES[rule].params
+        pre_g, post_g, target, weight, delay, params, members = [], [], [], [], [], [], []
+        for prj in by_rule[rule]:
+            pre_pop, pre = resolve_cells(prj.pre, prj._pre)
+            post_pop, post = resolve_cells(prj.post, prj._post)
+            pre_g.append(cell_offset[pre_pop] + pre)
+            post_g.append(cell_offset[post_pop] + post)
+            target.append(ring_offset[post_pop] + prj._receptor * size[post_pop] + post)
+            weight.append(prj._params["weight"])
+            delay.append(prj._params["delay"])
+            params.append([_rule_param(prj, n, post_pop, post, pops_py) for n in names])
+            members.append((prj, len(prj)))
+        pre_g, post_g, target = (np.concatenate(a) for a in (pre_g, post_g, target))
         weight, delay = np.concatenate(weight), np.concatenate(delay)
-    else:
-        pre_g, target = np.zeros(0, np.int64), np.zeros(0, np.int64)
-        weight, delay = np.zeros(0), np.zeros(0)
-    perm = np.argsort(pre_g, kind="stable")
-    counts = np.bincount(pre_g, minlength=n_cells)
-    row_ptr = np.concatenate([[0], np.cumsum(counts), [pre_g.size]]).astype(np.int32)
-    delay_steps = np.maximum(np.rint(delay / dt), 1).astype(np.int32)
-    data = SynData(row_ptr=row_ptr, pre=pre_g[perm].astype(np.int32),
-                   target=target[perm].astype(np.int32), weight=weight[perm].astype(dtype),
-                   delay=delay_steps[perm])
-    return data, counts, int(delay_steps.max()) if delay_steps.size else 1
+        params = [np.concatenate([p[j] for p in params]) for j in range(len(names))]
+        perm = np.argsort(pre_g, kind="stable")
+        counts = np.bincount(pre_g, minlength=n_cells)
+        row_ptr = np.concatenate([[0], np.cumsum(counts), [pre_g.size]]).astype(np.int32)
+        delay_steps = np.maximum(np.rint(delay / dt), 1).astype(np.int32)
+        data = SynData(row_ptr=row_ptr, pre=pre_g[perm].astype(np.int32),
+                       post=post_g[perm].astype(np.int32), target=target[perm].astype(np.int32),
+                       weight=weight[perm].astype(dtype), delay=delay_steps[perm],
+                       params=tuple(p[perm].astype(dtype) for p in params))
+        groups.append((rule, data, counts, members, perm))
+        max_delay = max(max_delay, int(delay_steps.max()))
+    return groups, max_delay
 
 
 def _expected_activity(populations, pops, fanout, dt):
@@ -141,13 +172,13 @@ def _expected_activity(populations, pops, fanout, dt):
     return spikes, events
 
 
-def _syn_spec(n_syn, n_cells, spikes, events, capacity):
+def _syn_spec(rule, n_syn, n_cells, spikes, events, capacity):
     """Event-path bounds: 4x the expected activity, at least what overflowed before."""
     max_spikes = int(min(n_cells, _next_pow2(max(4 * spikes + 32, capacity[0]))))
     max_events = int(_next_pow2(max(4 * events + 256, capacity[1])))
     dense = max_events >= n_syn // 2 or max_spikes >= n_cells
-    return SynSpec(n_syn=int(n_syn), max_spikes=max(max_spikes, 1), max_events=max_events,
-                   dense=bool(dense))
+    return SynSpec(rule=rule, n_syn=int(n_syn), max_spikes=max(max_spikes, 1),
+                   max_events=max_events, dense=bool(dense))
 
 
 # -- electrodes ---------------------------------------------------------------------------------
@@ -238,13 +269,14 @@ def _recording(pop):
             RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)
 
 
-def build_network(state, capacity=(0, 0)) -> Build:
+def build_network(state, capacity=None) -> Build:
     """Translate everything registered in ``state`` into a ``Build``.
 
-    ``capacity`` = (spikes, events) per step the event path must hold at least (it grows when
-    a run overflowed it).
+    ``capacity`` maps a rule to the (spikes, events) per step its event path must hold at least
+    (it grows when a run overflowed it).
     """
     import jax
+    capacity = capacity or {}
     dt, dtype = state.dt, np.dtype(state.precision)
     populations = list(state.populations)
     pops, params, events, cell, ring = [], [], [], 0, 0
@@ -256,9 +288,13 @@ def build_network(state, capacity=(0, 0)) -> Build:
         events.append(ev)
         cell += pop.size
         ring += 2 * pop.size if is_neuron else 0
-    syn_data, fanout, max_delay = _synapses(state.projections, pops, dt, dtype)
-    spikes, n_events = _expected_activity(populations, pops, fanout, dt)
-    syn_spec = _syn_spec(syn_data.pre.size, cell, spikes, n_events, capacity)
+    groups, max_delay = _synapses(state.projections, pops, populations, dt, dtype)
+    syn_specs, syn_data = [], []
+    for rule, data_g, fanout, _, _ in groups:
+        spikes, n_events = _expected_activity(populations, pops, fanout, dt)
+        syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, spikes, n_events,
+                                   capacity.get(rule, (0, 0))))
+        syn_data.append(data_g)
     sources = [s for s in state.current_sources if s._targets or s._recording]
     e_spec, e_data = _electrodes(sources, populations, dt, dtype, state.rng_seed)
     recs, rdata, names = zip(*[_recording(p) for p in populations]) if populations \
@@ -266,12 +302,14 @@ def build_network(state, capacity=(0, 0)) -> Build:
     bytes_per_step = sum(r.spikes + sum(n for _, n in r.signals) * dtype.itemsize for r in recs)
     bytes_per_step += e_spec.n_sources * dtype.itemsize * e_spec.record
     chunk = int(np.clip(_RECORD_BYTES_PER_CHUNK // max(bytes_per_step, 1), 16, MAX_CHUNK))
-    spec = NetSpec(pops=tuple(pops), syn=syn_spec, recs=tuple(recs), electrodes=e_spec,
-                   ring=max_delay + 1, width=max(ring, 1), chunk=chunk, dtype=dtype.name)
-    data = NetData(params=tuple(params), syn=syn_data, recs=tuple(rdata),
+    spec = NetSpec(pops=tuple(pops), syns=tuple(syn_specs), recs=tuple(recs), electrodes=e_spec,
+                   ring=max_delay + 1, width=max(ring, 1), chunk=chunk,
+                   history=any(RULES[g[0]].plastic_weight for g in groups), dtype=dtype.name)
+    data = NetData(params=tuple(params), syns=tuple(syn_data), recs=tuple(rdata),
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
                    dt=np.asarray(dt, dtype))
     return Build(spec=spec, data=data, populations=populations,
+                 syn_groups=[(rule, members, perm) for rule, _, _, members, perm in groups],
                  signal_names=list(names), array_events=list(events),
                  recorded_sources=[j for j, s in enumerate(sources) if s._recording],
                  sources=sources)

@@ -1,7 +1,8 @@
 """Spike delivery: all synapses of the network in one CSR table, one ring buffer.
 
-Every cell of the network (neurons and spike sources) has a global index; every synapse is
-stored once, sorted by presynaptic cell, with its *target column* in the network's ring buffer
+Every cell of the network (neurons and spike sources) has a global index.  Synapses are stored
+in one table per *synapse group* (all projections that share a rule, see ``synapse_rules.py``),
+sorted by presynaptic cell, each with its *target column* in the network's ring buffer
 (``ring_offset[post population] + receptor * size + cell``), its weight and its delay in steps.
 The ring is a flat ``[ring_len, width]`` array.  A spike emitted in step ``k`` (stamped
 ``k + 1``) over a synapse with delay ``d`` adds its weight to slot ``(k + 1 + d) % ring_len``;
@@ -27,6 +28,7 @@ import jax
 import jax.numpy as jnp
 
 from .spec import SynData, SynSpec
+from .synapse_rules import on_pre
 
 __all__ = ["deliver", "read_slot", "clear_slot"]
 
@@ -36,12 +38,14 @@ def _scatter(ring, width, ring_len, k, delay, target, amount):
     return ring.at[slot * width + target].add(amount.astype(ring.dtype), mode="drop")
 
 
-def _dense(spec: SynSpec, s: SynData, counts, ring, k, width, ring_len):
-    amount = s.weight * counts[s.pre].astype(s.weight.dtype)
-    return _scatter(ring, width, ring_len, k, s.delay, s.target, amount)
+def _dense_events(s: SynData, counts):
+    """Every synapse, with the multiplicity of its presynaptic cell's spike (0: no spike)."""
+    mult = counts[s.pre]
+    return jnp.arange(s.pre.shape[0], dtype=jnp.int32), mult, mult > 0
 
 
-def _events(spec: SynSpec, s: SynData, counts, ring, k, width, ring_len, idx, n_events):
+def _sparse_events(spec: SynSpec, s: SynData, counts, idx, n_events):
+    """The synapses of the spiking cells ``idx``, laid end to end (a ragged gather)."""
     start = s.row_ptr[idx]
     length = s.row_ptr[idx + 1] - start                      # 0 for the padding index
     last = jnp.cumsum(length)                                # one past each spike's events
@@ -51,31 +55,44 @@ def _events(spec: SynSpec, s: SynData, counts, ring, k, width, ring_len, idx, n_
     first = last[j] - length[j]
     valid = e < n_events
     syn = jnp.where(valid, start[j] + (e - first), 0)
-    mult = counts[jnp.minimum(idx[j], counts.shape[0] - 1)].astype(s.weight.dtype)
-    amount = jnp.where(valid, s.weight[syn] * mult, 0.0)
-    return _scatter(ring, width, ring_len, k, s.delay[syn], s.target[syn], amount)
+    mult = jnp.where(valid, counts[jnp.minimum(idx[j], counts.shape[0] - 1)], 0)
+    return syn, mult, valid
 
 
-def deliver(spec: SynSpec, s: SynData, counts, ring, k, width: int, ring_len: int):
-    """Add the spikes ``counts`` (int32 [n_cells]) emitted in step ``k`` to the ring.
+def _apply(spec: SynSpec, s: SynData, events, state, ring, hist, k, dt, key, width, ring_len):
+    syn, mult, valid = events
+    amount, state = on_pre(spec.rule, syn, mult.astype(s.weight.dtype), valid, s.weight, s.delay,
+                           s.params, state, s.post, hist, k, dt, key)
+    amount = jnp.where(valid, amount, 0.0)
+    return state, _scatter(ring, width, ring_len, k, s.delay[syn], s.target[syn], amount)
 
-    Returns ``(ring, overflowed)``; ``overflowed`` is True when the step needed the dense path
-    although the event path was compiled (the runner then enlarges the event path).
+
+def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, width: int,
+            ring_len: int):
+    """Deliver the spikes ``counts`` (int32 [n_cells]) of step ``k`` over one synapse group.
+
+    Returns ``(state, ring, overflowed)``; ``overflowed`` is True when the step needed the
+    dense path although the event path was compiled (the runner then enlarges it).
     """
     if spec.n_syn == 0:
-        return ring, jnp.bool_(False)
+        return state, ring, jnp.bool_(False)
     if spec.dense:
-        return _dense(spec, s, counts, ring, k, width, ring_len), jnp.bool_(False)
+        state, ring = _apply(spec, s, _dense_events(s, counts), state, ring, hist, k, dt, key,
+                             width, ring_len)
+        return state, ring, jnp.bool_(False)
     n_cells = counts.shape[0]
     (idx,) = jnp.nonzero(counts, size=spec.max_spikes, fill_value=n_cells)
     idx = idx.astype(jnp.int32)
     n_events = jnp.sum(s.row_ptr[idx + 1] - s.row_ptr[idx])
     overflow = (jnp.count_nonzero(counts) > spec.max_spikes) | (n_events > spec.max_events)
-    ring = jax.lax.cond(overflow,
-                        lambda r: _dense(spec, s, counts, r, k, width, ring_len),
-                        lambda r: _events(spec, s, counts, r, k, width, ring_len, idx, n_events),
-                        ring)
-    return ring, overflow
+    state, ring = jax.lax.cond(
+        overflow,
+        lambda st, r: _apply(spec, s, _dense_events(s, counts), st, r, hist, k, dt, key, width,
+                             ring_len),
+        lambda st, r: _apply(spec, s, _sparse_events(spec, s, counts, idx, n_events), st, r,
+                             hist, k, dt, key, width, ring_len),
+        state, ring)
+    return state, ring, overflow
 
 
 def read_slot(ring, k, offset: int, size: int, width: int, ring_len: int):

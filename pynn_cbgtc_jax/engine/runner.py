@@ -21,6 +21,7 @@ from ..kernels.sources import array_counts, poisson_counts
 from .delivery import clear_slot, deliver, read_slot
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .spec import ARRAY, POISSON, Carry, NetData, NetSpec
+from .synapse_rules import record_post_spikes
 
 __all__ = ["TRACE_COUNT", "StepOutputs", "chunk_function"]
 
@@ -72,7 +73,15 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
         counts.append(c)
     ring = clear_slot(carry.ring, k, spec.width, spec.ring)
     all_counts = jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32)
-    ring, overflowed = deliver(spec.syn, data.syn, all_counts, ring, k, spec.width, spec.ring)
+    syn_states, overflowed = [], jnp.bool_(False)
+    for g, (gspec, gdata) in enumerate(zip(spec.syns, data.syns)):
+        key = jax.random.fold_in(jax.random.fold_in(data.key, 1_000_000 + g), k)
+        st, ring, over = deliver(gspec, gdata, all_counts, carry.syn_states[g], ring,
+                                 carry.history, k, data.dt, key, spec.width, spec.ring)
+        syn_states.append(st)
+        overflowed = overflowed | over
+    history = (record_post_spikes(carry.history, all_counts, ((k + 1) * data.dt).astype(dtype))
+               if spec.history else carry.history)
     outputs = StepOutputs(
         spikes=tuple(jnp.minimum(counts[i][rd.spikes], 255).astype(jnp.uint8)
                      for i, rd in enumerate(data.recs)),
@@ -83,7 +92,8 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
         currents=(recorded_amplitudes(e_spec, e_data,
                                       source_amplitudes(e_spec, e_data, k + 1, dtype), k + 1, dtype)
                   if e_spec.record else ()))
-    return Carry(step=k + 1, states=tuple(states), ring=ring, bad_step=tuple(bad),
+    return Carry(step=k + 1, states=tuple(states), ring=ring, syn_states=tuple(syn_states),
+                 history=history, bad_step=tuple(bad),
                  overflow=carry.overflow + overflowed.astype(jnp.int32)), outputs
 
 

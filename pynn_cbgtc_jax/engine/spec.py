@@ -25,6 +25,7 @@ class PopSpec(NamedTuple):
 
 
 class SynSpec(NamedTuple):
+    rule: str                # a synapse_rules.RULES key
     n_syn: int
     max_spikes: int          # spiking cells per step handled by the event path
     max_events: int          # synapse events per step handled by the event path
@@ -46,21 +47,24 @@ class ElectrodeSpec(NamedTuple):
 
 class NetSpec(NamedTuple):
     pops: tuple
-    syn: SynSpec
+    syns: tuple              # one SynSpec per synapse group
     recs: tuple              # one RecSpec per population
     electrodes: ElectrodeSpec
     ring: int                # ring-buffer length: largest delay in steps + 1
     width: int               # ring columns: 2 x the number of neurons
     chunk: int               # steps per compiled scan
+    history: bool            # some rule needs postsynaptic spike histories
     dtype: str               # "float32" or "float64"
 
 
 class SynData(NamedTuple):
     row_ptr: Any             # int32 [n_cells + 2], CSR by global presynaptic cell (+ empty row)
     pre: Any                 # int32 [n_syn] global presynaptic cell
+    post: Any                # int32 [n_syn] global postsynaptic cell
     target: Any              # int32 [n_syn] ring column
     weight: Any              # float [n_syn], nA or uS
     delay: Any               # int32 [n_syn], steps >= 1
+    params: tuple            # the rule's per-synapse parameters, in RULES[rule].params order
 
 
 class RecData(NamedTuple):
@@ -95,7 +99,7 @@ class ElectrodeData(NamedTuple):
 
 class NetData(NamedTuple):
     params: tuple            # per population: model Params / PoissonParams / ArrayParams
-    syn: SynData
+    syns: tuple              # SynData per synapse group
     recs: tuple              # RecData per population
     electrodes: ElectrodeData
     key: Any                 # spike-source key
@@ -106,5 +110,7 @@ class Carry(NamedTuple):
     step: Any                # int32 scalar: steps done since reset
     states: tuple            # per population: model State, or array-source pointer, or ()
     ring: Any                # flat [ring * width] summed input weights
+    syn_states: tuple        # per synapse group: the rule's state arrays
+    history: Any             # [n_cells, HISTORY] recent spike times (ms), or ()
     bad_step: tuple          # per population: int32 first step with a diverged state, or -1
     overflow: Any            # int32: steps that needed the dense path this chunk
