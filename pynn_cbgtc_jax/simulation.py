@@ -138,8 +138,8 @@ class Simulation:
         carry = Carry(step=np.int32(step), states=tuple(states),
                       ring=np.zeros(self.spec.ring * self.spec.width, dtype),
                       syn_states=tuple(syn_states),
-                      history=(np.full((n_cells, HISTORY), -1e9, dtype) if self.spec.history
-                               else ()),
+                      history=((np.full((n_cells, HISTORY), -1e9, dtype),
+                                np.zeros((n_cells, HISTORY), dtype)) if self.spec.history else ()),
                       bad_step=tuple(np.int32(-1) for _ in self.populations),
                       overflow=np.int32(0))
         return jax.device_put(carry)

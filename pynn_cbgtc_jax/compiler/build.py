@@ -156,6 +156,20 @@ def _synapses(projections, pops, pops_py, dt, dtype):
     return groups, max_delay
 
 
+def _post_tau(groups, n_cells, dtype):
+    """Per cell: the postsynaptic trace time constant of the plastic synapses onto it.
+
+    NEST keeps one tau_minus per neuron too; the first plastic synapse onto a cell sets it.
+    """
+    tau = np.full(n_cells, 20.0)
+    for rule, data, _, _, _ in groups[::-1]:
+        name = {"stdp": "tau_minus", "vogels2011": "tau"}.get(rule)
+        if name:
+            values = data.params[RULES[rule].params.index(name)]
+            tau[data.post[::-1]] = values[::-1]
+    return tau.astype(dtype)
+
+
 def _expected_activity(populations, pops, fanout, dt):
     """A guess of spikes and synapse events per step, to size the event path."""
     spikes, events = 0.0, 0.0
@@ -307,7 +321,8 @@ def build_network(state, capacity=None) -> Build:
                    history=any(RULES[g[0]].plastic_weight for g in groups), dtype=dtype.name)
     data = NetData(params=tuple(params), syns=tuple(syn_data), recs=tuple(rdata),
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
-                   dt=np.asarray(dt, dtype))
+                   dt=np.asarray(dt, dtype),
+                   post_tau=_post_tau(groups, cell, dtype))
     return Build(spec=spec, data=data, populations=populations,
                  syn_groups=[(rule, members, perm) for rule, _, _, members, perm in groups],
                  signal_names=list(names), array_events=list(events),

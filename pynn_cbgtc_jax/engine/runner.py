@@ -80,8 +80,8 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
                                  carry.history, k, data.dt, key, spec.width, spec.ring)
         syn_states.append(st)
         overflowed = overflowed | over
-    history = (record_post_spikes(carry.history, all_counts, ((k + 1) * data.dt).astype(dtype))
-               if spec.history else carry.history)
+    history = (record_post_spikes(carry.history, all_counts, ((k + 1) * data.dt).astype(dtype),
+                                  data.post_tau) if spec.history else carry.history)
     outputs = StepOutputs(
         spikes=tuple(jnp.minimum(counts[i][rd.spikes], 255).astype(jnp.uint8)
                      for i, rd in enumerate(data.recs)),

@@ -104,6 +104,7 @@ class NetData(NamedTuple):
     electrodes: ElectrodeData
     key: Any                 # spike-source key
     dt: Any                  # time step (ms), traced scalar
+    post_tau: Any            # [n_cells] postsynaptic trace time constant (ms) of plastic rules
 
 
 class Carry(NamedTuple):
@@ -111,6 +112,6 @@ class Carry(NamedTuple):
     states: tuple            # per population: model State, or array-source pointer, or ()
     ring: Any                # flat [ring * width] summed input weights
     syn_states: tuple        # per synapse group: the rule's state arrays
-    history: Any             # [n_cells, HISTORY] recent spike times (ms), or ()
+    history: Any             # (times, traces) [n_cells, HISTORY] of recent spikes, or ()
     bad_step: tuple          # per population: int32 first step with a diverged state, or -1
     overflow: Any            # int32: steps that needed the dense path this chunk

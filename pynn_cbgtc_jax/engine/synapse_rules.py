@@ -25,8 +25,10 @@ rule is a pure function of arrays, used by both the event path and the dense pat
   lazy bookkeeping: each postsynaptic spike adds eta x_pre, each presynaptic spike adds
   eta (x_post - 2 rho tau / 1000), clipped to [w_min, w_max].
 
-Postsynaptic spike times come from a per-cell history of the last ``HISTORY`` spikes; a
-postsynaptic trace is summed over it (older spikes contribute less than exp(-HISTORY * ISI/tau)).
+Postsynaptic spikes are kept, as in NEST's archiving nodes, as a per-cell history of the last
+``HISTORY`` spike times with the postsynaptic trace K- just after each (the trace decays with
+the cell's tau_minus, or tau for Vogels2011).  Facilitation and K-(t) are exact as long as a
+cell fires fewer than ``HISTORY`` spikes within one delay plus one presynaptic interval.
 """
 from __future__ import annotations
 
@@ -72,18 +74,30 @@ def initial_state(rule: str, weight, params, dtype):
     return ()
 
 
-def record_post_spikes(hist, counts, t_spike):
-    """Shift the spike time ``t_spike`` into the history [n_cells, HISTORY] of spiking cells."""
+def record_post_spikes(hist, counts, t_spike, tau):
+    """Shift ``t_spike`` and the new trace value into the history of the cells that spiked.
+
+    ``hist`` = (times [n_cells, HISTORY], traces [n_cells, HISTORY]); ``tau`` [n_cells].
+    """
+    times, traces = hist
     spiked = counts > 0
-    shifted = jnp.concatenate([hist[:, 1:], jnp.full((hist.shape[0], 1), t_spike, hist.dtype)],
-                              axis=1)
-    return jnp.where(spiked[:, None], shifted, hist)
+    k_new = traces[:, -1] * jnp.exp((times[:, -1] - t_spike) / tau) + 1.0
+    col = jnp.full((times.shape[0], 1), t_spike, times.dtype)
+    new_times = jnp.concatenate([times[:, 1:], col], axis=1)
+    new_traces = jnp.concatenate([traces[:, 1:], k_new[:, None]], axis=1)
+    return (jnp.where(spiked[:, None], new_times, times),
+            jnp.where(spiked[:, None], new_traces, traces))
 
 
-def _trace(hist_rows, t, tau):
-    """sum over history spikes strictly before t of exp((t_p - t)/tau), per event."""
-    before = hist_rows < t[:, None] - 1e-6
-    return jnp.sum(jnp.where(before, jnp.exp((hist_rows - t[:, None]) / tau[:, None]), 0.0), axis=1)
+def _trace(times, traces, t, tau):
+    """The postsynaptic trace at ``t`` from the last spike strictly before ``t`` (NEST's
+    ``get_K_value``), per event; 0 if there is none."""
+    before = times < t[:, None] - 1e-6
+    last = jnp.sum(before, axis=1) - 1                          # histories are sorted by time
+    safe = jnp.maximum(last, 0)
+    t_p = jnp.take_along_axis(times, safe[:, None], axis=1)[:, 0]
+    k_p = jnp.take_along_axis(traces, safe[:, None], axis=1)[:, 0]
+    return jnp.where(last >= 0, k_p * jnp.exp((t_p - t) / tau), 0.0)
 
 
 def _set(arr, syn, valid, values):
@@ -123,7 +137,7 @@ def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist
     w = w_state[syn]
     kplus, t_last = kplus_state[syn], tlast_state[syn]
     d = delay[syn].astype(w.dtype) * dt
-    rows = hist[post[syn]]                                       # [E, HISTORY]
+    rows, row_traces = hist[0][post[syn]], hist[1][post[syn]]   # [E, HISTORY]
     if rule == "stdp":
         w_min, w_max, a_plus, a_minus, tau_plus, tau_minus, mu_plus, mu_minus = (
             a[syn] for a in params)
@@ -133,7 +147,7 @@ def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist
             k_eff = kplus * jnp.exp((t_last - t_p - d) / tau_plus)
             grown = w + a_plus * w_max * jnp.power(jnp.maximum(1.0 - w / w_max, 0.0), mu_plus) * k_eff
             w = jnp.where(inside, jnp.minimum(grown, w_max), w)
-        k_minus = _trace(rows, t - d, tau_minus)
+        k_minus = _trace(rows, row_traces, t - d, tau_minus)
         w = w - a_minus * w_max * jnp.power(jnp.maximum(w / w_max, 0.0), mu_minus) * k_minus
         w = jnp.clip(w, w_min, w_max)
         tau_pre = tau_plus
@@ -144,7 +158,7 @@ def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist
             inside = (t_p > t_last) & (t_p <= t)
             w = jnp.where(inside, jnp.clip(w + eta * kplus * jnp.exp((t_last - t_p) / tau),
                                            w_min, w_max), w)
-        x_post = _trace(rows, t, tau)
+        x_post = _trace(rows, row_traces, jnp.broadcast_to(t, w.shape), tau)
         w = jnp.clip(w + eta * (x_post - 2.0 * rho * tau / 1000.0), w_min, w_max)
         tau_pre = tau
     kplus = kplus * jnp.exp((t_last - t) / tau_pre) + 1.0
