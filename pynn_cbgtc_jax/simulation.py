@@ -14,7 +14,7 @@ import numpy as np
 
 from .compiler.build import build_network
 from .engine.runner import chunk_function
-from .engine.spec import ARRAY, POISSON, Carry
+from .engine.spec import ARRAY, POISSON, RENEWAL, SOURCES, Carry
 from .engine.synapse_rules import HISTORY, RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
 from .kernels.registry import NEURON_MODELS
@@ -94,7 +94,8 @@ class Simulation:
             if pop in old_pops:
                 j = old_pops.index(pop)
                 if (old_spec.pops[j].kind == self.spec.pops[i].kind
-                        and self.spec.pops[i].kind not in (POISSON, ARRAY)):
+                        and self.spec.pops[i].kind not in (POISSON, ARRAY)
+                        and old_spec.pops[j].size == self.spec.pops[i].size):
                     states[i] = old_carry.states[j]
         same_layout = (old_spec.ring == self.spec.ring and old_spec.width == self.spec.width
                        and [p.ring_offset for p in old_spec.pops if p.ring_offset >= 0]
@@ -124,6 +125,8 @@ class Simulation:
                 states.append(())
             elif pspec.kind == ARRAY:
                 states.append(np.int32(np.searchsorted(params.stamps, step + 1)))
+            elif pspec.kind in RENEWAL:
+                states.append(np.zeros(pspec.size, np.int32))       # age in steps
             else:
                 states.append(_initial_state(pop, dtype))
         syn_states = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.spec import (ARRAY, POISSON, ElectrodeData, ElectrodeSpec, NetData, NetSpec,
+from ..engine.spec import (ARRAY, DEAD_TIME, GAMMA, POISSON, RENEWAL, ElectrodeData, ElectrodeSpec, NetData, NetSpec,
                            PopSpec, RecData, RecSpec, SynData, SynSpec)
 from ..engine.synapse_rules import RULES
 from .layout import resolve_cells
@@ -82,6 +82,30 @@ def _population(pop, dt, dtype, cell_offset, ring_offset):
         stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float), dt)
         params = PoissonParams(rate=np.asarray(p["rate"], dtype),
                                start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
+        return PopSpec(kind, pop.size, cell_offset), params, None
+    if kind in RENEWAL:
+        from ..kernels import sources as src
+        start = _steps(p["start"], dt).astype(np.int32)
+        stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float),
+                      dt).astype(np.int32)
+        if kind == GAMMA:
+            params = src.GammaParams(np.asarray(p["alpha"], dtype), np.asarray(p["beta"], dtype),
+                                     start, stop)
+        elif kind == DEAD_TIME:
+            params = src.DeadTimeParams(np.asarray(p["rate"], dtype),
+                                        np.asarray(p["tau_refrac"], dtype), start, stop)
+        else:
+            seqs = [[np.atleast_1d(np.asarray(getattr(v, "value", v), float)) for v in p[name]]
+                    for name in ("a", "b", "tbins")]
+            width = max(len(x) for x in seqs[2])
+            table = np.full((3, pop.size, width), np.nan)
+            for c in range(pop.size):
+                for j in range(3):
+                    table[j, c, :len(seqs[j][c])] = seqs[j][c]
+            bin_step = np.where(np.isnan(table[2]), SENTINEL, _steps(np.nan_to_num(table[2]), dt))
+            params = src.InhGammaParams(np.nan_to_num(table[0], nan=1.0).astype(dtype),
+                                        np.nan_to_num(table[1], nan=1.0).astype(dtype),
+                                        bin_step.astype(np.int32), start, stop)
         return PopSpec(kind, pop.size, cell_offset), params, None
     if kind == ARRAY:
         from ..kernels.sources import ArrayParams
@@ -179,6 +203,11 @@ def _expected_activity(populations, pops, fanout, dt):
             rate = np.asarray(pop._parameters["rate"], float) * dt * 1e-3
         elif spec.kind == ARRAY:
             rate = np.full(spec.size, spec.array_window / max(spec.size, 1))
+        elif spec.kind == GAMMA:
+            rate = np.asarray(pop._parameters["beta"], float) / np.asarray(
+                pop._parameters["alpha"], float) * dt * 1e-3
+        elif spec.kind == DEAD_TIME:
+            rate = np.asarray(pop._parameters["rate"], float) * dt * 1e-3
         else:
             rate = np.full(spec.size, 30.0 * dt * 1e-3)     # a busy neuron: 30 Hz
         spikes += rate.sum()

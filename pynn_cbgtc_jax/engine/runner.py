@@ -17,15 +17,18 @@ import jax.numpy as jnp
 
 from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
-from ..kernels.sources import array_counts, poisson_counts
+from ..kernels.sources import (array_counts, dead_time_counts, gamma_counts, inh_gamma_counts,
+                               poisson_counts)
 from .delivery import clear_slot, deliver, read_slot
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
-from .spec import ARRAY, POISSON, Carry, NetData, NetSpec
+from .spec import (ARRAY, DEAD_TIME, GAMMA, INH_GAMMA, POISSON, RENEWAL, Carry, NetData,
+                   NetSpec)
 from .synapse_rules import record_post_spikes
 
 __all__ = ["TRACE_COUNT", "StepOutputs", "chunk_function"]
 
 TRACE_COUNT = Counter()
+_RENEWAL = {GAMMA: gamma_counts, DEAD_TIME: dead_time_counts, INH_GAMMA: inh_gamma_counts}
 _CACHE: dict = {}
 
 
@@ -58,6 +61,10 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
             bad.append(carry.bad_step[i])
         elif pop.kind == ARRAY:
             c, state = array_counts(params, state, k, pop.size, pop.array_window)
+            bad.append(carry.bad_step[i])
+        elif pop.kind in RENEWAL:
+            c, state = _RENEWAL[pop.kind](params, state, jax.random.fold_in(data.key, i), k,
+                                          data.dt)
             bad.append(carry.bad_step[i])
         else:
             model = NEURON_MODELS[pop.kind]

@@ -14,6 +14,11 @@ __all__ = ["PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
 
 POISSON = "SpikeSourcePoisson"
 ARRAY = "SpikeSourceArray"
+GAMMA = "SpikeSourceGamma"
+DEAD_TIME = "SpikeSourcePoissonRefractory"
+INH_GAMMA = "SpikeSourceInhGamma"
+RENEWAL = (GAMMA, DEAD_TIME, INH_GAMMA)       # sources whose state is the age in steps
+SOURCES = (POISSON, ARRAY) + RENEWAL
 
 
 class PopSpec(NamedTuple):
