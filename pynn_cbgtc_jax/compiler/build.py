@@ -114,7 +114,8 @@ def _population(pop, dt, dtype, cell_offset, ring_offset):
                 ArrayParams(stamps=stamps, cells=cells), events)
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
-    return PopSpec(kind, pop.size, cell_offset, ring_offset), params, None
+    return (PopSpec(kind, pop.size, cell_offset, ring_offset, n_receptors=model.n_receptors),
+            params, None)
 
 
 # -- synapses -----------------------------------------------------------------------------------
@@ -330,7 +331,7 @@ def build_network(state, capacity=None) -> Build:
         params.append(prm)
         events.append(ev)
         cell += pop.size
-        ring += 2 * pop.size if is_neuron else 0
+        ring += spec.n_receptors * pop.size if is_neuron else 0
     groups, max_delay = _synapses(state.projections, pops, populations, dt, dtype)
     syn_specs, syn_data = [], []
     for rule, data_g, fanout, _, _ in groups:

@@ -95,11 +95,10 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
     return state, ring, overflow
 
 
-def read_slot(ring, k, offset: int, size: int, width: int, ring_len: int):
-    """Inputs (exc, inh) arriving at the end of step ``k`` for the cells at ``offset``."""
+def read_slot(ring, k, offset: int, size: int, n_receptors: int, width: int, ring_len: int):
+    """Inputs arriving at the end of step ``k``, [n_receptors, size], for the cells at ``offset``."""
     start = ((k + 1) % ring_len) * width + offset
-    inp = jax.lax.dynamic_slice(ring, (start,), (2 * size,))
-    return inp[:size], inp[size:]
+    return jax.lax.dynamic_slice(ring, (start,), (n_receptors * size,)).reshape(n_receptors, size)
 
 
 def clear_slot(ring, k, width: int, ring_len: int):

@@ -68,12 +68,16 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
             bad.append(carry.bad_step[i])
         else:
             model = NEURON_MODELS[pop.kind]
-            exc, inh = read_slot(carry.ring, k, pop.ring_offset, pop.size, spec.width, spec.ring)
+            inp = read_slot(carry.ring, k, pop.ring_offset, pop.size, pop.n_receptors,
+                            spec.width, spec.ring)
+            receptors = tuple(inp)
+            exc, inh = (receptors + (jnp.zeros(pop.size, dtype),) * 2)[:2]
             i_inj = (injected(e_spec, e_data, amps, i, pop.size, k, dtype) if e_spec.n_sources
                      else jnp.zeros(pop.size, dtype))
             rand = (jax.random.uniform(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
                                        (pop.size,), dtype) if model.random else None)
-            state, spiked = jax.vmap(model.step)(coeffs[i], state, Drive(exc, inh, i_inj, rand))
+            state, spiked = jax.vmap(model.step)(coeffs[i], state,
+                                                 Drive(exc, inh, i_inj, rand, receptors))
             c = spiked.astype(jnp.int32)
             bad.append(jnp.where((carry.bad_step[i] < 0) & ~_sane(state), k, carry.bad_step[i]))
         states.append(state)

@@ -25,8 +25,9 @@ class PopSpec(NamedTuple):
     kind: str                # a NEURON_MODELS key, POISSON or ARRAY
     size: int
     cell_offset: int         # first global cell index
-    ring_offset: int = -1    # first ring column (neurons only; exc then inh columns)
+    ring_offset: int = -1    # first ring column (neurons only; one block of columns per receptor)
     array_window: int = 0    # ARRAY: largest number of events on one stamp (rounded up)
+    n_receptors: int = 2     # receptor types of a neuron model
 
 
 class SynSpec(NamedTuple):
@@ -56,7 +57,7 @@ class NetSpec(NamedTuple):
     recs: tuple              # one RecSpec per population
     electrodes: ElectrodeSpec
     ring: int                # ring-buffer length: largest delay in steps + 1
-    width: int               # ring columns: 2 x the number of neurons
+    width: int               # ring columns: receptor types x neurons, summed over populations
     chunk: int               # steps per compiled scan
     history: bool            # some rule needs postsynaptic spike histories
     dtype: str               # "float32" or "float64"

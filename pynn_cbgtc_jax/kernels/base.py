@@ -29,12 +29,16 @@ class Drive(NamedTuple):
     rand : scalar or None
         A uniform random number in [0, 1) for this neuron and step, for stochastic models
         (``NeuronModel.random``); None otherwise.
+    receptors : tuple
+        The input of every receptor type, in ``receptor_types`` order (``exc`` and ``inh`` are
+        the first two); used by models with other than two receptors.
     """
 
     exc: jnp.ndarray
     inh: jnp.ndarray
     i_inj: jnp.ndarray
     rand: jnp.ndarray = None
+    receptors: tuple = ()
 
 
 def exp_integral(a, h):

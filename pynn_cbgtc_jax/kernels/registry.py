@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from . import adex, lif_cond, lif_curr
+from . import adex, gif, hh, izhikevich, lif_cond, lif_curr, lif_delta, lif_sfa_rr
 
 __all__ = ["NeuronModel", "NEURON_MODELS", "register"]
 
@@ -41,15 +41,21 @@ class NeuronModel:
     initial: Mapping[str, str] = field(default_factory=dict)
     recordables: Mapping[str, str] = field(default_factory=dict)
     random: bool = False
+    native_names: tuple = ()
+    n_receptors: int = 2
 
     @property
     def param_names(self):
-        return self.params._fields
+        return self.native_names or self.params._fields
 
 
 _CURR = {"v": "v", "isyn_exc": "isyn_exc", "isyn_inh": "isyn_inh"}
 _COND = {"v": "v", "gsyn_exc": "gsyn_exc", "gsyn_inh": "gsyn_inh"}
 _ADEX = dict(_COND, w="w")
+_HH_INIT = dict(_COND, m="m", h="h", n="n")
+_IZH = {"v": "v", "u": "u"}
+_SFA_RR = dict(_COND, g_r="g_r", g_s="g_s")
+_GIF = dict(_COND, i_eta="i_eta", v_t="v_t")
 
 NEURON_MODELS = {m.name: m for m in [
     NeuronModel("IF_curr_exp", lif_curr.Params, lif_curr.ExpState, lif_curr.prepare_exp,
@@ -64,6 +70,15 @@ NEURON_MODELS = {m.name: m for m in [
                 adex.step_exp, _ADEX, _ADEX),
     NeuronModel("EIF_cond_alpha_isfa_ista", adex.Params, adex.AlphaState, adex.prepare_alpha,
                 adex.step_alpha, _ADEX, _ADEX),
+    NeuronModel("IF_curr_delta", lif_delta.Params, lif_delta.State, lif_delta.prepare,
+                lif_delta.step, {"v": "v"}, {"v": "v"}),
+    NeuronModel("IF_cond_exp_gsfa_grr", lif_sfa_rr.Params, lif_sfa_rr.State, lif_sfa_rr.prepare,
+                lif_sfa_rr.step, _SFA_RR, _SFA_RR),
+    NeuronModel("HH_cond_exp", hh.Params, hh.State, hh.prepare, hh.step, _HH_INIT, _COND),
+    NeuronModel("Izhikevich", izhikevich.Params, izhikevich.State, izhikevich.prepare,
+                izhikevich.step, _IZH, _IZH),
+    NeuronModel("GIF_cond_exp", gif.Params, gif.State, gif.prepare, gif.step, _GIF, _GIF,
+                random=True),
 ]}
 
 
