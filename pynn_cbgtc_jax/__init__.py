@@ -9,7 +9,7 @@ Use it as any PyNN backend::
 from pyNN import errors, random, space                                     # noqa: F401
 from pyNN.connectors import *                                              # noqa: F401,F403
 from pyNN.network import Network                                           # noqa: F401
-from pyNN.random import GSLRNG, NativeRNG, NumpyRNG, RandomDistribution    # noqa: F401
+from pyNN.random import GSLRNG, NumpyRNG, RandomDistribution               # noqa: F401
 from pyNN.recording import *                                               # noqa: F401,F403
 from pyNN.space import Space                                               # noqa: F401
 from pyNN.standardmodels import StandardCellType
@@ -21,8 +21,10 @@ from .control import (end, get_current_time, get_max_delay, get_min_delay,  # no
 from .populations import Assembly, Population, PopulationView              # noqa: F401
 from .procedural_api import connect, create, record, record_gsyn, record_v, set  # noqa: F401
 from .projections import Projection                                        # noqa: F401
+from .native import NativeRNG, native_cell_type, native_synapse_type      # noqa: F401
 from .simulator import NumericalInstabilityError                           # noqa: F401
 from .standardmodels import *                                              # noqa: F401,F403
+from .cbgtc import *                                                       # noqa: F401,F403
 
 
 def list_standard_models():

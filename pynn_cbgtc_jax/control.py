@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
@@ -23,6 +24,7 @@ _IGNORED = {"threads": "the JAX engine uses every core of the device it runs on"
             "use_cvode": "the step is fixed", "rng_type": "JAX uses its own counter-based RNG",
             "num_processes": "a single process drives the device", "rank": "single process"}
 _KNOWN = {"max_delay", "rng_seed", "precision", "grng_seed"} | set(_IGNORED)
+_WARNED = set()      # warn once per (keyword, value) and process
 
 
 def _check_setup_args(timestep, min_delay, max_delay, precision, extra_params):
@@ -58,15 +60,17 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         Floating-point type of the simulation (float64 enables JAX's x64 mode).
 
     Keywords of other backends (``threads``, ``spike_precision``, ``verbosity``, ``t_flush``,
-    ...) are accepted; they have no meaning here and are logged at debug level.
+    ...) are accepted; they have no meaning here, and a warning says so (once per value).
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     precision = extra_params.get("precision", "float32")
     _check_setup_args(timestep, min_delay, max_delay, precision, extra_params)
     common.setup(timestep, min_delay, **extra_params)
     for key, why in _IGNORED.items():
-        if key in extra_params:
-            logger.debug("setup(%s=%r) ignored: %s", key, extra_params[key], why)
+        if key in extra_params and (key, extra_params[key]) not in _WARNED:
+            _WARNED.add((key, extra_params[key]))
+            warnings.warn(f"setup({key}={extra_params[key]!r}) has no meaning in pynn_cbgtc_jax "
+                          f"and is ignored: {why}.", stacklevel=2)
     state = simulator.state
     state.clear()
     state.dt = float(timestep)

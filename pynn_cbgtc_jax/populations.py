@@ -67,6 +67,9 @@ class _ParameterAccess:
         pop, idx = self._pop, self._idx
         values = np.broadcast_to(np.asarray(initial_values.evaluate(simplify=False), float),
                                  (len(idx),))
+        # native (NEST-named) cell types: V_m -> v, w in pA -> nA
+        variable, scale = getattr(pop.celltype, "initial_map", {}).get(variable, (variable, 1.0))
+        values = values * scale
         current = pop._initial.setdefault(variable, np.zeros(pop.size))
         current[idx] = values
         sim = simulator.state.simulation

@@ -49,6 +49,10 @@ class Recorder(recording.Recorder):
             self._spikes.append((np.asarray(ids, np.int64), np.asarray(times, float)))
 
     def store_signal(self, name, steps, ids, values):
+        # native (NEST-named) cell types record in NEST units, e.g. g_ex in nS
+        scale = getattr(self.population.celltype, "record_map", {}).get(name, (name, 1.0))[1]
+        if scale != 1.0:
+            values = np.asarray(values) * scale
         every = self.sampling_steps()
         keep = steps % every == 0
         if np.any(keep):

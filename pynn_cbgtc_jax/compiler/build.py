@@ -114,8 +114,9 @@ def _population(pop, dt, dtype, cell_offset, ring_offset):
                 ArrayParams(stamps=stamps, cells=cells), events)
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
-    return (PopSpec(kind, pop.size, cell_offset, ring_offset, n_receptors=model.n_receptors),
-            params, None)
+    n_sub = model.substeps(dt, p) if model.substeps is not None else 1
+    return (PopSpec(kind, pop.size, cell_offset, ring_offset, n_receptors=model.n_receptors,
+                    substeps=n_sub), params, None)
 
 
 # -- synapses -----------------------------------------------------------------------------------
@@ -307,7 +308,8 @@ def _recording(pop):
         cells = rec.recorded_indices(var)
         if cells.size:
             names.append(var)
-            signals.append((recordables[var], int(cells.size)))
+            pynn_name = getattr(pop.celltype, "record_map", {}).get(var, (var, 1.0))[0]
+            signals.append((recordables[pynn_name], int(cells.size)))
             idx.append(cells.astype(np.int32))
     return (RecSpec(spikes=int(spikes.size), signals=tuple(signals)),
             RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)

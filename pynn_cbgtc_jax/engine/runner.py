@@ -10,6 +10,7 @@ compiled program for every run length and makes ``run(a + b)`` bitwise equal to
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -76,8 +77,10 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
                      else jnp.zeros(pop.size, dtype))
             rand = (jax.random.uniform(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
                                        (pop.size,), dtype) if model.random else None)
-            state, spiked = jax.vmap(model.step)(coeffs[i], state,
-                                                 Drive(exc, inh, i_inj, rand, receptors))
+            step = (partial(model.step, n_sub=pop.substeps) if model.substeps is not None
+                    else model.step)
+            state, spiked = jax.vmap(step)(coeffs[i], state,
+                                           Drive(exc, inh, i_inj, rand, receptors))
             c = spiked.astype(jnp.int32)
             bad.append(jnp.where((carry.bad_step[i] < 0) & ~_sane(state), k, carry.bad_step[i]))
         states.append(state)

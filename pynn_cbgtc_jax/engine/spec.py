@@ -28,6 +28,7 @@ class PopSpec(NamedTuple):
     ring_offset: int = -1    # first ring column (neurons only; one block of columns per receptor)
     array_window: int = 0    # ARRAY: largest number of events on one stamp (rounded up)
     n_receptors: int = 2     # receptor types of a neuron model
+    substeps: int = 1        # static substeps per step (models with NeuronModel.substeps)
 
 
 class SynSpec(NamedTuple):

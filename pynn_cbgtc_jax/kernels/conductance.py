@@ -16,6 +16,7 @@ __all__ = ["SynCoeffs", "syn_coeffs", "profile", "advance", "rk4"]
 
 
 class SynCoeffs(NamedTuple):
+    tau: jnp.ndarray    # ms
     half: jnp.ndarray   # exp(-dt/(2 tau))
     full: jnp.ndarray   # exp(-dt/tau)
     jump: jnp.ndarray   # increment of the state per uS of weight (1, or e/tau for alpha)
@@ -24,7 +25,7 @@ class SynCoeffs(NamedTuple):
 
 def syn_coeffs(tau, dt, alpha: bool) -> SynCoeffs:
     jump = jnp.e / tau if alpha else jnp.ones_like(tau)
-    return SynCoeffs(half=jnp.exp(-0.5 * dt / tau), full=jnp.exp(-dt / tau), jump=jump,
+    return SynCoeffs(tau=tau, half=jnp.exp(-0.5 * dt / tau), full=jnp.exp(-dt / tau), jump=jump,
                      dt=jnp.asarray(dt, dtype=jnp.result_type(tau)))
 
 

@@ -43,6 +43,7 @@ class NeuronModel:
     random: bool = False
     native_names: tuple = ()
     n_receptors: int = 2
+    substeps: Callable = None   # (dt, host parameters) -> static substeps, passed as n_sub
 
     @property
     def param_names(self):
@@ -67,9 +68,9 @@ NEURON_MODELS = {m.name: m for m in [
     NeuronModel("IF_cond_alpha", lif_cond.Params, lif_cond.AlphaState, lif_cond.prepare_alpha,
                 lif_cond.step_alpha, _COND, _COND),
     NeuronModel("EIF_cond_exp_isfa_ista", adex.Params, adex.ExpState, adex.prepare_exp,
-                adex.step_exp, _ADEX, _ADEX),
+                adex.step_exp, _ADEX, _ADEX, substeps=adex.substeps),
     NeuronModel("EIF_cond_alpha_isfa_ista", adex.Params, adex.AlphaState, adex.prepare_alpha,
-                adex.step_alpha, _ADEX, _ADEX),
+                adex.step_alpha, _ADEX, _ADEX, substeps=adex.substeps),
     NeuronModel("IF_curr_delta", lif_delta.Params, lif_delta.State, lif_delta.prepare,
                 lif_delta.step, {"v": "v"}, {"v": "v"}),
     NeuronModel("IF_cond_exp_gsfa_grr", lif_sfa_rr.Params, lif_sfa_rr.State, lif_sfa_rr.prepare,

@@ -1,0 +1,131 @@
+"""pyNN.nest compatibility: NEST model names, parameter names and units for our kernels.
+
+``native_cell_type("iaf_cond_exp")`` returns a cell type whose parameters, initial values and
+recordables carry NEST's names and units (pF, pA, nS, ...), backed by the same kernel as the
+matching PyNN standard type; ``native_synapse_type("tsodyks_synapse")`` likewise (weights in
+pA or nS, as in NEST).  Only the NEST models our kernels implement are available; others raise
+``NoModelAvailableError`` listing them.
+"""
+from __future__ import annotations
+
+from pyNN import errors
+from pyNN.random import NativeRNG as _NativeRNG
+from pyNN.standardmodels import build_translations
+
+from .standardmodels import cells, synapses
+
+__all__ = ["native_cell_type", "native_synapse_type", "NativeRNG", "NATIVE_CELL_TYPES",
+           "NATIVE_SYNAPSE_TYPES"]
+
+
+class NativeRNG(_NativeRNG):
+    """The backend's own random numbers: connectors given it use NumPy's generator seeded
+    from ``setup(rng_seed=...)``; spike sources always use the JAX counter-based generator."""
+
+    def __init__(self, seed=None):
+        super().__init__(seed)
+
+
+# (NEST name, PyNN name, scale NEST -> PyNN); g_L is special: tau_m = C_m / g_L
+_LIF = [("C_m", "cm", 1e-3), ("t_ref", "tau_refrac", 1.0), ("E_L", "v_rest", 1.0),
+        ("V_reset", "v_reset", 1.0), ("V_th", "v_thresh", 1.0), ("I_e", "i_offset", 1e-3),
+        ("tau_syn_ex", "tau_syn_E", 1.0), ("tau_syn_in", "tau_syn_I", 1.0)]
+_COND = [("E_ex", "e_rev_E", 1.0), ("E_in", "e_rev_I", 1.0)]
+_ADEX = [("a", "a", 1.0), ("b", "b", 1e-3), ("Delta_T", "delta_T", 1.0), ("tau_w", "tau_w", 1.0),
+         ("V_peak", "v_spike", 1.0)]
+_NEST_DEFAULTS = {   # nest.GetDefaults(model) of NEST 3.10
+    "iaf_psc_exp": dict(C_m=250.0, tau_m=10.0, t_ref=2.0, E_L=-70.0, V_reset=-70.0, V_th=-55.0,
+                        I_e=0.0, tau_syn_ex=2.0, tau_syn_in=2.0),
+    "iaf_cond_exp": dict(C_m=250.0, g_L=16.6667, t_ref=2.0, E_L=-70.0, V_reset=-60.0,
+                         V_th=-55.0, I_e=0.0, tau_syn_ex=0.2, tau_syn_in=2.0, E_ex=0.0,
+                         E_in=-85.0),
+    "aeif_cond_exp": dict(C_m=281.0, g_L=30.0, t_ref=0.0, E_L=-70.6, V_reset=-60.0, V_th=-50.4,
+                          I_e=0.0, tau_syn_ex=0.2, tau_syn_in=2.0, E_ex=0.0, E_in=-85.0, a=4.0,
+                          b=80.5, Delta_T=2.0, tau_w=144.0, V_peak=0.0),
+}
+_NEST_DEFAULTS["iaf_psc_alpha"] = _NEST_DEFAULTS["iaf_psc_exp"]
+_NEST_DEFAULTS["iaf_cond_alpha"] = _NEST_DEFAULTS["iaf_cond_exp"]
+_NEST_DEFAULTS["aeif_cond_alpha"] = _NEST_DEFAULTS["aeif_cond_exp"]
+
+_CELLS = {   # NEST model -> (our standard type, parameter table, initial, recordables)
+    "iaf_psc_exp": (cells.IF_curr_exp, _LIF, {"V_m": ("v", 1.0)}, {"V_m": ("v", 1.0)}),
+    "iaf_psc_alpha": (cells.IF_curr_alpha, _LIF, {"V_m": ("v", 1.0)}, {"V_m": ("v", 1.0)}),
+    "iaf_cond_exp": (cells.IF_cond_exp, _LIF + _COND, {"V_m": ("v", 1.0)},
+                     {"V_m": ("v", 1.0), "g_ex": ("gsyn_exc", 1e3), "g_in": ("gsyn_inh", 1e3)}),
+    "iaf_cond_alpha": (cells.IF_cond_alpha, _LIF + _COND, {"V_m": ("v", 1.0)},
+                       {"V_m": ("v", 1.0), "g_ex": ("gsyn_exc", 1e3),
+                        "g_in": ("gsyn_inh", 1e3)}),
+    "aeif_cond_exp": (cells.EIF_cond_exp_isfa_ista, _LIF + _COND + _ADEX,
+                      {"V_m": ("v", 1.0), "w": ("w", 1e-3)},
+                      {"V_m": ("v", 1.0), "w": ("w", 1e3), "g_ex": ("gsyn_exc", 1e3),
+                       "g_in": ("gsyn_inh", 1e3)}),
+    "aeif_cond_alpha": (cells.EIF_cond_alpha_isfa_ista, _LIF + _COND + _ADEX,
+                        {"V_m": ("v", 1.0), "w": ("w", 1e-3)},
+                        {"V_m": ("v", 1.0), "w": ("w", 1e3), "g_ex": ("gsyn_exc", 1e3),
+                         "g_in": ("gsyn_inh", 1e3)}),
+}
+_UNITS = {"C_m": "pF", "g_L": "nS", "I_e": "pA", "b": "pA", "a": "nS", "V_m": "mV", "w": "pA",
+          "g_ex": "nS", "g_in": "nS"}
+NATIVE_CELL_TYPES = sorted(_CELLS)
+
+
+def _translations(table, has_g_l):
+    rows = [(nest, pynn, scale) if scale != 1.0 else (nest, pynn) for nest, pynn, scale in table]
+    if has_g_l:
+        rows.append(("g_L", "tau_m", "C_m/g_L", "cm*1000.0/tau_m"))
+    else:
+        rows.append(("tau_m", "tau_m"))
+    return build_translations(*rows)
+
+
+def native_cell_type(model_name: str):
+    """The cell type for NEST model ``model_name`` (NEST parameter names and units)."""
+    if model_name not in _CELLS:
+        raise errors.NoModelAvailableError(
+            f"native_cell_type({model_name!r}): pynn_cbgtc_jax implements the NEST models "
+            f"{NATIVE_CELL_TYPES}; use one of them or a PyNN standard cell type.")
+    base, table, initial, record = _CELLS[model_name]
+    defaults = _NEST_DEFAULTS[model_name]
+    units = {name: _UNITS.get(name, base.units.get(pynn, "")) for name, pynn, _ in table}
+    units.update({name: _UNITS.get(name, "mV") for name in set(initial) | set(record)})
+    units.update({"g_L": "nS", "tau_m": "ms"})
+    return type(model_name, (base,), {
+        "__doc__": f"NEST's {model_name}, in NEST's names and units, on pynn_cbgtc_jax.",
+        "default_parameters": dict(defaults),
+        "translations": _translations(table, "g_L" in defaults),
+        "default_initial_values": {name: defaults.get(
+            {"V_m": "E_L"}.get(name, name), 0.0) for name in initial},
+        "recordable": ["spikes"] + list(record),
+        "units": units,
+        "initial_map": initial,
+        "record_map": record,
+        "__module__": __name__,
+    })
+
+
+_SYNAPSES = {
+    "static_synapse": (synapses.StaticSynapse, {"weight": 1.0, "delay": 1.0}, []),
+    "tsodyks_synapse": (synapses.TsodyksMarkramSynapse,
+                        {"weight": 1.0, "delay": 1.0, "U": 0.5, "tau_rec": 800.0, "tau_fac": 0.0},
+                        [("U", "U", 1.0), ("tau_rec", "tau_rec", 1.0),
+                         ("tau_fac", "tau_facil", 1.0)]),
+}
+NATIVE_SYNAPSE_TYPES = sorted(_SYNAPSES)
+
+
+def native_synapse_type(model_name: str):
+    """The synapse type for NEST synapse ``model_name``; weights in pA (current) or nS
+    (conductance), as in NEST."""
+    if model_name not in _SYNAPSES:
+        raise errors.NoModelAvailableError(
+            f"native_synapse_type({model_name!r}): available are {NATIVE_SYNAPSE_TYPES}; for "
+            f"STDP use STDPMechanism(SpikePairRule(...), ...), which is NEST's stdp_synapse.")
+    base, defaults, table = _SYNAPSES[model_name]
+    rows = [("weight", "weight", 1e-3), ("delay", "delay")] + [
+        (n, p) if s == 1.0 else (n, p, s) for n, p, s in table]
+    return type(model_name, (base,), {
+        "__doc__": f"NEST's {model_name} on pynn_cbgtc_jax (NEST names and units).",
+        "default_parameters": dict(defaults),
+        "translations": build_translations(*rows),
+        "__module__": __name__,
+    })
