@@ -1,9 +1,9 @@
-"""Vectorised versions of PyNN's most used connectors (same names, same results, same seeds).
+"""Vectorised versions of PyNN's connectors (same names, same results, same seeds).
 
 PyNN builds synapses through ``Projection._convergent_connect``, one Python call per
-postsynaptic cell (``MapConnector._standard_connect``), at 0.2-6 M synapses/s.  The classes
+postsynaptic cell (``MapConnector._standard_connect``), at 0.02-6 M synapses/s.  The classes
 here subclass PyNN's connectors and override ``connect`` to produce the whole index arrays with
-NumPy and hand them to ``Projection._add_connections`` once per block of ~4 M entries.
+NumPy and hand them to ``Projection._add_connections`` in blocks of ~0.5 M entries.
 
 They reproduce PyNN's random draws exactly: the connector's RNG is called with the same
 distributions, in the same order and for the same total counts, and ``RandomDistribution``
@@ -12,18 +12,28 @@ deep copy of their RNG that PyNN takes when it translates the synapse parameters
 draws equal PyNN's per-column draws because NumPy's legacy ``RandomState`` samples one value
 after the other; this is not true of ``normal_clipped`` (redraws are interleaved) or of two
 random parameters sharing one RNG, which are drawn per postsynaptic cell instead.
+``FixedTotalNumberConnector`` alternates ``uniform_int`` draws for the source and the target of
+each synapse; ``_interleaved_uniform_int`` replays NumPy's rejection sampler on raw 32-bit words
+to get those numbers without a Python loop.
 
 A few draw orders cannot be vectorised: ``rng.permutation`` per cell (``FixedNumber*`` without
 replacement) and the redraw loop of ``_rng_uniform_int_exclude`` (with replacement, no self
-connections).  There the loop over cells calls only PyNN's own RNG function per cell.
+connections).  There the loop over cells calls only PyNN's own RNG function per cell.  Given a
+``NativeRNG`` instead of a ``NumpyRNG``, the connectors that draw (``FixedProbability``, the
+distance-, index- and displacement-dependent ones, ``FixedNumberPre/Post``, ``FixedTotalNumber``)
+draw from a NumPy ``Generator`` seeded from ``NativeRNG.seed`` (or ``setup(rng_seed=...)``) and
+the projection's index: same distributions, other numbers than PyNN's, and no per-cell
+permutations.
 
-Anything else (several MPI processes, ``location_selector``, an RNG other than ``NumpyRNG``,
-synapse parameters that are neither numbers, random distributions, ``(n_pre, n_post)`` arrays,
-functions of distance nor ``IndexBasedExpression``) falls back to PyNN's generic ``connect``.
+Anything else (several MPI processes, ``location_selector``, an RNG other than ``NumpyRNG`` or
+``NativeRNG``, synapse parameters that are neither numbers, random distributions,
+``(n_pre, n_post)`` arrays, functions of distance nor ``IndexBasedExpression``) falls back to
+PyNN's generic ``connect``.  ``CSAConnector`` is PyNN's own (the ``csa`` package is optional).
 """
 from __future__ import annotations
 
-from copy import deepcopy
+from copy import copy, deepcopy
+from numbers import Number
 
 import numpy as np
 from lazyarray import larray
@@ -31,16 +41,24 @@ from pyNN import connectors as _pynn
 from pyNN import errors
 from pyNN.common import Population as _BasePopulation
 from pyNN.core import IndexBasedExpression
-from pyNN.random import NumpyRNG, RandomDistribution
+from pyNN.random import NativeRNG, NumpyRNG, RandomDistribution
 from pyNN.space import Space
 from pyNN.standardmodels import StandardSynapseType
 
 __all__ = ["AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
-           "FixedNumberPreConnector", "FixedNumberPostConnector", "FromListConnector"]
+           "DistanceDependentProbabilityConnector", "IndexBasedProbabilityConnector",
+           "DisplacementDependentProbabilityConnector", "FixedNumberPreConnector",
+           "FixedNumberPostConnector", "FixedTotalNumberConnector", "FromListConnector",
+           "FromFileConnector", "CloneConnector", "ArrayConnector"]
 
 # Largest dense intermediate (uniform draws, index blocks, synapses per parameter evaluation):
-# 2**22 float64 values = 32 MiB, so a 10M-synapse projection is built in a few blocks.
-_BLOCK = 1 << 22
+# 2**19 float64 values = 4 MiB.  Large enough to amortise NumPy's per-call overhead, small
+# enough for the allocator to reuse freed blocks: arrays of 32 MiB come as fresh pages from
+# mmap each time, and faulting them in cost more than the arithmetic (10 M FixedProbability
+# synapses: 3.5 s with 2**22-value blocks, 1.6 s with 2**19, on 2 cores).
+_BLOCK = 1 << 19
+# Raw 32-bit words per pass of ``_interleaved_uniform_int``, for the same reason.
+_WORDS = 1 << 18
 
 
 class _Unsupported(Exception):
@@ -53,7 +71,7 @@ def _vectorisable(connector, projection) -> bool:
     rng = getattr(connector, "rng", None)
     return (connector.location_selector is None
             and projection._simulator.state.num_processes == 1
-            and (rng is None or isinstance(rng, NumpyRNG)))
+            and (rng is None or isinstance(rng, (NumpyRNG, NativeRNG))))
 
 
 def _cell_ids(population) -> np.ndarray:
@@ -61,9 +79,9 @@ def _cell_ids(population) -> np.ndarray:
     return np.asarray(population.all_cells, dtype=np.int64)
 
 
-def _column_blocks(n_rows: int, n_cols: int):
+def _column_blocks(n_rows: int, n_cols: int, block: int = _BLOCK):
     """``(c0, c1)`` ranges of columns such that a dense ``(n_rows, c1 - c0)`` block stays small."""
-    step = max(1, _BLOCK // max(n_rows, 1))
+    step = max(1, block // max(n_rows, 1))
     for c0 in range(0, n_cols, step):
         yield c0, min(c0 + step, n_cols)
 
@@ -89,6 +107,15 @@ def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     total = int(sizes.sum())
     offsets = np.cumsum(sizes) - sizes
     return np.repeat(np.asarray(starts, np.int64) - offsets, sizes) + np.arange(total)
+
+
+def _stable_order(post: np.ndarray, n_post: int) -> np.ndarray:
+    """``argsort(post, kind="stable")``: PyNN appends sources to per-target lists in draw order.
+
+    A stable sort of 16-bit keys is a radix sort, ~5x faster than timsort on int64.
+    """
+    keys = post.astype(np.uint16) if n_post <= np.iinfo(np.uint16).max + 1 else post
+    return np.argsort(keys, kind="stable")
 
 
 def _pairwise_distances(space: Space, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -124,6 +151,110 @@ def _as_counts(values, what: str) -> np.ndarray:
                         f"RandomDistribution given as n must produce non-negative integers "
                         f"(e.g. 'uniform_int', 'poisson', 'binomial').")
     return counts
+
+
+# -- random numbers ---------------------------------------------------------------------------
+def _native_generator(rng: NativeRNG, projection) -> np.random.Generator:
+    """The NumPy Generator that draws a projection's connections for a ``NativeRNG``.
+
+    Seeded with ``(seed, k)``: ``seed`` is ``rng.seed``, or ``setup(rng_seed=...)`` where that
+    is None, and ``k`` the index of the projection being built.  So a script builds the same
+    network on every run and after every ``setup()``, and two projections never share their
+    draws (as if they drew one after the other from one simulator RNG, as in NEST).
+    """
+    state = projection._simulator.state
+    seed = state.rng_seed if rng.seed is None else rng.seed
+    return np.random.default_rng([seed, len(state.projections)])
+
+
+def _uniform_source(rng, projection):
+    """``n -> n`` uniforms in [0, 1) for a connection map ``uniform < probability``.
+
+    PyNN's ``random_map < p`` deep-copies the lazy array and with it the RNG: the draws come
+    from a copy, and the connector's own RNG is left where it was.
+    """
+    if isinstance(rng, NativeRNG):
+        return _native_generator(rng, projection).random
+    rng = deepcopy(rng)
+    return lambda n: rng.next(n, "uniform", {"low": 0, "high": 1}, mask=None)
+
+
+def _native_choices(generator: np.random.Generator, counts: np.ndarray, size: int,
+                    exclude: bool, with_replacement: bool) -> np.ndarray:
+    """For each cell ``k``, ``counts[k]`` indices in ``[0, size)``, concatenated in cell order.
+
+    ``exclude`` leaves index ``k`` out of cell ``k``'s choices (no self connections).  Without
+    replacement each cell gets whole sets of the allowed indices and then a random subset, as
+    PyNN's ``FixedNumber*`` connectors do, but from one ``Generator.choice`` (Floyd's or a
+    partial shuffle, O(remainder)) instead of a full permutation per cell.
+    """
+    n_allowed = size - 1 if exclude else size
+    if with_replacement:
+        picks = generator.integers(0, n_allowed, int(counts.sum()))
+    else:
+        allowed = np.arange(n_allowed)
+        pieces = [np.zeros(0, np.int64)]
+        for n in counts.tolist():
+            full_sets, remainder = divmod(n, n_allowed)
+            pieces += [allowed] * full_sets
+            if remainder > 0:
+                pieces.append(generator.choice(n_allowed, remainder, replace=False,
+                                               shuffle=False))
+        picks = np.concatenate(pieces)
+    if exclude:
+        # allowed position p of cell k holds index p + (p >= k)
+        picks += picks >= np.repeat(np.arange(counts.size), counts)
+    return picks
+
+
+def _word_mask(high: int) -> int:
+    """NumPy's mask for ``randint(0, high)``: the smallest ``2**k - 1 >= high - 1``."""
+    return (1 << int(high - 1).bit_length()) - 1
+
+
+def _interleaved_uniform_int(rs: np.random.RandomState, n: int, a: int, b: int):
+    """``n`` pairs ``(randint(0, a), randint(0, b))``, drawn pair after pair from ``rs``.
+
+    This is PyNN's ``FixedTotalNumberConnector`` loop, ``rng.next(1, 'uniform_int', {low: 0,
+    high: a})`` then ``rng.choice(targets, 1)`` (which calls ``randint(0, b)``), without the
+    loop.  NumPy's legacy ``randint`` takes a raw 32-bit word, masks it to the smallest
+    ``2**k - 1`` covering the range and rejects values out of range; a range of one value
+    takes no word.  The words are drawn in blocks and read by a two-state machine (next value
+    is a source, or a target): a word accepted by both ranges flips the state, one accepted
+    by neither keeps it, one accepted by one range only sets it.  So the state before each
+    word is the state set by the last such word, flipped once per both-accepting word since.
+    ``rs`` is left after the last word used, where PyNN's loop leaves it.
+    """
+    if a == 1 or b == 1:
+        # one of the two draws takes no word: the other is one plain call
+        other = rs.randint(0, b if a == 1 else a, n) if max(a, b) > 1 else np.zeros(n, int)
+        zeros = np.zeros(n, np.int64)
+        return (zeros, other.astype(np.int64)) if a == 1 else (other.astype(np.int64), zeros)
+    mask_a, mask_b = _word_mask(a), _word_mask(b)
+    words_per_pair = (mask_a + 1) / a + (mask_b + 1) / b
+    values = np.empty(2 * n, np.int64)           # source, target, source, target, ...
+    got = 0
+    while got < 2 * n:
+        saved = rs.get_state()
+        k = min(_WORDS, int((2 * n - got) / 2 * words_per_pair * 1.02) + 64)
+        words = rs.randint(0, 1 << 32, k, dtype=np.uint32)
+        value_a, value_b = words & mask_a, words & mask_b
+        ok_a, ok_b = value_a < a, value_b < b
+        position = np.arange(k, dtype=np.int32)
+        last_set = np.maximum.accumulate(np.where(ok_a != ok_b, position, -1))
+        set_before = np.r_[np.int32(-1), last_set[:-1]]  # last state-setting word before each
+        flips = np.r_[np.int32(0), np.cumsum(ok_a & ok_b, dtype=np.int32)]
+        # the state when a block starts is which value comes next: values alternate
+        state = np.where(set_before >= 0, ok_a[set_before], got % 2)
+        state ^= (flips[:-1] - flips[set_before + 1]) & 1
+        used = np.flatnonzero(np.where(state, ok_b, ok_a))[:2 * n - got]
+        values[got:got + used.size] = np.where(state[used], value_b[used], value_a[used])
+        got += used.size
+        if got == 2 * n and used[-1] + 1 < k:
+            # give back the words drawn beyond the last one used
+            rs.set_state(saved)
+            rs.randint(0, 1 << 32, int(used[-1]) + 1, dtype=np.uint32)
+    return values[0::2], values[1::2]
 
 
 # -- synapse parameters -----------------------------------------------------------------------
@@ -295,8 +426,24 @@ class OneToOneConnector(_pynn.OneToOneConnector):
         _done(self)
 
 
-class FixedProbabilityConnector(_pynn.FixedProbabilityConnector):
-    __doc__ = _pynn.FixedProbabilityConnector.__doc__
+class _ByProbability:
+    """``connect`` for the connectors whose map is ``uniform < probability``, masked.
+
+    PyNN draws ``n_pre`` uniforms per postsynaptic cell, in post order, for every pair
+    (whatever the masks), compares them with that column of the probability map and removes
+    self (``allow_self_connections=False``, comparing cell ids, so also for views and
+    assemblies) or mutual (``'NoMutual'``: keep ``i > j``) connections.  Here one draw covers
+    a block of columns and the probabilities of the block are evaluated at once.
+    """
+
+    # entries of a dense block of probabilities (a distance or index map makes several
+    # temporaries of this size)
+    _block = _BLOCK
+
+    def _probability(self, projection):
+        """``(c0, c1) -> `` probabilities of columns ``c0:c1`` as a ``(c1 - c0, n_pre)`` array
+        or a number; or None where PyNN's generic path must be used."""
+        raise NotImplementedError
 
     def connect(self, projection):
         parameters = _prepare(self, projection)
@@ -305,19 +452,16 @@ class FixedProbabilityConnector(_pynn.FixedProbabilityConnector):
                               and isinstance(projection.post, _BasePopulation)
                               and projection.pre == projection.post):
             parameters = None          # PyNN raises NotImplementedError("todo") here
-        if parameters is None:
+        probability = None if parameters is None else self._probability(projection)
+        if probability is None:
             return super().connect(projection)
         parameters.snapshot()
         n_pre, n_post = projection.shape
         pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
-        # PyNN's `random_map < p` deep-copies the lazy array and with it the RNG: the draws come
-        # from a copy, and the connector's own RNG is left where it was
-        rng = deepcopy(self.rng)
-        for c0, c1 in _column_blocks(n_pre, n_post):
-            # PyNN draws n_pre uniforms per postsynaptic cell, in post order, for every pair
-            # (whatever the masks): one call per block gives the same numbers
-            u = rng.next((c1 - c0) * n_pre, "uniform", {"low": 0, "high": 1}, mask=None)
-            connected = np.asarray(u).reshape(c1 - c0, n_pre) < self.p_connect
+        uniform = _uniform_source(self.rng, projection)
+        for c0, c1 in _column_blocks(n_pre, n_post, self._block):
+            u = np.asarray(uniform((c1 - c0) * n_pre)).reshape(c1 - c0, n_pre)
+            connected = u < probability(c0, c1)
             if not self.allow_self_connections:
                 connected &= pre_ids[None, :] != post_ids[c0:c1, None]
             elif no_mutual:
@@ -325,6 +469,61 @@ class FixedProbabilityConnector(_pynn.FixedProbabilityConnector):
             col, pre = np.nonzero(connected)          # row-major: post, then pre ascending
             parameters.connect(pre, col + c0)
         _done(self)
+
+
+class FixedProbabilityConnector(_ByProbability, _pynn.FixedProbabilityConnector):
+    __doc__ = _pynn.FixedProbabilityConnector.__doc__
+
+    def _probability(self, projection):
+        return lambda c0, c1: self.p_connect
+
+
+class DistanceDependentProbabilityConnector(_ByProbability,
+                                            _pynn.DistanceDependentProbabilityConnector):
+    __doc__ = _pynn.DistanceDependentProbabilityConnector.__doc__
+    _block = _BLOCK // 4
+
+    def _probability(self, projection):
+        # PyNN's own lazy map, evaluated on blocks of columns: the space's distance generator
+        # then computes the same per-pair arithmetic as for one column, and the expression's
+        # operations are elementwise
+        probability_map = self.distance_function(self._generate_distance_map(projection))
+        if isinstance(probability_map, Number):
+            return lambda c0, c1: probability_map
+        if not isinstance(probability_map, larray):
+            return None
+        n_pre = projection.pre.size
+
+        def probability(c0, c1):
+            block = np.asarray(probability_map[:, c0:c1])
+            return np.broadcast_to(block, (n_pre, c1 - c0)).T
+        return probability
+
+
+class IndexBasedProbabilityConnector(_ByProbability, _pynn.IndexBasedProbabilityConnector):
+    __doc__ = _pynn.IndexBasedProbabilityConnector.__doc__
+    _block = _BLOCK // 4
+
+    def _probability(self, projection):
+        # PyNN calls the expression once per column, as f(arange(n_pre), j); here once per
+        # block, with the (i, j) of every pair as two flat arrays, as our synapse parameters
+        # (and PyNN's own whole-map evaluation) already do: the expression must be
+        # elementwise, which PyNN's DisplacementExpression is
+        expression = copy(self.index_expression)
+        expression.projection = projection
+        n_pre = projection.pre.size
+
+        def probability(c0, c1):
+            i = np.tile(np.arange(n_pre), c1 - c0)
+            j = np.repeat(np.arange(c0, c1), n_pre)
+            p = np.broadcast_to(np.asarray(expression(i, j)), i.shape)
+            return p.reshape(c1 - c0, n_pre)
+        return probability
+
+
+class DisplacementDependentProbabilityConnector(IndexBasedProbabilityConnector,
+                                                _pynn.DisplacementDependentProbabilityConnector):
+    __doc__ = _pynn.DisplacementDependentProbabilityConnector.__doc__
 
 
 class _RedrawSelf:
@@ -363,7 +562,10 @@ class FixedNumberPreConnector(_RedrawSelf, _pynn.FixedNumberPreConnector):
             counts = _as_counts(self.n.next(n_post), type(self).__name__)
         exclude = not (self.allow_self_connections or projection.pre != projection.post)
         rng = self.rng
-        if self.with_replacement and not exclude:
+        if isinstance(rng, NativeRNG):
+            pre = _native_choices(_native_generator(rng, projection), counts, n_pre, exclude,
+                                  self.with_replacement)
+        elif self.with_replacement and not exclude:
             pre = np.asarray(rng.next(int(counts.sum()), "uniform_int",
                                       {"low": 0, "high": n_pre}, mask=None), dtype=np.int64)
         elif self.with_replacement:
@@ -411,7 +613,13 @@ class FixedNumberPostConnector(_RedrawSelf, _pynn.FixedNumberPostConnector):
         vectorised_counts = (not n_is_random
                              or (isinstance(self.n.rng, NumpyRNG) and self.n.rng is not rng
                                  and self.n.name != "normal_clipped"))
-        if self.with_replacement and not exclude and vectorised_counts:
+        if isinstance(rng, NativeRNG):
+            counts = (_as_counts(self.n.next(n_pre), type(self).__name__) if n_is_random
+                      else np.full(n_pre, self.n, dtype=np.int64))
+            post = _native_choices(_native_generator(rng, projection), counts, n_post, exclude,
+                                   self.with_replacement)
+            pre = np.repeat(np.arange(n_pre), counts)
+        elif self.with_replacement and not exclude and vectorised_counts:
             if n_is_random:
                 # PyNN draws n.next() once per presynaptic cell; one call gives the same values
                 counts = _as_counts(self.n.next(n_pre), type(self).__name__)
@@ -423,9 +631,7 @@ class FixedNumberPostConnector(_RedrawSelf, _pynn.FixedNumberPostConnector):
         else:
             pre, post = self._per_cell(n_pre, n_post, exclude)
         # PyNN appends sources to per-target lists in presynaptic order, then walks the targets
-        # (a stable sort of 16-bit keys is a radix sort, ~5x faster than timsort on int64)
-        keys = post.astype(np.uint16) if n_post <= np.iinfo(np.uint16).max + 1 else post
-        order = np.argsort(keys, kind="stable")
+        order = _stable_order(post, n_post)
         pre, post = pre[order], post[order]
         # ... and only then (in _standard_connect) freezes the synapse parameters
         parameters.snapshot()
@@ -469,9 +675,12 @@ class FromListConnector(_pynn.FromListConnector):
     __doc__ = _pynn.FromListConnector.__doc__
 
     def connect(self, projection):
+        # PyNN's list path, named: for our FromFileConnector, super() is PyNN's file connector,
+        # which would read (and, if distributed, rename) the file a second time
+        generic = _pynn.FromListConnector.connect
         if (self.location_selector is not None
                 or projection._simulator.state.num_processes != 1):
-            return super().connect(projection)
+            return generic(self, projection)
         syn = projection.synapse_type
         synapse_parameter_names = syn.get_parameter_names()
         for name in self.column_names:
@@ -483,7 +692,7 @@ class FromListConnector(_pynn.FromListConnector):
             if name in self.column_names or lazy.is_homogeneous:
                 continue
             if not isinstance(lazy.base_value, RandomDistribution) or lazy.operations:
-                return super().connect(projection)
+                return generic(self, projection)
             random.append(name)
         if self.conn_list.size == 0:
             return
@@ -541,3 +750,159 @@ class FromListConnector(_pynn.FromListConnector):
             for name in names:
                 out[name][rows] = np.atleast_1d(fresh[name].evaluate())[position[rows]]
         return out
+
+
+class FromFileConnector(FromListConnector, _pynn.FromFileConnector):
+    __doc__ = _pynn.FromFileConnector.__doc__
+
+    def connect(self, projection):
+        # PyNN's FromFileConnector.connect reads the file and calls PyNN's
+        # FromListConnector.connect by name; this one reads it the same way and calls ours
+        if self.distributed:
+            self.file.rename("%s.%d" % (self.file.name,
+                                        projection._simulator.state.mpi_rank))
+        self.column_names = self.file.get_metadata().get("columns", ("weight", "delay"))
+        for ignore in "ij":
+            if ignore in self.column_names:
+                self.column_names.remove(ignore)
+        self.conn_list = self.file.read()
+        FromListConnector.connect(self, projection)
+
+
+class FixedTotalNumberConnector(_pynn.FixedTotalNumberConnector):
+    """Connect ``n`` randomly chosen (pre, post) pairs in total.
+
+    Each synapse draws its source uniformly from the presynaptic cells and its target
+    uniformly from the postsynaptic cells (PyNN's draw: same seed, same synapses).
+
+    PyNN 0.13's version ignores ``allow_self_connections`` and ``with_replacement``; this one
+    honours ``allow_self_connections=False`` (no pre and post with the same cell id) and
+    ``with_replacement=False`` (no pair twice) by dropping the pairs they forbid from PyNN's
+    draw and drawing replacements from the same RNG, so with those flags it differs from
+    PyNN's (and pyNN.nest's) network where theirs breaks the rule.  ``'NoMutual'`` is left to
+    PyNN, which ignores it.
+
+    Takes any of the standard :class:`Connector` optional arguments and, in addition:
+
+        `n`:
+            the total number of synapses, an int.
+        `allow_self_connections`, `with_replacement`:
+            see above.
+        `rng`:
+            a :class:`NumpyRNG` (PyNN's draws) or a :class:`NativeRNG` (faster, other numbers).
+    """
+
+    def connect(self, projection):
+        parameters = _prepare(self, projection)
+        if (parameters is None or not isinstance(self.n, (int, np.integer))
+                or self.allow_self_connections == "NoMutual"):
+            return super().connect(projection)
+        n_pre, n_post = projection.shape
+        if isinstance(self.rng, NativeRNG):
+            generator = _native_generator(self.rng, projection)
+            n_total = int(self.n)
+
+            def draw(k):
+                return generator.integers(0, n_pre, k), generator.integers(0, n_post, k)
+        else:
+            # PyNN shares n out among MPI processes with binomial draws; one process draws
+            # binomial(n, p=1), which is n but still takes numbers from the RNG
+            n_total = int(RandomDistribution("binomial", [self.n, 1.0], rng=self.rng).next())
+
+            def draw(k):
+                return _interleaved_uniform_int(self.rng.rng, k, n_pre, n_post)
+        pre, post = draw(n_total)
+        if not (self.allow_self_connections and self.with_replacement):
+            pre, post = self._redraw_forbidden(projection, pre, post, draw)
+        # PyNN appends sources to per-target lists in draw order, then walks the targets, and
+        # only then (in _standard_connect) freezes the synapse parameters
+        order = _stable_order(post, n_post)
+        parameters.snapshot()
+        parameters.connect(pre[order], post[order])
+        _done(self)
+
+    def _redraw_forbidden(self, projection, pre, post, draw):
+        """Drop self connections and repeated pairs where the flags forbid them; top up.
+
+        The pairs kept are the first allowed ones in draw order; replacements are drawn in
+        batches sized by the fraction of pairs still allowed.
+        """
+        n_pre, n_post = projection.shape
+        pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
+        n = pre.size
+        n_allowed = n_pre * n_post
+        if not self.allow_self_connections:
+            n_allowed -= np.intersect1d(pre_ids, post_ids).size
+        if n > n_allowed and (n_allowed == 0 or not self.with_replacement):
+            raise errors.ConnectionError(
+                f"FixedTotalNumberConnector: n = {n} synapses cannot be made from "
+                f"{n_allowed} allowed (pre, post) pairs with "
+                f"allow_self_connections={self.allow_self_connections} and "
+                f"with_replacement={self.with_replacement}; use n <= {n_allowed}"
+                + (" or with_replacement=True." if n_allowed else "."))
+
+        def allowed(p, q):
+            keep = np.ones(p.size, bool)
+            if not self.allow_self_connections:
+                keep &= pre_ids[p] != post_ids[q]
+            if not self.with_replacement:
+                candidates = np.flatnonzero(keep)
+                # np.unique's return_index gives each pair's first occurrence
+                _, first = np.unique(q[candidates] * n_pre + p[candidates], return_index=True)
+                keep[:] = False
+                keep[candidates[first]] = True
+            keep &= np.cumsum(keep) <= n
+            return keep
+
+        keep = allowed(pre, post)
+        while True:
+            pre, post = pre[keep], post[keep]
+            missing = n - pre.size
+            if missing == 0:
+                return pre, post
+            free = n_allowed - (0 if self.with_replacement else pre.size)
+            # enough for the expected rejections, but bounded when almost no pair is free
+            batch = min(int(missing * n_pre * n_post / free * 1.1) + 16,
+                        max(missing, 8 * _BLOCK))
+            extra_pre, extra_post = draw(batch)
+            pre, post = np.r_[pre, extra_pre], np.r_[post, extra_post]
+            keep = allowed(pre, post)
+
+
+class CloneConnector(_pynn.CloneConnector):
+    __doc__ = _pynn.CloneConnector.__doc__
+
+    def connect(self, projection):
+        reference = self.reference_projection
+        parameters = _prepare(self, projection)
+        if (parameters is None or reference._simulator is not projection._simulator
+                or projection.pre != reference.pre or projection.post != reference.post):
+            return super().connect(projection)    # also PyNN's error for unequal populations
+        # PyNN's map is ~isnan(reference.get("weight", format="array")): one synapse per
+        # connected pair, in (post, pre) order; the same pairs come from the reference's
+        # index arrays without a dense n_pre x n_post array
+        reference._consolidate()
+        n_pre = projection.pre.size
+        post, pre = np.divmod(np.unique(reference._post * n_pre + reference._pre), n_pre)
+        parameters.snapshot()
+        parameters.connect(pre, post)
+        _done(self)
+
+
+class ArrayConnector(_pynn.ArrayConnector):
+    __doc__ = _pynn.ArrayConnector.__doc__
+
+    def connect(self, projection):
+        parameters = _prepare(self, projection)
+        array = self.array
+        # PyNN reads a column of an integer array as presynaptic indices, not as a mask, and
+        # raises on a wrong shape: both are left to it
+        if (parameters is None or not isinstance(array, np.ndarray) or array.dtype != bool
+                or array.shape != projection.shape):
+            return super().connect(projection)
+        parameters.snapshot()
+        n_pre, n_post = projection.shape
+        for c0, c1 in _column_blocks(n_pre, n_post):
+            col, pre = np.nonzero(array[:, c0:c1].T)     # post, then pre ascending
+            parameters.connect(pre, col + c0)
+        _done(self)

@@ -19,8 +19,9 @@ __all__ = ["native_cell_type", "native_synapse_type", "NativeRNG", "NATIVE_CELL_
 
 
 class NativeRNG(_NativeRNG):
-    """The backend's own random numbers: connectors given it use NumPy's generator seeded
-    from ``setup(rng_seed=...)``; spike sources always use the JAX counter-based generator."""
+    """The backend's own random numbers: connectors given it take a fast vectorised path (not
+    PyNN's draw order) seeded from its seed, or from ``setup(rng_seed=...)`` if it has none;
+    spike sources always use the JAX counter-based generator."""
 
     def __init__(self, seed=None):
         super().__init__(seed)

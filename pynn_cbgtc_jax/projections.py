@@ -114,6 +114,8 @@ class Projection(common.Projection):
             raise errors.ConnectionError(
                 f"Projection {self.label!r}: delay = {delays.max()} ms is above max_delay = "
                 f"{state.max_delay} ms; use smaller delays or setup(max_delay=...).")
+        if delays.ndim and delays.size > 1 and delays.strides == (0,):   # one broadcast value
+            return np.full(delays.size, max(np.rint(delays[0] / dt), 1) * dt)
         return np.maximum(np.rint(delays / dt), 1) * dt
 
     def _consolidate(self):
@@ -125,8 +127,9 @@ class Projection(common.Projection):
         chunks = [(self._pre, self._post, self._params)] + self._pending
         self._pre = np.concatenate([c[0] for c in chunks])
         self._post = np.concatenate([c[1] for c in chunks])
-        self._params = {name: np.concatenate([c[2].get(name, np.full(len(c[0]), np.nan))
-                                              for c in chunks]).astype(float)
+        self._params = {name: np.concatenate([c[2][name] if name in c[2]
+                                              else np.full(len(c[0]), np.nan)
+                                              for c in chunks]).astype(float, copy=False)
                         for name in names}
         self._pending = []
 

@@ -5,6 +5,8 @@ PyNN's per-cell ``_convergent_connect`` path, from identically seeded RNGs.  Unl
 otherwise the comparison is exact (``np.array_equal``): both paths make the same NumPy RNG
 calls for the same total counts and the same float64 arithmetic, so any difference is a bug.
 Delays are compared after the projection rounds them to the time step, which both paths share.
+Where there is no PyNN reference (``NativeRNG`` draws, flags PyNN's ``FixedTotalNumber``
+ignores) the tests check structure: counts, exclusions, uniqueness, reproducibility.
 """
 from unittest import mock
 
@@ -13,8 +15,9 @@ import pyNN.connectors as pynn_connectors
 import pytest
 from pyNN import errors
 from pyNN.core import IndexBasedExpression
-from pyNN.random import NumpyRNG, RandomDistribution
-from pyNN.space import Grid2D, Space
+from pyNN.random import NativeRNG, NumpyRNG, RandomDistribution
+from pyNN.recording import files
+from pyNN.space import Grid2D, Grid3D, Space
 
 SEED = 4_242
 
@@ -365,3 +368,253 @@ def test_from_list_errors(sim, pops):
         with pytest.raises(ValueError):
             sim.Projection(a, b, cls([(0, 0, 0.1)], column_names=["tau"]),
                            sim.StaticSynapse())
+
+
+def test_from_file(sim, pops, tmp_path):
+    """PyNN's FromFileConnector calls PyNN's FromListConnector by name; ours calls ours."""
+    a, b = pops
+    conn_list = _conn_list(True)[:, [0, 1, 3, 2]]
+    path = str(tmp_path / "conn.txt")
+    out = files.StandardTextFile(path, mode="w")
+    out.write(conn_list, {"columns": ["i", "j", "delay", "weight"]})
+    out.close()
+    ours, theirs = _build_pair(sim, "FromFileConnector", (path,), {}, a, b,
+                               lambda: sim.StaticSynapse(), connector_rng=False)
+    _assert_same(ours, theirs)
+    assert len(ours[0]) == 500
+
+
+# -- probability maps: distance, index and displacement ----------------------------------------
+@pytest.fixture
+def grid_pops(sim):
+    """Two populations on 2D grids, interleaved so that distances vary."""
+    a = sim.Population(64, sim.IF_cond_exp(), structure=Grid2D(dx=10.0, dy=10.0))
+    b = sim.Population(49, sim.IF_cond_exp(), structure=Grid2D(dx=12.0, dy=12.0, x0=3.0))
+    return a, b
+
+
+@pytest.mark.parametrize("allow_self", [True, False, "NoMutual"])
+def test_distance_dependent_same_population(sim, grid_pops, allow_self):
+    a, _ = grid_pops
+    ours, theirs = _build_pair(sim, "DistanceDependentProbabilityConnector",
+                               ("exp(-d/30.0)",), {"allow_self_connections": allow_self}, a, a,
+                               _random_synapse(sim))
+    _assert_same(ours, theirs)
+    if allow_self is not True:
+        assert not np.any(ours[0] == ours[1])
+
+
+@pytest.mark.parametrize("expression", ["d < 25.0", "0.5*exp(-d*d/800.0) + 0.05", "0.3"])
+def test_distance_dependent_expressions_and_space(sim, grid_pops, expression):
+    """Boolean, Gaussian and constant maps, periodic x, and a distance-dependent delay."""
+    a, b = grid_pops
+    space = Space(axes="xy", periodic_boundaries=((0, 80), None, None))
+    ours, theirs = _build_pair(
+        sim, "DistanceDependentProbabilityConnector", (expression,), {}, a, b,
+        lambda: sim.StaticSynapse(weight=RandomDistribution("uniform", (0.0, 0.1),
+                                                            rng=NumpyRNG(3)),
+                                  delay="0.2 + d/50.0"), space=space)
+    _assert_same(ours, theirs)
+
+
+def test_distance_dependent_small_blocks(sim, grid_pops):
+    """Several column blocks (one column each where n_pre exceeds the block), and synapses
+    handed over in several blocks (random weights continue across them), give PyNN's map."""
+    a, b = grid_pops
+    cls = sim.DistanceDependentProbabilityConnector
+    for block in (100, 1):
+        with mock.patch.object(cls, "_block", block), \
+                mock.patch("pynn_cbgtc_jax.connectors._BLOCK", 37):
+            ours, theirs = _build_pair(sim, "DistanceDependentProbabilityConnector",
+                                       ("exp(-d/20.0)",), {}, a, b, _random_synapse(sim))
+        _assert_same(ours, theirs)
+
+
+class _IndexProbability(IndexBasedExpression):
+    """A probability that depends on both indices: banded, decaying with |i - j|."""
+
+    def __call__(self, i, j):
+        return 0.6 * np.exp(-np.abs(i - j) / 8.0) * ((i + j) % 3 != 0)
+
+
+@pytest.mark.parametrize("allow_self", [True, False, "NoMutual"])
+def test_index_based_probability(sim, pops, allow_self):
+    a, b = pops
+    post = a if allow_self == "NoMutual" else b
+    ours, theirs = _build_pair(sim, "IndexBasedProbabilityConnector", (_IndexProbability(),),
+                               {"allow_self_connections": allow_self}, a, post,
+                               _random_synapse(sim))
+    _assert_same(ours, theirs)
+
+
+def test_index_based_probability_views(sim, pops):
+    a, b = pops
+    ours, theirs = _build_pair(sim, "IndexBasedProbabilityConnector", (_IndexProbability(),),
+                               {"allow_self_connections": False}, a[::2], a[5:50] + b[:7],
+                               _random_synapse(sim))
+    _assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("allow_self", [True, False])
+def test_displacement_dependent_probability(sim, allow_self):
+    structure = Grid3D(dx=10.0, dy=10.0, dz=20.0)
+    a = sim.Population(64, sim.IF_cond_exp(), structure=structure)
+    b = sim.Population(27, sim.IF_cond_exp(), structure=Grid3D(dx=15.0, dy=15.0, dz=15.0))
+    post = a if not allow_self else b
+    ours, theirs = _build_pair(
+        sim, "DisplacementDependentProbabilityConnector",
+        (lambda d: (np.abs(d[0]) < 25.0) * np.exp(-np.abs(d[1]) / 20.0) * (d[2] >= 0),),
+        {"allow_self_connections": allow_self}, a, post, _random_synapse(sim))
+    _assert_same(ours, theirs)
+
+
+# -- FixedTotalNumber --------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(60, 45), (60, 60), (1, 45), (60, 1)])
+def test_fixed_total_number(sim, shape):
+    """PyNN draws one source (uniform_int) and one target (choice) per loop iteration."""
+    a = sim.Population(shape[0], sim.IF_cond_exp())
+    b = a if shape[1] == shape[0] else sim.Population(shape[1], sim.IF_cond_exp())
+    result = []
+    for cls in (sim.FixedTotalNumberConnector, pynn_connectors.FixedTotalNumberConnector):
+        rng = NumpyRNG(seed=SEED)
+        prj = sim.Projection(a, b, cls(2000, rng=rng), _random_synapse(sim)())
+        # the connector's RNG is left where PyNN's loop leaves it
+        result.append(_synapses(prj) + (rng.next(3),))
+    ours, theirs = result
+    _assert_same(ours[:4], theirs[:4])
+    assert np.array_equal(ours[4], theirs[4])
+    assert len(ours[0]) == 2000
+
+
+@pytest.mark.parametrize("words", [1 << 18, 97])
+def test_fixed_total_number_no_fallback(sim, pops, words):
+    """Views; and raw words read in many short passes, the last one given back in part."""
+    a, b = pops
+    with mock.patch("pynn_cbgtc_jax.connectors._WORDS", words):
+        ours, theirs = _build_pair(sim, "FixedTotalNumberConnector", (500,), {}, a[3:40],
+                                   b[::2], _random_synapse(sim))
+    _assert_same(ours, theirs)
+
+
+def test_fixed_total_number_flags(sim, pops):
+    """PyNN ignores allow_self_connections=False and with_replacement=False; ours honours
+    them, keeping PyNN's allowed pairs in draw order and topping up from the same RNG."""
+    a, _ = pops
+    n = 3000                                   # 60 x 60 pairs, so repeats are certain
+    synapse = lambda: sim.StaticSynapse(weight=0.1)             # noqa: E731
+    pynn = sim.Projection(a, a, pynn_connectors.FixedTotalNumberConnector(
+        n, rng=NumpyRNG(SEED)), synapse())
+    pynn_pre, pynn_post = pynn._pre, pynn._post
+    for allow_self, with_replacement in ((False, True), (True, False), (False, False)):
+        prj = sim.Projection(a, a, sim.FixedTotalNumberConnector(
+            n, allow_self_connections=allow_self, with_replacement=with_replacement,
+            rng=NumpyRNG(SEED)), synapse())
+        pre, post = _synapses(prj)[:2]
+        assert pre.size == n
+        if not allow_self:
+            assert not np.any(pre == post)
+        if not with_replacement:
+            assert np.unique(post * 60 + pre).size == n
+        # the pairs PyNN drew and the flags allow are all there
+        forbidden = np.zeros(pynn_pre.size, bool) if allow_self else pynn_pre == pynn_post
+        assert np.isin(pynn_post * 60 + pynn_pre, post * 60 + pre)[~forbidden].all()
+    with pytest.raises(errors.ConnectionError, match="n <= 3540"):
+        sim.Projection(a, a, sim.FixedTotalNumberConnector(
+            3541, allow_self_connections=False, with_replacement=False), synapse())
+
+
+# -- CloneConnector / ArrayConnector -----------------------------------------------------------
+def test_clone(sim, pops):
+    a, b = pops
+    # a reference with repeated pairs (with replacement): PyNN's map keeps one per pair
+    reference = sim.Projection(a, b, sim.FixedNumberPreConnector(
+        30, with_replacement=True, rng=NumpyRNG(SEED)), sim.StaticSynapse(weight=0.2))
+    ours, theirs = _build_pair(sim, "CloneConnector", (reference,), {}, a, b,
+                               _random_synapse(sim), connector_rng=False)
+    _assert_same(ours, theirs)
+    assert len(ours[0]) < len(reference)
+    for cls in (sim.CloneConnector, pynn_connectors.CloneConnector):
+        with pytest.raises(errors.ConnectionError):
+            sim.Projection(b, a, cls(reference), sim.StaticSynapse())
+
+
+def test_array(sim, pops):
+    a, b = pops
+    array = np.random.RandomState(5).uniform(size=(60, 45)) < 0.3
+    ours, theirs = _build_pair(sim, "ArrayConnector", (array,), {}, a, b,
+                               _random_synapse(sim), connector_rng=False)
+    _assert_same(ours, theirs)
+    assert len(ours[0]) == array.sum()
+
+
+def test_array_integer_is_pynns(sim, pops):
+    """PyNN reads a column of an integer array as source indices: left to PyNN."""
+    a, b = pops
+    array = np.zeros((60, 45), dtype=int)
+    array[:4, :] = [[3], [7], [7], [0]]
+    result = [_synapses(sim.Projection(a, b, cls(array), sim.StaticSynapse(weight=0.1)))
+              for cls in (sim.ArrayConnector, pynn_connectors.ArrayConnector)]
+    _assert_same(*result)
+
+
+# -- NativeRNG: the opt-in fast draws ----------------------------------------------------------
+def _native_build(sim, connector, pre, post):
+    with mock.patch.object(sim.Projection, "_convergent_connect",
+                           side_effect=AssertionError("fell back to PyNN's path")):
+        return _synapses(sim.Projection(pre, post, connector, _random_synapse(sim)()))
+
+
+@pytest.mark.parametrize("with_replacement", [False, True])
+@pytest.mark.parametrize("name", ["FixedNumberPreConnector", "FixedNumberPostConnector"])
+def test_native_fixed_number(sim, name, with_replacement):
+    cls = getattr(sim, name)
+    kw = {"with_replacement": with_replacement, "allow_self_connections": False}
+
+    def two_projections(rng, rng_seed=42):
+        sim.setup(timestep=0.1, rng_seed=rng_seed)
+        a = sim.Population(60, sim.IF_cond_exp())
+        return [_native_build(sim, cls(12, rng=rng, **kw), a, a) for _ in range(2)]
+
+    first, second = two_projections(NativeRNG(seed=1))
+    pre, post = first[:2]
+    counts = np.bincount(post if name == "FixedNumberPreConnector" else pre, minlength=60)
+    assert np.all(counts == 12)
+    assert not np.any(pre == post)
+    if not with_replacement:
+        assert np.unique(post * 60 + pre).size == pre.size
+    # the next projection draws other numbers; the same script after setup() the same ones;
+    # a NativeRNG without a seed takes setup's rng_seed
+    assert not np.array_equal(second[0], pre)
+    for again in (two_projections(NativeRNG(seed=1)), two_projections(NativeRNG(), 1)):
+        for ours, theirs in zip(again, (first, second)):
+            _assert_same(ours, theirs)
+
+
+def test_native_fixed_number_full_sets(sim, pops):
+    """n beyond the allowed cells: whole sets, then a random remainder, as PyNN's."""
+    a, b = pops
+    pre, post = _native_build(sim, sim.FixedNumberPreConnector(100, rng=NativeRNG(seed=2)),
+                              b, a)[:2]
+    assert np.all(np.bincount(post, minlength=60) == 100)
+    # 100 = 2 x 45 + 10: each target has every source twice, and 10 of them a third time
+    per_pair = np.bincount(post * 45 + pre, minlength=60 * 45).reshape(60, 45)
+    assert np.all((per_pair >= 2) & (per_pair <= 3)) and np.all((per_pair == 3).sum(1) == 10)
+
+
+def test_native_probability_and_total(sim, pops, grid_pops):
+    a, b = pops
+    pre, post = _native_build(sim, sim.FixedProbabilityConnector(
+        0.3, allow_self_connections=False, rng=NativeRNG(seed=3)), a, a)[:2]
+    # 3540 candidate pairs at p = 0.3: mean 1062, sd 27; 5 sd either side
+    assert abs(pre.size - 1062) < 5 * 27 and not np.any(pre == post)
+    g, _ = grid_pops
+    pre, post = _native_build(sim, sim.DistanceDependentProbabilityConnector(
+        "d < 12.0", rng=NativeRNG(seed=3)), g, g)[:2]
+    # p is 0 or 1: the map is deterministic: on the 8 x 8 grid, each cell and its (ordered)
+    # x and y neighbours, 7 x 8 pairs per axis and direction
+    assert pre.size == 64 + 2 * 2 * 7 * 8
+    pre, post = _native_build(sim, sim.FixedTotalNumberConnector(
+        700, allow_self_connections=False, with_replacement=False, rng=NativeRNG(seed=3)),
+        a, a)[:2]
+    assert pre.size == 700 and not np.any(pre == post)
+    assert np.unique(post * 60 + pre).size == 700
