@@ -1,41 +1,58 @@
 """PyNN standard cell types.
 
-Native names and units are PyNN's own (one unit system), so every translation is the identity;
-each type is derived from its ``NeuronModel`` declaration in ``kernels/registry.py``.  Parameter
-values are checked here, at the PyNN boundary, before anything is compiled.
+Native names and units are PyNN's own (one unit system), so every translation is the identity
+-- except that ``GIF_cond_exp``'s array parameters (``tau_eta``, ...) are split into one scalar
+native parameter per kernel component; each type is derived from its ``NeuronModel`` declaration
+in ``kernels/registry.py``.  Parameter values are checked here, at the PyNN boundary, before
+anything is compiled.
 """
 from __future__ import annotations
 
 import numpy as np
 from pyNN import errors
-from pyNN.parameters import Sequence
+from pyNN.parameters import ArrayParameter, ParameterSpace, Sequence
 from pyNN.standardmodels import build_translations, cells
 
+from ..kernels import gif
 from ..kernels.registry import NEURON_MODELS
 
 __all__ = ["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha",
-           "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista",
-           "SpikeSourcePoisson", "SpikeSourceArray", "check_parameters"]
+           "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "IF_curr_delta",
+           "IF_cond_exp_gsfa_grr", "HH_cond_exp", "Izhikevich", "GIF_cond_exp",
+           "SpikeSourcePoisson", "SpikeSourceArray", "SpikeSourceGamma",
+           "SpikeSourcePoissonRefractory", "SpikeSourceInhGamma", "check_parameters"]
 
 # parameters that must be > 0 (time constants, capacitance) or >= 0
-_POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "tau_w")
-_NON_NEGATIVE = ("tau_refrac", "rate", "duration", "delta_T")
+_POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "tau_w", "tau_sfa", "tau_rr", "delta_v",
+             *gif.component_names("tau_eta"), *gif.component_names("tau_gamma"))
+_NON_NEGATIVE = ("tau_refrac", "rate", "duration", "delta_T", "gbar_Na", "gbar_K", "g_leak",
+                 "lambda0")
+
+
+def _display(celltype, name):
+    """A native name as the user wrote it, and its unit: GIF_cond_exp's ``tau_eta_1`` is
+    ``tau_eta[1]`` (ms)."""
+    base, _, k = name.rpartition("_")
+    if base in gif.KERNEL_PARAMS:
+        return f"{base}[{k}]", celltype.units.get(base, "")
+    return name, celltype.units.get(name, "")
 
 
 def _check_array(celltype, name, values):
     values = np.asarray(values, dtype=float)
+    shown, unit = _display(celltype, name)
     if not np.all(np.isfinite(values)):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {name} = {float(values[~np.isfinite(values)][0])} is not finite; "
-            f"give a finite value in {celltype.units.get(name, '')}.")
+            f"{celltype}: parameter {shown} = {float(values[~np.isfinite(values)][0])} is not "
+            f"finite; give a finite value in {unit}.")
     if name in _POSITIVE and np.any(values <= 0):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {name} = {float(values[values <= 0][0])} "
-            f"{celltype.units.get(name, '')}; it must be > 0 (a time constant or capacitance).")
+            f"{celltype}: parameter {shown} = {float(values[values <= 0][0])} "
+            f"{unit}; it must be > 0 (a time constant, capacitance or threshold width).")
     if name in _NON_NEGATIVE and np.any(values < 0):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {name} = {float(values[values < 0][0])} "
-            f"{celltype.units.get(name, '')}; it must be >= 0.")
+            f"{celltype}: parameter {shown} = {float(values[values < 0][0])} "
+            f"{unit}; it must be >= 0.")
     if name == "start" and np.any(values < 0):
         raise errors.InvalidParameterValueError(
             f"{celltype}: start = {float(values[values < 0][0])} ms; it must be >= 0.")
@@ -59,6 +76,9 @@ def check_parameters(celltype, parameters: dict):
     for name, values in parameters.items():
         if name == "spike_times":
             _check_spike_times(celltype, values)
+        elif np.asarray(values).dtype == object:        # other Sequence parameters (InhGamma)
+            for seq in np.atleast_1d(values):
+                _check_array(celltype, name, np.asarray(getattr(seq, "value", seq), float))
         else:
             _check_array(celltype, name, values)
 
@@ -89,12 +109,145 @@ IF_cond_exp = _neuron(cells.IF_cond_exp)
 IF_cond_alpha = _neuron(cells.IF_cond_alpha)
 EIF_cond_exp_isfa_ista = _neuron(cells.EIF_cond_exp_isfa_ista)
 EIF_cond_alpha_isfa_ista = _neuron(cells.EIF_cond_alpha_isfa_ista)
+IF_curr_delta = _neuron(cells.IF_curr_delta)
+IF_cond_exp_gsfa_grr = _neuron(cells.IF_cond_exp_gsfa_grr)
+HH_cond_exp = _neuron(cells.HH_cond_exp)
+Izhikevich = _neuron(cells.Izhikevich)
+
+
+# -- GIF_cond_exp: array parameters as one scalar native parameter per component ---------------
+# ``tau_eta``/``a_eta`` and ``tau_gamma``/``a_gamma`` are ArrayParameters (one value per kernel
+# component, possibly different per cell).  The kernel needs fixed shapes, so each becomes
+# ``gif.N_COMPONENTS`` scalar native parameters (``tau_eta_0``, ...), padded with components of
+# zero amplitude; ``n_eta`` / ``n_gamma`` keep the number given, so ``get()`` returns it unchanged.
+_GIF_KERNELS = {"tau_eta": "n_eta", "a_eta": "n_eta", "tau_gamma": "n_gamma", "a_gamma": "n_gamma"}
+_GIF_PAD = {"tau_eta": 1.0, "tau_gamma": 1.0, "a_eta": 0.0, "a_gamma": 0.0}
+
+
+def _gif_rows(celltype, name, lazy):
+    """The components of array parameter ``name``: (list of 1-D arrays, homogeneous?)."""
+    if lazy.is_homogeneous and lazy.shape is None:
+        value = lazy.base_value
+    else:
+        value = lazy.evaluate(simplify=True)
+    homogeneous = not (isinstance(value, np.ndarray) and value.dtype == object)
+    rows = [np.atleast_1d(np.asarray(getattr(v, "value", v), dtype=float))
+            for v in ([value] if homogeneous else value)]
+    for row in rows:
+        if row.ndim != 1 or row.size > gif.N_COMPONENTS:
+            raise errors.InvalidParameterValueError(
+                f"{celltype}: {name} = {row.tolist()} has {row.size} components; this backend "
+                f"supports at most {gif.N_COMPONENTS} exponential components per kernel "
+                f"(pynn_cbgtc_jax.kernels.gif.N_COMPONENTS).  Give at most "
+                f"{gif.N_COMPONENTS} values.")
+    return rows, homogeneous
+
+
+def _gif_split(celltype, parameters):
+    """Native columns ``{tau_eta_0: ..., n_eta: ...}`` of the array parameters present."""
+    native, counts = {}, {}
+    for name, count_name in _GIF_KERNELS.items():
+        if name not in parameters.keys():
+            continue
+        rows, homogeneous = _gif_rows(celltype, name, parameters[name])
+        sizes = np.array([row.size for row in rows], dtype=float)
+        if count_name in counts:
+            other, other_sizes = counts[count_name]
+            if not np.array_equal(*np.broadcast_arrays(sizes, other_sizes)):
+                raise errors.InvalidParameterValueError(
+                    f"{celltype}: {name} has {sizes.astype(int).tolist()} components but {other} "
+                    f"has {other_sizes.astype(int).tolist()}; give both with the same number of "
+                    f"values (as NEST's gif_cond_exp requires).")
+        counts[count_name] = (name, sizes)
+        for k, component in enumerate(gif.component_names(name)):
+            column = np.array([row[k] if k < row.size else _GIF_PAD[name] for row in rows])
+            native[component] = float(column[0]) if homogeneous else column
+        native[count_name] = float(sizes[0]) if homogeneous else sizes
+    return native
+
+
+def _gif_join(columns, counts):
+    """Inverse of ``_gif_split`` for one array parameter: one ArrayParameter, or one per cell."""
+    columns = [np.atleast_1d(c) for c in columns]
+    counts = np.atleast_1d(counts).astype(int)
+    n = max(max(c.size for c in columns), counts.size)
+    columns = [np.broadcast_to(c, (n,)) for c in columns]
+    counts = np.broadcast_to(counts, (n,))
+    values = [ArrayParameter([columns[k][i] for k in range(counts[i])]) for i in range(n)]
+    if all(np.array_equal(v.value, values[0].value) for v in values):
+        return values[0]
+    out = np.empty(n, dtype=object)
+    out[:] = values
+    return out
+
+
+class GIF_cond_exp(_KernelCell, cells.GIF_cond_exp):
+    __doc__ = cells.GIF_cond_exp.__doc__
+    kernel = NEURON_MODELS["GIF_cond_exp"]
+    translations = build_translations(
+        *[(p, p) for p in gif.SCALAR_PARAMS],
+        *[(p, gif.component_names(p)[0], "split", "join") for p in gif.KERNEL_PARAMS])
+
+    def translate(self, parameters, copy=True):
+        if parameters.schema != self.get_schema():
+            raise errors.InvalidParameterValueError(
+                f"{self}: parameter schema {parameters.schema} != {self.get_schema()}")
+        native = {name: parameters[name] for name in parameters.keys()
+                  if name not in _GIF_KERNELS}
+        native.update(_gif_split(self, parameters))
+        return ParameterSpace(native, schema=None, shape=parameters.shape)
+
+    def reverse_translate(self, native_parameters):
+        keys = set(native_parameters.keys())
+        standard = {name: native_parameters[name] for name in gif.SCALAR_PARAMS if name in keys}
+        for name, count_name in _GIF_KERNELS.items():
+            names = gif.component_names(name)
+            if keys.issuperset(names + (count_name,)):
+                standard[name] = _gif_join(
+                    [native_parameters[c].evaluate(simplify=True) for c in names],
+                    native_parameters[count_name].evaluate(simplify=True))
+        return ParameterSpace(standard, schema=self.get_schema(), shape=native_parameters.shape)
+
+    def get_native_names(self, *names):
+        native = []
+        for name in names or self.translations:
+            if name in _GIF_KERNELS:
+                native.extend(gif.component_names(name) + (_GIF_KERNELS[name],))
+            else:
+                native.append(name)
+        return list(dict.fromkeys(native))
 
 
 class SpikeSourcePoisson(_KernelCell, cells.SpikeSourcePoisson):
     __doc__ = cells.SpikeSourcePoisson.__doc__
     translations = build_translations(("rate", "rate"), ("start", "start"),
                                       ("duration", "duration"))
+
+
+class SpikeSourceGamma(_KernelCell, cells.SpikeSourceGamma):
+    __doc__ = cells.SpikeSourceGamma.__doc__ + """
+    Generated on the time grid from the exact gamma hazard (one uniform per cell and step);
+    the process starts afresh at ``start``.
+    """
+    translations = build_translations(*[(p, p) for p in cells.SpikeSourceGamma.default_parameters])
+
+
+class SpikeSourcePoissonRefractory(_KernelCell, cells.SpikeSourcePoissonRefractory):
+    __doc__ = cells.SpikeSourcePoissonRefractory.__doc__ + """
+    As NEST's ppd_sup_generator: after each spike a dead time ``tau_refrac``, then the hazard
+    rate/(1 - rate tau_refrac), so the mean rate is ``rate``.
+    """
+    translations = build_translations(
+        *[(p, p) for p in cells.SpikeSourcePoissonRefractory.default_parameters])
+
+
+class SpikeSourceInhGamma(_KernelCell, cells.SpikeSourceInhGamma):
+    __doc__ = cells.SpikeSourceInhGamma.__doc__ + """
+    Generated on the time grid from the hazard of the current bin's gamma distribution
+    (shape ``a``, scale ``b`` in seconds) at the age since the last spike.
+    """
+    translations = build_translations(
+        *[(p, p) for p in cells.SpikeSourceInhGamma.default_parameters])
 
 
 class SpikeSourceArray(_KernelCell, cells.SpikeSourceArray):
