@@ -136,7 +136,7 @@ class Simulation:
                 parts = [prj._params[name] for prj, _ in members if name in prj._params]
                 if len(parts) == len(members):
                     init[name] = np.concatenate(parts)[perm]
-            syn_states.append(initial_state(rule, data.weight, init, dtype))
+            syn_states.append(initial_state(rule, data.weight, data.params, init, dtype))
         n_cells = sum(p.size for p in self.spec.pops)
         carry = Carry(step=np.int32(step), states=tuple(states),
                       ring=np.zeros(self.spec.ring * self.spec.width, dtype),

@@ -149,3 +149,27 @@ def test_vogels2011_closed_form(sim):
     w += eta * np.exp(-(t_post - 10.0) / tau)             # post: pre trace
     w += eta * (np.exp(-(30.0 - t_post) / tau) - alpha)   # pre at 30: post trace
     assert prj.get("weight", format="array")[0, 0] == pytest.approx(w, rel=1e-9)
+
+
+@pytest.mark.parametrize("cls, n", [("MultiQuantalSynapse", 5),
+                                    ("StochasticTsodyksMarkramSynapse", 1)])
+def test_quantal_release_mean_field(sim, cls, n):
+    """Regular presynaptic spikes every T: the expected number of full sites obeys the linear
+    map a' = a (1 - U)(1 - p) + n p with p = 1 - exp(-T/tau_rec), so at steady state each spike
+    releases U n p / (1 - (1 - U)(1 - p)) sites on average (5 standard errors)."""
+    U, tau_rec, T, n_spk, n_cells = 0.3, 50.0, 20.0, 200, 100
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=np.arange(1, n_spk + 1) * T))
+    cells = sim.Population(n_cells, sim.IF_cond_exp(tau_syn_E=0.5))
+    kw = dict(weight=0.001, delay=1.0, U=U, tau_rec=tau_rec)
+    if n > 1:
+        kw["n"] = n
+    sim.Projection(src, cells, sim.AllToAllConnector(), getattr(sim, cls)(**kw))
+    cells.record("gsyn_exc")
+    sim.run(n_spk * T + 5.0)
+    g = np.asarray(cells.get_data().segments[0].filter(name="gsyn_exc")[0])
+    arrivals = (np.arange(20, n_spk + 1) * T + 1.0) / 0.1       # skip the first 20 (transient)
+    released = np.rint(g[np.rint(arrivals).astype(int)] / 0.001).ravel()
+    p = 1 - np.exp(-T / tau_rec)
+    expected = U * n * p / (1 - (1 - U) * (1 - p))
+    assert abs(released.mean() - expected) < 5 * released.std() / np.sqrt(released.size) + 1e-3
+    assert released.min() >= 0 and released.max() <= n

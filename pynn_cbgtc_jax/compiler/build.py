@@ -133,6 +133,8 @@ def _rule_param(prj, name, post_pop, post, pops_py):
                 sel = post_pop == i
                 out[sel] = np.asarray(par[key], float)[post[sel]]
         return out
+    if name == "n" and prj._rule == "quantal":      # StochasticTsodyksMarkram: one site
+        return np.ones(len(prj))
     if name in ("mu_plus", "mu_minus"):
         return np.full(len(prj), prj._weight_dependence_mu[name])
     raise KeyError(f"synapse parameter {name!r} missing for rule {prj._rule!r}")

@@ -12,6 +12,11 @@ rule is a pure function of arrays, used by both the event path and the dense pat
   u <- u exp(-h/tau_facil); x <- x + Pxy y + (1 - exp(-h/tau_rec)) z; y <- y exp(-h/tau_psc),
   z = 1 - x - y; at the spike u <- u + U(1 - u), delivered weight w u x, then x -= u x, y += u x.
 * ``stochastic``        -- PyNN SimpleStochasticSynapse: the weight with probability p.
+* ``quantal``           -- PyNN MultiQuantalSynapse as NEST's ``quantal_stp_synapse`` (Loebel et
+  al. 2009) and StochasticTsodyksMarkramSynapse (the same with n = 1, as PyNN's NEST extension
+  ``stochastic_stp_synapse``): u <- U + u (1 - U) exp(-h/tau_facil); each of the n - a empty
+  sites has recovered with probability 1 - exp(-h/tau_rec); each of the a full sites releases
+  with probability u; the delivered weight is w x (released sites).
 * ``stdp``              -- PyNN STDPMechanism + SpikePairRule as NEST's ``stdp_synapse``
   (all-to-all pairing; the post spike reaches the synapse after the full delay,
   dendritic_delay_fraction = 1): at a presynaptic spike at t, first facilitation for every
@@ -54,6 +59,7 @@ RULES = {
     "tsodyks_markram": Rule(("U", "tau_rec", "tau_facil", "tau_psc"), ("u", "x", "y", "t_last"),
                             False),
     "stochastic": Rule(("p",), (), False),
+    "quantal": Rule(("U", "n", "tau_rec", "tau_facil"), ("u", "a", "t_last"), False),
     "stdp": Rule(("w_min", "w_max", "A_plus", "A_minus", "tau_plus", "tau_minus", "mu_plus",
                   "mu_minus"), ("weight", "kplus", "t_last"), True),
     "vogels2011": Rule(("w_min", "w_max", "tau", "eta", "rho"), ("weight", "kplus", "t_last"),
@@ -61,8 +67,9 @@ RULES = {
 }
 
 
-def initial_state(rule: str, weight, params, dtype):
-    """Per-synapse state at t = 0 (NumPy arrays)."""
+def initial_state(rule: str, weight, rule_params, params, dtype):
+    """Per-synapse state at t = 0 (NumPy arrays); ``rule_params`` in RULES[rule].params order,
+    ``params`` the initial values given by the user (e.g. TM's u)."""
     import numpy as np
     n = weight.shape[0]
     zeros = np.zeros(n, dtype)
@@ -71,6 +78,9 @@ def initial_state(rule: str, weight, params, dtype):
         return (np.asarray(u0, dtype), np.ones(n, dtype), zeros.copy(), zeros.copy())
     if rule in ("stdp", "vogels2011"):
         return (np.asarray(weight, dtype), zeros.copy(), zeros.copy())
+    if rule == "quantal":     # u = U, all n sites full (NEST's defaults)
+        return (np.asarray(rule_params[0], dtype), np.asarray(rule_params[1], dtype),
+                zeros.copy())
     return ()
 
 
@@ -115,6 +125,20 @@ def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist
         p = params[0][syn]
         u = jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(key, i), (), w.dtype))(syn)
         return jnp.where(u < p, w * mult, 0.0), state
+    if rule == "quantal":
+        U, n_sites, tau_rec, tau_fac = (a[syn] for a in params)
+        u, full, t_last = (a[syn] for a in state)
+        h = t - t_last
+        u_decay = jnp.where(tau_fac > 1e-10, jnp.exp(-h / jnp.maximum(tau_fac, 1e-10)), 0.0)
+        u = U + u * (1.0 - U) * u_decay
+        per = jax.vmap(lambda i: jax.random.split(jax.random.fold_in(key, i)))(syn)
+        recovered = jax.vmap(lambda k, m, p_: jax.random.binomial(k, m, p_))(
+            per[:, 0], n_sites - full, -jnp.expm1(-h / tau_rec))
+        full = full + recovered
+        released = jax.vmap(lambda k, m, p_: jax.random.binomial(k, m, p_))(per[:, 1], full, u)
+        full = full - released
+        new = tuple(_set(a, syn, valid, v) for a, v in zip(state, (u, full, jnp.full_like(u, t))))
+        return w * released * mult, new
     if rule == "tsodyks_markram":
         U, tau_rec, tau_fac, tau_psc = (a[syn] for a in params)
         u, x, y, t_last = (a[syn] for a in state)

@@ -10,6 +10,7 @@ from pyNN.standardmodels import build_translations, synapses
 from ..simulator import state
 
 __all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "SimpleStochasticSynapse",
+           "MultiQuantalSynapse", "StochasticTsodyksMarkramSynapse",
            "STDPMechanism", "SpikePairRule", "Vogels2011Rule", "AdditiveWeightDependence",
            "MultiplicativeWeightDependence", "AdditivePotentiationMultiplicativeDepression",
            "GutigWeightDependence"]
@@ -45,6 +46,23 @@ class SimpleStochasticSynapse(_MinDelay, synapses.SimpleStochasticSynapse):
     __doc__ = synapses.SimpleStochasticSynapse.__doc__
     translations = _identity(synapses.SimpleStochasticSynapse)
     rule = "stochastic"
+
+
+class MultiQuantalSynapse(_MinDelay, synapses.MultiQuantalSynapse):
+    __doc__ = synapses.MultiQuantalSynapse.__doc__ + """
+    As NEST's ``quantal_stp_synapse``: n release sites, all full and u = U at the start.
+    """
+    translations = _identity(synapses.MultiQuantalSynapse)
+    rule = "quantal"
+
+
+class StochasticTsodyksMarkramSynapse(_MinDelay, synapses.StochasticTsodyksMarkramSynapse):
+    __doc__ = synapses.StochasticTsodyksMarkramSynapse.__doc__ + """
+    As PyNN's NEST extension ``stochastic_stp_synapse``: one release site (a
+    MultiQuantalSynapse with n = 1).
+    """
+    translations = _identity(synapses.StochasticTsodyksMarkramSynapse)
+    rule = "quantal"
 
 
 class STDPMechanism(_MinDelay, synapses.STDPMechanism):
