@@ -1,0 +1,15 @@
+"""Cortico-basal ganglia-thalamo-cortical (CBGTC) cell types and deep brain stimulation.
+
+* :class:`STN_RT2004`, :class:`GP_RT2004` / :class:`GPe_RT2004` / :class:`GPi_RT2004`,
+  :class:`TC_RT2004`: the Rubin & Terman 2004 cells as PyNN cell types, with conductance-based
+  exponential synapses and a membrane ``area`` that converts PyNN's nA / µS to the models'
+  µA/cm² / mS/cm² (``models.py``);
+* :class:`DBSSource`: monophasic or charge-balanced biphasic DBS pulse trains (``dbs.py``).
+
+Importing this package registers the three ``NeuronModel``s with the engine.
+"""
+from .cells import *  # noqa: F401,F403
+from .dbs import *    # noqa: F401,F403
+from . import cells as _cells, dbs as _dbs
+
+__all__ = _cells.__all__ + _dbs.__all__

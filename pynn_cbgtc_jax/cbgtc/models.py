@@ -1,0 +1,175 @@
+r"""``NeuronModel`` declarations of the Rubin & Terman 2004 cells, in PyNN units.
+
+The kernels (:mod:`pynn_cbgtc_jax.kernels.stn`, ``gp``, ``tc``) work in current densities
+(µA/cm², mS/cm², C_m in µF/cm²).  PyNN works in nA and µS.  This module is the only place
+where the two meet: each cell gets a membrane area ``area`` (µm²) and
+
+.. math::
+
+    I\,[\mu A/cm^2] = I\,[nA] \cdot 10^{-3} / A\,[cm^2] = I\,[nA] \cdot 10^{5} / A\,[\mu m^2]
+
+is applied to every current that comes from PyNN: ``i_offset`` and electrode currents (nA) and
+the synaptic current :math:`g_{exc}(e_{rev,E} - v) + g_{inh}(e_{rev,I} - v)` (µS·mV = nA).
+``I_app`` and every conductance density of the kernel stay in the kernel's units.  With the
+default area of 10 000 µm² (1e-4 cm², a 56 µm sphere; Fleming's 60 µm × 60 µm cylinder is
+11 310 µm²) 0.1 nA is 1 µA/cm², 1 µS is 10 mS/cm², and the total capacitance is 100 pF.
+
+Equations (per cell; ``K`` is the kernel's membrane equation, :math:`\sigma` as in the kernels)::
+
+    C_m dv/dt = K(v, gates) + I_app + (i_offset + I_inj + I_syn) * 1e5 / area
+    I_syn     = g_exc (e_rev_E - v) + g_inh (e_rev_I - v)                 # nA
+    dg_exc/dt = -g_exc / tau_syn_E,  dg_inh/dt = -g_inh / tau_syn_I       # uS; spike: g += w
+
+Scheme: the conductances are advanced exactly (their value at the RK4 stage times 0, dt/2, dt
+is known in closed form, as in ``kernels/lif_cond.py``); the kernel's state (v, gates, Ca) is
+advanced by one classical RK4 step with the synaptic current evaluated at each stage with the
+stage's v and exact conductance, so the scheme stays fourth order with synapses.  Without
+synaptic input the arithmetic is exactly that of the kernel's own ``step``.  Spikes arriving at
+the end of a step are added to the conductance after the step (``Drive.exc``/``Drive.inh``,
+µS).  A spike is an upward crossing of ``v_thresh`` inside the step.
+
+The kernels' public ``step`` holds the injected current constant over a step, which would make
+a v-dependent synaptic current first order; the adapters therefore use each kernel's
+right-hand side ``_derivatives`` (the same function its ``step`` integrates).
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from ..kernels import gp, stn, tc
+from ..kernels._gates import crossed_upward
+from ..kernels.base import Drive
+from ..kernels.conductance import SynCoeffs, syn_coeffs
+from ..kernels.registry import NeuronModel, register
+
+__all__ = ["STN_MODEL", "GP_MODEL", "TC_MODEL", "BRIDGE_DEFAULTS", "BRIDGE_UNITS",
+           "NA_TO_DENSITY", "CBGTC_MODELS", "kernel_of", "dt_max_of"]
+
+NA_TO_DENSITY = 1e5
+"""µA/cm² per nA for a membrane of 1 µm²:
+``I[nA] * 1e-3 µA/nA / (area[µm²] * 1e-8 cm²/µm²) = I * 1e5 / area``."""
+
+BRIDGE_DEFAULTS = dict(
+    area=10000.0,     # µm², membrane area: 0.1 nA <-> 1 µA/cm², 1 µS <-> 10 mS/cm²
+    i_offset=0.0,     # nA, constant injected current (on top of the density I_app)
+    tau_syn_E=2.0,    # ms, AMPA-like decay of the excitatory conductance
+    tau_syn_I=10.0,   # ms, GABA_A-like decay of the inhibitory conductance
+    e_rev_E=0.0,      # mV, STN->GP in Rubin & Terman 2004
+    e_rev_I=-80.0,    # mV, GPe->GPe in Rubin & Terman 2004 (GPe->STN: -100, GPi->TC: -85)
+)
+"""PyNN-side parameters added to every kernel's parameters (the per-cell-type defaults of
+``e_rev_I`` differ, see ``cells.py``)."""
+
+BRIDGE_UNITS = dict(area="um**2", i_offset="nA", tau_syn_E="ms", tau_syn_I="ms",
+                    e_rev_E="mV", e_rev_I="mV")
+
+
+class _Coeffs(NamedTuple):
+    """Per-run coefficients of an adapted cell."""
+
+    kernel: tuple          # the kernel's own ``prepare`` result
+    exc: SynCoeffs
+    inh: SynCoeffs
+    to_density: jax.Array  # µA/cm² per nA (1e5 / area)
+    i_offset: jax.Array    # nA
+    e_rev_E: jax.Array     # mV
+    e_rev_I: jax.Array     # mV
+    I_app: jax.Array       # µA/cm²
+    v_thresh: jax.Array    # mV
+    dt: jax.Array          # ms
+
+
+def _rk4_staged(rhs: Callable, y, h, stages):
+    """Classical RK4 for ``dy/dt = rhs(y, x)`` with the input ``x`` given at 0, h/2 and h.
+
+    Written as ``kernels._gates.rk4`` (same operations in the same order), so that with a
+    constant input the result is bitwise that of the kernel's ``step``.
+    """
+    x0, xh, x1 = stages
+
+    def axpy(a, dy):
+        return jax.tree_util.tree_map(lambda b, d: b + a * d, y, dy)
+
+    k1 = rhs(y, x0)
+    k2 = rhs(axpy(0.5 * h, k1), xh)
+    k3 = rhs(axpy(0.5 * h, k2), xh)
+    k4 = rhs(axpy(h, k3), x1)
+    return jax.tree_util.tree_map(
+        lambda b, d1, d2, d3, d4: b + (h / 6.0) * (d1 + 2.0 * d2 + 2.0 * d3 + d4),
+        y, k1, k2, k3, k4)
+
+
+def _adapt(name: str, module, derivatives: Callable, kernel_state_fields: dict[str, str]):
+    """Build the ``NeuronModel`` of one kernel with the PyNN bridge.
+
+    ``derivatives(kernel_coeffs, kernel_state, i_total)`` is the kernel's right-hand side;
+    ``kernel_state_fields`` maps each kernel state field to its PyNN initial-value /
+    recordable name.
+    """
+    kparams, kstate = module.Params, module.State
+    bridge = tuple(BRIDGE_DEFAULTS)
+    Params = NamedTuple(f"{name}Params",
+                        [(f, jnp.ndarray) for f in kparams._fields + bridge])
+    Params.__doc__ = (f"Parameters of {name}: the kernel's ({module.__name__}, densities) "
+                      f"plus {', '.join(bridge)} (PyNN units).")
+    State = NamedTuple(f"{name}State",
+                       [(f, jnp.ndarray) for f in kstate._fields + ("gsyn_exc", "gsyn_inh")])
+    State.__doc__ = (f"State of {name}: the kernel's ({', '.join(kstate._fields)}) plus the "
+                     f"synaptic conductances gsyn_exc, gsyn_inh (µS).")
+    n_kernel = len(kparams._fields)
+
+    def prepare(p, dt) -> _Coeffs:
+        kp = kparams(*p[:n_kernel])
+        return _Coeffs(kernel=module.prepare(kp, dt),
+                       exc=syn_coeffs(p.tau_syn_E, dt, alpha=False),
+                       inh=syn_coeffs(p.tau_syn_I, dt, alpha=False),
+                       to_density=NA_TO_DENSITY / p.area, i_offset=p.i_offset,
+                       e_rev_E=p.e_rev_E, e_rev_I=p.e_rev_I, I_app=kp.I_app,
+                       v_thresh=kp.v_thresh, dt=jnp.asarray(dt, dtype=jnp.result_type(p.area)))
+
+    def step(c: _Coeffs, s, d: Drive):
+        # densities held over the step: the kernel's bias plus the PyNN currents (nA -> µA/cm²)
+        i_const = c.I_app + c.to_density * (c.i_offset + d.i_inj)
+        ge0, gi0 = s.gsyn_exc, s.gsyn_inh
+        stages = ((ge0, gi0), (c.exc.half * ge0, c.inh.half * gi0),
+                  (c.exc.full * ge0, c.inh.full * gi0))
+
+        def rhs(y, g):
+            g_e, g_i = g
+            i_syn = g_e * (c.e_rev_E - y.v) + g_i * (c.e_rev_I - y.v)   # uS * mV = nA
+            return derivatives(c.kernel, y, i_const + c.to_density * i_syn)
+
+        old = kstate(*s[:len(kstate._fields)])
+        new = _rk4_staged(rhs, old, c.dt, stages)
+        spiked = crossed_upward(old.v, new.v, c.v_thresh)
+        return State(*new, gsyn_exc=c.exc.full * ge0 + d.exc,
+                     gsyn_inh=c.inh.full * gi0 + d.inh), spiked
+
+    names = dict(kernel_state_fields, gsyn_exc="gsyn_exc", gsyn_inh="gsyn_inh")
+    model = NeuronModel(name=name, params=Params, state=State, prepare=prepare, step=step,
+                        initial=names, recordables={v: k for k, v in names.items()})
+    return register(model)
+
+
+STN_MODEL = _adapt("STN_RT2004", stn, stn._derivatives,
+                   {"v": "v", "h": "h", "n": "n", "r": "r", "f": "f", "ca": "Ca"})
+GP_MODEL = _adapt("GP_RT2004", gp, lambda c, y, i: gp._derivatives(c.params, y, i),
+                  {"v": "v", "h": "h", "n": "n", "r": "r", "ca": "Ca"})
+TC_MODEL = _adapt("TC_RT2004", tc, lambda c, y, i: tc._derivatives(c.params, y, i),
+                  {"v": "v", "h": "h", "r": "r"})
+
+CBGTC_MODELS = {STN_MODEL.name: stn, GP_MODEL.name: gp, TC_MODEL.name: tc}
+"""Model name -> kernel module (``Params``, ``initial_state``, ``simulate``, ``DT_MAX``)."""
+
+
+def kernel_of(model: NeuronModel):
+    """The kernel module behind one of the models above."""
+    return CBGTC_MODELS[model.name]
+
+
+def dt_max_of(model: NeuronModel) -> float:
+    """Largest validated time step of a model (ms): its kernel's ``DT_MAX``."""
+    return float(CBGTC_MODELS[model.name].DT_MAX)
