@@ -152,15 +152,29 @@ def _step(c: Coeffs, v, w, refrac, ge, gi, dge, dgi, d: Drive, n_sub: int = 1):
     h = c.dt / n_sub
 
     def substep(j, carry):
-        v, w, frozen, spiked = carry
+        v0, w0, frozen, spiked = carry
         t0 = j * h
         stages = tuple((_conductance_at(c.exc, ge, dge, t), _conductance_at(c.inh, gi, dgi, t))
                        for t in (t0, t0 + 0.5 * h, t0 + h))
-        v, w = rk4(rhs_for(frozen), (v, w), h, stages)
+        rhs = rhs_for(frozen)
+        v, w = rk4(rhs, (v0, w0), h, stages)
         v = jnp.where(frozen, p.v_reset, v)
         cross = ~frozen & (v >= c.v_peak)
+        # On a crossing, place it in time (NEST resets inside its adaptive sub-step): the
+        # crossing time from Simpson's rule on dt = dv / (dv/dt) between v0 and v_peak, w
+        # advanced to it, b added, then w relaxed with v = v_reset for the rest of the step.
+        def dvdt(vv):
+            return rhs((vv, w0), stages[0])[0]
+        vm = 0.5 * (v0 + c.v_peak)
+        safe = lambda x: jnp.maximum(x, 1e-12)                     # noqa: E731
+        theta = (c.v_peak - v0) / 6.0 * (1.0 / safe(dvdt(v0)) + 4.0 / safe(dvdt(vm))
+                                         + 1.0 / safe(dvdt(jnp.minimum(c.v_peak, v0 + 1e3))))
+        theta = jnp.clip(theta, 0.0, h)
+        w_cross = w0 + theta * rhs((v0, w0), stages[0])[1] + p.b
+        w_after = w_cross + (h - theta) * (c.a_uS * (p.v_reset - p.v_rest) - w_cross) / p.tau_w
+        w_after = jnp.where(c.n_ref > 0, w_after, w + p.b)
         v = jnp.where(cross, p.v_reset, v)
-        w = jnp.where(cross, w + p.b, w)
+        w = jnp.where(cross, w_after, w)
         return v, w, frozen | (cross & (c.n_ref > 0)), spiked | cross
 
     carry = (v, w, ~free, jnp.zeros_like(free))
