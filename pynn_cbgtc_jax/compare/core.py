@@ -1,0 +1,455 @@
+"""Run one script on pyNN.nest and on pynn_cbgtc_jax and compare what it records.
+
+How a script gets its simulator (the rule, also in ``docs/validation.md``):
+
+1. Both runs use the same command line, after replacing the placeholders ``{sim}`` (``nest``
+   in the NEST run, ``cbgtc_jax`` in ours; see ``sim_names``) and ``{seed}``.
+2. In our run ``pyNN.nest`` (and ``pyNN.neuron``, ``pyNN.brian2``) *is* pynn_cbgtc_jax, and
+   ``pyNN.cbgtc_jax`` exists.  So ``import pyNN.nest as sim`` needs nothing,
+   ``get_simulator()`` works with ``{sim}`` (or with a literal ``nest``), and a
+   ``--simulator {sim}`` option that imports ``"pyNN." + name`` works too.
+3. The NEST run gets ``setup(spike_precision="on_grid")`` unless the script sets it (our
+   engine is on the grid); ``precision`` sets our run's default ``setup(precision=...)``.
+
+Each run is a separate process (``python -m pynn_cbgtc_jax.compare.capture``), so the two
+simulators never share a Python interpreter.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from . import metrics
+from .data import align_cells, recordings_from_blocks
+from .tolerances import Check, Tolerances, load_tolerances
+
+__all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed",
+           "DEFAULT_SIM_NAMES", "substitute_args"]
+
+#: ``{sim}`` in the script's arguments becomes these in the NEST run and in ours.
+DEFAULT_SIM_NAMES = ("nest", "cbgtc_jax")
+_BACKEND_OF = {"nest": "nest", "jax": "cbgtc_jax"}
+_EXPECTED_SIMULATOR = {"nest": "NEST", "jax": "pynn_cbgtc_jax"}
+
+
+class RunFailed(RuntimeError):
+    """The script failed on one simulator (its exit status and stderr tail are in the message)."""
+
+
+def substitute_args(args: Sequence[str], sim: str, seed) -> list:
+    """Replace ``{sim}`` and ``{seed}`` in each argument."""
+    out = []
+    for a in args:
+        a = a.replace("{sim}", sim)
+        if seed is not None:
+            a = a.replace("{seed}", str(seed))
+        out.append(a)
+    return out
+
+
+class _Run:
+    """One capture process (started at construction; ``finish()`` waits and loads)."""
+
+    def __init__(self, script, args, backend, run_dir, precision, nest_spike_precision,
+                 timeout, env=None):
+        os.makedirs(run_dir, exist_ok=True)
+        cmd = [sys.executable, "-m", "pynn_cbgtc_jax.compare.capture", "--backend", backend,
+               "--out", run_dir]
+        if backend == "cbgtc_jax" and precision:
+            cmd += ["--precision", precision]
+        if backend == "nest":
+            cmd += ["--nest-spike-precision", nest_spike_precision or "script"]
+        cmd += [os.path.abspath(script), *args]
+        environ = dict(os.environ, PYNEST_QUIET="1", MPLBACKEND="Agg", **(env or {}))
+        self.script, self.args, self.backend, self.run_dir = script, args, backend, run_dir
+        self.timeout = timeout
+        self.t0 = time.perf_counter()
+        self.out = open(os.path.join(run_dir, "stdout.txt"), "w")
+        self.err = open(os.path.join(run_dir, "stderr.txt"), "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, env=environ,
+                                     cwd=os.path.dirname(os.path.abspath(script)))
+
+    def finish(self):
+        try:
+            code = self.proc.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            code = f"killed after the {self.timeout} s timeout"
+        finally:
+            self.out.close()
+            self.err.close()
+        wall = time.perf_counter() - self.t0
+        meta_path = os.path.join(self.run_dir, "meta.json")
+        if code != 0 or not os.path.exists(meta_path):
+            with open(os.path.join(self.run_dir, "stderr.txt")) as f:
+                tail = f.read().strip().splitlines()[-15:]
+            raise RunFailed(f"{os.path.basename(self.script)} {' '.join(self.args)} failed on "
+                            f"{self.backend} (exit status {code}); last lines of its stderr "
+                            f"({self.run_dir}/stderr.txt):\n" + "\n".join(tail))
+        meta, blocks = _load_run(self.run_dir)
+        meta["process_wall_s"] = wall
+        with open(meta_path, "w") as f:
+            json.dump(meta, f, indent=1)
+        return meta, blocks
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _load_run(run_dir):
+    with open(os.path.join(run_dir, "meta.json")) as f:
+        meta = json.load(f)
+    with open(os.path.join(run_dir, "blocks.pkl"), "rb") as f:
+        blocks = pickle.load(f)
+    return meta, blocks
+
+
+def _reusable(run_dir, script, args, defaults) -> bool:
+    try:
+        with open(os.path.join(run_dir, "meta.json")) as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return (meta.get("status") == 0 and meta.get("args") == list(args)
+            and meta.get("setup_defaults") == defaults
+            and os.path.abspath(meta.get("script", "")) == os.path.abspath(script)
+            and os.path.exists(os.path.join(run_dir, "blocks.pkl")))
+
+
+# --- per-population numbers ---------------------------------------------------------------------
+
+def _pop_numbers(ref, test, tol: Tolerances):
+    """Numbers for one population (one seed): spikes and signals, NEST = ref, ours = test."""
+    out = {"cells": max(ref.size, test.size), "dt": ref.dt,
+           "duration_ms": ref.t_stop - ref.t_start, "t_start": ref.t_start,
+           "t_stop": ref.t_stop, "spikes": None, "signals": {}}
+    trains = {}
+    if ref.spikes is not None and test.spikes is not None:
+        cells, r, t = align_cells(ref.spike_cells, ref.spikes, test.spike_cells, test.spikes,
+                                  np.zeros(0))
+        trains = dict(zip(cells.tolist(), zip(r, t)))
+        dur = ref.t_stop - ref.t_start
+        match = metrics.spike_step_match(r, t, ref.dt)
+        freq, psd_r = metrics.rate_spectrum(r, ref.t_start, ref.t_stop)
+        _, psd_t = metrics.rate_spectrum(t, ref.t_start, ref.t_stop)
+        out["spikes"] = {
+            "n_cells": len(cells),
+            "n": [int(sum(len(x) for x in r)), int(sum(len(x) for x in t))],
+            "rate": [metrics.mean_rate(r, dur), metrics.mean_rate(t, dur)],
+            "cv": [metrics.isi_cv(r), metrics.isi_cv(t)],
+            "corr": [metrics.pairwise_correlation(r, ref.t_start, ref.t_stop),
+                     metrics.pairwise_correlation(t, ref.t_start, ref.t_stop)],
+            "matched": match.matched, "total": match.total,
+            "time_diffs": metrics.spike_time_differences(r, t),
+            "freq": freq, "psd": [psd_r, psd_t],
+            "raster": [r[:40], t[:40]],
+            "last_spike": [max((float(x.max()) for x in r if len(x)), default=float("nan")),
+                           max((float(x.max()) for x in t if len(x)), default=float("nan"))],
+        }
+    for name in sorted(set(ref.signals) & set(test.signals)):
+        a, b = ref.signals[name], test.signals[name]
+        cells, ia, ib = np.intersect1d(a.cells, b.cells, return_indices=True)
+        va, vb = a.values[:, ia], b.values[:, ib]
+        n = min(len(va), len(vb))
+        mask = None
+        if trains:
+            empty = (np.zeros(0), np.zeros(0))
+            per_cell = [trains.get(c, empty) for c in cells.tolist()]
+            mask = metrics.spike_mask(a.times[:n], [[p[0] for p in per_cell],
+                                                    [p[1] for p in per_cell]],
+                                      ref.dt, tol.mask_before_ms, tol.mask_after_ms)
+        diff = metrics.signal_differences(va[:n], vb[:n], mask)
+        out["signals"][name] = {"units": a.units, "diff": diff._asdict(),
+                                "n_cells": len(cells),
+                                "trace": [a.times[:n], va[:n, 0] if len(cells) else None,
+                                          vb[:n, 0] if len(cells) else None]}
+    return out
+
+
+def _nanmean(values):
+    values = [v for v in values if v is not None and not (isinstance(v, float) and
+                                                           math.isnan(v))]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _nanmax(values):
+    values = [v for v in values if not math.isnan(v)]
+    return max(values) if values else float("nan")
+
+
+def _aggregate(per_seed):
+    """Seed-averaged (statistical) and pooled (exact) numbers of one population."""
+    first = per_seed[0]
+    agg = {"cells": first["cells"], "dt": first["dt"], "duration_ms": first["duration_ms"],
+           "seeds": len(per_seed), "spikes": None, "signals": {}}
+    sp = [p["spikes"] for p in per_seed if p["spikes"] is not None]
+    if sp:
+        agg["spikes"] = {
+            "n_cells": sp[0]["n_cells"],
+            "n": [int(sum(s["n"][k] for s in sp)) for k in (0, 1)],
+            "n_min": [min(s["n"][k] for s in sp) for k in (0, 1)],
+            "rate": [_nanmean([s["rate"][k] for s in sp]) for k in (0, 1)],
+            "rate_sd": [float(np.std([s["rate"][k] for s in sp])) for k in (0, 1)],
+            "cv": [_nanmean([s["cv"][k] for s in sp]) for k in (0, 1)],
+            "corr": [_nanmean([s["corr"][k] for s in sp]) for k in (0, 1)],
+            "matched": sum(s["matched"] for s in sp), "total": sum(s["total"] for s in sp),
+            "time_diffs": np.concatenate([s["time_diffs"] for s in sp]),
+            "freq": sp[0]["freq"],
+            "psd": [np.mean([s["psd"][k] for s in sp], axis=0) for k in (0, 1)],
+            "raster": sp[0]["raster"],
+        }
+    for name in per_seed[0]["signals"]:
+        sig = [p["signals"][name] for p in per_seed if name in p["signals"]]
+        d = [s["diff"] for s in sig]
+        n_tot = sum(x["n_samples"] for x in d)
+        agg["signals"][name] = {
+            "units": sig[0]["units"], "n_cells": sig[0]["n_cells"], "trace": sig[0]["trace"],
+            "diff": {"max_abs": max(x["max_abs"] for x in d),
+                     "rms": math.sqrt(sum(x["rms"] ** 2 * x["n_samples"] for x in d)
+                                      / max(n_tot, 1)),
+                     "max_abs_between": _nanmax([x["max_abs_between"] for x in d]),
+                     "n_samples": n_tot}}
+    return agg
+
+
+def _checks(key, agg, tol: Tolerances, mode: str):
+    tol = tol.for_population(key)
+    checks = []
+    sp = agg["spikes"]
+    if mode == "exact":
+        if sp is not None:
+            frac = 1.0 if sp["total"] == 0 else sp["matched"] / sp["total"]
+            checks.append(Check.make(key, "spikes on identical step", frac,
+                                     tol.spike_step_match, ">=",
+                                     f"{sp['matched']} of {sp['total']}",
+                                     report_only=sp["total"] == 0))
+        for name, s in agg["signals"].items():
+            limit = tol.signal_max.get(name)
+            checks.append(Check.make(key, f"{name} max abs diff between spikes",
+                                     s["diff"]["max_abs_between"], limit, "<=",
+                                     s["units"], report_only=limit is None))
+        return checks
+    if sp is None:
+        return checks
+    enough = min(sp["n_min"]) >= tol.min_spikes
+    r_ref, r_test = sp["rate"]
+    if r_ref * tol.rate_rel >= tol.rate_abs_hz:
+        checks.append(Check.make(key, "rate rel. diff", abs(r_test - r_ref) / r_ref,
+                                 tol.rate_rel, "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz",
+                                 report_only=not enough))
+    else:
+        checks.append(Check.make(key, "rate abs diff (Hz)", abs(r_test - r_ref), tol.rate_abs_hz,
+                                 "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz",
+                                 report_only=not enough))
+    c_ref, c_test = sp["cv"]
+    if not (math.isnan(c_ref) or math.isnan(c_test)) and c_ref > 0:
+        checks.append(Check.make(key, "ISI CV rel. diff", abs(c_test - c_ref) / c_ref,
+                                 tol.cv_rel, "<=", f"{c_ref:.3g} vs {c_test:.3g}",
+                                 report_only=not enough))
+    k_ref, k_test = sp["corr"]
+    if not (math.isnan(k_ref) or math.isnan(k_test)):
+        checks.append(Check.make(key, "pairwise corr. abs diff", abs(k_test - k_ref),
+                                 tol.corr_abs, "<=", f"{k_ref:.3g} vs {k_test:.3g}",
+                                 report_only=not enough or tol.corr_abs is None))
+    return checks
+
+
+@dataclass
+class Comparison:
+    """The outcome of :func:`compare_script` (``passed`` is the verdict)."""
+
+    script: str
+    args: list
+    seeds: list
+    mode: str
+    tolerances: Tolerances
+    populations: dict                          # key -> aggregated numbers
+    checks: list                               # [Check]
+    missing: dict = field(default_factory=dict)    # key -> "only in NEST" / "only in ours"
+    runs: list = field(default_factory=list)       # per seed: {"nest": meta, "jax": meta}
+    output: str | None = None
+    per_seed: dict = field(default_factory=dict)   # key -> [numbers of each seed]
+
+    @property
+    def failed_checks(self):
+        return [c for c in self.checks if c.passed is False]
+
+    @property
+    def passed(self) -> bool:
+        evaluated = [c for c in self.checks if c.passed is not None]
+        return bool(evaluated) and not self.failed_checks and not self.missing
+
+    def summary(self) -> dict:
+        """JSON-able numbers (no arrays) for tables and scripts."""
+        pops = {}
+        for key, agg in self.populations.items():
+            entry = {k: agg[k] for k in ("cells", "dt", "duration_ms", "seeds")}
+            sp = agg["spikes"]
+            if sp is not None:
+                td = np.abs(sp["time_diffs"])
+                entry["spikes"] = {k: sp[k] for k in ("n_cells", "n", "rate", "rate_sd", "cv",
+                                                      "corr", "matched", "total")}
+                entry["spikes"]["max_abs_time_diff_ms"] = float(td.max()) if td.size else 0.0
+            entry["signals"] = {n: {"units": s["units"], **s["diff"]}
+                                for n, s in agg["signals"].items()}
+            pops[key] = entry
+        return {"script": self.script, "args": self.args, "seeds": self.seeds,
+                "mode": self.mode, "passed": self.passed, "missing": self.missing,
+                "tolerances": self.tolerances.as_dict(), "populations": pops,
+                "checks": [c._asdict() for c in self.checks],
+                "runs": self.runs}
+
+
+def compare_recordings(per_seed_blocks, tolerances: Tolerances, mode: str = "exact",
+                       script: str = "", args=(), seeds=(None,), runs=()) -> Comparison:
+    """Compare captured blocks: ``per_seed_blocks`` is a list of ``(nest_blocks,
+    jax_blocks)`` dicts ``{key: neo.Block}``, one pair per seed."""
+    numbers, missing = {}, {}
+    for ref_blocks, test_blocks in per_seed_blocks:
+        ref, test = recordings_from_blocks(ref_blocks), recordings_from_blocks(test_blocks)
+        for key in set(ref) ^ set(test):
+            missing[key] = "only in the NEST run" if key in ref else "only in our run"
+        for key in sorted(set(ref) & set(test)):
+            numbers.setdefault(key, []).append(
+                _pop_numbers(ref[key], test[key], tolerances.for_population(key)))
+    populations = {key: _aggregate(v) for key, v in numbers.items()}
+    checks = [c for key, agg in populations.items() for c in _checks(key, agg, tolerances, mode)]
+    checks += [Check(key, "recorded in both runs", 0.0, 1.0, ">=", False, why)
+               for key, why in missing.items()]
+    return Comparison(script, list(args), list(seeds), mode, tolerances, populations, checks,
+                      missing, list(runs), per_seed=numbers)
+
+
+def compare_script(script: str, args: Sequence[str] = (), output: str | None = None,
+                   against: str = "nest", tolerances=None, mode: str | None = None,
+                   seeds: Sequence | None = None, precision: str | None = None,
+                   nest_spike_precision: str | None = "on_grid",
+                   sim_names: Sequence[str] = DEFAULT_SIM_NAMES, timeout: float | None = None,
+                   figures: bool = True, parallel: bool = True,
+                   reuse: bool = False) -> Comparison:
+    """Run ``script`` unchanged on pyNN.nest and on pynn_cbgtc_jax and compare the recordings.
+
+    Parameters
+    ----------
+    script, args
+        The PyNN script and its arguments; ``{sim}`` and ``{seed}`` are placeholders (see the
+        module docstring for how the script gets its simulator).
+    output
+        Folder for ``report.md``, ``summary.json``, ``figures/`` and the raw runs
+        (``runs/``); ``None``: a temporary folder, removed afterwards, and no report.
+    against
+        The reference simulator; only ``"nest"`` (pyNN.brian2 and pyNN.neuron do not run in
+        this environment).
+    tolerances
+        A :class:`Tolerances`, a dict, or the path of a TOML / JSON file.
+    mode
+        ``"exact"``, ``"statistical"`` or ``"auto"`` (overrides the tolerances' mode).
+    seeds
+        Run once per seed (``{seed}`` must appear in ``args``); statistics are seed-averaged.
+    precision
+        Our run's default ``setup(precision=...)`` (``"float32"``/``"float64"``).
+    nest_spike_precision
+        The NEST run's default ``setup(spike_precision=...)``; ``None`` leaves pyNN.nest's.
+    sim_names
+        What ``{sim}`` becomes in the NEST run and in ours.
+    timeout
+        Seconds allowed to each run.
+    figures
+        Write PNG figures with the report.
+    parallel
+        Run the NEST and the JAX process of a seed at the same time (two cores).
+    reuse
+        Load the runs already in ``output/runs/`` made with the same script, arguments and
+        options instead of running them again (a changed script or backend is not
+        detected: use it to regenerate reports only).
+
+    Returns
+    -------
+    Comparison
+        ``.passed`` is the verdict, ``.checks`` the individual checks.
+    """
+    if against != "nest":
+        raise ValueError(f"against={against!r}: only 'nest' is supported (pyNN.neuron is not "
+                         f"installed and pyNN.brian2 does not import with numpy 2.4 here).")
+    tol = load_tolerances(tolerances, mode=mode)
+    seed_list = list(seeds) if seeds else [None]
+    if seeds and not any("{seed}" in a for a in args):
+        raise ValueError("seeds were given but no argument contains the {seed} placeholder; "
+                         "every run would be the same.  Add e.g. '--seed {seed}' to the "
+                         "script's arguments.")
+    if not os.path.isfile(script):
+        raise FileNotFoundError(f"no such script: {script!r}")
+    tmp = None
+    if output is None:
+        tmp = tempfile.TemporaryDirectory(prefix="pynn_cbgtc_jax_compare_")
+        base = tmp.name
+    else:
+        base = output
+        os.makedirs(base, exist_ok=True)
+    try:
+        pairs, runs = [], []
+        for seed in seed_list:
+            tag = "run" if seed is None else f"seed{seed}"
+            metas, blocks, started = {}, {}, {}
+            try:
+                for side, sim in (("nest", sim_names[0]), ("jax", sim_names[1])):
+                    run_args = substitute_args(args, sim, seed)
+                    run_dir = os.path.join(base, "runs", tag, side)
+                    defaults = ({"spike_precision": nest_spike_precision}
+                                if side == "nest" and nest_spike_precision else
+                                {"precision": precision} if side == "jax" and precision else {})
+                    if reuse and _reusable(run_dir, script, run_args, defaults):
+                        metas[side], blocks[side] = _load_run(run_dir)
+                        continue
+                    started[side] = _Run(script, run_args, _BACKEND_OF[side], run_dir,
+                                         precision, nest_spike_precision, timeout)
+                    if not parallel:
+                        metas[side], blocks[side] = started[side].finish()
+                for side in metas:
+                    _check_simulator(blocks[side], side, script)
+                for side, run in started.items():
+                    if side not in metas:
+                        metas[side], blocks[side] = run.finish()
+                        _check_simulator(blocks[side], side, script)
+            finally:
+                for run in started.values():
+                    run.kill()
+            pairs.append((blocks["nest"], blocks["jax"]))
+            runs.append({"seed": seed, **metas})
+        chosen = tol.mode
+        if chosen == "auto":
+            stochastic = any(m["stochastic"] for r in runs for m in (r["nest"], r["jax"]))
+            chosen = "statistical" if stochastic else "exact"
+        result = compare_recordings(pairs, tol, chosen, script, args, seed_list, runs)
+        if output is not None:
+            from .report import write_report
+            result.output = output
+            write_report(result, output, figures=figures)
+        return result
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _check_simulator(blocks, side, script):
+    expected = _EXPECTED_SIMULATOR[side]
+    for key, block in blocks.items():
+        got = block.annotations.get("simulator")
+        if got != expected:
+            raise RunFailed(f"{script}: population {key!r} of the {side} run was simulated by "
+                            f"{got!r}, not {expected!r}; the script imports its simulator in "
+                            f"a way the comparison cannot redirect (e.g. a hard-coded module "
+                            f"other than pyNN.nest, or `import nest`).")

@@ -1,0 +1,172 @@
+"""Numbers that compare two recordings of the same population (NumPy only, no Neo).
+
+Spike trains are lists of 1-D arrays of times in ms, one per cell, in the same cell order in
+both recordings; signals are ``[n_samples, n_cells]`` arrays on the same time grid.  Every
+function is pure and documented with its definition, so a reader of ``report.md`` can tell
+exactly what a number means.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+__all__ = ["SpikeMatch", "spike_step_match", "spike_time_differences", "mean_rate",
+           "isi_cv", "pairwise_correlation", "population_rate", "rate_spectrum",
+           "spike_mask", "signal_differences", "SignalDiff"]
+
+Trains = Sequence[np.ndarray]
+
+
+class SpikeMatch(NamedTuple):
+    """Spikes on identical time steps: ``matched`` of ``total`` (= sum over cells of the larger
+    of the two counts, so a missing or extra spike counts against the fraction)."""
+
+    matched: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.total == 0 else self.matched / self.total
+
+
+def _steps(times: np.ndarray, dt: float) -> np.ndarray:
+    return np.rint(np.asarray(times, dtype=float) / dt).astype(np.int64)
+
+
+def spike_step_match(ref: Trains, test: Trains, dt: float) -> SpikeMatch:
+    """Count spikes that fall on the same time step (``rint(t / dt)``) in the same cell.
+
+    Per cell the matched count is the size of the multiset intersection of the two step
+    lists; the total is the larger of the two spike counts.
+    """
+    matched = total = 0
+    for a, b in zip(ref, test):
+        ca, cb = Counter(_steps(a, dt).tolist()), Counter(_steps(b, dt).tolist())
+        matched += sum((ca & cb).values())
+        total += max(len(a), len(b))
+    return SpikeMatch(matched, total)
+
+
+def spike_time_differences(ref: Trains, test: Trains, window: float = 5.0) -> np.ndarray:
+    """``t_test - t_ref`` (ms) of each reference spike and the nearest test spike of the same
+    cell, for pairs closer than ``window`` ms (unpaired spikes are left out)."""
+    out = []
+    for a, b in zip(ref, test):
+        a, b = np.asarray(a, float), np.sort(np.asarray(b, float))
+        if not len(a) or not len(b):
+            continue
+        j = np.clip(np.searchsorted(b, a), 1, len(b) - 1) if len(b) > 1 else np.zeros(len(a),
+                                                                                     int)
+        left = b[np.maximum(j - 1, 0)]
+        right = b[j]
+        nearest = np.where(np.abs(left - a) <= np.abs(right - a), left, right)
+        d = nearest - a
+        out.append(d[np.abs(d) < window])
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def mean_rate(trains: Trains, duration_ms: float) -> float:
+    """Mean firing rate (Hz) over all cells: total spikes / (cells x duration)."""
+    if not len(trains) or duration_ms <= 0:
+        return float("nan")
+    return sum(len(t) for t in trains) / (len(trains) * duration_ms / 1000.0)
+
+
+def isi_cv(trains: Trains, min_isis: int = 2) -> float:
+    """Mean over cells of CV = std(ISI) / mean(ISI), for cells with at least ``min_isis``
+    inter-spike intervals; NaN if no cell has that many."""
+    cvs = []
+    for t in trains:
+        isi = np.diff(np.sort(np.asarray(t, float)))
+        if len(isi) >= min_isis and isi.mean() > 0:
+            cvs.append(isi.std() / isi.mean())
+    return float(np.mean(cvs)) if cvs else float("nan")
+
+
+def _binned(trains: Trains, t_start: float, t_stop: float, bin_ms: float) -> np.ndarray:
+    edges = np.arange(t_start, t_stop + 0.5 * bin_ms, bin_ms)
+    return np.array([np.histogram(np.asarray(t, float), edges)[0] for t in trains], float)
+
+
+def pairwise_correlation(trains: Trains, t_start: float, t_stop: float, bin_ms: float = 5.0,
+                         max_cells: int = 200) -> float:
+    """Mean Pearson correlation of spike counts in ``bin_ms`` bins over all pairs of the first
+    ``max_cells`` cells that fire (silent cells have no defined correlation); NaN if fewer
+    than two cells fire."""
+    active = [t for t in trains[:max_cells] if len(t)]
+    if len(active) < 2:
+        return float("nan")
+    counts = _binned(active, t_start, t_stop, bin_ms)
+    counts = counts[counts.std(axis=1) > 0]
+    if len(counts) < 2:
+        return float("nan")
+    c = np.corrcoef(counts)
+    return float(c[np.triu_indices(len(c), k=1)].mean())
+
+
+def population_rate(trains: Trains, t_start: float, t_stop: float,
+                    bin_ms: float = 1.0) -> np.ndarray:
+    """Population rate (Hz per cell) in ``bin_ms`` bins."""
+    edges = np.arange(t_start, t_stop + 0.5 * bin_ms, bin_ms)
+    all_t = np.concatenate([np.asarray(t, float) for t in trains]) if len(trains) else []
+    counts = np.histogram(all_t, edges)[0]
+    return counts / (max(len(trains), 1) * bin_ms / 1000.0)
+
+
+def rate_spectrum(trains: Trains, t_start: float, t_stop: float, bin_ms: float = 1.0,
+                  segment_ms: float = 256.0):
+    """Welch power spectrum of the population rate: Hann windows of ``segment_ms``, half
+    overlapping, mean removed per segment.  Returns ``(freqs_hz, psd)`` (psd in Hz^2/Hz)."""
+    rate = population_rate(trains, t_start, t_stop, bin_ms)
+    n = int(round(segment_ms / bin_ms))
+    if len(rate) < n:
+        n = len(rate)
+    if n < 4:
+        return np.zeros(0), np.zeros(0)
+    window = np.hanning(n)
+    fs = 1000.0 / bin_ms
+    segments = [rate[i:i + n] for i in range(0, len(rate) - n + 1, max(n // 2, 1))]
+    psd = np.mean([np.abs(np.fft.rfft((s - s.mean()) * window)) ** 2 for s in segments], axis=0)
+    psd *= 2.0 / (fs * np.sum(window ** 2))
+    return np.fft.rfftfreq(n, 1.0 / fs), psd
+
+
+def spike_mask(times: np.ndarray, trains: Sequence[Trains], dt: float, before_ms: float,
+               after_ms: float) -> np.ndarray:
+    """Boolean ``[n_samples, n_cells]``: True where a sample lies within ``before_ms`` before
+    to ``after_ms`` after a spike of that cell in any of ``trains`` (those samples are left out
+    of the "between spikes" signal difference)."""
+    times = np.asarray(times, float)
+    n_cells = len(trains[0]) if trains else 0
+    mask = np.zeros((len(times), n_cells), bool)
+    for group in trains:
+        for c, t in enumerate(group):
+            for s in np.asarray(t, float):
+                lo = np.searchsorted(times, s - before_ms - 1e-9 * dt)
+                hi = np.searchsorted(times, s + after_ms + 1e-9 * dt, side="right")
+                mask[lo:hi, c] = True
+    return mask
+
+
+class SignalDiff(NamedTuple):
+    """Differences ``test - ref`` of one signal, in the signal's units."""
+
+    max_abs: float            # over all samples and cells
+    rms: float                # over all samples and cells
+    max_abs_between: float    # over samples outside the spike mask (NaN if all masked)
+    n_samples: int
+
+
+def signal_differences(ref: np.ndarray, test: np.ndarray,
+                       mask: np.ndarray | None = None) -> SignalDiff:
+    """Max and RMS of ``test - ref`` over the common samples; the "between spikes" max leaves
+    out samples where ``mask`` is True."""
+    n = min(len(ref), len(test))
+    d = np.asarray(test[:n], float) - np.asarray(ref[:n], float)
+    if d.size == 0:
+        return SignalDiff(float("nan"), float("nan"), float("nan"), 0)
+    between = d if mask is None else d[~mask[:n]]
+    return SignalDiff(float(np.max(np.abs(d))), float(np.sqrt(np.mean(d ** 2))),
+                      float(np.max(np.abs(between))) if between.size else float("nan"), n)

@@ -1,0 +1,159 @@
+"""What "the same result" means: comparison modes and their tolerances.
+
+Two modes:
+
+``exact``
+    Deterministic inputs (DC, step currents, ``SpikeSourceArray``, seeded connectivity): the
+    same spikes are expected on the same time steps.  Checked: the fraction of spikes on an
+    identical step (``spike_step_match``) and, per signal named in ``signal_max``, the largest
+    difference between spikes (samples from ``mask_before_ms`` before to ``mask_after_ms``
+    after a spike of either simulator are left out: there a one-step shift of the upswing is
+    not a model difference).
+``statistical``
+    Poisson input or noise, which no two simulators draw alike: per population the mean rate
+    (relative ``rate_rel``, or ``rate_abs_hz`` for nearly silent populations), the mean ISI
+    CV (relative ``cv_rel``) and, if ``corr_abs`` is set, the mean pairwise spike-count
+    correlation (absolute), averaged over seeds when several are run.
+
+``auto`` (the default) picks ``statistical`` when either run created a stochastic source
+(``SpikeSourcePoisson``, ``NoisyCurrentSource``, ...) and ``exact`` otherwise.
+
+Tolerances come from keyword arguments, CLI flags or a TOML / JSON file::
+
+    mode = "statistical"
+    rate_rel = 0.03
+    cv_rel = 0.05
+    [signal_max]
+    v = 0.1
+    [populations.gpe]           # overrides for one population (matched by label)
+    rate_rel = 0.05
+    reason = "..."
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+__all__ = ["Tolerances", "Check", "load_tolerances", "MODES"]
+
+MODES = ("auto", "exact", "statistical")
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Tolerances of a comparison (units: fractions, ms, Hz, and the signal's own units)."""
+
+    mode: str = "auto"
+    #: exact: smallest allowed fraction of spikes on an identical time step
+    spike_step_match: float = 0.99
+    #: exact: largest allowed |difference| between spikes, per signal name (signal units)
+    signal_max: dict = field(default_factory=lambda: {"v": 0.1})
+    #: exact: samples this long before / after a spike are not "between spikes" (ms)
+    mask_before_ms: float = 1.0
+    mask_after_ms: float = 0.0
+    #: statistical: relative tolerance of the mean rate, and an absolute floor (Hz)
+    rate_rel: float = 0.03
+    rate_abs_hz: float = 0.1
+    #: statistical: relative tolerance of the mean ISI CV
+    cv_rel: float = 0.05
+    #: statistical: absolute tolerance of the mean pairwise correlation (None: report only)
+    corr_abs: float | None = None
+    #: statistical: populations with fewer spikes (per seed, either run) are only reported
+    min_spikes: int = 20
+    #: per-population overrides: {label: {field: value, "reason": str}}
+    populations: dict = field(default_factory=dict)
+    #: free text, shown in the report
+    reason: str = ""
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"tolerance mode {self.mode!r}: allowed values are "
+                             f"{', '.join(MODES)}.")
+        for name in ("spike_step_match", "rate_rel", "rate_abs_hz", "cv_rel",
+                     "mask_before_ms", "mask_after_ms"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and value >= 0):
+                raise ValueError(f"tolerance {name} = {value!r}: must be a number >= 0.")
+
+    def for_population(self, label: str) -> "Tolerances":
+        """These tolerances with the overrides for population ``label`` (the part of a
+        ``"label#k"`` / ``"label[segN]"`` key before the marker) applied."""
+        base = label.split("#")[0].split("[")[0]
+        over = dict(self.populations.get(label, self.populations.get(base, {})))
+        if not over:
+            return self
+        if "signal_max" in over:
+            over["signal_max"] = {**self.signal_max, **over["signal_max"]}
+        return dataclasses.replace(self, populations={}, **over)
+
+    def updated(self, **changes) -> "Tolerances":
+        """A copy with ``changes`` (``None`` values are ignored; dicts are merged)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        for key in ("signal_max", "populations"):
+            if key in changes:
+                changes[key] = {**getattr(self, key), **changes[key]}
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+_FIELDS = {f.name for f in dataclasses.fields(Tolerances)}
+
+
+def _check_keys(data: dict, where: str, allowed: set):
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"{where}: unknown tolerance key(s) {sorted(unknown)}; allowed keys "
+                         f"are {sorted(allowed)}.")
+
+
+def load_tolerances(source: "str | os.PathLike | dict | Tolerances | None" = None,
+                    **overrides: Any) -> Tolerances:
+    """Build :class:`Tolerances` from a TOML or JSON file, a dict or an existing instance,
+    then apply ``overrides`` (``None`` values ignored)."""
+    if source is None:
+        tol = Tolerances()
+    elif isinstance(source, Tolerances):
+        tol = source
+    else:
+        if isinstance(source, dict):
+            data, where = dict(source), "tolerances"
+        else:
+            path = os.fspath(source)
+            with open(path, "rb") as f:
+                if path.endswith(".json"):
+                    data = json.load(f)
+                else:
+                    import tomllib
+                    data = tomllib.load(f)
+            where = path
+        _check_keys(data, where, _FIELDS)
+        for label, over in data.get("populations", {}).items():
+            _check_keys(over, f"{where} [populations.{label}]", _FIELDS - {"populations"})
+        tol = Tolerances(**data)
+    return tol.updated(**overrides)
+
+
+class Check(NamedTuple):
+    """One verdict: ``measured`` against ``limit`` for ``quantity`` of ``population``."""
+
+    population: str
+    quantity: str
+    measured: float
+    limit: float
+    relation: str              # ">=" or "<="
+    passed: bool | None        # None: reported only (not enough data, or no limit set)
+    detail: str = ""
+
+    @staticmethod
+    def make(population, quantity, measured, limit, relation, detail="", report_only=False):
+        if report_only or limit is None or measured is None or (
+                isinstance(measured, float) and math.isnan(measured)):
+            return Check(population, quantity, measured, limit, relation, None, detail)
+        ok = measured >= limit if relation == ">=" else measured <= limit
+        return Check(population, quantity, measured, limit, relation, bool(ok), detail)

@@ -1,0 +1,256 @@
+"""Cross-simulator comparison (issue 5): metrics, tolerances, and the fast validation subset.
+
+Tiers: unit tests of the metrics on hand-made spike trains (the expected numbers follow from
+the definitions in ``compare/metrics.py``), tolerance files, ``compare_recordings`` on
+synthetic Neo blocks, then (marked ``nest``) the CI subset of ``validation/run_all.py``: single
+neurons against pyNN.nest in float64 with the targets of ``validation/tolerances.toml``, and a
+statistical comparison of a Poisson-driven population over two seeds.
+"""
+import importlib.util
+import json
+import os
+
+import neo
+import numpy as np
+import pytest
+import quantities as pq
+
+from pynn_cbgtc_jax.compare import Tolerances, compare_recordings, compare_script, load_tolerances
+from pynn_cbgtc_jax.compare import metrics
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPTS = os.path.join(ROOT, "tests", "scripts")
+
+
+def _run_all():
+    spec = importlib.util.spec_from_file_location(
+        "validation_run_all", os.path.join(ROOT, "validation", "run_all.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- metrics ------------------------------------------------------------------------------------
+
+def test_spike_step_match_counts_missing_and_extra_spikes():
+    ref = [np.array([1.0, 2.0, 3.0]), np.array([5.0])]
+    test = [np.array([1.0, 2.1, 3.0, 4.0]), np.array([])]
+    m = metrics.spike_step_match(ref, test, dt=0.1)
+    # cell 0: steps 10, 30 match (20 vs 21 does not), total = max(3, 4); cell 1: 0 of 1
+    assert (m.matched, m.total) == (2, 5)
+    assert m.fraction == pytest.approx(0.4)
+    assert metrics.spike_step_match([np.array([])], [np.array([])], 0.1).fraction == 1.0
+
+
+def test_spike_step_match_is_a_multiset_intersection():
+    # two spikes on one step (a Poisson multiplicity) match only two spikes on that step
+    m = metrics.spike_step_match([np.array([1.0, 1.0])], [np.array([1.0])], 0.1)
+    assert (m.matched, m.total) == (1, 2)
+
+
+def test_spike_time_differences_nearest_within_window():
+    d = metrics.spike_time_differences([np.array([10.0, 20.0, 50.0])],
+                                       [np.array([10.2, 19.9, 80.0])], window=5.0)
+    np.testing.assert_allclose(np.sort(d), [-0.1, 0.2], atol=1e-12)
+
+
+def test_rate_cv_and_correlation_of_known_trains():
+    regular = [np.arange(0.0, 1000.0, 10.0)] * 3            # 100 Hz, ISIs all equal
+    assert metrics.mean_rate(regular, 1000.0) == pytest.approx(100.0)
+    assert metrics.isi_cv(regular) == pytest.approx(0.0, abs=1e-12)
+    rng = np.random.default_rng(0)
+    poisson = [np.sort(rng.uniform(0, 100_000.0, 2000)) for _ in range(5)]
+    assert metrics.isi_cv(poisson) == pytest.approx(1.0, abs=0.05)   # exponential ISIs
+    # identical trains are perfectly correlated, independent Poisson trains are not
+    assert metrics.pairwise_correlation([poisson[0]] * 3, 0, 100_000.0) == pytest.approx(1.0)
+    assert abs(metrics.pairwise_correlation(poisson, 0, 100_000.0)) < 0.05
+
+
+def test_rate_spectrum_peaks_at_the_modulation_frequency():
+    rng = np.random.default_rng(1)
+    t = np.arange(0, 4000.0, 0.1)
+    p = 0.002 * (1 + np.sin(2 * np.pi * 40.0 * t / 1000.0))        # 20 Hz mean, 40 Hz wave
+    trains = [t[rng.random(t.size) < p] for _ in range(100)]
+    f, psd = metrics.rate_spectrum(trains, 0.0, 4000.0)
+    band = (f > 5) & (f < 200)
+    assert abs(f[band][np.argmax(psd[band])] - 40.0) < 4.0           # 1000/256 Hz resolution
+
+
+def test_signal_differences_leave_out_masked_samples():
+    times = np.arange(0, 10.0, 0.1)
+    ref = np.zeros((100, 1))
+    test = ref.copy()
+    test[49, 0] = 5.0                                 # a difference just before a spike at 5 ms
+    test[80, 0] = 0.01
+    mask = metrics.spike_mask(times, [[np.array([5.0])], [np.array([])]], 0.1, 1.0, 0.0)
+    d = metrics.signal_differences(ref, test, mask)
+    assert d.max_abs == 5.0 and d.max_abs_between == pytest.approx(0.01)
+    assert d.rms == pytest.approx(np.sqrt((25 + 1e-4) / 100))
+
+
+# --- tolerances ---------------------------------------------------------------------------------
+
+def test_tolerances_from_toml_json_and_overrides(tmp_path):
+    toml = tmp_path / "t.toml"
+    toml.write_text('mode = "statistical"\nrate_rel = 0.05\n[signal_max]\nw = 0.001\n'
+                    '[populations.gpe]\ncv_rel = 0.2\n')
+    tol = load_tolerances(toml, rate_rel=0.04)
+    assert tol.mode == "statistical" and tol.rate_rel == 0.04
+    assert tol.signal_max == {"w": 0.001}
+    assert tol.for_population("gpe").cv_rel == 0.2
+    assert tol.for_population("gpe#2").cv_rel == 0.2 and tol.for_population("stn").cv_rel == 0.05
+    js = tmp_path / "t.json"
+    js.write_text(json.dumps({"spike_step_match": 1.0}))
+    assert load_tolerances(js).spike_step_match == 1.0
+    assert load_tolerances(None, signal_max={"gsyn_exc": 1e-6}).signal_max == {
+        "v": 0.1, "gsyn_exc": 1e-6}
+
+
+def test_tolerance_errors_name_the_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("rate_tolerance = 0.03\n")
+    with pytest.raises(ValueError, match="rate_tolerance"):
+        load_tolerances(bad)
+    with pytest.raises(ValueError, match="mode"):
+        Tolerances(mode="roughly")
+    with pytest.raises(ValueError, match="rate_rel"):
+        Tolerances(rate_rel=-1)
+
+
+def test_validation_table_has_a_reason_for_every_value():
+    table = _run_all().load_table()
+    for name in _run_all().CELL_TYPES:
+        tol, reasons = table[f"single.{name}"]
+        assert {"spike_step_match", "signal_max", "mask_before_ms"} <= set(reasons)
+        assert all(len(r) > 20 for r in reasons.values())
+    tol, reasons = table["network"]
+    assert tol.mode == "statistical" and {"rate_rel", "cv_rel"} <= set(reasons)
+
+
+# --- compare_recordings on synthetic blocks -----------------------------------------------------
+
+def _block(label, simulator, trains, v=None):
+    seg = neo.Segment(name="segment000")
+    for i, t in enumerate(trains):
+        st = neo.SpikeTrain(np.asarray(t) * pq.ms, t_start=0 * pq.ms, t_stop=100.0 * pq.ms)
+        st.annotate(source_index=i)
+        seg.spiketrains.append(st)
+    if v is not None:
+        sig = neo.AnalogSignal(v, units="mV", sampling_period=0.1 * pq.ms, name="v",
+                               array_annotations={"channel_index": np.arange(v.shape[1])})
+        seg.analogsignals.append(sig)
+    block = neo.Block(name=label)
+    block.segments.append(seg)
+    block.annotate(simulator=simulator, dt=0.1, size=len(trains), label=label)
+    return block
+
+
+def test_compare_recordings_exact_pass_fail_and_missing():
+    v = np.linspace(-65, -55, 1001)[:, None] * np.ones((1, 2))
+    ref = {"exc": _block("exc", "NEST", [[10.0, 20.0], [30.0]], v)}
+    same = {"exc": _block("exc", "pynn_cbgtc_jax", [[10.0, 20.0], [30.0]], v + 1e-3)}
+    result = compare_recordings([(ref, same)], Tolerances())
+    assert result.passed and result.mode == "exact"
+    shifted = {"exc": _block("exc", "pynn_cbgtc_jax", [[10.1, 20.0], [30.0]], v + 0.5),
+               "inh": _block("inh", "pynn_cbgtc_jax", [[1.0]])}
+    result = compare_recordings([(ref, shifted)], Tolerances())
+    assert not result.passed
+    failed = {(c.population, c.quantity) for c in result.failed_checks}
+    assert failed == {("exc", "spikes on identical step"),
+                      ("exc", "v max abs diff between spikes"),
+                      ("inh", "recorded in both runs")}
+
+
+def test_compare_recordings_statistical_uses_relative_rates():
+    rng = np.random.default_rng(2)
+    trains = [np.sort(rng.uniform(0, 100.0, 20)) for _ in range(50)]
+    other = [np.sort(rng.uniform(0, 100.0, 20)) for _ in range(50)]
+    ref = {"p": _block("p", "NEST", trains)}
+    test = {"p": _block("p", "pynn_cbgtc_jax", other)}
+    result = compare_recordings([(ref, test)], Tolerances(mode="statistical"), "statistical")
+    assert result.passed                              # same rate, different spikes
+    fewer = {"p": _block("p", "pynn_cbgtc_jax", [t[:18] for t in other])}   # -10 %
+    result = compare_recordings([(ref, fewer)], Tolerances(), "statistical")
+    assert [c.quantity for c in result.failed_checks] == ["rate rel. diff"]
+
+
+# --- capture ------------------------------------------------------------------------------------
+
+def test_capture_keeps_every_simulation_and_population(tmp_path):
+    """Without any get_data() call, both simulations and both same-label populations are
+    captured, under distinct keys, with all their recorded variables."""
+    import pickle
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "pynn_cbgtc_jax.compare.capture", "--backend",
+                           "cbgtc_jax", "--out", str(tmp_path),
+                           os.path.join(SCRIPTS, "two_setups.py"), "cbgtc_jax"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(tmp_path / "blocks.pkl", "rb") as f:
+        blocks = pickle.load(f)
+    assert sorted(blocks) == ["cells#1", "cells#2", "cells~2#1", "cells~2#2"]
+    assert len(blocks["cells#2"].segments[0].spiketrains) == 2
+    assert blocks["cells~2#1"].segments[0].analogsignals[0].shape == (501, 1)
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["simulator"] == "pynn_cbgtc_jax" and meta["stochastic"] == []
+
+
+# --- against NEST: the fast subset of validation/run_all.py -------------------------------------
+
+pytest_nest = pytest.mark.nest
+
+
+@pytest.fixture(scope="module")
+def run_all():
+    pytest.importorskip("nest")
+    return _run_all()
+
+
+@pytest_nest
+@pytest.mark.parametrize("celltype", ["IF_curr_exp", "IF_cond_alpha"])
+def test_single_neuron_meets_targets(run_all, celltype, tmp_path):
+    """Issue 5 targets for the LIF types (float64, 1 s, DC / step / fixed spike trains):
+    every spike on NEST's step; v between spikes within the table's tolerance.  The ``array``
+    protocol is held to the spike target only: NEST delivers an input spike written as 71.4 ms
+    (the double 71.400000000000006) one step later than we do (validation/findings.md)."""
+    result = run_all.single_neuron_case(celltype, str(tmp_path), table=run_all.load_table(),
+                                        figures=False)
+    tol, _ = run_all.load_table()[f"single.{celltype}"]
+    assert set(result.populations) == {"dc", "step", "array", "array_exact"}
+    for key, agg in result.populations.items():
+        sp = agg["spikes"]
+        assert sp["n"][0] >= 7, key                               # the protocol makes it fire
+        assert sp["matched"] == sp["total"], key                  # 100 % on identical steps
+        if key != "array":
+            assert agg["signals"]["v"]["diff"]["max_abs_between"] <= tol.signal_max["v"], key
+    assert os.path.exists(tmp_path / "report.md")
+
+
+@pytest_nest
+@pytest.mark.xfail(strict=False, reason="known miss, validation/findings.md 'adex-spike-step': "
+                   "w on the spike step (NEST resets inside its adaptive sub-steps)")
+def test_adex_dc_spikes_on_nest_steps(run_all, tmp_path):
+    """Issue 5 target for AdEx: >= 99 % of spikes on NEST's steps under 1 s of DC (float64)."""
+    result = run_all.single_neuron_case("EIF_cond_exp_isfa_ista", str(tmp_path),
+                                        figures=False)
+    sp = result.populations["dc"]["spikes"]
+    assert sp["matched"] >= 0.99 * sp["total"]
+
+
+@pytest_nest
+def test_statistical_comparison_of_a_poisson_driven_population(tmp_path):
+    """1000 independent cells with their own Poisson input, two seeds: rates and ISI CV agree
+    within 5 %.  Reason for 5 % (not the 3 % network target): ~7500 spikes per run, so the
+    Poisson error of the two-seed mean rate difference alone is ~1.2 % (s.d.); 5 % is 4 s.d."""
+    result = compare_script(os.path.join(SCRIPTS, "poisson_population.py"),
+                            ["--simulator", "{sim}", "--seed", "{seed}"], seeds=[1, 2],
+                            output=str(tmp_path), tolerances={"rate_rel": 0.05, "cv_rel": 0.05},
+                            figures=False)
+    assert result.mode == "statistical"                  # chosen because of SpikeSourcePoisson
+    assert [r["jax"]["simulator"] for r in result.runs] == ["pynn_cbgtc_jax"] * 2
+    assert {c.quantity for c in result.checks if c.population == "cells"} >= {
+        "rate rel. diff", "ISI CV rel. diff"}
+    assert result.passed, [c for c in result.checks if c.passed is False]
+    sp = result.populations["cells"]["spikes"]
+    assert 5.0 < sp["rate"][0] < 40.0 and sp["matched"] < 0.2 * sp["total"]   # not spike-exact
