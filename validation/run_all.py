@@ -248,7 +248,7 @@ def _applies(ident, singles, networks):
                 hits.append(f"{celltype} array ({precision})")
             if (ident == "adex-spike-step" and celltype.startswith("EIF") and fails
                     and precision == "float64" and r["protocol"] != "array"):
-                hits.append(f"{celltype} {r['protocol']}")
+                hits.append(f"{celltype} {r['protocol']} ({r['matched']}/{r['total']})")
             if (ident == "hh-peak-detection" and celltype == "HH_cond_exp" and fails
                     and precision == "float64" and r["protocol"] != "array"):
                 hits.append(f"{celltype} {r['protocol']}")
