@@ -20,9 +20,10 @@ import numbers
 
 import jax
 from pyNN import errors
-from pyNN.standardmodels import StandardCellType, build_translations
+from pyNN.standardmodels import StandardCellType
 
 from ..simulator import state
+from ..standardmodels.translations import identity_translations
 from .models import (BRIDGE_DEFAULTS, BRIDGE_UNITS, GP_MODEL, STN_MODEL, TC_MODEL, dt_max_of,
                      kernel_of)
 
@@ -67,7 +68,7 @@ def _declare(model, **defaults):
         recordable=["spikes"] + list(model.recordables),
         units={k: u for k, u in dict(_KERNEL_UNITS, **BRIDGE_UNITS).items()
                if k in params or k in model.recordables},
-        translations=build_translations(*[(p, p) for p in model.param_names]))
+        translations=identity_translations(model.param_names))
 
     def decorate(cls):
         for name, value in attributes.items():

@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 from pyNN import errors
 from pyNN.parameters import ParameterSpace
-from pyNN.standardmodels import build_translations
 
 from ..simulator import state
 from ..standardmodels.electrodes import _CurrentSource
+from ..standardmodels.translations import identity_translations
 
 __all__ = ["DBSSource"]
 
@@ -72,7 +72,7 @@ class DBSSource(_CurrentSource):
     default_parameters = dict(amplitude=1.0, frequency=130.0, pulse_width=0.1, start=0.0,
                               stop=1e12, biphasic=False, amplitude2=float("nan"),
                               pulse_width2=float("nan"), gap=0.0)
-    translations = build_translations(*[(p, p) for p in _PARAMETERS])
+    translations = identity_translations(_PARAMETERS)
     units = dict(amplitude="nA", frequency="Hz", pulse_width="ms", start="ms", stop="ms",
                  biphasic="dimensionless", amplitude2="nA", pulse_width2="ms", gap="ms")
 

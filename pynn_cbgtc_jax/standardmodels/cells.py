@@ -15,6 +15,7 @@ from pyNN.standardmodels import build_translations, cells
 
 from ..kernels import gif
 from ..kernels.registry import NEURON_MODELS
+from .translations import identity_translations
 
 __all__ = ["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha",
            "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "IF_curr_delta",
@@ -83,10 +84,6 @@ def check_parameters(celltype, parameters: dict):
             _check_array(celltype, name, values)
 
 
-def _identity(model):
-    return build_translations(*[(p, p) for p in model.param_names])
-
-
 class _KernelCell:
     """Mixin: the kernel model behind a standard cell type."""
 
@@ -99,7 +96,8 @@ class _KernelCell:
 def _neuron(base):
     model = NEURON_MODELS[base.__name__]
     return type(base.__name__, (_KernelCell, base),
-                {"__doc__": base.__doc__, "translations": _identity(model), "kernel": model,
+                {"__doc__": base.__doc__, "translations": identity_translations(model.param_names),
+                 "kernel": model,
                  "__module__": __name__})
 
 
@@ -229,7 +227,7 @@ class SpikeSourceGamma(_KernelCell, cells.SpikeSourceGamma):
     Generated on the time grid from the exact gamma hazard (one uniform per cell and step);
     the process starts afresh at ``start``.
     """
-    translations = build_translations(*[(p, p) for p in cells.SpikeSourceGamma.default_parameters])
+    translations = identity_translations(cells.SpikeSourceGamma.default_parameters)
 
 
 class SpikeSourcePoissonRefractory(_KernelCell, cells.SpikeSourcePoissonRefractory):

@@ -7,55 +7,56 @@ their parameters and state appear as ``"AMPA.tau_syn"``, ``"AMPA.gsyn"`` etc.
 from __future__ import annotations
 
 from pyNN.parameters import ParameterSpace
-from pyNN.standardmodels import build_translations, cells, receptors
+from pyNN.standardmodels import cells, receptors
 
 from ..kernels.composite import point_neuron_model
+from .translations import identity_translations
 
 __all__ = ["PointNeuron", "LIF", "AdExp", "CurrExpPostSynapticResponse",
            "CondExpPostSynapticResponse", "CondAlphaPostSynapticResponse",
            "CondBetaPostSynapticResponse", "CurrExpPSR", "ExpPSR", "AlphaPSR", "BetaPSR"]
 
 
-def _identity(base):
-    return build_translations(*[(p, p) for p in base.default_parameters])
-
-
 class LIF(cells.LIF):
     __doc__ = cells.LIF.__doc__
-    translations = _identity(cells.LIF)
+    translations = identity_translations(cells.LIF.default_parameters)
     kernel_base = "LIF"
 
 
 class AdExp(cells.AdExp):
     __doc__ = cells.AdExp.__doc__
-    translations = _identity(cells.AdExp)
+    translations = identity_translations(cells.AdExp.default_parameters)
     kernel_base = "AdExp"
 
 
 class CurrExpPostSynapticResponse(receptors.CurrExpPostSynapticResponse):
     __doc__ = receptors.CurrExpPostSynapticResponse.__doc__
-    translations = _identity(receptors.CurrExpPostSynapticResponse)
+    translations = identity_translations(
+        receptors.CurrExpPostSynapticResponse.default_parameters)
     recordable = ["isyn"]
     shape = "curr_exp"
 
 
 class CondExpPostSynapticResponse(receptors.CondExpPostSynapticResponse):
     __doc__ = receptors.CondExpPostSynapticResponse.__doc__
-    translations = _identity(receptors.CondExpPostSynapticResponse)
+    translations = identity_translations(
+        receptors.CondExpPostSynapticResponse.default_parameters)
     recordable = ["gsyn"]
     shape = "cond_exp"
 
 
 class CondAlphaPostSynapticResponse(receptors.CondAlphaPostSynapticResponse):
     __doc__ = receptors.CondAlphaPostSynapticResponse.__doc__
-    translations = _identity(receptors.CondAlphaPostSynapticResponse)
+    translations = identity_translations(
+        receptors.CondAlphaPostSynapticResponse.default_parameters)
     recordable = ["gsyn"]
     shape = "cond_alpha"
 
 
 class CondBetaPostSynapticResponse(receptors.CondBetaPostSynapticResponse):
     __doc__ = receptors.CondBetaPostSynapticResponse.__doc__
-    translations = _identity(receptors.CondBetaPostSynapticResponse)
+    translations = identity_translations(
+        receptors.CondBetaPostSynapticResponse.default_parameters)
     recordable = ["gsyn"]
     shape = "cond_beta"
 

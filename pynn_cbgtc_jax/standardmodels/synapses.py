@@ -8,16 +8,13 @@ from __future__ import annotations
 from pyNN.standardmodels import build_translations, synapses
 
 from ..simulator import state
+from .translations import identity_translations
 
 __all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "SimpleStochasticSynapse",
            "MultiQuantalSynapse", "StochasticTsodyksMarkramSynapse",
            "STDPMechanism", "SpikePairRule", "Vogels2011Rule", "AdditiveWeightDependence",
            "MultiplicativeWeightDependence", "AdditivePotentiationMultiplicativeDepression",
            "GutigWeightDependence"]
-
-
-def _identity(base, extra=()):
-    return build_translations(*[(p, p) for p in list(base.default_parameters) + list(extra)])
 
 
 class _MinDelay:
@@ -28,7 +25,7 @@ class _MinDelay:
 
 class StaticSynapse(_MinDelay, synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
-    translations = _identity(synapses.StaticSynapse)
+    translations = identity_translations(synapses.StaticSynapse.default_parameters)
     rule = "static"
 
 
@@ -38,13 +35,13 @@ class TsodyksMarkramSynapse(_MinDelay, synapses.TsodyksMarkramSynapse):
     the postsynaptic cell's ``tau_syn_E`` or ``tau_syn_I`` (3 ms for cells without one), as
     pyNN.nest sets it.  Initial state x = 1, y = 0, u = the initial value ``u`` (default 0).
     """
-    translations = _identity(synapses.TsodyksMarkramSynapse)
+    translations = identity_translations(synapses.TsodyksMarkramSynapse.default_parameters)
     rule = "tsodyks_markram"
 
 
 class SimpleStochasticSynapse(_MinDelay, synapses.SimpleStochasticSynapse):
     __doc__ = synapses.SimpleStochasticSynapse.__doc__
-    translations = _identity(synapses.SimpleStochasticSynapse)
+    translations = identity_translations(synapses.SimpleStochasticSynapse.default_parameters)
     rule = "stochastic"
 
 
@@ -52,7 +49,7 @@ class MultiQuantalSynapse(_MinDelay, synapses.MultiQuantalSynapse):
     __doc__ = synapses.MultiQuantalSynapse.__doc__ + """
     As NEST's ``quantal_stp_synapse``: n release sites, all full and u = U at the start.
     """
-    translations = _identity(synapses.MultiQuantalSynapse)
+    translations = identity_translations(synapses.MultiQuantalSynapse.default_parameters)
     rule = "quantal"
 
 
@@ -61,7 +58,8 @@ class StochasticTsodyksMarkramSynapse(_MinDelay, synapses.StochasticTsodyksMarkr
     As PyNN's NEST extension ``stochastic_stp_synapse``: one release site (a
     MultiQuantalSynapse with n = 1).
     """
-    translations = _identity(synapses.StochasticTsodyksMarkramSynapse)
+    translations = identity_translations(
+        synapses.StochasticTsodyksMarkramSynapse.default_parameters)
     rule = "quantal"
 
 
@@ -99,36 +97,37 @@ class STDPMechanism(_MinDelay, synapses.STDPMechanism):
 
 class SpikePairRule(synapses.SpikePairRule):
     __doc__ = synapses.SpikePairRule.__doc__
-    translations = _identity(synapses.SpikePairRule)
+    translations = identity_translations(synapses.SpikePairRule.default_parameters)
     rule = "stdp"
 
 
 class Vogels2011Rule(synapses.Vogels2011Rule):
     __doc__ = synapses.Vogels2011Rule.__doc__
-    translations = _identity(synapses.Vogels2011Rule)
+    translations = identity_translations(synapses.Vogels2011Rule.default_parameters)
     rule = "vogels2011"
 
 
 class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
     __doc__ = synapses.AdditiveWeightDependence.__doc__
-    translations = _identity(synapses.AdditiveWeightDependence)
+    translations = identity_translations(synapses.AdditiveWeightDependence.default_parameters)
     mu = {"mu_plus": 0.0, "mu_minus": 0.0}
 
 
 class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
     __doc__ = synapses.MultiplicativeWeightDependence.__doc__
-    translations = _identity(synapses.MultiplicativeWeightDependence)
+    translations = identity_translations(synapses.MultiplicativeWeightDependence.default_parameters)
     mu = {"mu_plus": 1.0, "mu_minus": 1.0}
 
 
 class AdditivePotentiationMultiplicativeDepression(
         synapses.AdditivePotentiationMultiplicativeDepression):
     __doc__ = synapses.AdditivePotentiationMultiplicativeDepression.__doc__
-    translations = _identity(synapses.AdditivePotentiationMultiplicativeDepression)
+    translations = identity_translations(
+        synapses.AdditivePotentiationMultiplicativeDepression.default_parameters)
     mu = {"mu_plus": 0.0, "mu_minus": 1.0}
 
 
 class GutigWeightDependence(synapses.GutigWeightDependence):
     __doc__ = synapses.GutigWeightDependence.__doc__
-    translations = _identity(synapses.GutigWeightDependence)
+    translations = identity_translations(synapses.GutigWeightDependence.default_parameters)
     mu = {}     # mu_plus / mu_minus are parameters, read per synapse
