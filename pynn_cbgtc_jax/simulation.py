@@ -29,7 +29,7 @@ def ensure_simulation(state) -> "Simulation":
     """The simulation for ``state``: rebuilt if the structure changed, data refreshed if stale."""
     sim = state.simulation
     if sim is None or state.structure_changed or state.data_changed:
-        build = build_network(state, capacity=sim.capacity if sim is not None else None)
+        build = build_network(state)
         if sim is None:
             sim = Simulation(state, build)
         elif build.spec != sim.build.spec or state.structure_changed:
@@ -62,7 +62,6 @@ class Simulation:
 
     def __init__(self, state, build):
         self.state = state
-        self.capacity = {}           # rule -> event-path size a past overflow asked for
         self._load(build)
         self.carry = self._initial_carry(step=state.step)
         self._sampled_start = False
@@ -109,6 +108,7 @@ class Simulation:
                            "from their initial values.")
         self.carry = fresh._replace(
             states=tuple(states), ring=old_carry.ring if same_layout else fresh.ring,
+            inputs=old_carry.inputs if same_layout else fresh.inputs,
             syn_states=old_carry.syn_states if same_synapses else fresh.syn_states,
             history=old_carry.history if same_layout and same_synapses else fresh.history)
 
@@ -140,11 +140,11 @@ class Simulation:
         n_cells = sum(p.size for p in self.spec.pops)
         carry = Carry(step=np.int32(step), states=tuple(states),
                       ring=np.zeros(self.spec.ring * self.spec.width, dtype),
+                      inputs=np.zeros(self.spec.width, dtype),
                       syn_states=tuple(syn_states),
                       history=((np.full((n_cells, HISTORY), -1e9, dtype),
                                 np.zeros((n_cells, HISTORY), dtype)) if self.spec.history else ()),
-                      bad_step=tuple(np.int32(-1) for _ in self.populations),
-                      overflow=np.int32(0))
+                      bad_step=tuple(np.int32(-1) for _ in self.populations))
         return jax.device_put(carry)
 
     def _refresh_array_pointers(self):
@@ -180,37 +180,11 @@ class Simulation:
             n = min(self.spec.chunk, n_steps - done)
             step0 = self.state.step
             self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
-            outputs, bad, overflow = jax.device_get((outputs, self.carry.bad_step,
-                                                     self.carry.overflow))
+            outputs, bad = jax.device_get((outputs, self.carry.bad_step))
             self.state.step = step0 + n
             self._route(outputs, step0, n)
             done += n
             self._check(bad)
-            if overflow > max(1, n // 100):
-                self._grow_event_path()
-            self.carry = self.carry._replace(overflow=jnp.int32(0))
-
-    def _grow_event_path(self):
-        """More than 1 % of the chunk's steps overflowed the event path: double it (recompile).
-
-        The dense path that handled those steps gives bit-identical results, so this only
-        changes speed.
-        """
-        n_cells = sum(p.size for p in self.spec.pops)
-        syns = []
-        for syn in self.spec.syns:
-            if not syn.dense:
-                self.capacity[syn.rule] = (2 * syn.max_spikes, 2 * syn.max_events)
-                syn = syn._replace(max_spikes=int(min(n_cells, 2 * syn.max_spikes)),
-                                   max_events=int(2 * syn.max_events))
-                syn = syn._replace(dense=syn.max_events >= syn.n_syn // 2
-                                   or syn.max_spikes >= n_cells)
-                logger.info("Event path of %s synapses enlarged to %d spikes / %d events per "
-                            "step.", syn.rule, syn.max_spikes, syn.max_events)
-            syns.append(syn)
-        self.spec = self.spec._replace(syns=tuple(syns))
-        self.build.spec = self.spec
-        self.fn = chunk_function(self.spec)
 
     def _projections(self):
         return [prj for _, members, _ in self.build.syn_groups for prj, _ in members]

@@ -219,13 +219,17 @@ def _expected_activity(populations, pops, fanout, dt):
     return spikes, events
 
 
-def _syn_spec(rule, n_syn, n_cells, spikes, events, capacity):
-    """Event-path bounds: 4x the expected activity, at least what overflowed before."""
-    max_spikes = int(min(n_cells, _next_pow2(max(4 * spikes + 32, capacity[0]))))
-    max_events = int(_next_pow2(max(4 * events + 256, capacity[1])))
-    dense = max_events >= n_syn // 2 or max_spikes >= n_cells
-    return SynSpec(rule=rule, n_syn=int(n_syn), max_spikes=max(max_spikes, 1),
-                   max_events=max_events, dense=bool(dense))
+def _syn_spec(rule, n_syn, n_cells, events):
+    """Delivery path of a synapse group from the expected synapse events per step.
+
+    The event path costs a running sum over the cells plus ~log2(n_cells) gathers per event;
+    the dense path one pass over every synapse.  Dense wins for small tables.  The event
+    path's batch (events per loop iteration) is about twice the expected events of a step:
+    measured on the CBGTC benchmark, 512 to 2048 cost within 20 % of each other.
+    """
+    dense = n_syn <= 2 * n_cells + 16 * events
+    batch = int(np.clip(_next_pow2(2 * events), 256, 4096))
+    return SynSpec(rule=rule, n_syn=int(n_syn), batch=batch, dense=bool(dense))
 
 
 # -- electrodes ---------------------------------------------------------------------------------
@@ -317,14 +321,9 @@ def _recording(pop):
             RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)
 
 
-def build_network(state, capacity=None) -> Build:
-    """Translate everything registered in ``state`` into a ``Build``.
-
-    ``capacity`` maps a rule to the (spikes, events) per step its event path must hold at least
-    (it grows when a run overflowed it).
-    """
+def build_network(state) -> Build:
+    """Translate everything registered in ``state`` into a ``Build``."""
     import jax
-    capacity = capacity or {}
     dt, dtype = state.dt, np.dtype(state.precision)
     populations = list(state.populations)
     pops, params, events, cell, ring = [], [], [], 0, 0
@@ -339,9 +338,8 @@ def build_network(state, capacity=None) -> Build:
     groups, max_delay = _synapses(state.projections, pops, populations, dt, dtype)
     syn_specs, syn_data = [], []
     for rule, data_g, fanout, _, _ in groups:
-        spikes, n_events = _expected_activity(populations, pops, fanout, dt)
-        syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, spikes, n_events,
-                                   capacity.get(rule, (0, 0))))
+        _, n_events = _expected_activity(populations, pops, fanout, dt)
+        syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, n_events))
         syn_data.append(data_g)
     sources = [s for s in state.current_sources if s._targets or s._recording]
     e_spec, e_data = _electrodes(sources, populations, dt, dtype, state.rng_seed)

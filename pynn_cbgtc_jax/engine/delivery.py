@@ -12,15 +12,19 @@ convention.
 
 Two paths, never a dense ``n_pre x n_post`` matrix:
 
-* **event path** -- the indices of at most ``max_spikes`` spiking cells (``jnp.nonzero`` with a
-  static size), their CSR rows laid end to end into at most ``max_events`` synapse events
-  (a ragged gather: no padding to the largest fan-out), one scatter-add into the ring.  Cost
-  ~ ``max_events``, i.e. follows the activity.
-* **dense path** -- every synapse once (cost ~ ``n_syn``); taken for a step in which more cells
-  spike or more events occur than the event path holds, and always when the table is small.
+* **event path** -- the synapse events of the step are numbered ``0 .. n_events - 1`` in the
+  order (presynaptic cell, CSR position): a running sum of the row lengths of the spiking cells
+  maps an event number to its cell (a binary search) and its synapse.  A ``lax.while_loop``
+  takes them ``batch`` at a time (gather, rule, one scatter-add into the ring) until none are
+  left, so the cost follows the activity (``ceil(n_events / batch)`` batches, none in a silent
+  step) and there is no bound to overflow.  The ring is the loop carry and is updated in place
+  (a ``lax.cond``/``switch`` around the scatter would copy the whole ring every step).
+* **dense path** -- every synapse once (cost ~ ``n_syn``); chosen for small tables, where one
+  pass over all synapses is cheaper than the running sum over all cells.
 
 Both paths add the contributions to a ring cell in the same order (ascending presynaptic cell,
-then CSR order), so which path ran does not change a single bit of the result.
+then CSR order), so which path ran, and the batch size, do not change a single bit of the
+result.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ import jax.numpy as jnp
 from .spec import SynData, SynSpec
 from .synapse_rules import on_pre
 
-__all__ = ["deliver", "read_slot", "clear_slot"]
+__all__ = ["deliver", "read_slot", "clear_slot", "population_input"]
 
 
 def _scatter(ring, width, ring_len, k, delay, target, amount):
@@ -44,19 +48,18 @@ def _dense_events(s: SynData, counts):
     return jnp.arange(s.pre.shape[0], dtype=jnp.int32), mult, mult > 0
 
 
-def _sparse_events(spec: SynSpec, s: SynData, counts, idx, n_events):
-    """The synapses of the spiking cells ``idx``, laid end to end (a ragged gather)."""
-    start = s.row_ptr[idx]
-    length = s.row_ptr[idx + 1] - start                      # 0 for the padding index
-    last = jnp.cumsum(length)                                # one past each spike's events
-    e = jnp.arange(spec.max_events, dtype=jnp.int32)
-    # event e belongs to the first spike whose events end after it
-    j = jnp.minimum(jnp.searchsorted(last, e, side="right"), spec.max_spikes - 1)
-    first = last[j] - length[j]
+def _batch_events(s: SynData, counts, length, last, n_events, first_event, batch: int):
+    """Events ``first_event .. first_event + batch - 1`` of the step (invalid past the last).
+
+    ``length`` [n_cells] is the row length of each spiking cell (0 for silent ones) and ``last``
+    its running sum: event ``e`` belongs to the first cell whose events end after it.
+    """
+    n_cells = counts.shape[0]
+    e = first_event + jnp.arange(batch, dtype=jnp.int32)
+    cell = jnp.minimum(jnp.searchsorted(last, e, side="right").astype(jnp.int32), n_cells - 1)
     valid = e < n_events
-    syn = jnp.where(valid, start[j] + (e - first), 0)
-    mult = jnp.where(valid, counts[jnp.minimum(idx[j], counts.shape[0] - 1)], 0)
-    return syn, mult, valid
+    syn = jnp.where(valid, s.row_ptr[cell] + (e - (last[cell] - length[cell])), 0)
+    return syn, jnp.where(valid, counts[cell], 0), valid
 
 
 def _apply(spec: SynSpec, s: SynData, events, state, ring, hist, k, dt, key, width, ring_len):
@@ -71,37 +74,40 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
             ring_len: int):
     """Deliver the spikes ``counts`` (int32 [n_cells]) of step ``k`` over one synapse group.
 
-    Returns ``(state, ring, overflowed)``; ``overflowed`` is True when the step needed the
-    dense path although the event path was compiled (the runner then enlarges it).
+    Returns ``(state, ring)``.
     """
     if spec.n_syn == 0:
-        return state, ring, jnp.bool_(False)
+        return state, ring
     if spec.dense:
-        state, ring = _apply(spec, s, _dense_events(s, counts), state, ring, hist, k, dt, key,
-                             width, ring_len)
-        return state, ring, jnp.bool_(False)
+        return _apply(spec, s, _dense_events(s, counts), state, ring, hist, k, dt, key, width,
+                      ring_len)
     n_cells = counts.shape[0]
-    (idx,) = jnp.nonzero(counts, size=spec.max_spikes, fill_value=n_cells)
-    idx = idx.astype(jnp.int32)
-    n_events = jnp.sum(s.row_ptr[idx + 1] - s.row_ptr[idx])
-    overflow = (jnp.count_nonzero(counts) > spec.max_spikes) | (n_events > spec.max_events)
-    state, ring = jax.lax.cond(
-        overflow,
-        lambda st, r: _apply(spec, s, _dense_events(s, counts), st, r, hist, k, dt, key, width,
-                             ring_len),
-        lambda st, r: _apply(spec, s, _sparse_events(spec, s, counts, idx, n_events), st, r,
-                             hist, k, dt, key, width, ring_len),
-        state, ring)
-    return state, ring, overflow
+    length = jnp.where(counts > 0, s.row_ptr[1:n_cells + 1] - s.row_ptr[:n_cells], 0)
+    last = jnp.cumsum(length)
+    n_events = last[-1]
+
+    def batch(carry):
+        first, state, ring = carry
+        events = _batch_events(s, counts, length, last, n_events, first, spec.batch)
+        state, ring = _apply(spec, s, events, state, ring, hist, k, dt, key, width, ring_len)
+        return first + spec.batch, state, ring
+
+    _, state, ring = jax.lax.while_loop(lambda c: c[0] < n_events, batch,
+                                        (jnp.int32(0), state, ring))
+    return state, ring
 
 
-def read_slot(ring, k, offset: int, size: int, n_receptors: int, width: int, ring_len: int):
-    """Inputs arriving at the end of step ``k``, [n_receptors, size], for the cells at ``offset``."""
-    start = ((k + 1) % ring_len) * width + offset
-    return jax.lax.dynamic_slice(ring, (start,), (n_receptors * size,)).reshape(n_receptors, size)
+def read_slot(ring, k, width: int, ring_len: int):
+    """The inputs arriving at the end of step ``k``: ring slot ``k + 1``, [width]."""
+    return jax.lax.dynamic_slice(ring, (((k + 1) % ring_len) * width,), (width,))
 
 
 def clear_slot(ring, k, width: int, ring_len: int):
-    """Zero the slot read in step ``k`` (after every population has read it)."""
-    start = ((k + 1) % ring_len) * width
-    return jax.lax.dynamic_update_slice(ring, jnp.zeros(width, ring.dtype), (start,))
+    """The ring with slot ``k + 1`` zeroed, ready to be reused for ``k + 1 + ring_len``."""
+    return jax.lax.dynamic_update_slice(ring, jnp.zeros(width, ring.dtype),
+                                        (((k + 1) % ring_len) * width,))
+
+
+def population_input(slot, offset: int, size: int, n_receptors: int):
+    """[n_receptors, size]: the columns of one population in a slot from ``take_slot``."""
+    return slot[offset:offset + n_receptors * size].reshape(n_receptors, size)

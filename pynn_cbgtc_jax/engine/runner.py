@@ -20,7 +20,7 @@ from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
 from ..kernels.sources import (array_counts, dead_time_counts, gamma_counts, inh_gamma_counts,
                                poisson_counts)
-from .delivery import clear_slot, deliver, read_slot
+from .delivery import clear_slot, deliver, population_input, read_slot
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .spec import (ARRAY, DEAD_TIME, GAMMA, INH_GAMMA, POISSON, RENEWAL, Carry, NetData,
                    NetSpec)
@@ -55,6 +55,11 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
     e_spec, e_data = spec.electrodes, data.electrodes
     amps = source_amplitudes(e_spec, e_data, k, dtype) if e_spec.n_sources else None
     states, counts, bad = [], [], []
+    # The slot of step k was read at the end of step k - 1 (``carry.inputs``).  Ring order per
+    # step -- clear that slot, deliver, read the next slot -- lets XLA update the ring in place:
+    # a read of the ring followed by a write in the same step makes it copy the whole ring.
+    slot = carry.inputs
+    ring = clear_slot(carry.ring, k, spec.width, spec.ring)
     for i, pop in enumerate(spec.pops):
         params, state = data.params[i], carry.states[i]
         if pop.kind == POISSON:
@@ -69,8 +74,7 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
             bad.append(carry.bad_step[i])
         else:
             model = NEURON_MODELS[pop.kind]
-            inp = read_slot(carry.ring, k, pop.ring_offset, pop.size, pop.n_receptors,
-                            spec.width, spec.ring)
+            inp = population_input(slot, pop.ring_offset, pop.size, pop.n_receptors)
             receptors = tuple(inp)
             exc, inh = (receptors + (jnp.zeros(pop.size, dtype),) * 2)[:2]
             i_inj = (injected(e_spec, e_data, amps, i, pop.size, k, dtype) if e_spec.n_sources
@@ -85,15 +89,14 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
             bad.append(jnp.where((carry.bad_step[i] < 0) & ~_sane(state), k, carry.bad_step[i]))
         states.append(state)
         counts.append(c)
-    ring = clear_slot(carry.ring, k, spec.width, spec.ring)
     all_counts = jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32)
-    syn_states, overflowed = [], jnp.bool_(False)
+    syn_states = []
     for g, (gspec, gdata) in enumerate(zip(spec.syns, data.syns)):
         key = jax.random.fold_in(jax.random.fold_in(data.key, 1_000_000 + g), k)
-        st, ring, over = deliver(gspec, gdata, all_counts, carry.syn_states[g], ring,
+        st, ring = deliver(gspec, gdata, all_counts, carry.syn_states[g], ring,
                                  carry.history, k, data.dt, key, spec.width, spec.ring)
         syn_states.append(st)
-        overflowed = overflowed | over
+    inputs = read_slot(ring, k + 1, spec.width, spec.ring)
     history = (record_post_spikes(carry.history, all_counts, ((k + 1) * data.dt).astype(dtype),
                                   data.post_tau) if spec.history else carry.history)
     outputs = StepOutputs(
@@ -106,9 +109,9 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
         currents=(recorded_amplitudes(e_spec, e_data,
                                       source_amplitudes(e_spec, e_data, k + 1, dtype), k + 1, dtype)
                   if e_spec.record else ()))
-    return Carry(step=k + 1, states=tuple(states), ring=ring, syn_states=tuple(syn_states),
-                 history=history, bad_step=tuple(bad),
-                 overflow=carry.overflow + overflowed.astype(jnp.int32)), outputs
+    return Carry(step=k + 1, states=tuple(states), ring=ring, inputs=inputs,
+                 syn_states=tuple(syn_states),
+                 history=history, bad_step=tuple(bad)), outputs
 
 
 # No physical state reaches 1e12 in PyNN units (mV, nA, uS): beyond it the integration has

@@ -34,8 +34,7 @@ class PopSpec(NamedTuple):
 class SynSpec(NamedTuple):
     rule: str                # a synapse_rules.RULES key
     n_syn: int
-    max_spikes: int          # spiking cells per step handled by the event path
-    max_events: int          # synapse events per step handled by the event path
+    batch: int               # synapse events per iteration of the event path
     dense: bool              # always use the dense path (cheaper for small tables)
 
 
@@ -117,8 +116,8 @@ class NetData(NamedTuple):
 class Carry(NamedTuple):
     step: Any                # int32 scalar: steps done since reset
     states: tuple            # per population: model State, or array-source pointer, or ()
-    ring: Any                # flat [ring * width] summed input weights
+    ring: Any                # flat [ring * width] summed input weights of future steps
+    inputs: Any              # [width] the inputs arriving at the end of step ``step``
     syn_states: tuple        # per synapse group: the rule's state arrays
     history: Any             # (times, traces) [n_cells, HISTORY] of recent spikes, or ()
     bad_step: tuple          # per population: int32 first step with a diverged state, or -1
-    overflow: Any            # int32: steps that needed the dense path this chunk
