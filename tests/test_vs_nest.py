@@ -7,7 +7,9 @@ exactly on the grid.  Voltage tolerances per model, with their reason:
 
 * IF_curr_*: both integrate exactly -> 1e-9 mV (float64 round-off);
 * IF_cond_*: our RK4 vs NEST's RKF45 (abs. tolerance 1e-3 on its own error estimate) -> 1e-3 mV;
-* EIF_*: same, plus the exponential upswing just before a spike -> 0.2 mV.
+* EIF_* (float64: NEST's own RKF45 sub-steps, kernels/adex.py): round-off, measured < 1e-8 mV,
+  unless round-off flips one accept/reject decision of the step-size control, after which v
+  differs by about the RKF45 tolerance (up to 4e-3 mV seen in 1 s runs) -> 1e-2 mV.
 """
 import os
 
@@ -20,7 +22,7 @@ nest_sim = pytest.importorskip("pyNN.nest", reason="nest-simulator is not instal
 pytestmark = pytest.mark.nest
 
 V_TOL = {"IF_curr_exp": 1e-9, "IF_curr_alpha": 1e-9, "IF_cond_exp": 1e-3,
-         "IF_cond_alpha": 1e-3, "EIF_cond_exp_isfa_ista": 0.2, "EIF_cond_alpha_isfa_ista": 0.2}
+         "IF_cond_alpha": 1e-3, "EIF_cond_exp_isfa_ista": 1e-2, "EIF_cond_alpha_isfa_ista": 1e-2}
 
 
 def _setup(sim, **kw):
@@ -65,6 +67,40 @@ def test_single_neuron_matches_nest(sim, celltype):
     for a, b in zip(s_nest, s_jax):
         np.testing.assert_array_equal(np.rint(a / 0.1), np.rint(b / 0.1))
     assert np.max(np.abs(v_jax - v_nest)) < V_TOL[celltype]
+
+
+def _dc_one_second(sim, celltype):
+    """validation/scripts/single_neuron.py's ``dc`` protocol: 0.8 nA from 100 to 900 ms."""
+    _setup(sim)
+    cell = sim.Population(1, getattr(sim, celltype)(tau_refrac=2.0))
+    cell.inject(sim.DCSource(amplitude=0.8, start=100.0, stop=900.0))
+    cell.record(["spikes", "v"])
+    sim.run(1000.0)
+    seg = cell.get_data().segments[0]
+    v = np.asarray(seg.filter(name="v")[0])[:, 0]
+    spikes = np.asarray(seg.spiketrains[0])
+    sim.end()
+    return v, spikes
+
+
+@pytest.mark.parametrize("celltype", ["EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista"])
+def test_adex_dc_one_second_spike_for_spike(sim, celltype):
+    """Regression for validation/findings.md "adex-spike-step": 14 spikes in 1 s of regular
+    firing, where resetting at the interpolated crossing (instead of inside NEST's RKF45
+    sub-steps) moved the 11th and 14th spike by a step and v by 0.18 mV.  Now every spike is on
+    NEST's step and v is within 0.02 mV between spikes: the same RKF45 steps as NEST, so only
+    round-off differs (measured 4e-6 mV; up to 4e-3 mV where a round-off difference flips one
+    accept/reject decision of the step-size control and the runs then differ by about the
+    RKF45 tolerance, validation/findings.md).  "Between spikes" leaves out the 1 ms before each spike, the upswing, as
+    validation/tolerances.toml does."""
+    v_nest, s_nest = _dc_one_second(nest_sim, celltype)
+    v_jax, s_jax = _dc_one_second(sim, celltype)
+    assert len(s_nest) >= 10
+    np.testing.assert_array_equal(np.rint(s_jax / 0.1), np.rint(s_nest / 0.1))
+    between = np.ones(len(v_nest), bool)
+    for k in np.rint(s_nest / 0.1).astype(int):      # v sample k is at t = k dt
+        between[max(k - 10, 0):k + 1] = False
+    assert np.max(np.abs(v_jax - v_nest)[between]) < 0.02
 
 
 def _network(sim, seed=1234):

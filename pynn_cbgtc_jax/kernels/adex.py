@@ -8,17 +8,43 @@ PyNN ``EIF_cond_exp_isfa_ista`` / ``EIF_cond_alpha_isfa_ista`` (NEST ``aeif_cond
     tau_w dw/dt = a (v - v_rest) - w                 g_L = cm / tau_m
     v >= v_spike:  v <- v_reset, w <- w + b, refractory for tau_refrac
 
-As in NEST, the exponential term uses ``min(v, v_spike)`` so the right-hand side stays bounded,
-v is held at ``v_reset`` (dv/dt = 0) while refractory (w keeps evolving with v = v_reset), and
-with ``delta_T = 0`` the exponential term vanishes and the threshold is ``v_thresh`` -- the
-neuron is then exactly an IF_cond neuron with adaptation.
+As in NEST, the right-hand side uses ``min(v, v_spike)`` so that it stays bounded, v is held at
+``v_reset`` (dv/dt = 0) while refractory (w keeps evolving with v = v_reset), and with
+``delta_T = 0`` the exponential term vanishes and the threshold is ``v_thresh`` -- the neuron is
+then exactly an IF_cond neuron with adaptation.
 
-Scheme: exact conductances (``conductance.py``) and classical RK4 for (v, w): one step per dt,
-or substeps of ``SUBSTEP_MS`` = 0.01 ms when the upswing is steep (``substeps``).  NEST uses
-adaptive RKF45 (tolerance 1e-6);
-a single RK4 step of 0.1 ms misplaces the threshold crossing by a step when ``v_spike`` is high
-(NEST's default V_peak = 0 mV: exp(25) in the upswing); 0.01 ms substeps reproduce NEST's
-spike steps (0.025 ms still missed one in tests/test_native.py).
+Two integration schemes; ``step_exp`` / ``step_alpha`` (the registered steps) use the first in
+float64 and the second in float32 -- a static choice, the dtype is known when the step is traced
+-- unless their static ``scheme`` argument names one (``SCHEMES``; not yet reachable from
+``setup()``).
+
+``step_exp_nest`` / ``step_alpha_nest``: NEST's own scheme.  The whole state (v, the conductances,
+w) is advanced over a step ``dt`` by adaptive Runge-Kutta-Fehlberg 4(5) steps with GSL's
+step-size control (``_rkf45.py``; ``gsl_odeiv_control_yp_new(1e-6, 1e-6)``: absolute tolerance
+1e-6 and relative tolerance 1e-6 on ``h |dy/dt|``, in NEST's units mV, nS, pA).  The step size
+is a state variable, ``h_ode``, kept from one time step to the next as NEST's
+``IntegrationStep_``; 0, its initial value and so also its value after ``reset()``, means
+``dt``, which is where NEST starts.  ``v >= v_spike`` is tested after every accepted RKF45 step:
+there the neuron is reset, ``b`` added to ``w`` and, with a refractory period, v held at
+``v_reset`` for the rest of the time step.  The reset, and so the spike-triggered adaptation,
+happens where NEST's happens (at the end of the sub-step that passed ``v_spike``, slightly after
+the crossing): spikes land on NEST's steps where the RK4 scheme moved 2 of 14 over 1 s of DC
+(validation/findings.md, "adex-spike-step").  The sub-steps are a ``lax.while_loop``; batched
+by ``jax.vmap`` it runs until the neuron that needs most tries is done, and a neuron crossing
+``v_spike`` needs about 20 (GSL rejects step after step at the kink of ``min(v, v_spike)``), so
+in a population that has a spike in most time steps every step costs about 20 RKF45 tries for
+every neuron: 13-65 times the RK4 scheme in the kernel for desynchronised neurons (1.4-11 times
+for identical ones), 1.4 (float32) and 2-3 (float64) times on the whole CBGTC benchmark
+(validation/findings.md, "adex-spike-step").  In float32 the same tolerances work: the error
+estimate is formed from the stage derivatives, not from a difference of rounded solutions, and
+in the upswing the relative part ``1e-6 h |dy/dt|`` dominates; but the scheme is not the
+float32 default because of its cost.
+
+``step_exp_rk4`` / ``step_alpha_rk4``: exact conductances (``conductance.py``) and classical RK4
+for (v, w), one step per ``dt`` or ``substeps`` of ``SUBSTEP_MS`` = 0.01 ms when the upswing is
+steep; on a spike step the crossing time is estimated by Simpson's rule and w advanced to it.
+One fused RK4 step per ``dt``: no loop.  Its spikes are NEST's in most cases (96.7 % and 97.0 %
+in the validation protocols); ``h_ode`` is passed through unchanged.
 """
 from __future__ import annotations
 
@@ -27,11 +53,14 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from ._rkf45 import attempt
 from .base import Drive, refractory_steps
-from .conductance import SynCoeffs, advance, profile, rk4, syn_coeffs
+from .conductance import SynCoeffs, advance, rk4, syn_coeffs
 
 __all__ = ["Params", "ExpState", "AlphaState", "Coeffs", "prepare_exp", "prepare_alpha",
-           "step_exp", "step_alpha"]
+           "step_exp", "step_alpha", "step_exp_nest", "step_alpha_nest", "step_exp_rk4",
+           "step_alpha_rk4", "substeps", "SCHEMES",
+           "EPS_NEST", "MAX_TRIES"]
 
 
 class Params(NamedTuple):
@@ -60,17 +89,19 @@ class ExpState(NamedTuple):
     w: jnp.ndarray          # nA
     gsyn_exc: jnp.ndarray   # uS
     gsyn_inh: jnp.ndarray   # uS
-    refrac: jnp.ndarray     # int32
+    refrac: jnp.ndarray     # int32 refractory steps left
+    h_ode: jnp.ndarray      # ms, RKF45 step size carried across steps (0: start with dt)
 
 
 class AlphaState(NamedTuple):
-    v: jnp.ndarray
-    w: jnp.ndarray
-    gsyn_exc: jnp.ndarray
-    gsyn_inh: jnp.ndarray
-    dgsyn_exc: jnp.ndarray
-    dgsyn_inh: jnp.ndarray
-    refrac: jnp.ndarray
+    v: jnp.ndarray          # mV
+    w: jnp.ndarray          # nA
+    gsyn_exc: jnp.ndarray   # uS
+    gsyn_inh: jnp.ndarray   # uS
+    dgsyn_exc: jnp.ndarray  # uS/ms
+    dgsyn_inh: jnp.ndarray  # uS/ms
+    refrac: jnp.ndarray     # int32 refractory steps left
+    h_ode: jnp.ndarray      # ms, RKF45 step size carried across steps (0: start with dt)
 
 
 class Coeffs(NamedTuple):
@@ -100,6 +131,100 @@ def prepare_alpha(p: Params, dt) -> Coeffs:
     return _prepare(p, dt, alpha=True)
 
 
+# --- NEST's scheme: adaptive RKF45 with the reset inside the sub-step loop ----------------------
+
+EPS_NEST = 1e-6      # aeif_cond_*: gsl_error_tol, both eps_abs and eps_rel (control_yp_new)
+MAX_TRIES = 10_000   # RKF45 tries in one time step before it is declared failed (v = NaN)
+_NEST_UNIT = 1e-3    # eps_abs is 1e-6 nS / pA in NEST: 1e-9 uS / nA here (nS -> uS, pA -> nA)
+
+
+def _rhs(c: Coeffs, d: Drive, refractory, alpha: bool):
+    """dy/dt of NEST's state vector (v, g_exc, g_inh[, dg_exc, dg_inh], w), PyNN units."""
+    p = c.p
+    i_const = p.i_offset + d.i_inj
+    has_exp = p.delta_T > 0
+    safe_dT = jnp.where(has_exp, p.delta_T, 1.0)
+
+    def f(y):
+        v, ge, gi = y[:3]
+        w = y[-1]
+        vc = jnp.where(refractory, p.v_reset, jnp.minimum(v, p.v_spike))
+        i_spike = jnp.where(has_exp,
+                            c.g_leak * p.delta_T * jnp.exp((vc - p.v_thresh) / safe_dT), 0.0)
+        dv = (c.g_leak * (p.v_rest - vc) + i_spike + ge * (p.e_rev_E - vc)
+              + gi * (p.e_rev_I - vc) - w + i_const) / p.cm
+        dw = (c.a_uS * (vc - p.v_rest) - w) / p.tau_w
+        dv = jnp.where(refractory, jnp.zeros_like(dv), dv)
+        if alpha:
+            dge, dgi = y[3], y[4]
+            return (dv, dge - ge / p.tau_syn_E, dgi - gi / p.tau_syn_I,
+                    -dge / p.tau_syn_E, -dgi / p.tau_syn_I, dw)
+        return dv, -ge / p.tau_syn_E, -gi / p.tau_syn_I, dw
+    return f
+
+
+def _step_nest(c: Coeffs, y: tuple, refrac, h_ode, d: Drive, alpha: bool):
+    """Advance NEST's state vector ``y`` over one step as ``aeif_cond_*::update`` does.
+
+    Returns ``(y, refrac, h_ode, spiked, tries)``; ``tries`` (RKF45 tries taken, rejected ones
+    included) is for diagnostics and benchmarks.
+    """
+    p = c.p
+    eps_abs = (EPS_NEST,) + (EPS_NEST * _NEST_UNIT,) * (len(y) - 1)
+    t_end = c.dt
+
+    def cond(carry):
+        t, _, _, _, _, tries = carry
+        return (t < t_end) & (tries < MAX_TRIES)
+
+    def body(carry):
+        t, h, y, r, spiked, tries = carry
+        refractory = r > 0
+        att = attempt(_rhs(c, d, refractory, alpha), y, t, t_end, h, eps_abs, EPS_NEST)
+        v, w = att.y[0], att.y[-1]
+        v = jnp.where(refractory, p.v_reset, v)
+        spike = att.accepted & ~refractory & (v >= c.v_peak)
+        v = jnp.where(spike, p.v_reset, v)
+        w = jnp.where(spike, w + p.b, w)
+        y = tuple(jnp.where(att.accepted, new, old)
+                  for new, old in zip((v,) + att.y[1:-1] + (w,), y))
+        # NEST counts refractory steps from n_ref + 1 and decrements at the end of the step;
+        # with n_ref = 0 the neuron is free again in the next sub-step.
+        r = jnp.where(spike, jnp.where(c.n_ref > 0, c.n_ref + 1, 0), r)
+        t = jnp.where(att.accepted, att.t, t)
+        return t, att.h, y, r, spiked | spike, tries + 1
+
+    h = jnp.where(h_ode > 0, h_ode, t_end)
+    t, h, y, r, spiked, tries = jax.lax.while_loop(
+        cond, body, (jnp.zeros_like(t_end), h, y, refrac, jnp.zeros((), bool),
+                     jnp.zeros((), jnp.int32)))
+    # MAX_TRIES reached: v = NaN, which the engine reports as a diverged state.
+    y = (jnp.where(t < t_end, jnp.nan, y[0]),) + y[1:]
+    return y, jnp.where(r > 0, r - 1, r), h, spiked, tries
+
+
+def step_exp_nest(c: Coeffs, s: ExpState, d: Drive, n_sub: int = 1):
+    """One step of EIF_cond_exp_isfa_ista (NEST's scheme); returns ``(state, spiked)``.
+
+    ``n_sub`` (the RK4 scheme's static substeps) is not used: the sub-steps are adaptive.
+    """
+    (v, ge, gi, w), refrac, h, spiked, _ = _step_nest(
+        c, (s.v, s.gsyn_exc, s.gsyn_inh, s.w), s.refrac, s.h_ode, d, alpha=False)
+    return ExpState(v=v, w=w, gsyn_exc=ge + d.exc, gsyn_inh=gi + d.inh, refrac=refrac,
+                    h_ode=h), spiked
+
+
+def step_alpha_nest(c: Coeffs, s: AlphaState, d: Drive, n_sub: int = 1):
+    """One step of EIF_cond_alpha_isfa_ista (NEST's scheme); returns ``(state, spiked)``."""
+    (v, ge, gi, dge, dgi, w), refrac, h, spiked, _ = _step_nest(
+        c, (s.v, s.gsyn_exc, s.gsyn_inh, s.dgsyn_exc, s.dgsyn_inh, s.w), s.refrac, s.h_ode, d,
+        alpha=True)
+    return AlphaState(v=v, w=w, gsyn_exc=ge, gsyn_inh=gi, dgsyn_exc=dge + c.exc.jump * d.exc,
+                      dgsyn_inh=dgi + c.inh.jump * d.inh, refrac=refrac, h_ode=h), spiked
+
+
+# --- the RK4 scheme (before issue #5) -----------------------------------------------------------
+
 SUBSTEP_MS = 0.01    # RK4 substep used when the upswing is steep (see module doc)
 _STEEP = 6.0         # (v_spike - v_thresh) / delta_T above which one RK4 step is not enough
 
@@ -107,9 +232,10 @@ _STEEP = 6.0         # (v_spike - v_thresh) / delta_T above which one RK4 step i
 def substeps(dt: float, params: dict) -> int:
     """Static number of RK4 substeps per step ``dt`` for a population with these parameters.
 
-    With PyNN's default v_spike = -40 mV ((v_spike - v_thresh)/delta_T = 5.2) one RK4 step per
-    0.1 ms reproduces NEST's spike steps (tests/test_vs_nest.py); a steeper upswing (NEST's
-    default V_peak = 0 mV: 25) needs ``SUBSTEP_MS`` substeps (tests/test_native.py).
+    Used by ``step_*_rk4`` only.  With PyNN's default v_spike = -40 mV
+    ((v_spike - v_thresh)/delta_T = 5.2) one RK4 step per 0.1 ms gives NEST's spike steps in most
+    cases; a steeper upswing (NEST's default V_peak = 0 mV: 25) needs ``SUBSTEP_MS`` substeps
+    (tests/test_native.py).
     """
     import numpy as np
     delta_t = np.asarray(params["delta_T"], float)
@@ -127,7 +253,7 @@ def _conductance_at(syn, g, dg, s):
     return decay * g if dg is None else decay * (g + s * dg)
 
 
-def _step(c: Coeffs, v, w, refrac, ge, gi, dge, dgi, d: Drive, n_sub: int = 1):
+def _step_rk4(c: Coeffs, v, w, refrac, ge, gi, dge, dgi, d: Drive, n_sub: int = 1):
     p = c.p
     free = refrac == 0
     i_const = p.i_offset + d.i_inj
@@ -189,16 +315,46 @@ def _step(c: Coeffs, v, w, refrac, ge, gi, dge, dgi, d: Drive, n_sub: int = 1):
     return v, w, refrac, ge, gi, dge, dgi, spiked
 
 
-def step_exp(c: Coeffs, s: ExpState, d: Drive, n_sub: int = 1):
-    """One step of EIF_cond_exp_isfa_ista; returns ``(state, spiked)``."""
-    v, w, refrac, ge, gi, _, _, spiked = _step(c, s.v, s.w, s.refrac, s.gsyn_exc, s.gsyn_inh,
-                                               None, None, d, n_sub)
-    return ExpState(v=v, w=w, gsyn_exc=ge, gsyn_inh=gi, refrac=refrac), spiked
+def step_exp_rk4(c: Coeffs, s: ExpState, d: Drive, n_sub: int = 1):
+    """One step of EIF_cond_exp_isfa_ista with the RK4 scheme; returns ``(state, spiked)``."""
+    v, w, refrac, ge, gi, _, _, spiked = _step_rk4(c, s.v, s.w, s.refrac, s.gsyn_exc,
+                                                   s.gsyn_inh, None, None, d, n_sub)
+    return ExpState(v=v, w=w, gsyn_exc=ge, gsyn_inh=gi, refrac=refrac, h_ode=s.h_ode), spiked
 
 
-def step_alpha(c: Coeffs, s: AlphaState, d: Drive, n_sub: int = 1):
-    """One step of EIF_cond_alpha_isfa_ista; returns ``(state, spiked)``."""
-    v, w, refrac, ge, gi, dge, dgi, spiked = _step(c, s.v, s.w, s.refrac, s.gsyn_exc,
-                                                   s.gsyn_inh, s.dgsyn_exc, s.dgsyn_inh, d, n_sub)
+def step_alpha_rk4(c: Coeffs, s: AlphaState, d: Drive, n_sub: int = 1):
+    """One step of EIF_cond_alpha_isfa_ista with the RK4 scheme; returns ``(state, spiked)``."""
+    v, w, refrac, ge, gi, dge, dgi, spiked = _step_rk4(c, s.v, s.w, s.refrac, s.gsyn_exc,
+                                                       s.gsyn_inh, s.dgsyn_exc, s.dgsyn_inh, d,
+                                                       n_sub)
     return AlphaState(v=v, w=w, gsyn_exc=ge, gsyn_inh=gi, dgsyn_exc=dge, dgsyn_inh=dgi,
-                      refrac=refrac), spiked
+                      refrac=refrac, h_ode=s.h_ode), spiked
+
+
+# --- the default: NEST's scheme in float64, RK4 in float32 ---------------------------------------
+
+SCHEMES = ("nest", "rk4")
+
+
+def _use_nest(state, scheme) -> bool:
+    """Static choice of scheme: ``scheme`` if given, else by the dtype of the state."""
+    if scheme is None:
+        return jnp.result_type(state.v) == jnp.float64
+    if scheme not in SCHEMES:
+        raise ValueError(f"AdEx integration scheme {scheme!r}: use one of {SCHEMES} or None "
+                         "(NEST's scheme in float64, RK4 in float32)")
+    return scheme == "nest"
+
+
+def step_exp(c: Coeffs, s: ExpState, d: Drive, n_sub: int = 1, scheme: str | None = None):
+    """One step of EIF_cond_exp_isfa_ista; returns ``(state, spiked)``.
+
+    ``scheme`` (static): ``"nest"`` (``step_exp_nest``), ``"rk4"`` (``step_exp_rk4``) or None:
+    NEST's scheme in float64, RK4 in float32 (the dtype is known when the step is traced).
+    """
+    return (step_exp_nest if _use_nest(s, scheme) else step_exp_rk4)(c, s, d, n_sub)
+
+
+def step_alpha(c: Coeffs, s: AlphaState, d: Drive, n_sub: int = 1, scheme: str | None = None):
+    """One step of EIF_cond_alpha_isfa_ista; ``scheme`` as in ``step_exp``."""
+    return (step_alpha_nest if _use_nest(s, scheme) else step_alpha_rk4)(c, s, d, n_sub)
