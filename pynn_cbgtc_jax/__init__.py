@@ -23,6 +23,7 @@ from .procedural_api import connect, create, record, record_gsyn, record_v, set 
 from .projections import Projection                                        # noqa: F401
 from .native import NativeRNG, native_cell_type, native_synapse_type      # noqa: F401
 from .simulator import NumericalInstabilityError                           # noqa: F401
+from .compiler.memory import DeviceMemoryError                             # noqa: F401
 from .standardmodels import *                                              # noqa: F401,F403
 from .cbgtc import *                                                       # noqa: F401,F403
 

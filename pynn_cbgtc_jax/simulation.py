@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .compiler.build import build_network
+from .compiler.memory import check_fits
 from .engine.runner import chunk_function
 from .engine.spec import ARRAY, POISSON, RENEWAL, SOURCES, Carry
 from .engine.synapse_rules import HISTORY, RULES, initial_state
@@ -31,8 +32,10 @@ def ensure_simulation(state) -> "Simulation":
     if sim is None or state.structure_changed or state.data_changed:
         build = build_network(state)
         if sim is None:
+            check_fits(build)
             sim = Simulation(state, build)
         elif build.spec != sim.build.spec or state.structure_changed:
+            check_fits(build)
             sim.rebuild(build)
         else:
             sim.upload(build)

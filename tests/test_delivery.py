@@ -64,3 +64,22 @@ def test_large_networks_take_the_event_path(sim):
     syn = simulator.state.simulation.spec.syns[0]
     # 400k synapses, ~200 events per step: one pass over every synapse would cost 2000x more
     assert not syn.dense
+
+
+def test_device_storage_per_synapse(sim):
+    """Issue #6: at most 12 bytes per static synapse on the device (int32 ring column,
+    float32 weight, small-integer delay) once the table is large enough for the event path."""
+    sim.setup(timestep=0.1, min_delay=0.1, max_delay=20.0)
+    src = sim.Population(2000, sim.SpikeSourcePoisson(rate=5.0))
+    cells = sim.Population(2000, sim.IF_cond_exp())
+    rng = sim.NumpyRNG(seed=2)
+    prj = sim.Projection(src, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
+                         sim.StaticSynapse(weight=0.001, delay=sim.RandomDistribution(
+                             "uniform", low=0.1, high=20.0, rng=rng)))
+    sim.run(0.1)
+    s = simulator.state.simulation
+    table = s.data.syns[0]
+    per_syn = sum(getattr(table, f).nbytes for f in ("pre", "post", "target", "weight", "delay")
+                  ) / len(prj)
+    assert not s.spec.syns[0].dense
+    assert per_syn <= 12, per_syn

@@ -63,3 +63,59 @@ def test_sources_start_and_duration(sim):
     sim.run(300.0)
     times = np.concatenate([np.asarray(s) for s in src.get_data().segments[0].spiketrains])
     assert times.size > 100 and times.min() > 50.0 and times.max() <= 150.0
+
+
+def _poisson_draws(rate, max_spikes, steps=4000, dt=0.1, start=0, stop=10 ** 9):
+    """Counts [steps, cells] of ``poisson_counts`` for steps 0 .. steps - 1."""
+    import jax
+    import jax.numpy as jnp
+    from pynn_cbgtc_jax.kernels.sources import PoissonParams, poisson_counts
+    rate = np.asarray(rate, np.float32)
+    p = PoissonParams(jnp.asarray(rate), jnp.full(rate.shape, start, jnp.int32),
+                      jnp.full(rate.shape, stop, jnp.int32))
+    key = jax.random.key_data(jax.random.key(5))
+    draw = jax.jit(jax.vmap(lambda k: poisson_counts(p, jax.random.wrap_key_data(key), k, dt,
+                                                     max_spikes)))
+    return np.asarray(draw(jnp.arange(steps, dtype=jnp.int32)))
+
+
+@pytest.mark.parametrize("max_spikes", [0, 256, 4])
+def test_poisson_counts_are_independent_poisson_per_cell(max_spikes):
+    """The by-total path (one Poisson total split uniformly over the cells, max_spikes 256),
+    the per-cell path (max_spikes 0) and the fallback when the total overflows (max_spikes 4)
+    must all give independent Poisson(lam) counts per cell and step.
+
+    Reference: the Poisson pmf with lam = rate dt = 0.5 (multiplicities matter): a chi-square
+    test over counts 0..3+ (p > 1e-4, 4000 x 40 draws), mean and variance within 5 standard
+    errors, and the correlation between cells within 5/sqrt(steps) of 0.
+    """
+    from scipy.stats import chisquare, poisson
+    lam, n_cells, steps = 0.5, 40, 4000
+    counts = _poisson_draws(np.full(n_cells, lam / 0.1 * 1000.0), max_spikes, steps)
+    flat = counts.ravel()
+    se = np.sqrt(lam / flat.size)
+    assert abs(flat.mean() - lam) < 5 * se
+    assert abs(flat.var() - lam) < 5 * np.sqrt(2 * lam ** 2 / flat.size + lam / flat.size)
+    observed = np.bincount(np.minimum(flat, 3), minlength=4)
+    expected = flat.size * np.r_[poisson.pmf([0, 1, 2], lam), poisson.sf(2, lam)]
+    assert chisquare(observed, expected).pvalue > 1e-4
+    r = np.corrcoef(counts.T)[np.triu_indices(n_cells, 1)]
+    assert np.abs(r).max() < 5 / np.sqrt(steps)
+
+
+def test_poisson_counts_with_different_rates_per_cell():
+    """Cells with different rates each keep their own mean (the per-cell path)."""
+    rates = np.array([100.0, 1000.0, 3000.0])
+    counts = _poisson_draws(rates, 256, steps=20000)
+    lam = rates * 0.1e-3
+    np.testing.assert_array_less(np.abs(counts.mean(axis=0) - lam), 5 * np.sqrt(lam / 20000))
+
+
+@pytest.mark.parametrize("n", [1, 7, 1600, 65536, 70001, 2 ** 31 - 1])
+def test_uniform_index_is_the_high_word_of_the_product(n):
+    """Reference: floor(r n / 2**32) computed with NumPy's 64-bit integers."""
+    import jax.numpy as jnp
+    from pynn_cbgtc_jax.kernels.sources import _uniform_index
+    r = np.random.default_rng(1).integers(0, 2 ** 32, 20000, dtype=np.uint64)
+    got = np.asarray(_uniform_index(jnp.asarray(r.astype(np.uint32)), n))
+    np.testing.assert_array_equal(got, (r * np.uint64(n)) >> np.uint64(32))

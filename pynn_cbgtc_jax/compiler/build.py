@@ -72,17 +72,20 @@ def _array_events(pop, dt):
     return stamps, cells, window, events
 
 
-def _population(pop, dt, dtype, cell_offset, ring_offset):
+def _population(pop, dt, dtype, cell_offset, ring_offset, adex_scheme=None):
     celltype = pop.celltype
     kind = celltype.kernel.name if celltype.kernel is not None else type(celltype).__name__
     p = pop._parameters
     if kind == POISSON:
-        from ..kernels.sources import PoissonParams
+        from ..kernels.sources import PoissonParams, poisson_max_spikes
         start = _steps(p["start"], dt)
         stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float), dt)
         params = PoissonParams(rate=np.asarray(p["rate"], dtype),
                                start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
-        return PopSpec(kind, pop.size, cell_offset), params, None
+        return (PopSpec(kind, pop.size, cell_offset,
+                        max_spikes=poisson_max_spikes(
+                            np.asarray(p["rate"], float) * np.ones(pop.size), dt)),
+                params, None)
     if kind in RENEWAL:
         from ..kernels import sources as src
         start = _steps(p["start"], dt).astype(np.int32)
@@ -115,8 +118,10 @@ def _population(pop, dt, dtype, cell_offset, ring_offset):
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
     n_sub = model.substeps(dt, p) if model.substeps is not None else 1
+    import inspect
+    scheme = (adex_scheme or "") if "scheme" in inspect.signature(model.step).parameters else ""
     return (PopSpec(kind, pop.size, cell_offset, ring_offset, n_receptors=model.n_receptors,
-                    substeps=n_sub), params, None)
+                    substeps=n_sub, scheme=scheme), params, None)
 
 
 # -- synapses -----------------------------------------------------------------------------------
@@ -184,6 +189,25 @@ def _synapses(projections, pops, pops_py, dt, dtype):
     return groups, max_delay
 
 
+_NO_CELLS = np.zeros(0, np.int32)
+
+
+def _device_table(rule, data: SynData, spec: SynSpec) -> SynData:
+    """What the device keeps of a synapse table: per synapse only the ring column (int32), the
+    weight and the delay in the smallest unsigned type that holds it (uint8 up to 255 steps),
+    i.e. 9 bytes in float32 -- plus ``pre`` for the dense path (which visits every synapse)
+    and ``post`` for rules that read postsynaptic spike histories.  The event path finds a
+    synapse's presynaptic cell from the CSR rows."""
+    delay = data.delay
+    for small in (np.uint8, np.uint16):
+        if delay.max(initial=0) <= np.iinfo(small).max:
+            delay = delay.astype(small)
+            break
+    return data._replace(pre=data.pre if spec.dense else _NO_CELLS,
+                         post=data.post if RULES[rule].plastic_weight else _NO_CELLS,
+                         delay=delay)
+
+
 def _post_tau(groups, n_cells, dtype):
     """Per cell: the postsynaptic trace time constant of the plastic synapses onto it.
 
@@ -224,11 +248,17 @@ def _syn_spec(rule, n_syn, n_cells, events):
 
     The event path costs a running sum over the cells plus ~log2(n_cells) gathers per event;
     the dense path one pass over every synapse.  Dense wins for small tables.  The event
-    path's batch (events per loop iteration) is about twice the expected events of a step:
-    measured on the CBGTC benchmark, 512 to 2048 cost within 20 % of each other.
+    path's batch (events per loop iteration) on a CPU is about half the expected events of a
+    step (the guess assumes 30 Hz for every neuron, so real steps often fit one batch):
+    measured on the CBGTC benchmark, 1024 and 2048 cost the same, 4096 15-30 % more.
     """
     dense = n_syn <= 2 * n_cells + 16 * events
-    batch = int(np.clip(_next_pow2(2 * events), 256, 4096))
+    batch = int(np.clip(_next_pow2(events / 2), 256, 2048))
+    import jax
+    if jax.default_backend() != "cpu":
+        # a GPU does a big batch in the time of a small one, and each loop iteration costs a
+        # round trip to the host there: one batch should hold a busy step
+        batch = int(np.clip(_next_pow2(8 * events), 4096, 2 ** 20))
     return SynSpec(rule=rule, n_syn=int(n_syn), batch=batch, dense=bool(dense))
 
 
@@ -329,18 +359,20 @@ def build_network(state) -> Build:
     pops, params, events, cell, ring = [], [], [], 0, 0
     for pop in populations:
         is_neuron = pop.celltype.injectable
-        spec, prm, ev = _population(pop, dt, dtype, cell, ring if is_neuron else -1)
+        spec, prm, ev = _population(pop, dt, dtype, cell, ring if is_neuron else -1,
+                                    state.adex_scheme)
         pops.append(spec)
         params.append(prm)
         events.append(ev)
         cell += pop.size
         ring += spec.n_receptors * pop.size if is_neuron else 0
     groups, max_delay = _synapses(state.projections, pops, populations, dt, dtype)
+    post_tau = _post_tau(groups, cell, dtype)
     syn_specs, syn_data = [], []
     for rule, data_g, fanout, _, _ in groups:
         _, n_events = _expected_activity(populations, pops, fanout, dt)
         syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, n_events))
-        syn_data.append(data_g)
+        syn_data.append(_device_table(rule, data_g, syn_specs[-1]))
     sources = [s for s in state.current_sources if s._targets or s._recording]
     e_spec, e_data = _electrodes(sources, populations, dt, dtype, state.rng_seed)
     recs, rdata, names = zip(*[_recording(p) for p in populations]) if populations \
@@ -354,7 +386,7 @@ def build_network(state) -> Build:
     data = NetData(params=tuple(params), syns=tuple(syn_data), recs=tuple(rdata),
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
                    dt=np.asarray(dt, dtype),
-                   post_tau=_post_tau(groups, cell, dtype))
+                   post_tau=post_tau)
     return Build(spec=spec, data=data, populations=populations,
                  syn_groups=[(rule, members, perm) for rule, _, _, members, perm in groups],
                  signal_names=list(names), array_events=list(events),

@@ -38,14 +38,23 @@ __all__ = ["deliver", "read_slot", "clear_slot", "population_input"]
 
 
 def _scatter(ring, width, ring_len, k, delay, target, amount):
-    slot = (k + 1 + delay) % ring_len
+    slot = (k + 1 + delay.astype(jnp.int32)) % ring_len
     return ring.at[slot * width + target].add(amount.astype(ring.dtype), mode="drop")
 
 
 def _dense_events(s: SynData, counts):
-    """Every synapse, with the multiplicity of its presynaptic cell's spike (0: no spike)."""
-    mult = counts[s.pre]
-    return jnp.arange(s.pre.shape[0], dtype=jnp.int32), mult, mult > 0
+    """Every synapse, with the multiplicity of its presynaptic cell's spike (0: no spike).
+
+    The presynaptic cell of each synapse is stored for tables built for the dense path; for
+    others (e.g. a path forced by hand) it is expanded from the CSR rows."""
+    n_syn = s.target.shape[0]
+    pre = s.pre
+    if pre.shape[0] != n_syn:
+        n_cells = counts.shape[0]
+        pre = jnp.repeat(jnp.arange(n_cells, dtype=jnp.int32),
+                         s.row_ptr[1:n_cells + 1] - s.row_ptr[:n_cells], total_repeat_length=n_syn)
+    mult = counts[pre]
+    return jnp.arange(n_syn, dtype=jnp.int32), mult, mult > 0
 
 
 def _batch_events(s: SynData, counts, length, last, n_events, first_event, batch: int):

@@ -63,7 +63,8 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
     for i, pop in enumerate(spec.pops):
         params, state = data.params[i], carry.states[i]
         if pop.kind == POISSON:
-            c = poisson_counts(params, jax.random.fold_in(data.key, i), k, data.dt)
+            c = poisson_counts(params, jax.random.fold_in(data.key, i), k, data.dt,
+                               pop.max_spikes)
             bad.append(carry.bad_step[i])
         elif pop.kind == ARRAY:
             c, state = array_counts(params, state, k, pop.size, pop.array_window)
@@ -83,6 +84,8 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
                                        (pop.size,), dtype) if model.random else None)
             step = (partial(model.step, n_sub=pop.substeps) if model.substeps is not None
                     else model.step)
+            if pop.scheme:
+                step = partial(step, scheme=pop.scheme)
             state, spiked = jax.vmap(step)(coeffs[i], state,
                                            Drive(exc, inh, i_inj, rand, receptors))
             c = spiked.astype(jnp.int32)

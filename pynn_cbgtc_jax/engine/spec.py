@@ -29,6 +29,8 @@ class PopSpec(NamedTuple):
     array_window: int = 0    # ARRAY: largest number of events on one stamp (rounded up)
     n_receptors: int = 2     # receptor types of a neuron model
     substeps: int = 1        # static substeps per step (models with NeuronModel.substeps)
+    max_spikes: int = 0      # POISSON: spikes per step of the by-total path (0: per cell)
+    scheme: str = ""         # integration scheme passed to the step ("": the model's default)
 
 
 class SynSpec(NamedTuple):
@@ -65,11 +67,11 @@ class NetSpec(NamedTuple):
 
 class SynData(NamedTuple):
     row_ptr: Any             # int32 [n_cells + 2], CSR by global presynaptic cell (+ empty row)
-    pre: Any                 # int32 [n_syn] global presynaptic cell
-    post: Any                # int32 [n_syn] global postsynaptic cell
+    pre: Any                 # int32 [n_syn] global presynaptic cell (dense path only, else [0])
+    post: Any                # int32 [n_syn] global postsynaptic cell (plastic rules, else [0])
     target: Any              # int32 [n_syn] ring column
     weight: Any              # float [n_syn], nA or uS
-    delay: Any               # int32 [n_syn], steps >= 1
+    delay: Any               # uint8/uint16/int32 [n_syn], steps >= 1 (smallest type that fits)
     params: tuple            # the rule's per-synapse parameters, in RULES[rule].params order
 
 

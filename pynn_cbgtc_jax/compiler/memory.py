@@ -1,0 +1,101 @@
+"""Device memory of a compiled network, estimated before anything is compiled.
+
+``estimate(build)`` adds up what the device will hold -- the traced data (synapse tables,
+parameters, index tables), the loop carry (neuron states, ring buffer, plastic synapse states,
+spike histories), one chunk of recorded output, and the working set of a step (the event
+path's batch, or a pass over every synapse of a dense table) -- term by term, in bytes.
+``check_fits(build)`` compares the total with the free memory of the device (the GPU's
+``bytes_limit - bytes_in_use``, or the host's ``MemAvailable`` on a CPU) and refuses a network
+that will not fit with ``DeviceMemoryError``, naming the estimate, its largest term and the fix.
+
+The terms are exact array sizes except the step's working set and XLA's temporaries, which
+the safety factor ``HEADROOM`` covers.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.synapse_rules import HISTORY, RULES
+
+__all__ = ["DeviceMemoryError", "estimate", "free_device_bytes", "check_fits", "HEADROOM"]
+
+HEADROOM = 1.25          # XLA temporaries and fragmentation on top of the estimate
+_EVENT_BYTES = 48        # per event of a batch: indices, gathers, amounts (int32/float32)
+_DENSE_BYTES = 16        # per synapse of a dense pass: index, multiplicity, amount, slot
+
+
+class DeviceMemoryError(MemoryError):
+    """The network needs more device memory than is free (estimate and largest term in the
+    message); raised before compiling, nothing is lost."""
+
+
+def _nbytes(tree) -> int:
+    import jax
+    return int(sum(np.asarray(x).nbytes for x in jax.tree_util.tree_leaves(tree)))
+
+
+def estimate(build) -> dict:
+    """Bytes per term for ``build`` (a ``compiler.build.Build``), largest first."""
+    spec, data = build.spec, build.data
+    item = np.dtype(spec.dtype).itemsize
+    n_cells = sum(p.size for p in spec.pops)
+    terms = {
+        "synapse tables": _nbytes(data.syns),
+        "neuron parameters and index tables": _nbytes((data.params, data.recs, data.electrodes,
+                                                       data.post_tau)),
+        # the state has about as many arrays as the parameters; sources keep a counter
+        "neuron states": _nbytes(data.params) + 4 * n_cells,
+        "ring buffer (delayed inputs)": spec.ring * spec.width * item + spec.width * item,
+        "plastic synapse states": sum(g.n_syn * len(RULES[g.rule].state) * item
+                                      for g in spec.syns),
+        "spike histories": 2 * n_cells * HISTORY * item if spec.history else 0,
+        "recording buffers (one chunk)": spec.chunk * sum(
+            r.spikes + sum(n for _, n in r.signals) * item for r in spec.recs),
+        "spike delivery working set": max(
+            [g.n_syn * _DENSE_BYTES if g.dense else g.batch * _EVENT_BYTES + n_cells * 12
+             for g in spec.syns] or [0]),
+    }
+    return dict(sorted(terms.items(), key=lambda kv: -kv[1]))
+
+
+def free_device_bytes():
+    """(free bytes, device description) of JAX's default device; None if unknown."""
+    import jax
+    device = jax.devices()[0]
+    try:
+        stats = device.memory_stats() or {}
+    except Exception:                       # some backends do not implement it
+        stats = {}
+    if "bytes_limit" in stats:
+        return stats["bytes_limit"] - stats.get("bytes_in_use", 0), f"{device.device_kind}"
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024, "host memory (CPU)"
+    except OSError:
+        pass
+    return None, str(device)
+
+
+def _gb(n):
+    return f"{n / 2 ** 30:.2f} GiB" if n >= 2 ** 28 else f"{n / 2 ** 20:.1f} MiB"
+
+
+def check_fits(build, free=None) -> int:
+    """Raise ``DeviceMemoryError`` if ``build`` will not fit; returns the estimated bytes."""
+    terms = estimate(build)
+    total = int(sum(terms.values()) * HEADROOM)
+    where = "the device"
+    if free is None:
+        free, where = free_device_bytes()
+    if free is not None and total > free:
+        largest, size = next(iter(terms.items()))
+        detail = ", ".join(f"{k} {_gb(v)}" for k, v in terms.items() if v)
+        raise DeviceMemoryError(
+            f"The network needs about {_gb(total)} of device memory (with x{HEADROOM} for XLA's "
+            f"temporaries) but {_gb(free)} is free on {where}. Largest term: {largest} "
+            f"({_gb(size)}); all terms: {detail}. To fit: simulate fewer synapses or neurons, "
+            f"record fewer cells or signals (recording buffers), use setup(precision='float32') "
+            f"if float64 is set, or run on a device with more memory.")
+    return total
