@@ -37,8 +37,13 @@ Each condition writes ``<output>/cbgtc_<condition>.pkl`` (Neo) and ``cbgtc_<cond
   25 ms of the pulse onset; spikes between two responses count as errors too (So et al.
   2012's ``calculateEI.m``); EI = errors / (pulses x cells).
 
-``--sweep`` runs the DBS condition at several frequencies (20-180 Hz) and prints beta power and
-EI for each.  Time step 0.025 ms, the largest the GP cells allow; ``--dt 0.01`` also works.
+``--sweep`` runs the DBS condition at several frequencies (20-180 Hz), prints the STN rate, the
+STN/GPe/GPi beta power relative to DBS off and the EI for each, and draws
+``cbgtc_dbs_sweep.png`` (copied to ``docs/figures/``).  Published shape (Kumaravelu et al.
+2016): ineffective below 40 Hz, gradual from 50 to 130 Hz, saturated above 150 Hz.  This
+network reproduces the two ends but not the middle: it is entrained 1:1 from 40 Hz on.
+
+Time step 0.025 ms, the largest the GP cells allow; ``--dt 0.01`` also works.
 
     python examples/cbgtc_parkinson_dbs.py                 # 3 conditions, 2.5 s each
     python examples/cbgtc_parkinson_dbs.py --sweep         # plus the DBS frequency sweep
@@ -294,14 +299,60 @@ def main():
               f"DBS / PD = {dbs['beta'][name] / pd['beta'][name]:.2f}")
     print(f"error index: healthy {h['ei']:.2f}, PD {pd['ei']:.2f}, DBS {dbs['ei']:.2f}")
     if args.sweep:
-        print("DBS frequency sweep (Parkinsonian network):")
-        print(f"{'f (Hz)':>8}{'STN rate':>10}{'beta STN':>10}{'beta GPe':>10}{'EI':>7}")
-        print(f"{'off':>8}{pd['rates']['STN']:10.1f}{pd['beta']['STN']:10.1f}"
-              f"{pd['beta']['GPe']:10.1f}{pd['ei']:7.2f}")
-        for f in [float(x) for x in args.frequencies.split(",")]:
-            r = run_condition("dbs", dbs_frequency=f, save=False)
-            print(f"{f:8.0f}{r['rates']['STN']:10.1f}{r['beta']['STN']:10.1f}"
-                  f"{r['beta']['GPe']:10.1f}{r['ei']:7.2f}", flush=True)
+        sweep(h, pd)
+
+def sweep(healthy, pd):
+    """DBS frequency sweep of the Parkinsonian network: a table and ``cbgtc_dbs_sweep.png``.
+
+    Reference shape (Kumaravelu et al. 2016, GPi 7-35 Hz power; Rubin & Terman 2004 and So et
+    al. 2012, TC error index): DBS below about 40 Hz is ineffective (at or above the
+    Parkinsonian level), the pathological activity falls gradually from 50 to 130 Hz and
+    saturates above about 150 Hz.  Beta power is printed relative to DBS off.
+    """
+    freqs = [float(x) for x in args.frequencies.split(",")]
+    print("DBS frequency sweep (Parkinsonian network; beta relative to DBS off):")
+    print(f"{'f (Hz)':>8}{'STN rate':>10}{'beta STN':>10}{'beta GPe':>10}{'beta GPi':>10}"
+          f"{'EI':>7}")
+    rows = []
+    for f, r in [(0.0, pd)] + [(f, None) for f in freqs]:
+        r = r or run_condition("dbs", dbs_frequency=f, save=False)
+        rel = {n: r["beta"][n] / pd["beta"][n] for n in ("STN", "GPe", "GPi")}
+        rows.append((f, rel, r["ei"]))
+        label = "off" if f == 0.0 else f"{f:.0f}"
+        print(f"{label:>8}{r['rates']['STN']:10.1f}{rel['STN']:10.2f}{rel['GPe']:10.2f}"
+              f"{rel['GPi']:10.2f}{r['ei']:7.2f}", flush=True)
+    if not args.no_figures:
+        sweep_figure(rows[1:], healthy, pd, os.path.join(args.output, "cbgtc_dbs_sweep.png"))
+
+
+def sweep_figure(rows, healthy, pd, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    f = np.array([r[0] for r in rows])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, colour in (("STN", "C3"), ("GPe", "C0"), ("GPi", "C2")):
+        # floor at 1e-3: a fully entrained network has no beta power at all
+        ax1.semilogy(f, [max(r[1][name], 1e-3) for r in rows], "o-", color=colour, label=name)
+        ax1.axhline(healthy["beta"][name] / pd["beta"][name], color=colour, ls=":", lw=1)
+    ax1.set_ylim(5e-4, 10.0)
+    ax1.axhline(1.0, color="k", lw=1, label="DBS off (PD)")
+    ax2.plot(f, [r[2] for r in rows], "o-", color="C1", label="DBS")
+    ax2.axhline(pd["ei"], color="k", lw=1, label="DBS off (PD)")
+    ax2.axhline(healthy["ei"], color="k", ls=":", lw=1, label="healthy")
+    for ax in (ax1, ax2):
+        ax.axvspan(0, 40, color="0.92")
+        ax.axvspan(150, f.max() + 10, color="0.92")
+        ax.set_xlim(0, f.max() + 10)
+        ax.set_xlabel("DBS frequency (Hz)")
+        ax.legend(fontsize=8)
+    ax1.set_ylabel("beta power / DBS off (dotted: healthy)")
+    ax2.set_ylabel("TC error index")
+    fig.suptitle("DBS frequency sweep; shaded: ineffective (< 40 Hz) and saturated (> 150 Hz) "
+                 "in Kumaravelu et al. 2016", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
