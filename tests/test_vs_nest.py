@@ -156,3 +156,28 @@ def test_network_first_60_ms_identical(sim):
     for pop_n, pop_j in zip(nest_trains, jax_trains):
         for a, b in zip(pop_n, pop_j):
             np.testing.assert_array_equal(np.rint(a[a < 60.0] / 0.1), np.rint(b[b < 60.0] / 0.1))
+
+
+def _arrival_steps(sim, times):
+    """Per SpikeSourceArray time (one source and one IF_cond_exp cell each, delay 1 ms): the
+    first sample with gsyn_exc > 0."""
+    _setup(sim)
+    src = sim.Population(len(times), sim.SpikeSourceArray(spike_times=[[t] for t in times]))
+    cells = sim.Population(len(times), sim.IF_cond_exp())
+    sim.Projection(src, cells, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.01, delay=1.0))
+    cells.record("gsyn_exc")
+    sim.run(max(times) + 5.0)
+    g = np.asarray(cells.get_data().segments[0].filter(name="gsyn_exc")[0])
+    sim.end()
+    return np.argmax(g > 0, axis=0)
+
+
+def test_spike_source_array_times_arrive_on_nests_steps(sim):
+    """Reference: pyNN.nest.  Times a user writes, including ones where pyNN.nest's
+    ``t - min_delay`` lands a hair above a grid point in binary (71.4 - 0.1 = 71.30000000000001:
+    NEST delivers one step later than ceil(t/dt)) -- validation/findings.md "ssa-rounding"."""
+    times = [0.3, 10.05, 20.7, 22.1, 30.3, 71.3, 71.4, 0.7 * 37, 0.7 * 101, 12.345]
+    ours = _arrival_steps(sim, times)
+    theirs = _arrival_steps(nest_sim, times)
+    np.testing.assert_array_equal(ours, theirs)
+    assert ours[6] == round(71.4 / 0.1) + 10 + 1      # the shifted one (sample = step + 1)

@@ -50,13 +50,43 @@ def _steps(t_ms, dt):
 
 
 # -- populations --------------------------------------------------------------------------------
-def _array_events(pop, dt):
+_NEST_TICS_PER_MS = 1000       # NEST's default time base: 1 tic = 1 us
+
+
+def spike_source_stamps(times, dt, min_delay):
+    """The step stamp (end of the emitting step, in steps) of each SpikeSourceArray time, as
+    pyNN.nest produces it.
+
+    pyNN.nest sends a spike generator the times ``t - min_delay`` (double precision;
+    ``adjust_spike_times_forward``; a parrot neuron adds ``min_delay`` back) with
+    ``precise_times``, and NEST stamps each at the end of the step that contains it
+    (``Time::fromstamp``: truncate to tics, down to a step, one step up if that grid time is
+    below the time).  For most times this is ``ceil(t / dt)``; where ``t - min_delay`` lands a
+    hair above a grid point in binary (e.g. 71.4 - 0.1 = 71.30000000000001) it is one step
+    later, and we follow NEST (validation/findings.md, "ssa-rounding").  Times not after
+    ``min_delay``, or a ``dt`` that is not a whole number of tics, use ``ceil(t / dt)``.
+    """
+    times = np.asarray(times, float)
+    plain = np.ceil(np.round(times / dt, 6)).astype(np.int64)
+    tics_per_step = dt * _NEST_TICS_PER_MS
+    if times.size == 0 or abs(tics_per_step - round(tics_per_step)) > 1e-9:
+        return plain
+    tics_per_step = int(round(tics_per_step))
+    ms_per_step = tics_per_step / _NEST_TICS_PER_MS
+    shifted = times - min_delay
+    n = np.trunc(shifted * _NEST_TICS_PER_MS).astype(np.int64)
+    steps = n // tics_per_step
+    steps = steps + (steps * ms_per_step < shifted)
+    nest = steps + int(round(min_delay / dt))
+    return np.where(shifted > 0, nest, plain)
+
+
+def _array_events(pop, dt, min_delay):
     stamps, cells = [], []
     for i, seq in enumerate(pop._parameters["spike_times"]):
         times = np.asarray(getattr(seq, "value", seq), float)
-        # a spike at t goes out with the first step ending at or after t (NEST's precise
-        # spike_generator delivers it to grid neurons on the same step)
-        s = np.ceil(np.round(times / dt, 6)).astype(np.int64)
+        # a spike at t goes out with the step NEST stamps it with (see spike_source_stamps)
+        s = spike_source_stamps(times, dt, min_delay)
         stamps.append(s)
         cells.append(np.full(s.size, i, np.int64))
     stamps = np.concatenate(stamps) if stamps else np.zeros(0, np.int64)
@@ -72,7 +102,7 @@ def _array_events(pop, dt):
     return stamps, cells, window, events
 
 
-def _population(pop, dt, dtype, cell_offset, ring_offset, adex_scheme=None):
+def _population(pop, dt, dtype, cell_offset, ring_offset, adex_scheme=None, min_delay=None):
     celltype = pop.celltype
     kind = celltype.kernel.name if celltype.kernel is not None else type(celltype).__name__
     p = pop._parameters
@@ -112,7 +142,8 @@ def _population(pop, dt, dtype, cell_offset, ring_offset, adex_scheme=None):
         return PopSpec(kind, pop.size, cell_offset), params, None
     if kind == ARRAY:
         from ..kernels.sources import ArrayParams
-        stamps, cells, window, events = _array_events(pop, dt)
+        stamps, cells, window, events = _array_events(pop, dt, dt if min_delay is None
+                                                      else min_delay)
         return (PopSpec(kind, pop.size, cell_offset, array_window=window),
                 ArrayParams(stamps=stamps, cells=cells), events)
     model = celltype.kernel
@@ -360,7 +391,7 @@ def build_network(state) -> Build:
     for pop in populations:
         is_neuron = pop.celltype.injectable
         spec, prm, ev = _population(pop, dt, dtype, cell, ring if is_neuron else -1,
-                                    state.adex_scheme)
+                                    state.adex_scheme, float(state.min_delay))
         pops.append(spec)
         params.append(prm)
         events.append(ev)
