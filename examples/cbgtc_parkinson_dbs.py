@@ -43,7 +43,8 @@ STN/GPe/GPi beta power relative to DBS off and the EI for each, and draws
 2016): ineffective below 40 Hz, gradual from 50 to 130 Hz, saturated above 150 Hz.  This
 network reproduces the two ends but not the middle: it is entrained 1:1 from 40 Hz on.
 
-Time step 0.025 ms, the largest the GP cells allow; ``--dt 0.01`` also works.
+Time step 0.025 ms, the largest at which the GP cells use RK4 (up to 0.05 ms they switch to an
+exponential midpoint scheme, rates within ~2 %); ``--dt 0.01`` also works.
 
     python examples/cbgtc_parkinson_dbs.py                 # 3 conditions, 2.5 s each
     python examples/cbgtc_parkinson_dbs.py --sweep         # plus the DBS frequency sweep
@@ -62,7 +63,7 @@ p.add_argument("--output", default="output", help="folder for the figures and Ne
 p.add_argument("--sweep", action="store_true", help="also sweep the DBS frequency")
 p.add_argument("--frequencies", default="20,40,60,90,130,160,180",
                help="DBS frequencies of the sweep (Hz, comma separated)")
-p.add_argument("--dt", type=float, default=0.025, help="time step (ms), <= 0.025")
+p.add_argument("--dt", type=float, default=0.025, help="time step (ms), <= 0.05")
 p.add_argument("--seed", type=int, default=11)
 p.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
 args = p.parse_args()

@@ -7,6 +7,7 @@
 * A single input spike's conductance is ``w exp(-(t - t_arrival)/tau_syn)`` (closed form).
 * Limit case: a conductance with a far reversal and no decay is a current ``g E`` nA, and acts
   as a DC source of that amplitude through the same conversion.
+* The same two for GP at dt = 0.05 ms, where it integrates with ``gp.step_exponential``.
 """
 import jax
 import jax.numpy as jnp
@@ -19,9 +20,10 @@ DT = 0.025
 T_STOP = 300.0
 
 
-def _kernel_run(kernel, pop, i_nA):
+def _kernel_run(kernel, pop, i_nA, dt=DT, simulate=None):
     """The kernel alone: parameters and initial state from the PyNN population, current in
-    µA/cm² from the nA trace ``i_nA`` (one value per step)."""
+    µA/cm² from the nA trace ``i_nA`` (one value per step); ``simulate`` defaults to the
+    kernel's ``simulate``."""
     names = list(kernel.Params._fields) + ["area", "i_offset"]
     p = dict(zip(names, pop.get(names, simplify=True)))
     params = kernel.Params(**{k: jnp.float64(p[k]) for k in kernel.Params._fields})
@@ -29,7 +31,7 @@ def _kernel_run(kernel, pop, i_nA):
     pynn_name = pop.celltype.kernel.initial
     state = kernel.State(*[jnp.float64(init[pynn_name[f]]) for f in kernel.State._fields])
     density = (p["i_offset"] + i_nA) * (1e5 / p["area"])      # nA -> µA/cm² (area in µm²)
-    _, v, spiked = jax.jit(kernel.simulate)(params, state, DT, jnp.asarray(density))
+    _, v, spiked = jax.jit(simulate or kernel.simulate)(params, state, dt, jnp.asarray(density))
     return np.asarray(v), np.asarray(spiked)
 
 
@@ -105,19 +107,64 @@ def test_far_reversal_conductance_acts_as_a_current_in_nA(cbgtc):
     2.4e-5 mV here)."""
     sim = cbgtc
     sim.setup(timestep=DT, precision="float64")
+    v_syn, v_dc = _far_reversal_vs_dc(sim, sim.TC_RT2004, pulse=(21.0, 26.0))
+    assert v_dc.max() > -20.0                               # the pulse made the relay spike
+    np.testing.assert_allclose(v_syn, v_dc, rtol=0, atol=1e-3)
+
+
+def _far_reversal_vs_dc(sim, celltype, pulse):
+    """v of a cell with a 0.5e-9 µS conductance at e_rev_E = 1e9 mV (0.5 nA) switched on by a
+    spike at 20 ms (acting from 21 ms) and off by a DC of -0.5 nA at ``pulse[1]``, and of a cell
+    with a 0.5 nA DC pulse over ``pulse``."""
     E, g = 1e9, 0.5e-9                                      # mV, µS: g E = 0.5 nA
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=[20.0]))
-    syn_cell = sim.Population(1, sim.TC_RT2004(e_rev_E=E, tau_syn_E=1e12))
-    dc_cell = sim.Population(1, sim.TC_RT2004())
+    syn_cell = sim.Population(1, celltype(e_rev_E=E, tau_syn_E=1e12))
+    dc_cell = sim.Population(1, celltype())
     sim.Projection(src, syn_cell, sim.AllToAllConnector(),
                    sim.StaticSynapse(weight=g, delay=1.0), receptor_type="excitatory")
     # the conductance arrives at the end of the step ending at 21 ms: it acts from the next step
-    sim.DCSource(amplitude=g * E, start=21.0, stop=26.0).inject_into(dc_cell)
-    sim.DCSource(amplitude=-g * E, start=26.0).inject_into(syn_cell)   # a 5 ms pulse in both
+    sim.DCSource(amplitude=g * E, start=pulse[0], stop=pulse[1]).inject_into(dc_cell)
+    sim.DCSource(amplitude=-g * E, start=pulse[1]).inject_into(syn_cell)
     for pop in (syn_cell, dc_cell):
         pop.record(["v", "spikes"])
     sim.run(100.0)
-    v_syn, v_dc = (np.asarray(p.get_data().segments[0].filter(name="v")[0].magnitude)[:, 0]
-                   for p in (syn_cell, dc_cell))
-    assert v_dc.max() > -20.0                               # the pulse made the relay spike
+    return tuple(np.asarray(p.get_data().segments[0].filter(name="v")[0].magnitude)[:, 0]
+                 for p in (syn_cell, dc_cell))
+
+
+def test_gp_above_rk4_limit_equals_kernel_simulate_exponential(cbgtc):
+    """Reference: ``gp.simulate_exponential`` (float64, dt = 0.05 ms > gp.DT_MAX, 300 ms, GPi
+    with a non-default area, i_offset and a DC source).  Without synaptic input the adapter's
+    exponential step is the kernel's, its synaptic terms adding exact zeros (the membrane
+    reversal is rebuilt as ``G v_inf / G``, a rounding); measured 7e-12 mV.  Tolerance
+    1e-8 mV, as for RK4, and identical spike steps."""
+    sim = cbgtc
+    dt = gp.DT_MAX_EXPONENTIAL
+    sim.setup(timestep=dt, precision="float64")
+    pop = sim.Population(1, sim.GPi_RT2004(area=20000.0, i_offset=-0.1))
+    sim.DCSource(amplitude=0.3).inject_into(pop)
+    pop.record(["spikes", "v"])
+    sim.run(T_STOP)
+    seg = pop.get_data().segments[0]
+    v_pynn = np.asarray(seg.filter(name="v")[0].magnitude)[1:, 0]
+    steps = int(round(T_STOP / dt))
+    v_kernel, spiked = _kernel_run(gp, pop, np.full(steps, 0.3), dt, gp.simulate_exponential)
+    assert spiked.sum() >= 10
+    np.testing.assert_allclose(v_pynn, v_kernel, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(np.asarray(seg.spiketrains[0].magnitude),
+                               (np.nonzero(spiked)[0] + 1) * dt, atol=1e-9)
+
+
+def test_gp_exponential_far_reversal_conductance_acts_as_a_current(cbgtc):
+    """Limit case of ``test_far_reversal_conductance_acts_as_a_current_in_nA`` for GP at
+    dt = 0.05 ms, where the synaptic conductance joins the membrane conductance of the
+    exponential scheme: ``g`` = 0.5e-9 µS at ``e_rev_E`` = 1e9 mV adds 5e-9 mS/cm² to ``G`` and
+    0.5 nA (5 µA/cm²) to ``G v_inf``, so it must act as a 0.5 nA DC source.  The Parkinsonian
+    GPe is silent; the 10 ms pulse makes it spike.  Tolerance 1e-3 mV as for TC (the
+    difference is the 1e-7 relative ``v/E`` term and the 5e-9 mS/cm², amplified on the
+    upstroke)."""
+    sim = cbgtc
+    sim.setup(timestep=gp.DT_MAX_EXPONENTIAL, precision="float64")
+    v_syn, v_dc = _far_reversal_vs_dc(sim, sim.GPe_RT2004.parkinsonian, pulse=(21.0, 31.0))
+    assert v_dc.max() > -20.0                               # the pulse made the cell spike
     np.testing.assert_allclose(v_syn, v_dc, rtol=0, atol=1e-3)
