@@ -51,32 +51,30 @@ def test_network_that_does_not_fit_is_refused_before_compiling(sim, monkeypatch)
     assert TRACE_COUNT["chunk"] == before
 
 
-def test_cbgtc_at_one_million_neurons_fits_an_80_gb_gpu(sim):
-    """Issue #6: a 1M-neuron / 100M-synapse CBGTC network must fit one 80 GB GPU.  The
-    benchmark network (shared/bench/cbgtc.py) at scale 0.25 gives the bytes per synapse and per
-    cell of every term; all of them grow linearly with the scale (the per-step working set
-    does not), so scale 200 (1M neurons + 1M Poisson sources, 137M synapses) is that times 800,
-    with the x1.25 headroom."""
-    import sys
-    from pathlib import Path
-    bench = Path(__file__).resolve().parents[2] / "shared" / "bench"
-    if not (bench / "cbgtc.py").exists():
-        pytest.skip("shared/bench/cbgtc.py not available")
-    sys.path.insert(0, str(bench))
-    try:
-        import cbgtc
-        from benchutil import make_parser
-    finally:
-        sys.path.remove(str(bench))
-    args = make_parser("x", 4242).parse_args(["--simulator", "pynn_cbgtc_jax", "--scale", "0.25"])
+def test_one_million_neurons_and_100m_synapses_fit_an_80_gb_gpu(sim):
+    """Issue #6: a 1M-neuron / 100M-synapse CBGTC network must fit one 80 GB GPU.  A network
+    with the CBGTC benchmark's make-up (shared/bench/cbgtc.py: one Poisson source per neuron,
+    ~137 synapses per neuron with 1-8 ms delays, every spike and 10 v traces recorded) at 1250
+    neurons gives the bytes of every term; all of them grow linearly with the size (the
+    per-step working set does not), so 1M neurons is that times 800, with the x1.25 headroom.
+    The same extrapolation from the benchmark network itself gives ~4 GB."""
     sim.setup(timestep=0.1, min_delay=1.0, max_delay=10.0)
-    cbgtc.build_network(sim, args, sim.NumpyRNG(seed=4242, parallel_safe=True))
+    rng = sim.NumpyRNG(seed=4)
+    n = 1250
+    cells = sim.Population(n, sim.IF_cond_exp())
+    noise = sim.Population(n, sim.SpikeSourcePoisson(rate=1000.0))
+    sim.Projection(noise, cells, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.001))
+    sim.Projection(cells, cells, sim.FixedNumberPreConnector(137, rng=rng),
+                   sim.StaticSynapse(weight=0.0005, delay=sim.RandomDistribution(
+                       "uniform", low=1.0, high=8.0, rng=rng)))
+    cells.record("spikes")
+    cells[:10].record("v")
     sim.run(0.1)
     build = simulator.state.simulation.build
     terms = memory.estimate(build)
     n_syn = sum(g.n_syn for g in build.spec.syns)
     assert terms["synapse tables"] / n_syn < 12
     linear = sum(v for k, v in terms.items() if k != "spike delivery working set")
-    at_scale_200 = (linear * 800 + terms["spike delivery working set"]) * memory.HEADROOM
+    at_1m = (linear * 800 + terms["spike delivery working set"]) * memory.HEADROOM
     assert n_syn * 800 > 100e6
-    assert at_scale_200 < 80e9, at_scale_200 / 1e9
+    assert at_1m < 80e9, at_1m / 1e9
