@@ -10,6 +10,7 @@ NumPy only; the result is handed to ``simulation.Simulation``.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,7 +150,6 @@ def _population(pop, dt, dtype, cell_offset, ring_offset, adex_scheme=None, min_
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
     n_sub = model.substeps(dt, p) if model.substeps is not None else 1
-    import inspect
     scheme = (adex_scheme or "") if "scheme" in inspect.signature(model.step).parameters else ""
     return (PopSpec(kind, pop.size, cell_offset, ring_offset, n_receptors=model.n_receptors,
                     substeps=n_sub, scheme=scheme), params, None)

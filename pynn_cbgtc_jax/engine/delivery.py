@@ -6,9 +6,10 @@ sorted by presynaptic cell, each with its *target column* in the network's ring 
 (``ring_offset[post population] + receptor * size + cell``), its weight and its delay in steps.
 The ring is a flat ``[ring_len, width]`` array.  A spike emitted in step ``k`` (stamped
 ``k + 1``) over a synapse with delay ``d`` adds its weight to slot ``(k + 1 + d) % ring_len``;
-step ``k'`` reads slot ``(k' + 1) % ring_len`` as the input arriving at the end of the step and
-then clears it.  So a spike stamped ``s`` reaches the synaptic state at ``s + d``: NEST's
-convention.
+slot ``(k' + 1) % ring_len`` holds the input arriving at the end of step ``k'``: the runner reads
+it at the end of step ``k' - 1`` (after that step's delivery, which no longer writes it since
+``d >= 1``) and clears it at the start of step ``k'``.  So a spike stamped ``s`` reaches the
+synaptic state at ``s + d``: NEST's convention.
 
 Two paths, never a dense ``n_pre x n_post`` matrix:
 
@@ -118,5 +119,5 @@ def clear_slot(ring, k, width: int, ring_len: int):
 
 
 def population_input(slot, offset: int, size: int, n_receptors: int):
-    """[n_receptors, size]: the columns of one population in a slot from ``take_slot``."""
+    """[n_receptors, size]: the columns of one population in a slot from ``read_slot``."""
     return slot[offset:offset + n_receptors * size].reshape(n_receptors, size)

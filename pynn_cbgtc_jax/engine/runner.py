@@ -96,8 +96,8 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
     syn_states = []
     for g, (gspec, gdata) in enumerate(zip(spec.syns, data.syns)):
         key = jax.random.fold_in(jax.random.fold_in(data.key, 1_000_000 + g), k)
-        st, ring = deliver(gspec, gdata, all_counts, carry.syn_states[g], ring,
-                                 carry.history, k, data.dt, key, spec.width, spec.ring)
+        st, ring = deliver(gspec, gdata, all_counts, carry.syn_states[g], ring, carry.history,
+                           k, data.dt, key, spec.width, spec.ring)
         syn_states.append(st)
     inputs = read_slot(ring, k + 1, spec.width, spec.ring)
     history = (record_post_spikes(carry.history, all_counts, ((k + 1) * data.dt).astype(dtype),
@@ -113,8 +113,7 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
                                       source_amplitudes(e_spec, e_data, k + 1, dtype), k + 1, dtype)
                   if e_spec.record else ()))
     return Carry(step=k + 1, states=tuple(states), ring=ring, inputs=inputs,
-                 syn_states=tuple(syn_states),
-                 history=history, bad_step=tuple(bad)), outputs
+                 syn_states=tuple(syn_states), history=history, bad_step=tuple(bad)), outputs
 
 
 # No physical state reaches 1e12 in PyNN units (mV, nA, uS): beyond it the integration has
