@@ -61,7 +61,9 @@ class _ParameterAccess:
         for name, value in values.items():
             pop._parameters[name][idx] = value
             structure |= name == "spike_times"    # may change the event-table shape
-        simulator.state.mark_changed(structure=structure)
+        # Tsodyks-Markram synapses take tau_psc from the postsynaptic cells' tau_syn
+        synapses = any(name.startswith("tau_syn") for name in values)
+        simulator.state.mark_changed(structure=structure, synapses=synapses)
 
     def _set_initial_value_array(self, variable, initial_values):
         pop, idx = self._pop, self._idx

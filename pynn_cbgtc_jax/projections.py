@@ -97,6 +97,7 @@ class Projection(common.Projection):
             values["delay"] = np.full(n, self.synapse_type._get_minimum_delay())
         values["delay"] = self._round_delays(values["delay"])
         self._pending.append((np.asarray(pre, np.int64), np.asarray(post, np.int64), values))
+        simulator.state.mark_changed(structure=True)
 
     def _round_delays(self, delays):
         state = simulator.state
@@ -226,7 +227,7 @@ class Projection(common.Projection):
             raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
                                                    list(self._params))
         self._params[name][index] = values
-        simulator.state.mark_changed(structure=(name == "delay"))
+        simulator.state.mark_changed(structure=(name == "delay"), synapses=True)
 
     def _set_initial_value_array(self, variable, initial_value):
         """initialize(u=...) for synapse state (e.g. TsodyksMarkramSynapse's u)."""
@@ -242,4 +243,4 @@ class Projection(common.Projection):
         value = np.asarray(value, float)
         self._params[variable] = (value[self._pre, self._post] if value.ndim == 2
                                   else np.broadcast_to(value, (len(self),)).copy())
-        simulator.state.mark_changed()
+        simulator.state.mark_changed(synapses=True)

@@ -30,7 +30,7 @@ def ensure_simulation(state) -> "Simulation":
     """The simulation for ``state``: rebuilt if the structure changed, data refreshed if stale."""
     sim = state.simulation
     if sim is None or state.structure_changed or state.data_changed:
-        build = build_network(state)
+        build = build_network(state, previous=sim.build if sim is not None else None)
         if sim is None:
             check_fits(build)
             sim = Simulation(state, build)
@@ -40,7 +40,7 @@ def ensure_simulation(state) -> "Simulation":
         else:
             sim.upload(build)
         state.simulation = sim
-        state.structure_changed = state.data_changed = False
+        state.structure_changed = state.data_changed = state.synapses_changed = False
     return sim
 
 
@@ -71,10 +71,18 @@ class Simulation:
 
     # -- setup ---------------------------------------------------------------------------------
     def _load(self, build):
+        old = getattr(self, "build", None)
         self.build = build
         self.spec = build.spec
         self.populations = build.populations
-        self.data = jax.device_put(build.data)
+        if old is not None and build.data.syns is not old.data.syns \
+                and all(a is b for a, b in zip(build.data.syns, old.data.syns)) \
+                and len(build.data.syns) == len(old.data.syns):
+            # synapse tables reused by build_network: keep their device copies
+            self.data = jax.device_put(build.data._replace(syns=()))._replace(
+                syns=self.data.syns)
+        else:
+            self.data = jax.device_put(build.data)
         self.fn = chunk_function(self.spec)
         self._initial_currents = None
 

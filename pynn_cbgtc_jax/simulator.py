@@ -74,6 +74,7 @@ class State(common.control.BaseState):
         self.simulation = None           # the compiled network (compiler.Network)
         self.structure_changed = True
         self.data_changed = True
+        self.synapses_changed = True     # the synapse tables must be rebuilt (compiler.build)
         self.reset()
 
     def add_population(self, population) -> int:
@@ -91,11 +92,15 @@ class State(common.control.BaseState):
         self.structure_changed = True
         return len(self.current_sources) - 1
 
-    def mark_changed(self, structure: bool = False):
-        """Host-side values changed: upload them (and recompile if ``structure``) before a run."""
+    def mark_changed(self, structure: bool = False, synapses: bool = False):
+        """Host-side values changed: upload them (and recompile if ``structure``) before a run;
+        ``synapses``: the synapse tables must be rebuilt too (any ``structure`` change implies
+        it; otherwise a ``set()`` reuses them)."""
         self.data_changed = True
         if structure:
             self.structure_changed = True
+        if synapses or structure:
+            self.synapses_changed = True
 
     # --- min_delay ------------------------------------------------------------------------------
     @property

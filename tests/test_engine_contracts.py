@@ -128,3 +128,46 @@ def test_blow_up_is_reported_with_population_and_time(sim, celltype):
     # nothing recorded before the blow-up is lost
     v = cell.get_data().segments[0].filter(name="v")[0]
     assert v.shape[0] >= 112 and np.all(np.isfinite(np.asarray(v)[:111]))
+
+
+def test_set_between_runs_reuses_the_synapse_tables_and_equals_a_fresh_build(sim):
+    """Reference: a network built from scratch with the new value (bitwise).  A neuron
+    parameter set() between runs keeps the synapse tables (no re-sort of the synapses, no
+    upload); a weight set() or a tau_syn set() (Tsodyks-Markram's tau_psc) rebuilds them."""
+    from pynn_cbgtc_jax import simulator
+    pops = _network(sim)
+    sim.run(50.0)
+    first = simulator.state.simulation.build.data.syns
+    pops[0].set(i_offset=0.2)
+    sim.run(50.0)
+    assert simulator.state.simulation.build.data.syns is not first
+    assert all(a is b for a, b in zip(simulator.state.simulation.build.data.syns, first))
+    reused = _data(pops)
+
+    sim.setup(timestep=0.1)
+    pops = _network(sim)
+    sim.run(50.0)
+    pops[0].set(i_offset=0.2)
+    simulator.state.synapses_changed = True          # force a full rebuild
+    sim.run(50.0)
+    _assert_same(reused, _data(pops))
+
+    prj = simulator.state.projections[0]                 # noise -> exc, weight 0.01
+    prj.set(weight=0.05)
+    sim.run(1.0)
+    weights = np.asarray(simulator.state.simulation.data.syns[0].weight)
+    assert not np.isclose(weights, 0.01).any() and np.isclose(weights, 0.05).sum() == len(prj)
+
+
+def test_tau_syn_set_updates_tsodyks_markram_tau_psc(sim):
+    from pynn_cbgtc_jax import simulator
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0]))
+    cell = sim.Population(1, sim.IF_curr_exp(tau_syn_E=2.0))
+    sim.Projection(src, cell, sim.AllToAllConnector(),
+                   sim.TsodyksMarkramSynapse(weight=0.5, delay=1.0, U=0.5))
+    sim.run(1.0)
+    tau_psc = lambda: float(np.asarray(simulator.state.simulation.build.data.syns[0].params[3])[0])
+    assert tau_psc() == 2.0
+    cell.set(tau_syn_E=7.0)
+    sim.run(1.0)
+    assert tau_psc() == 7.0

@@ -382,8 +382,13 @@ def _recording(pop):
             RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)
 
 
-def build_network(state) -> Build:
-    """Translate everything registered in ``state`` into a ``Build``."""
+def build_network(state, previous: "Build | None" = None) -> Build:
+    """Translate everything registered in ``state`` into a ``Build``.
+
+    ``previous``: the last build of the same network; its synapse tables (the costly part:
+    sorting every synapse) are reused unless ``state.synapses_changed`` -- so a ``set()`` of
+    neuron parameters between runs does not rebuild 100M synapses.
+    """
     import jax
     dt, dtype = state.dt, np.dtype(state.precision)
     populations = list(state.populations)
@@ -397,13 +402,19 @@ def build_network(state) -> Build:
         events.append(ev)
         cell += pop.size
         ring += spec.n_receptors * pop.size if is_neuron else 0
-    groups, max_delay = _synapses(state.projections, pops, populations, dt, dtype)
-    post_tau = _post_tau(groups, cell, dtype)
-    syn_specs, syn_data = [], []
-    for rule, data_g, fanout, _, _ in groups:
-        _, n_events = _expected_activity(populations, pops, fanout, dt)
-        syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, n_events))
-        syn_data.append(_device_table(rule, data_g, syn_specs[-1]))
+    if previous is not None and not state.synapses_changed:
+        syn_specs, syn_data = list(previous.spec.syns), list(previous.data.syns)
+        syn_groups, post_tau = previous.syn_groups, previous.data.post_tau
+        max_delay = previous.spec.ring - 1
+    else:
+        groups, max_delay = _synapses(state.projections, pops, populations, dt, dtype)
+        post_tau = _post_tau(groups, cell, dtype)
+        syn_specs, syn_data = [], []
+        for rule, data_g, fanout, _, _ in groups:
+            _, n_events = _expected_activity(populations, pops, fanout, dt)
+            syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, n_events))
+            syn_data.append(_device_table(rule, data_g, syn_specs[-1]))
+        syn_groups = [(rule, members, perm) for rule, _, _, members, perm in groups]
     sources = [s for s in state.current_sources if s._targets or s._recording]
     e_spec, e_data = _electrodes(sources, populations, dt, dtype, state.rng_seed)
     recs, rdata, names = zip(*[_recording(p) for p in populations]) if populations \
@@ -413,13 +424,14 @@ def build_network(state) -> Build:
     chunk = int(np.clip(_RECORD_BYTES_PER_CHUNK // max(bytes_per_step, 1), 16, MAX_CHUNK))
     spec = NetSpec(pops=tuple(pops), syns=tuple(syn_specs), recs=tuple(recs), electrodes=e_spec,
                    ring=max_delay + 1, width=max(ring, 1), chunk=chunk,
-                   history=any(RULES[g[0]].plastic_weight for g in groups), dtype=dtype.name)
+                   history=any(RULES[g.rule].plastic_weight for g in syn_specs),
+                   dtype=dtype.name)
     data = NetData(params=tuple(params), syns=tuple(syn_data), recs=tuple(rdata),
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
                    dt=np.asarray(dt, dtype),
                    post_tau=post_tau)
     return Build(spec=spec, data=data, populations=populations,
-                 syn_groups=[(rule, members, perm) for rule, _, _, members, perm in groups],
+                 syn_groups=syn_groups,
                  signal_names=list(names), array_events=list(events),
                  recorded_sources=[j for j, s in enumerate(sources) if s._recording],
                  sources=sources)
