@@ -23,18 +23,19 @@ _IGNORED = {"threads": "the JAX engine uses every core of the device it runs on"
             "t_flush": "reset() is exact here, no flush time is needed",
             "use_cvode": "the step is fixed", "rng_type": "JAX uses its own counter-based RNG",
             "num_processes": "a single process drives the device", "rank": "single process"}
-_KNOWN = {"max_delay", "rng_seed", "precision", "grng_seed", "adex_scheme"} | set(_IGNORED)
-ADEX_SCHEMES = (None, "nest", "rk4")
+_KNOWN = {"max_delay", "rng_seed", "precision", "grng_seed", "integration_scheme"} | set(_IGNORED)
+SCHEMES = (None, "nest", "rk4")
 _WARNED = set()      # warn once per (keyword, value) and process
 
 
 def _check_setup_args(timestep, min_delay, max_delay, precision, extra_params):
-    scheme = extra_params.get("adex_scheme")
-    if scheme not in ADEX_SCHEMES:
+    scheme = extra_params.get("integration_scheme")
+    if scheme not in SCHEMES:
         raise errors.InvalidParameterValueError(
-            f"setup(adex_scheme={scheme!r}): allowed values are None (NEST's scheme in float64, "
-            f"RK4 in float32), 'nest' (NEST's adaptive RKF45, spike-for-spike with NEST, slower "
-            f"in firing populations) and 'rk4' (fixed-step RK4, fast).")
+            f"setup(integration_scheme={scheme!r}): allowed values are None (NEST's scheme in "
+            f"float64, RK4 in float32), 'nest' (NEST's adaptive RKF45 for EIF_cond_*_isfa_ista "
+            f"and HH_cond_exp: spike for spike with NEST, slower in firing AdEx populations) and "
+            f"'rk4' (fixed-step RK4).")
     if not (isinstance(timestep, (int, float)) and timestep > 0):
         raise errors.InvalidParameterValueError(
             f"setup(timestep={timestep!r}): the time step must be a positive number of ms, "
@@ -65,11 +66,13 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         Seed of the backend's random numbers (Poisson sources, noisy currents); default 42.
     precision : {'float32', 'float64'}
         Floating-point type of the simulation (float64 enables JAX's x64 mode).
-    adex_scheme : {None, 'nest', 'rk4'}
-        Integration of EIF_cond_exp/alpha_isfa_ista: NEST's adaptive RKF45 ('nest': the same
-        spike steps as NEST, ~20 sub-steps in a step with a spike, which a whole population
-        then waits for) or RK4 with a placed threshold crossing ('rk4': fast, 97 % of spikes
-        on NEST's step).  Default None: 'nest' in float64, 'rk4' in float32.
+    integration_scheme : {None, 'nest', 'rk4'}
+        Integration of the models NEST integrates with GSL's adaptive RKF45
+        (EIF_cond_exp/alpha_isfa_ista, HH_cond_exp): 'nest' reproduces NEST's scheme (the same
+        spike steps as NEST; an AdEx step with a spike takes ~20 sub-steps, which a whole
+        population then waits for), 'rk4' is fixed-step RK4 (AdEx: fast, 97 % of spikes on
+        NEST's step; HH: closer to the exact solution than NEST).  Default None: 'nest' in
+        float64, 'rk4' in float32.
 
     Keywords of other backends (``threads``, ``spike_precision``, ``verbosity``, ``t_flush``,
     ...) are accepted; they have no meaning here, and a warning says so (once per value).
@@ -89,7 +92,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.min_delay = min_delay
     state.max_delay = max_delay
     state.precision = precision
-    state.adex_scheme = extra_params.get("adex_scheme")
+    state.integration_scheme = extra_params.get("integration_scheme")
     state.rng_seed = int(extra_params.get("rng_seed", extra_params.get("grng_seed", 42)))
     if precision == "float64":
         import jax

@@ -45,7 +45,7 @@ class State(common.control.BaseState):
         self.min_delay = "auto"
         self.max_delay = 10.0
         self.precision = "float32"
-        self.adex_scheme = None        # None, "nest" or "rk4" (kernels/adex.py)
+        self.integration_scheme = None  # None, "nest" or "rk4" (kernels/adex.py, hh.py)
         self.rng_seed = 42
         self.step = 0
         self.clear()

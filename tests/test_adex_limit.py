@@ -106,8 +106,8 @@ def test_scheme_follows_precision_and_reset_restarts_step_size(sim):
                                   np.asarray(second.filter(name="v")[0]))
 
 
-def test_setup_adex_scheme_selects_the_integration(sim):
-    """setup(adex_scheme=...) reaches the kernel.  Reference: the defaults of each precision
+def test_setup_integration_scheme_selects_the_integration(sim):
+    """setup(integration_scheme=...) reaches the kernel.  Reference: the defaults of each precision
     (NEST's scheme in float64, RK4 in float32, checked above): naming the default scheme gives
     bitwise the same spikes, naming the other one gives different spike steps on this
     protocol (1 s of DC, where the schemes put 2 of 17 spikes on different steps); a wrong
@@ -124,8 +124,8 @@ def test_setup_adex_scheme_selects_the_integration(sim):
 
     for precision, default, other in (("float64", "nest", "rk4"), ("float32", "rk4", "nest")):
         base = spikes(precision=precision)
-        np.testing.assert_array_equal(spikes(precision=precision, adex_scheme=default), base)
-        changed = spikes(precision=precision, adex_scheme=other)
+        np.testing.assert_array_equal(spikes(precision=precision, integration_scheme=default), base)
+        changed = spikes(precision=precision, integration_scheme=other)
         assert len(changed) != len(base) or np.abs(changed - base).max() > 0.05
-    with pytest.raises(errors.InvalidParameterValueError, match="adex_scheme='euler'"):
-        sim.setup(adex_scheme="euler")
+    with pytest.raises(errors.InvalidParameterValueError, match="integration_scheme='euler'"):
+        sim.setup(integration_scheme="euler")

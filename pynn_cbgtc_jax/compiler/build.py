@@ -103,7 +103,7 @@ def _array_events(pop, dt, min_delay):
     return stamps, cells, window, events
 
 
-def _population(pop, dt, dtype, cell_offset, ring_offset, adex_scheme=None, min_delay=None):
+def _population(pop, dt, dtype, cell_offset, ring_offset, scheme=None, min_delay=None):
     celltype = pop.celltype
     kind = celltype.kernel.name if celltype.kernel is not None else type(celltype).__name__
     p = pop._parameters
@@ -150,9 +150,10 @@ def _population(pop, dt, dtype, cell_offset, ring_offset, adex_scheme=None, min_
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
     n_sub = model.substeps(dt, p) if model.substeps is not None else 1
-    scheme = (adex_scheme or "") if "scheme" in inspect.signature(model.step).parameters else ""
+    if "scheme" not in inspect.signature(model.step).parameters:
+        scheme = None                     # the model has one integration scheme
     return (PopSpec(kind, pop.size, cell_offset, ring_offset, n_receptors=model.n_receptors,
-                    substeps=n_sub, scheme=scheme), params, None)
+                    substeps=n_sub, scheme=scheme or ""), params, None)
 
 
 # -- synapses -----------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def build_network(state, previous: "Build | None" = None) -> Build:
     for pop in populations:
         is_neuron = pop.celltype.injectable
         spec, prm, ev = _population(pop, dt, dtype, cell, ring if is_neuron else -1,
-                                    state.adex_scheme, float(state.min_delay))
+                                    state.integration_scheme, float(state.min_delay))
         pops.append(spec)
         params.append(prm)
         events.append(ev)
