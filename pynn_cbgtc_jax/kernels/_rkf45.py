@@ -29,7 +29,7 @@ from typing import Callable, NamedTuple
 
 import jax.numpy as jnp
 
-__all__ = ["Attempt", "rkf45", "attempt"]
+__all__ = ["Attempt", "rkf45", "attempt", "SCHEMES", "use_nest_scheme"]
 
 # Fehlberg 4(5): nodes, stage coefficients, 5th-order weights, (5th - 4th)-order weights.
 _C = (0.25, 3.0 / 8.0, 12.0 / 13.0, 1.0, 0.5)
@@ -126,3 +126,18 @@ def attempt(f: Callable, y: tuple, t, t1, h, eps_abs: tuple, eps_rel: float) -> 
     h_next = jnp.where(decrease, jnp.where(retry, shrink, h0),
                        jnp.where(rmax < 0.5, grow, h0))
     return Attempt(y=y_new, t=t_new, h=h_next, accepted=~retry)
+
+
+SCHEMES = ("nest", "rk4")
+
+
+def use_nest_scheme(v, scheme, model: str) -> bool:
+    """Static choice between NEST's RKF45 scheme and RK4 for a model that has both: ``scheme``
+    if given (``setup(integration_scheme=...)``), else NEST's in float64 (NEST's precision, for
+    validation) and RK4 in float32, by the dtype of the state variable ``v``."""
+    if scheme is None:
+        return jnp.result_type(v) == jnp.float64
+    if scheme not in SCHEMES:
+        raise ValueError(f"{model} integration scheme {scheme!r}: use one of {SCHEMES} or None "
+                         "(NEST's scheme in float64, RK4 in float32)")
+    return scheme == "nest"

@@ -15,8 +15,8 @@ then exactly an IF_cond neuron with adaptation.
 
 Two integration schemes; ``step_exp`` / ``step_alpha`` (the registered steps) use the first in
 float64 and the second in float32 -- a static choice, the dtype is known when the step is traced
--- unless their static ``scheme`` argument names one (``SCHEMES``; not yet reachable from
-``setup()``).
+-- unless their static ``scheme`` argument names one (``SCHEMES``;
+``setup(integration_scheme=...)`` reaches it).
 
 ``step_exp_nest`` / ``step_alpha_nest``: NEST's own scheme.  The whole state (v, the conductances,
 w) is advanced over a step ``dt`` by adaptive Runge-Kutta-Fehlberg 4(5) steps with GSL's
@@ -53,7 +53,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ._rkf45 import attempt
+from ._rkf45 import SCHEMES, attempt, use_nest_scheme
 from .base import Drive, refractory_steps
 from .conductance import SynCoeffs, advance, rk4, syn_coeffs
 
@@ -333,17 +333,8 @@ def step_alpha_rk4(c: Coeffs, s: AlphaState, d: Drive, n_sub: int = 1):
 
 # --- the default: NEST's scheme in float64, RK4 in float32 ---------------------------------------
 
-SCHEMES = ("nest", "rk4")
-
-
 def _use_nest(state, scheme) -> bool:
-    """Static choice of scheme: ``scheme`` if given, else by the dtype of the state."""
-    if scheme is None:
-        return jnp.result_type(state.v) == jnp.float64
-    if scheme not in SCHEMES:
-        raise ValueError(f"AdEx integration scheme {scheme!r}: use one of {SCHEMES} or None "
-                         "(NEST's scheme in float64, RK4 in float32)")
-    return scheme == "nest"
+    return use_nest_scheme(state.v, scheme, "AdEx")
 
 
 def step_exp(c: Coeffs, s: ExpState, d: Drive, n_sub: int = 1, scheme: str | None = None):

@@ -51,7 +51,7 @@ import jax
 import jax.numpy as jnp
 
 from ._gates import safe_exp
-from ._rkf45 import attempt
+from ._rkf45 import SCHEMES, attempt, use_nest_scheme
 from ._substeps import decay_factors, rk4_substeps
 from .base import Drive, refractory_steps
 
@@ -209,17 +209,8 @@ def step_rk4(c: Coeffs, s: State, d: Drive):
 
 # --- the default: NEST's scheme in float64, RK4 in float32 ---------------------------------------
 
-SCHEMES = ("nest", "rk4")
-
-
 def _use_nest(state: State, scheme) -> bool:
-    """Static choice of scheme: ``scheme`` if given, else by the dtype of the state."""
-    if scheme is None:
-        return jnp.result_type(state.v) == jnp.float64
-    if scheme not in SCHEMES:
-        raise ValueError(f"HH_cond_exp integration scheme {scheme!r}: use one of {SCHEMES} or "
-                         "None (NEST's scheme in float64, RK4 in float32)")
-    return scheme == "nest"
+    return use_nest_scheme(state.v, scheme, "HH_cond_exp")
 
 
 def step(c: Coeffs, s: State, d: Drive, scheme: str | None = None):
