@@ -403,6 +403,11 @@ def build_network(state, previous: "Build | None" = None) -> Build:
         events.append(ev)
         cell += pop.size
         ring += spec.n_receptors * pop.size if is_neuron else 0
+    if previous is not None and previous.populations == populations:
+        # a set() of Poisson rates keeps the compiled by-total bound (poisson_counts falls back
+        # to per-cell draws where the new rates exceed it): no recompilation
+        pops = [p._replace(max_spikes=q.max_spikes) if p.kind == POISSON == q.kind else p
+                for p, q in zip(pops, previous.spec.pops)]
     if previous is not None and not state.synapses_changed:
         syn_specs, syn_data = list(previous.spec.syns), list(previous.data.syns)
         syn_groups, post_tau = previous.syn_groups, previous.data.post_tau
