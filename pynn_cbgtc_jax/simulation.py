@@ -75,9 +75,8 @@ class Simulation:
         self.build = build
         self.spec = build.spec
         self.populations = build.populations
-        if old is not None and build.data.syns is not old.data.syns \
-                and all(a is b for a, b in zip(build.data.syns, old.data.syns)) \
-                and len(build.data.syns) == len(old.data.syns):
+        if old is not None and len(build.data.syns) == len(old.data.syns) \
+                and all(a is b for a, b in zip(build.data.syns, old.data.syns)):
             # synapse tables reused by build_network: keep their device copies
             self.data = jax.device_put(build.data._replace(syns=()))._replace(
                 syns=self.data.syns)

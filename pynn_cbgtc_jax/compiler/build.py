@@ -254,9 +254,9 @@ def _post_tau(groups, n_cells, dtype):
     return tau.astype(dtype)
 
 
-def _expected_activity(populations, pops, fanout, dt):
-    """A guess of spikes and synapse events per step, to size the event path."""
-    spikes, events = 0.0, 0.0
+def _expected_events(populations, pops, fanout, dt):
+    """A guess of the synapse events per step, to choose and size the delivery path."""
+    events = 0.0
     for pop, spec in zip(populations, pops):
         rows = fanout[spec.cell_offset:spec.cell_offset + spec.size]
         if spec.kind == POISSON:
@@ -270,9 +270,8 @@ def _expected_activity(populations, pops, fanout, dt):
             rate = np.asarray(pop._parameters["rate"], float) * dt * 1e-3
         else:
             rate = np.full(spec.size, 30.0 * dt * 1e-3)     # a busy neuron: 30 Hz
-        spikes += rate.sum()
         events += (rate * rows).sum()
-    return spikes, events
+    return events
 
 
 def _syn_spec(rule, n_syn, n_cells, events):
@@ -417,7 +416,7 @@ def build_network(state, previous: "Build | None" = None) -> Build:
         post_tau = _post_tau(groups, cell, dtype)
         syn_specs, syn_data = [], []
         for rule, data_g, fanout, _, _ in groups:
-            _, n_events = _expected_activity(populations, pops, fanout, dt)
+            n_events = _expected_events(populations, pops, fanout, dt)
             syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, n_events))
             syn_data.append(_device_table(rule, data_g, syn_specs[-1]))
         syn_groups = [(rule, members, perm) for rule, _, _, members, perm in groups]
