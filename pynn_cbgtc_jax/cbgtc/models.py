@@ -33,13 +33,9 @@ integrated with the kernel's exponential midpoint scheme instead (:func:`_gp_exp
 ``gp.step_exponential``), up to ``gp.DT_MAX_EXPONENTIAL`` (0.05 ms); the choice is static per
 population (``NeuronModel.substeps``, see :func:`_gp_scheme`).
 
-The RK4 stages are unrolled on every platform, unlike ``kernels._gates.rk4``, whose stages
-run as a ``lax.fori_loop`` on CPU.  That loop pays off when the parameters are compile-time
-constants (the kernels' seed API and benchmark): there XLA:CPU duplicated the unrolled
-arithmetic.  The engine passes every parameter as a traced per-neuron array, and then the
-unrolled form is the faster one.  Measured on this project's 2-core CPU (process time, 10 000
-cells, float32, dt = 0.025 ms, 200 ms): STN 4.5 s unrolled vs 5.5 s with the stage loop, GPe
-2.9 s vs 4.0 s; kernel alone with per-neuron parameters, STN 0.40 vs 0.47 ms per step.
+The RK4 step is the kernels' own (``kernels._gates.rk4`` with the conductances as stage
+inputs), so a population is integrated in the same shape as the kernels' (one stacked state
+array on a CPU, see there).
 
 The kernels' public ``step`` holds the injected current constant over a step, which would make
 a v-dependent synaptic current first order; the adapters therefore use each kernel's
@@ -53,7 +49,7 @@ import jax
 import jax.numpy as jnp
 
 from ..kernels import gp, stn, tc
-from ..kernels._gates import crossed_upward
+from ..kernels._gates import crossed_upward, rk4
 from ..kernels.base import Drive
 from ..kernels.conductance import SynCoeffs, syn_coeffs
 from ..kernels.registry import NeuronModel, register
@@ -93,28 +89,6 @@ class _Coeffs(NamedTuple):
     I_app: jax.Array       # µA/cm²
     v_thresh: jax.Array    # mV
     dt: jax.Array          # ms
-
-
-def _rk4_staged(rhs: Callable, y, h, stages):
-    """Classical RK4 for ``dy/dt = rhs(y, x)`` with the input ``x`` given at 0, h/2 and h.
-
-    Written as ``kernels._gates.rk4`` (same operations in the same order), so that with a
-    constant input the result is that of the kernel's ``step`` to rounding (they are different
-    XLA programs).  Unrolled on every platform: see the module docstring for why not the CPU
-    stage loop of ``_gates.rk4``.
-    """
-    x0, xh, x1 = stages
-
-    def axpy(a, dy):
-        return jax.tree_util.tree_map(lambda b, d: b + a * d, y, dy)
-
-    k1 = rhs(y, x0)
-    k2 = rhs(axpy(0.5 * h, k1), xh)
-    k3 = rhs(axpy(0.5 * h, k2), xh)
-    k4 = rhs(axpy(h, k3), x1)
-    return jax.tree_util.tree_map(
-        lambda b, d1, d2, d3, d4: b + (h / 6.0) * (d1 + 2.0 * d2 + 2.0 * d3 + d4),
-        y, k1, k2, k3, k4)
 
 
 _EXPONENTIAL = 0
@@ -177,6 +151,11 @@ def _adapt(name: str, module, derivatives: Callable, kernel_state_fields: dict[s
                      f"synaptic conductances gsyn_exc, gsyn_inh (µS).")
     n_kernel = len(kparams._fields)
 
+    def rhs(y, g, c: _Coeffs, i_const):
+        g_e, g_i = g
+        i_syn = g_e * (c.e_rev_E - y.v) + g_i * (c.e_rev_I - y.v)   # uS * mV = nA
+        return derivatives(c.kernel, y, i_const + c.to_density * i_syn)
+
     def prepare(p, dt) -> _Coeffs:
         kp = kparams(*p[:n_kernel])
         return _Coeffs(kernel=module.prepare(kp, dt),
@@ -193,16 +172,11 @@ def _adapt(name: str, module, derivatives: Callable, kernel_state_fields: dict[s
         stages = ((ge0, gi0), (c.exc.half * ge0, c.inh.half * gi0),
                   (c.exc.full * ge0, c.inh.full * gi0))
 
-        def rhs(y, g):
-            g_e, g_i = g
-            i_syn = g_e * (c.e_rev_E - y.v) + g_i * (c.e_rev_I - y.v)   # uS * mV = nA
-            return derivatives(c.kernel, y, i_const + c.to_density * i_syn)
-
         old = kstate(*s[:len(kstate._fields)])
         if n_sub == _EXPONENTIAL:      # static: chosen per population from the host dt
             new = large_step(c, old, i_const, stages)
         else:
-            new = _rk4_staged(rhs, old, c.dt, stages)
+            new = rk4(rhs, old, c.dt, c, i_const, stages=stages)
         spiked = crossed_upward(old.v, new.v, c.v_thresh)
         return State(*new, gsyn_exc=c.exc.full * ge0 + d.exc,
                      gsyn_inh=c.inh.full * gi0 + d.inh), spiked

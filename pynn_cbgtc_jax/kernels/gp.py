@@ -152,6 +152,11 @@ def _calcium_currents(p: GPParams, v, r):
     return p.g_Ca * s_inf**2 * (v - p.E_Ca), p.g_T * a_inf**3 * r * (v - p.E_Ca)
 
 
+def _rhs(y, c, i_total):
+    """:func:`_derivatives` in the argument order of :func:`~._gates.rk4`."""
+    return _derivatives(c, y, i_total)
+
+
 def _derivatives(p: GPParams, y: GPState, i_total) -> GPState:
     """Time derivatives (per ms) of every state variable; ``i_total`` in µA/cm²."""
     v = y.v
@@ -208,7 +213,7 @@ def step(coeffs: Coeffs, state: GPState, i_inj: jax.Array) -> tuple[GPState, jax
     """
     p = coeffs.params
     i_total = p.I_app + i_inj
-    new = rk4(lambda y: _derivatives(p, y, i_total), state, coeffs.dt)
+    new = rk4(_rhs, state, coeffs.dt, p, i_total)
     return new, crossed_upward(state.v, new.v, p.v_thresh)
 
 

@@ -81,10 +81,10 @@ the midpoint scheme needs two right-hand sides plus two rate evaluations per ste
 not even be much cheaper.
 
 Cost: the right-hand side takes 11 ``tanh`` (every sigmoid, :func:`~._gates.sigmoid`), 2
-``exp`` (τ_f) and 4 divisions; on CPU the four RK4 stages run as a loop over one compiled stage
-(:func:`~._gates.rk4` explains why).  10 000 neurons, float32, dt = 0.025 ms, one core of this
-project's 2-core CPU: 0.29 ms per step, against 0.65 ms for the unrolled, ``exp``-based step
-(``validation/benchmarks/bench_kernels.py`` prints the 2-thread figures).
+``exp`` (τ_f) and 4 divisions; on a CPU a population is integrated as one stacked state array
+(:func:`~._gates.rk4` explains why).  10 000 neurons, float32, dt = 0.025 ms, this project's
+2-core CPU: 0.21 ms per step (``validation/benchmarks/bench_kernels.py --models STN``), against
+0.37 ms variable by variable with a stage loop and 0.65 ms for the unrolled, ``exp``-based step.
 
 A spike is an upward crossing of ``v_thresh`` (-20 mV) inside the step: ``v`` below it before,
 at or above it after.
@@ -216,6 +216,11 @@ def _calcium_currents(c: Coeffs, v, r):
     return i_ca, i_t
 
 
+def _rhs(y, c, i_total):
+    """:func:`_derivatives` in the argument order of :func:`~._gates.rk4`."""
+    return _derivatives(c, y, i_total)
+
+
 def _derivatives(c: Coeffs, y: STNState, i_total) -> STNState:
     """Time derivatives (per ms) of every state variable; ``i_total`` in µA/cm².
 
@@ -293,7 +298,7 @@ def step(coeffs: Coeffs, state: STNState, i_inj: jax.Array) -> tuple[STNState, j
         ``v`` crossed ``params.v_thresh`` upwards during the step.
     """
     i_total = coeffs.params.I_app + i_inj
-    new = rk4(lambda y: _derivatives(coeffs, y, i_total), state, coeffs.dt)
+    new = rk4(_rhs, state, coeffs.dt, coeffs, i_total)
     return new, crossed_upward(state.v, new.v, coeffs.params.v_thresh)
 
 

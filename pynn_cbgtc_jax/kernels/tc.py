@@ -104,6 +104,11 @@ def _steady_gates(v):
     return sigmoid((v + 41.0) / 4.0), sigmoid((v + 84.0) / 4.0)
 
 
+def _rhs(y, c, i_total):
+    """:func:`_derivatives` in the argument order of :func:`~._gates.rk4`."""
+    return _derivatives(c, y, i_total)
+
+
 def _derivatives(p: TCParams, y: TCState, i_total) -> TCState:
     """Time derivatives (per ms) of every state variable; ``i_total`` in µA/cm²."""
     v = y.v
@@ -157,7 +162,7 @@ def step(coeffs: Coeffs, state: TCState, i_inj: jax.Array) -> tuple[TCState, jax
     """
     p = coeffs.params
     i_total = p.I_app + i_inj
-    new = rk4(lambda y: _derivatives(p, y, i_total), state, coeffs.dt)
+    new = rk4(_rhs, state, coeffs.dt, p, i_total)
     return new, crossed_upward(state.v, new.v, p.v_thresh)
 
 
