@@ -207,6 +207,29 @@ def _native_choices(generator: np.random.Generator, counts: np.ndarray, size: in
     return picks
 
 
+def _bernoulli_successes(generator: np.random.Generator, n_trials: int, p: float) -> np.ndarray:
+    """Ascending indices of the successes among ``n_trials`` independent Bernoulli(``p``) trials.
+
+    The gaps between successes are geometric with parameter ``p``, so drawing the gaps costs
+    O(successes) instead of one uniform per trial -- the same distribution as ``uniform < p``
+    for every trial (``tests/test_connectors.py`` checks counts and pair frequencies).
+    """
+    if p <= 0.0 or n_trials <= 0:
+        return np.zeros(0, np.int64)
+    if p >= 1.0:
+        return np.arange(n_trials, dtype=np.int64)
+    pieces, last = [], -1
+    while True:
+        left = n_trials - last - 1
+        mean = left * p
+        gaps = generator.geometric(p, int(mean + 6.0 * np.sqrt(mean) + 64))
+        idx = last + np.cumsum(gaps)
+        pieces.append(idx[idx < n_trials])
+        if idx[-1] >= n_trials:
+            return np.concatenate(pieces)
+        last = int(idx[-1])
+
+
 def _word_mask(high: int) -> int:
     """NumPy's mask for ``randint(0, high)``: the smallest ``2**k - 1 >= high - 1``."""
     return (1 << int(high - 1).bit_length()) - 1
@@ -445,6 +468,12 @@ class _ByProbability:
         or a number; or None where PyNN's generic path must be used."""
         raise NotImplementedError
 
+    def _native_pairs(self, projection):
+        """``(pre, post)`` of the connected pairs, post-major, drawn without a uniform per pair,
+        before masks; None where there is no such path (then the map is drawn as PyNN does,
+        from the ``NativeRNG``'s NumPy generator)."""
+        return None
+
     def connect(self, projection):
         parameters = _prepare(self, projection)
         no_mutual = self.allow_self_connections == "NoMutual"
@@ -458,6 +487,14 @@ class _ByProbability:
         parameters.snapshot()
         n_pre, n_post = projection.shape
         pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
+        pairs = self._native_pairs(projection) if isinstance(self.rng, NativeRNG) else None
+        if pairs is not None:
+            pre, post = pairs
+            keep = (pre_ids[pre] != post_ids[post] if not self.allow_self_connections
+                    else pre > post if no_mutual else slice(None))
+            parameters.connect(pre[keep], post[keep])
+            _done(self)
+            return
         uniform = _uniform_source(self.rng, projection)
         for c0, c1 in _column_blocks(n_pre, n_post, self._block):
             u = np.asarray(uniform((c1 - c0) * n_pre)).reshape(c1 - c0, n_pre)
@@ -476,6 +513,16 @@ class FixedProbabilityConnector(_ByProbability, _pynn.FixedProbabilityConnector)
 
     def _probability(self, projection):
         return lambda c0, c1: self.p_connect
+
+    def _native_pairs(self, projection):
+        """With a ``NativeRNG``: every pair an independent Bernoulli(``p_connect``) trial, drawn
+        as geometric gaps over the pairs in post-major order -- O(synapses), where PyNN's map
+        needs a uniform per pair (1e11 of them for 1M-neuron networks)."""
+        n_pre, n_post = projection.shape
+        flat = _bernoulli_successes(_native_generator(self.rng, projection), n_pre * n_post,
+                                    float(self.p_connect))
+        post, pre = np.divmod(flat, n_pre)
+        return pre, post
 
 
 class DistanceDependentProbabilityConnector(_ByProbability,

@@ -618,3 +618,40 @@ def test_native_probability_and_total(sim, pops, grid_pops):
         a, a)[:2]
     assert pre.size == 700 and not np.any(pre == post)
     assert np.unique(post * 60 + pre).size == 700
+
+
+def test_bernoulli_successes_distribution():
+    """Reference: independent Bernoulli(p) trials.  Over 20 000 draws of 50 trials at p = 0.2,
+    each trial succeeds with frequency p (sd 0.0028; 5 sd allowed), adjacent trials both succeed
+    with frequency p² (independence; sd 0.0002), and the count per draw has the binomial
+    variance n p (1 - p) = 8 (sample variance within 5 %: its sd is about 1 %)."""
+    from pynn_cbgtc_jax.connectors import _bernoulli_successes
+    g = np.random.default_rng(7)
+    hits = np.zeros((20_000, 50), bool)
+    for k in range(20_000):
+        hits[k, _bernoulli_successes(g, 50, 0.2)] = True
+    assert np.max(np.abs(hits.mean(0) - 0.2)) < 5 * 0.0028
+    assert abs((hits[:, 1:] & hits[:, :-1]).mean() - 0.04) < 5 * 0.0013 / np.sqrt(49)
+    assert abs(hits.sum(1).var() / 8.0 - 1.0) < 0.05
+    # limits, and a long run that needs several blocks of gaps (n p = 5e5, sd 500)
+    assert _bernoulli_successes(g, 10, 0.0).size == 0
+    np.testing.assert_array_equal(_bernoulli_successes(g, 10, 1.0), np.arange(10))
+    many = _bernoulli_successes(g, 1_000_000, 0.5)
+    assert abs(many.size - 500_000) < 5 * 500
+    assert np.all(np.diff(many) > 0) and many[0] >= 0 and many[-1] < 1_000_000
+
+
+def test_native_probability_large_is_bernoulli(sim):
+    """Reference: Binomial(n_pre n_post - n, p) synapses, every cell's in-degree Binomial.  A
+    NativeRNG FixedProbabilityConnector draws geometric gaps (O(synapses)), so 4e8 candidate
+    pairs cost 4e5 draws.  Tolerances: 5 sd of the total (sd 632) and of the in-degrees' mean."""
+    sim.setup(timestep=0.1, rng_seed=3)
+    a = sim.Population(20_000, sim.IF_cond_exp())
+    pre, post = _native_build(sim, sim.FixedProbabilityConnector(
+        0.001, allow_self_connections=False, rng=NativeRNG(seed=5)), a, a)[:2]
+    n_pairs = 20_000 * 19_999
+    assert abs(pre.size - n_pairs * 0.001) < 5 * np.sqrt(n_pairs * 0.001 * 0.999)
+    assert not np.any(pre == post) and np.all(np.diff(post) >= 0)
+    in_degree = np.bincount(post, minlength=20_000)
+    assert abs(in_degree.mean() - 19.999) < 5 * np.sqrt(19.999 / 20_000)
+    assert abs(in_degree.var() / 19.98 - 1.0) < 0.1

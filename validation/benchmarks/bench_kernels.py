@@ -80,6 +80,8 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--repeat", type=int, default=3, help="timed runs per row; the fastest is shown")
     p.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, of {list(MODELS)}")
+    p.add_argument("--dt", type=float, default=None,
+                   help="time step in ms for every model (default: each model's own, see table)")
     args = p.parse_args(argv)
     names = args.models.split(",")
     unknown = sorted(set(names) - set(MODELS))
@@ -89,6 +91,7 @@ def main(argv=None):
     print("| model | dt (ms) | neurons | ms per step | neuron-steps/s |\n|---|---:|---:|---:|---:|")
     for name in names:
         make, dt = MODELS[name]
+        dt = dt if args.dt is None else args.dt
         for n in [int(x) for x in args.sizes.split(",")]:
             run, state = make(n, args.steps, dt)
             jax.block_until_ready(run(state))
