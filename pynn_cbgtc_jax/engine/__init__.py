@@ -2,9 +2,12 @@
 
 ``spec.py`` holds the static description (shapes, model kinds, what is recorded), ``delivery.py``
 the spike delivery through delay ring buffers, ``electrodes.py`` the injected currents and
-``runner.py`` the scan, the compile cache and the host side of a run; ``cpu_rng.py`` makes
-JAX's random bits cheap on the CPU (applied once, here).
+``runner.py`` the scan, the compile cache and the host side of a run.  Applied once, here, for
+the process: ``cpu_rng.py`` makes JAX's random bits cheap on the CPU and ``compile_cache.py``
+keeps compiled programs on disk between runs of a script.
 """
+from .compile_cache import enable_compile_cache
 from .cpu_rng import unroll_threefry_on_cpu
 
 unroll_threefry_on_cpu()
+enable_compile_cache()

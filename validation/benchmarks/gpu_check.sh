@@ -18,7 +18,7 @@ PART="${2:-all}"
 LOG="${OUT:-.}/gpu_check.log"
 exec > >(tee -a "$LOG") 2>&1
 if [ -d "$CARRY/wheels" ]; then
-  pip install --no-index --find-links "$CARRY/wheels" -q PyNN neo quantities lazyarray nixio
+  pip install --no-index --find-links "$CARRY/wheels" -q PyNN neo quantities lazyarray nixio filelock
 fi
 pip install --no-deps --no-build-isolation -q -e . 2>/dev/null || export PYTHONPATH="$PWD:${PYTHONPATH:-}"
 BENCH="$CARRY/bench"; [ -d "$BENCH" ] || BENCH=../shared/bench
