@@ -125,6 +125,9 @@ def test_validation_table_has_a_reason_for_every_value():
         assert all(len(r) > 20 for r in reasons.values())
     tol, reasons = table["network"]
     assert tol.mode == "statistical" and {"rate_rel", "cv_rel"} <= set(reasons)
+    tol, reasons = table["network.coba"]
+    assert tol.sustained_only and tol.rate_rel == table["network"][0].rate_rel
+    assert {"sustained_only", "survival_p"} <= set(reasons)
 
 
 # --- compare_recordings on synthetic blocks -----------------------------------------------------
@@ -172,6 +175,46 @@ def test_compare_recordings_statistical_uses_relative_rates():
     fewer = {"p": _block("p", "pynn_cbgtc_jax", [t[:18] for t in other])}   # -10 %
     result = compare_recordings([(ref, fewer)], Tolerances(), "statistical")
     assert [c.quantity for c in result.failed_checks] == ["rate rel. diff"]
+
+
+def test_fisher_exact_p_matches_scipy():
+    """Reference: ``scipy.stats.fisher_exact`` (two-sided) on every 2x2 table of two samples of
+    10 and 20 runs; both sum the same hypergeometric probabilities, so they agree to 1e-12."""
+    from scipy.stats import fisher_exact
+    for n in (10, 20):
+        for a in range(n + 1):
+            for b in range(n + 1):
+                expected = fisher_exact([[a, n - a], [b, n - b]]).pvalue
+                assert abs(metrics.fisher_exact_p(a, n, b, n) - expected) < 1e-12
+
+
+def test_compare_recordings_sustained_only_compares_active_runs():
+    """Reference: the definitions.  NEST keeps its activity to the end in 4 of 5 runs (one
+    falls silent at 50 ms), ours in 5 of 5 at the same rate: over all runs the rates differ by
+    ~10 % (a MISS at 3 %), over the runs active to the end they are equal, and 4/5 vs 5/5 is
+    no evidence of a difference (Fisher p = 1)."""
+    rng = np.random.default_rng(4)
+
+    def trains(stop):
+        return [np.sort(rng.uniform(0, stop, int(20 * stop / 100))) for _ in range(40)]
+
+    seeds = [({"p": _block("p", "NEST", trains(50.0 if k == 0 else 100.0))},
+              {"p": _block("p", "pynn_cbgtc_jax", trains(100.0))}) for k in range(5)]
+    plain = compare_recordings(seeds, Tolerances(mode="statistical"), "statistical")
+    assert "rate rel. diff" in [c.quantity for c in plain.failed_checks]
+    tol = Tolerances(mode="statistical", sustained_only=True)
+    result = compare_recordings(seeds, tol, "statistical")
+    sp = result.populations["p"]["spikes"]
+    assert sp["active_to_end"] == [4, 5]
+    assert abs(sp["rate"][0] - sp["rate"][1]) / sp["rate"][0] < 0.03
+    fisher = next(c for c in result.checks if c.quantity.startswith("runs active"))
+    assert fisher.measured == 1.0 and fisher.passed
+    assert result.passed
+    # every NEST run dies: 0/5 vs 5/5, p = 0.008 < 0.01
+    dead = [({"p": _block("p", "NEST", trains(50.0))}, test) for _, test in seeds]
+    result = compare_recordings(dead, tol, "statistical")
+    assert ("p", "runs active to the end, Fisher p") in {
+        (c.population, c.quantity) for c in result.failed_checks}
 
 
 # --- capture ------------------------------------------------------------------------------------

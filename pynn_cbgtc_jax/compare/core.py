@@ -33,7 +33,7 @@ from . import metrics
 from .data import align_cells, recordings_from_blocks
 from .tolerances import Check, Tolerances, load_tolerances
 
-__all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed",
+__all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed", "active_to_end",
            "DEFAULT_SIM_NAMES", "substitute_args"]
 
 #: ``{sim}`` in the script's arguments becomes these in the NEST run and in ours.
@@ -190,21 +190,42 @@ def _nanmax(values):
     return max(values) if values else float("nan")
 
 
-def _aggregate(per_seed):
-    """Seed-averaged (statistical) and pooled (exact) numbers of one population."""
+#: a run is "active to the end" when its last spike falls in the final tenth of the run
+ACTIVE_TAIL = 0.1
+
+
+def active_to_end(s, t_stop, duration):
+    """Per side (NEST, ours): was the population still spiking in the run's last tenth?"""
+    return [bool(s["last_spike"][k] >= t_stop - ACTIVE_TAIL * duration) for k in (0, 1)]
+
+
+def _aggregate(per_seed, sustained_only: bool = False):
+    """Seed-averaged (statistical) and pooled (exact) numbers of one population.
+
+    With ``sustained_only`` the seed averages of rate, CV and correlation (and the smallest
+    spike count) take, on each side, only the runs active to the end."""
     first = per_seed[0]
     agg = {"cells": first["cells"], "dt": first["dt"], "duration_ms": first["duration_ms"],
            "seeds": len(per_seed), "spikes": None, "signals": {}}
     sp = [p["spikes"] for p in per_seed if p["spikes"] is not None]
     if sp:
+        alive = [active_to_end(s, first["t_stop"], first["duration_ms"]) for s in sp]
+        use = [[a[k] or not sustained_only for a in alive] for k in (0, 1)]
+
+        def mean(q, k):
+            return _nanmean([s[q][k] for s, u in zip(sp, use[k]) if u])
+
         agg["spikes"] = {
             "n_cells": sp[0]["n_cells"],
             "n": [int(sum(s["n"][k] for s in sp)) for k in (0, 1)],
-            "n_min": [min(s["n"][k] for s in sp) for k in (0, 1)],
-            "rate": [_nanmean([s["rate"][k] for s in sp]) for k in (0, 1)],
+            "n_min": [min((s["n"][k] for s, u in zip(sp, use[k]) if u), default=0)
+                      for k in (0, 1)],
+            "active_to_end": [sum(a[k] for a in alive) for k in (0, 1)],
+            "sustained_only": sustained_only,
+            "rate": [mean("rate", k) for k in (0, 1)],
             "rate_sd": [float(np.std([s["rate"][k] for s in sp])) for k in (0, 1)],
-            "cv": [_nanmean([s["cv"][k] for s in sp]) for k in (0, 1)],
-            "corr": [_nanmean([s["corr"][k] for s in sp]) for k in (0, 1)],
+            "cv": [mean("cv", k) for k in (0, 1)],
+            "corr": [mean("corr", k) for k in (0, 1)],
             "matched": sum(s["matched"] for s in sp), "total": sum(s["total"] for s in sp),
             "time_diffs": np.concatenate([s["time_diffs"] for s in sp]),
             "freq": sp[0]["freq"],
@@ -244,6 +265,11 @@ def _checks(key, agg, tol: Tolerances, mode: str):
         return checks
     if sp is None:
         return checks
+    if tol.sustained_only:
+        a, b, n = *sp["active_to_end"], agg["seeds"]
+        checks.append(Check.make(key, "runs active to the end, Fisher p",
+                                 metrics.fisher_exact_p(a, n, b, n), tol.survival_p, ">=",
+                                 f"NEST {a}/{n}, ours {b}/{n}"))
     enough = min(sp["n_min"]) >= tol.min_spikes
     r_ref, r_test = sp["rate"]
     if r_ref * tol.rate_rel >= tol.rate_abs_hz:
@@ -325,7 +351,8 @@ def compare_recordings(per_seed_blocks, tolerances: Tolerances, mode: str = "exa
         for key in sorted(set(ref) & set(test)):
             numbers.setdefault(key, []).append(
                 _pop_numbers(ref[key], test[key], tolerances.for_population(key)))
-    populations = {key: _aggregate(v) for key, v in numbers.items()}
+    populations = {key: _aggregate(v, tolerances.for_population(key).sustained_only)
+                   for key, v in numbers.items()}
     checks = [c for key, agg in populations.items() for c in _checks(key, agg, tolerances, mode)]
     checks += [Check(key, "recorded in both runs", 0.0, 1.0, ">=", False, why)
                for key, why in missing.items()]

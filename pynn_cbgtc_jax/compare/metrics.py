@@ -7,6 +7,7 @@ exactly what a number means.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import NamedTuple, Sequence
 
@@ -14,7 +15,7 @@ import numpy as np
 
 __all__ = ["SpikeMatch", "spike_step_match", "spike_time_differences", "mean_rate",
            "isi_cv", "pairwise_correlation", "population_rate", "rate_spectrum",
-           "spike_mask", "signal_differences", "SignalDiff"]
+           "spike_mask", "signal_differences", "SignalDiff", "fisher_exact_p"]
 
 Trains = Sequence[np.ndarray]
 
@@ -170,3 +171,19 @@ def signal_differences(ref: np.ndarray, test: np.ndarray,
     between = d if mask is None else d[~mask[:n]]
     return SignalDiff(float(np.max(np.abs(d))), float(np.sqrt(np.mean(d ** 2))),
                       float(np.max(np.abs(between))) if between.size else float("nan"), n)
+
+
+def fisher_exact_p(a: int, n_a: int, b: int, n_b: int) -> float:
+    """Two-sided Fisher exact test of ``a`` successes in ``n_a`` trials against ``b`` in
+    ``n_b``: the probability, given the margins, of a table at most as likely as the one seen.
+
+    With ``k = a + b`` successes in ``n_a + n_b`` trials the first count is hypergeometric,
+    ``P(x) = C(n_a, x) C(n_b, k - x) / C(n_a + n_b, k)``; the p-value sums ``P(x)`` over every
+    ``x`` with ``P(x) <= P(a)`` (relative tolerance 1e-7 for ties, as SciPy).
+    """
+    k, n = a + b, n_a + n_b
+    lo, hi = max(0, k - n_b), min(k, n_a)
+    total = math.comb(n, k)
+    probs = {x: math.comb(n_a, x) * math.comb(n_b, k - x) / total for x in range(lo, hi + 1)}
+    seen = probs[a]
+    return min(1.0, sum(p for p in probs.values() if p <= seen * (1 + 1e-7)))

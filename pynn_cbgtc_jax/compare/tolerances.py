@@ -13,7 +13,10 @@ Two modes:
     Poisson input or noise, which no two simulators draw alike: per population the mean rate
     (relative ``rate_rel``, or ``rate_abs_hz`` for nearly silent populations), the mean ISI
     CV (relative ``cv_rel``) and, if ``corr_abs`` is set, the mean pairwise spike-count
-    correlation (absolute), averaged over seeds when several are run.
+    correlation (absolute), averaged over seeds when several are run.  With
+    ``sustained_only`` (networks whose self-sustained activity can die out) the averages
+    take only the runs still active at the end on each side, and the numbers of such runs
+    are compared with a Fisher exact test (``survival_p``).
 
 ``auto`` (the default) picks ``statistical`` when either run created a stochastic source
 (``SpikeSourcePoisson``, ``NoisyCurrentSource``, ...) and ``exact`` otherwise.
@@ -64,6 +67,12 @@ class Tolerances:
     corr_abs: float | None = None
     #: statistical: populations with fewer spikes (per seed, either run) are only reported
     min_spikes: int = 20
+    #: statistical: for networks whose activity can die out (self-sustained states): compare
+    #: rate, CV and correlation over the runs active to the end on each side, and the numbers
+    #: of such runs with a two-sided Fisher exact test
+    sustained_only: bool = False
+    #: statistical, with sustained_only: smallest allowed p-value of that test
+    survival_p: float = 0.01
     #: per-population overrides: {label: {field: value, "reason": str}}
     populations: dict = field(default_factory=dict)
     #: free text, shown in the report
@@ -73,6 +82,9 @@ class Tolerances:
         if self.mode not in MODES:
             raise ValueError(f"tolerance mode {self.mode!r}: allowed values are "
                              f"{', '.join(MODES)}.")
+        if not 0.0 <= self.survival_p <= 1.0:
+            raise ValueError(f"tolerance survival_p = {self.survival_p!r}: must be a "
+                             f"probability in [0, 1].")
         for name in ("spike_step_match", "rate_rel", "rate_abs_hz", "cv_rel",
                      "mask_before_ms", "mask_after_ms"):
             value = getattr(self, name)
