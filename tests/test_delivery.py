@@ -83,3 +83,14 @@ def test_device_storage_per_synapse(sim):
                   ) / len(prj)
     assert not s.spec.syns[0].dense
     assert per_syn <= 12, per_syn
+
+
+@pytest.mark.parametrize("n_keys", [1, 7, 65_536, 65_537, 500_000, 3_000_000_000])
+def test_synapse_order_is_a_stable_sort(n_keys):
+    """Reference: ``np.argsort(kind="stable")``.  The CSR tables order synapses by presynaptic
+    cell with a 16-bit-digit radix sort (``compiler/build.py: _stable_order``); it must give
+    the same permutation (ties in their original order), for one digit, for two, and at the
+    digit boundaries."""
+    from pynn_cbgtc_jax.compiler.build import _stable_order
+    keys = np.random.default_rng(n_keys % 1000).integers(0, n_keys, 50_000).astype(np.int64)
+    np.testing.assert_array_equal(_stable_order(keys, n_keys), np.argsort(keys, kind="stable"))

@@ -177,6 +177,21 @@ def _rule_param(prj, name, post_pop, post, pops_py):
     raise KeyError(f"synapse parameter {name!r} missing for rule {prj._rule!r}")
 
 
+def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for integer keys in ``[0, n_keys)``, in O(n).
+
+    A least-significant-digit radix sort on 16-bit digits: NumPy sorts ``uint16`` keys with a
+    stable radix sort, where wider integers get a timsort (34M synapses over 500k cells:
+    4.9 s -> 2.7 s; one pass, and faster still, up to 65,536 cells)."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while (n_keys - 1) >> shift:
+        digit = ((keys >> shift) & 0xFFFF).astype(np.uint16)    # gather 2 bytes, not 8
+        order = order[np.argsort(digit[order], kind="stable")]
+        shift += 16
+    return order
+
+
 def _synapses(projections, pops, pops_py, dt, dtype):
     """Synapses grouped by rule, each group one CSR table by global presynaptic cell.
 
@@ -208,14 +223,15 @@ def _synapses(projections, pops, pops_py, dt, dtype):
         pre_g, post_g, target = (np.concatenate(a) for a in (pre_g, post_g, target))
         weight, delay = np.concatenate(weight), np.concatenate(delay)
         params = [np.concatenate([p[j] for p in params]) for j in range(len(names))]
-        perm = np.argsort(pre_g, kind="stable")
+        perm = _stable_order(pre_g, n_cells)
         counts = np.bincount(pre_g, minlength=n_cells)
         row_ptr = np.concatenate([[0], np.cumsum(counts), [pre_g.size]]).astype(np.int32)
         delay_steps = np.maximum(np.rint(delay / dt), 1).astype(np.int32)
-        data = SynData(row_ptr=row_ptr, pre=pre_g[perm].astype(np.int32),
-                       post=post_g[perm].astype(np.int32), target=target[perm].astype(np.int32),
-                       weight=weight[perm].astype(dtype), delay=delay_steps[perm],
-                       params=tuple(p[perm].astype(dtype) for p in params))
+        # narrow first, then gather: half the memory traffic of gathering 64-bit values
+        data = SynData(row_ptr=row_ptr, pre=pre_g.astype(np.int32)[perm],
+                       post=post_g.astype(np.int32)[perm], target=target.astype(np.int32)[perm],
+                       weight=weight.astype(dtype)[perm], delay=delay_steps[perm],
+                       params=tuple(p.astype(dtype)[perm] for p in params))
         groups.append((rule, data, counts, members, perm))
         max_delay = max(max_delay, int(delay_steps.max()))
     return groups, max_delay
