@@ -12,7 +12,9 @@ on at import, unless the user already chose:
   ``$XDG_CACHE_HOME/pynn_cbgtc_jax/jax`` (``~/.cache/pynn_cbgtc_jax/jax``), limited to
   :data:`MAX_BYTES` (JAX evicts the least recently used entries).
 
-Only programs that took at least 1 s to compile are stored (JAX's default threshold).
+Only programs that took at least 1 s to compile are stored (JAX's default threshold).  JAX
+decides whether to use a cache at the first compilation of the process, so a script that runs
+JAX code of its own before ``import pynn_cbgtc_jax`` runs without it (nothing else changes).
 Measured: the CBGTC benchmark at scale 1, first run (compilation + 10 ms) 7.3 s in a fresh
 cache, 1.9 s when the script runs again.
 """
