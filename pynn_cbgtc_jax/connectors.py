@@ -32,6 +32,7 @@ PyNN's generic ``connect``.  ``CSAConnector`` is PyNN's own (the ``csa`` package
 """
 from __future__ import annotations
 
+import warnings
 from copy import copy, deepcopy
 from numbers import Number
 
@@ -57,6 +58,9 @@ __all__ = ["AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector"
 # mmap each time, and faulting them in cost more than the arithmetic (10 M FixedProbability
 # synapses: 3.5 s with 2**22-value blocks, 1.6 s with 2**19, on 2 cores).
 _BLOCK = 1 << 19
+# Candidate pairs above which a probability map drawn pair by pair (PyNN's semantics for a
+# NumpyRNG: one uniform per pair, ~10 ns each here) takes long enough to say so.
+_MANY_PAIRS = 5_000_000_000
 # Raw 32-bit words per pass of ``_interleaved_uniform_int``, for the same reason.
 _WORDS = 1 << 18
 
@@ -495,6 +499,13 @@ class _ByProbability:
             parameters.connect(pre[keep], post[keep])
             _done(self)
             return
+        if n_pre * n_post > _MANY_PAIRS:
+            has_native = type(self)._native_pairs is not _ByProbability._native_pairs
+            hint = "; rng=NativeRNG(seed) draws it in O(synapses)" if has_native else ""
+            warnings.warn(f"{type(self).__name__} between {n_pre} and {n_post} cells draws one "
+                          f"random number per candidate pair ({n_pre * n_post:,}, PyNN's "
+                          f"semantics with {type(self.rng).__name__}): expect minutes{hint}.",
+                          stacklevel=3)
         uniform = _uniform_source(self.rng, projection)
         for c0, c1 in _column_blocks(n_pre, n_post, self._block):
             u = np.asarray(uniform((c1 - c0) * n_pre)).reshape(c1 - c0, n_pre)

@@ -655,3 +655,22 @@ def test_native_probability_large_is_bernoulli(sim):
     in_degree = np.bincount(post, minlength=20_000)
     assert abs(in_degree.mean() - 19.999) < 5 * np.sqrt(19.999 / 20_000)
     assert abs(in_degree.var() / 19.98 - 1.0) < 0.1
+
+
+def test_pair_by_pair_draw_of_a_huge_map_warns(sim, monkeypatch):
+    """A NumpyRNG FixedProbabilityConnector draws a uniform per candidate pair (PyNN's
+    semantics); above ``_MANY_PAIRS`` pairs (lowered here) the user is told what it costs and
+    the fix, before drawing; a NativeRNG takes the O(synapses) path and says nothing."""
+    import warnings
+    from pynn_cbgtc_jax import connectors
+    monkeypatch.setattr(connectors, "_MANY_PAIRS", 100)
+    sim.setup(timestep=0.1)
+    a = sim.Population(20, sim.IF_cond_exp())
+    with pytest.warns(UserWarning, match=r"FixedProbabilityConnector between 20 and 20 cells "
+                                         r"draws .* \(400, .*NumpyRNG.*NativeRNG\(seed\)"):
+        sim.Projection(a, a, sim.FixedProbabilityConnector(0.1, rng=NumpyRNG(seed=1)),
+                       sim.StaticSynapse())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sim.Projection(a, a, sim.FixedProbabilityConnector(0.1, rng=NativeRNG(seed=1)),
+                       sim.StaticSynapse())
