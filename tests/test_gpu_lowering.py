@@ -42,15 +42,13 @@ def _network(sim):
 
 
 @pytest.mark.parametrize("platform", ["cuda"])
-def test_chunk_lowers_for_gpu(platform):
+def test_chunk_lowers_for_gpu(sim, platform):
     """Reference: the CPU lowering of the same chunk.  Both must lower; the GPU module must
     differ (the platform branches are resolved at lowering), else the test would not be
     looking at the GPU code at all."""
-    import pynn_cbgtc_jax as sim
     s = _network(sim)
     args = (s.data, s.carry, jnp.int32(10))
     gpu = export.export(s.fn, platforms=[platform])(*args)
     cpu = export.export(s.fn, platforms=["cpu"])(*args)
     assert gpu.platforms == (platform,)
     assert gpu.mlir_module() != cpu.mlir_module()
-    sim.end()
