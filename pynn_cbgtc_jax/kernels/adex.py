@@ -138,22 +138,30 @@ MAX_TRIES = 10_000   # RKF45 tries in one time step before it is declared failed
 _NEST_UNIT = 1e-3    # eps_abs is 1e-6 nS / pA in NEST: 1e-9 uS / nA here (nS -> uS, pA -> nA)
 
 
+def _membrane(c: Coeffs, vc, ge, gi, w, i_const):
+    """(dv/dt, dw/dt) of the AdEx equations at the (clamped) potential ``vc``, PyNN units:
+    ``cm dv/dt = g_L (E_L - v) + g_L Δ_T exp((v - V_T)/Δ_T) + g_e (E_e - v) + g_i (E_i - v)
+    - w + I`` and ``tau_w dw/dt = a (v - E_L) - w``; no exponential term for Δ_T = 0."""
+    p = c.p
+    has_exp = p.delta_T > 0
+    safe_dT = jnp.where(has_exp, p.delta_T, 1.0)
+    i_spike = jnp.where(has_exp, c.g_leak * p.delta_T * jnp.exp((vc - p.v_thresh) / safe_dT),
+                        0.0)
+    dv = (c.g_leak * (p.v_rest - vc) + i_spike + ge * (p.e_rev_E - vc)
+          + gi * (p.e_rev_I - vc) - w + i_const) / p.cm
+    return dv, (c.a_uS * (vc - p.v_rest) - w) / p.tau_w
+
+
 def _rhs(c: Coeffs, d: Drive, refractory, alpha: bool):
     """dy/dt of NEST's state vector (v, g_exc, g_inh[, dg_exc, dg_inh], w), PyNN units."""
     p = c.p
     i_const = p.i_offset + d.i_inj
-    has_exp = p.delta_T > 0
-    safe_dT = jnp.where(has_exp, p.delta_T, 1.0)
 
     def f(y):
         v, ge, gi = y[:3]
         w = y[-1]
         vc = jnp.where(refractory, p.v_reset, jnp.minimum(v, p.v_spike))
-        i_spike = jnp.where(has_exp,
-                            c.g_leak * p.delta_T * jnp.exp((vc - p.v_thresh) / safe_dT), 0.0)
-        dv = (c.g_leak * (p.v_rest - vc) + i_spike + ge * (p.e_rev_E - vc)
-              + gi * (p.e_rev_I - vc) - w + i_const) / p.cm
-        dw = (c.a_uS * (vc - p.v_rest) - w) / p.tau_w
+        dv, dw = _membrane(c, vc, ge, gi, w, i_const)
         dv = jnp.where(refractory, jnp.zeros_like(dv), dv)
         if alpha:
             dge, dgi = y[3], y[4]
@@ -257,19 +265,13 @@ def _step_rk4(c: Coeffs, v, w, refrac, ge, gi, dge, dgi, d: Drive, n_sub: int = 
     p = c.p
     free = refrac == 0
     i_const = p.i_offset + d.i_inj
-    has_exp = p.delta_T > 0
-    safe_dT = jnp.where(has_exp, p.delta_T, 1.0)
 
     def rhs_for(frozen):
         def rhs(y, g):
             vv, ww = y
             g_e, g_i = g
             vc = jnp.where(frozen, p.v_reset, jnp.minimum(vv, c.v_peak))
-            i_spike = jnp.where(has_exp,
-                                c.g_leak * p.delta_T * jnp.exp((vc - p.v_thresh) / safe_dT), 0.0)
-            dv = (c.g_leak * (p.v_rest - vc) + i_spike + g_e * (p.e_rev_E - vc)
-                  + g_i * (p.e_rev_I - vc) - ww + i_const) / p.cm
-            dw = (c.a_uS * (vc - p.v_rest) - ww) / p.tau_w
+            dv, dw = _membrane(c, vc, g_e, g_i, ww, i_const)
             return jnp.where(frozen, 0.0, dv), dw
         return rhs
 

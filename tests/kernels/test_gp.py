@@ -64,17 +64,25 @@ def test_rk4_convergence_order(x64, run):
     The GP upstroke (λ up to +116 ms⁻¹) keeps RK4 out of its asymptotic range at dt = 0.01
     ms, hence the small steps; measured order 3.78, accepted 3.5–4.5 for a fourth-order method.
     """
+    errors, order = _convergence(
+        lambda params, state, dt: run(gp, params, dt, np.zeros(10_000), state)[1])
+    assert 3.5 <= order <= 4.5, (errors, order)
+
+
+def _convergence(voltage):
+    """Max |v - v_ref| over the first 12.5 ms (normal GPe, DOP853 reference) at dt = 1.25, 2.5,
+    5 µs, and the fitted order; ``voltage(params, state, dt)`` gives v at the end of each step
+    for at least 12.5 ms."""
     params = gp.gpe_normal_params()
     state = gp.initial_state(params)
     dts = np.array([0.00125, 0.0025, 0.005])
     t, y, _ = _reference(params, state, 12.5, dts.max())
     errors = []
     for dt in dts:
-        _, v, _, _ = run(gp, params, dt, np.zeros(10_000), state)  # >= 12.5 ms, one compilation
+        v = np.asarray(voltage(params, state, dt))
         every = int(round(dts.max() / dt))
         errors.append(np.max(np.abs(v[every - 1::every][:len(t) - 1] - y[0, 1:])))
-    order = np.polyfit(np.log(dts), np.log(errors), 1)[0]
-    assert 3.5 <= order <= 4.5, (errors, order)
+    return errors, np.polyfit(np.log(dts), np.log(errors), 1)[0]
 
 
 def test_initial_state_is_a_steady_state_of_gates_and_calcium(x64):
@@ -175,17 +183,8 @@ def test_exponential_scheme_convergence_order(x64):
     """Reference: DOP853 at rtol = 1e-10, the window and steps of ``test_rk4_convergence_order``.
     The exponential midpoint scheme is second order; measured 1.80 (errors 0.45, 1.6, 5.4 mV
     on the upstroke), accepted 1.6–2.4."""
-    params = gp.gpe_normal_params()
-    state = gp.initial_state(params)
-    dts = np.array([0.00125, 0.0025, 0.005])
-    t, y, _ = _reference(params, state, 12.5, dts.max())
-    errors = []
-    for dt in dts:
-        _, v, _ = jax.jit(gp.simulate_exponential)(params, state, dt,
-                                                  jnp.zeros(int(round(12.5 / dt))))
-        every = int(round(dts.max() / dt))
-        errors.append(np.max(np.abs(np.asarray(v)[every - 1::every][:len(t) - 1] - y[0, 1:])))
-    order = np.polyfit(np.log(dts), np.log(errors), 1)[0]
+    errors, order = _convergence(lambda params, state, dt: jax.jit(gp.simulate_exponential)(
+        params, state, dt, jnp.zeros(int(round(12.5 / dt))))[1])
     assert 1.6 <= order <= 2.4, (errors, order)
 
 
