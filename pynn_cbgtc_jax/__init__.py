@@ -22,8 +22,11 @@ from .populations import Assembly, Population, PopulationView              # noq
 from .procedural_api import connect, create, record, record_gsyn, record_v, set  # noqa: F401
 from .projections import Projection                                        # noqa: F401
 from .native import NativeRNG, native_cell_type, native_synapse_type      # noqa: F401
-from .simulator import NumericalInstabilityError                           # noqa: F401
-from .compiler.memory import DeviceMemoryError                             # noqa: F401
+from .simulator import NumericalInstabilityError, StaleObjectError         # noqa: F401
+from .checkpoint import CheckpointMismatchError                            # noqa: F401
+# after the module import above, which binds the name 'checkpoint' to the module
+from .control import checkpoint, restore                                   # noqa: F401,E402
+from .compiler.memory import DeviceMemoryError, HostMemoryError            # noqa: F401
 from .standardmodels import *                                              # noqa: F401,F403
 from .cbgtc import *                                                       # noqa: F401,F403
 

@@ -23,7 +23,9 @@ connections).  There the loop over cells calls only PyNN's own RNG function per 
 distance-, index- and displacement-dependent ones, ``FixedNumberPre/Post``, ``FixedTotalNumber``)
 draw from a NumPy ``Generator`` seeded from ``NativeRNG.seed`` (or ``setup(rng_seed=...)``) and
 the projection's index: same distributions, other numbers than PyNN's, and no per-cell
-permutations.
+permutations.  A ``RandomDistribution`` synapse parameter with a ``NativeRNG`` is drawn the
+same way, one vectorised call per block, from a stream per projection and parameter
+(``_native_parameter_generator``).
 
 Anything else (several MPI processes, ``location_selector``, an RNG other than ``NumpyRNG`` or
 ``NativeRNG``, synapse parameters that are neither numbers, random distributions,
@@ -33,6 +35,7 @@ PyNN's generic ``connect``.  ``CSAConnector`` is PyNN's own (the ``csa`` package
 from __future__ import annotations
 
 import warnings
+import zlib
 from copy import copy, deepcopy
 from numbers import Number
 
@@ -45,6 +48,8 @@ from pyNN.core import IndexBasedExpression
 from pyNN.random import NativeRNG, NumpyRNG, RandomDistribution
 from pyNN.space import Space
 from pyNN.standardmodels import StandardSynapseType
+
+from .native import draw, native_seed
 
 __all__ = ["AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
            "DistanceDependentProbabilityConnector", "IndexBasedProbabilityConnector",
@@ -169,6 +174,18 @@ def _native_generator(rng: NativeRNG, projection) -> np.random.Generator:
     state = projection._simulator.state
     seed = state.rng_seed if rng.seed is None else rng.seed
     return np.random.default_rng([seed, len(state.projections)])
+
+
+def _native_parameter_generator(rng: NativeRNG, projection, name: str) -> np.random.Generator:
+    """The Generator that draws synapse parameter ``name`` of a projection for a ``NativeRNG``.
+
+    Seeded as the connections (``_native_generator``: the seed, the projection's index) but
+    spawned apart per parameter name, so the weights, the delays and the connections are
+    independent even when they share one ``NativeRNG``.
+    """
+    state = projection._simulator.state
+    return np.random.default_rng(np.random.SeedSequence(
+        [native_seed(rng), len(state.projections)], spawn_key=(zlib.crc32(name.encode()),)))
 
 
 def _uniform_source(rng, projection):
@@ -303,6 +320,7 @@ class _SynapseParameters:
         trial = connector._parameters_from_synapse_type(projection, self.distance_map)
         self.kinds = {name: self._kind(lazy) for name, lazy in trial.items()}
         random = [trial[name].base_value for name, kind in self.kinds.items() if kind == "random"]
+        self.generators = {}          # per "native" parameter, made by snapshot()
         rng_ids = [id(rd.rng) for rd in random]
         # one draw per parameter for all synapses equals PyNN's per-column draws only if no two
         # random parameters share an RNG (PyNN alternates between them column by column) and no
@@ -317,6 +335,8 @@ class _SynapseParameters:
             raise _Unsupported
         base = lazy.base_value
         if isinstance(base, RandomDistribution):
+            if isinstance(base.rng, NativeRNG):
+                return "native"
             if not isinstance(base.rng, NumpyRNG):
                 raise _Unsupported
             return "random"
@@ -331,6 +351,9 @@ class _SynapseParameters:
     def snapshot(self):
         self.space = self.connector._parameters_from_synapse_type(self.projection,
                                                                   self.distance_map)
+        self.generators = {name: _native_parameter_generator(self.space[name].base_value.rng,
+                                                             self.projection, name)
+                           for name, kind in self.kinds.items() if kind == "native"}
 
     def evaluate(self, pre: np.ndarray, post: np.ndarray) -> dict:
         """Native parameter values for synapses ``pre[k] -> post[k]``, given in PyNN's order.
@@ -348,6 +371,10 @@ class _SynapseParameters:
                 values[name] = lazy[addr]
             elif kind == "distance":
                 values[name] = self._distance_values(lazy, pre, post)
+            elif kind == "native":
+                rd = lazy.base_value
+                raw = draw(self.generators[name], rd.name, rd.parameters, pre.size)
+                values[name] = lazy._apply_operations(raw.astype(float), addr)
         if self.per_column:
             random = [name for name, kind in self.kinds.items() if kind == "random"]
             raw = {name: np.empty(pre.size) for name in random}
@@ -416,6 +443,56 @@ def _done(connector):
         connector.callback(1.0)
 
 
+# -- argument checks (PyNN's are bare asserts; NEST refuses the same values in Connect) --------
+def _bad_argument(connector, argument, value, allowed):
+    return errors.InvalidParameterValueError(
+        f"{type(connector).__name__}({argument}={value!r}): {allowed}")
+
+
+class _CheckedProbability:
+    """``p_connect`` must be a probability (PyNN only asserts ``p >= 0``; p > 1 gave all-to-all
+    without a word)."""
+
+    def __init__(self, p_connect, *args, **kwargs):
+        if isinstance(p_connect, Number) and not 0 <= p_connect <= 1:
+            raise _bad_argument(self, "p_connect", p_connect,
+                                "a connection probability must be between 0 and 1.")
+        super().__init__(p_connect, *args, **kwargs)
+
+
+_SIDE = {("pre", False): "presynaptic", ("pre", True): "presynaptic (other than itself)",
+         ("post", False): "postsynaptic", ("post", True): "postsynaptic (other than itself)"}
+
+
+class _CheckedCount:
+    """``n`` must be a whole number >= 0 (or a RandomDistribution of them); without
+    replacement, more than the number of cells to choose from is PyNN's "whole sets" rule,
+    kept with a warning (NEST's own ``fixed_indegree`` with ``allow_multapses=False`` refuses
+    it; PyNN repeated every cell without a word)."""
+
+    def __init__(self, n, *args, **kwargs):
+        if isinstance(n, (Number, np.number)) and not isinstance(n, bool):
+            if not (float(n) == int(n) and n >= 0):
+                raise _bad_argument(self, "n", n, "the number of connections must be a whole "
+                                    "number >= 0 (or a RandomDistribution of them).")
+            n = int(n)
+        super().__init__(n, *args, **kwargs)
+
+    def _check_available(self, counts, available, side):
+        """Without replacement, more than ``available`` connections per cell repeat cells:
+        PyNN's rule (whole sets of the cells, then a random remainder) is kept, and said."""
+        if self.with_replacement or not np.size(counts):
+            return
+        most = int(np.max(counts))
+        if most > available:
+            warnings.warn(
+                f"{type(self).__name__}(n={most}, with_replacement=False): only {available} "
+                f"{side} cells to choose from, so cells are chosen more than once (PyNN's "
+                f"rule: every cell n // {available} times, then a random remainder). Use "
+                f"n <= {available}, or with_replacement=True to say that repeats are meant.",
+                stacklevel=4)
+
+
 # -- connectors -------------------------------------------------------------------------------
 class AllToAllConnector(_pynn.AllToAllConnector):
     __doc__ = _pynn.AllToAllConnector.__doc__
@@ -442,12 +519,18 @@ class OneToOneConnector(_pynn.OneToOneConnector):
     __doc__ = _pynn.OneToOneConnector.__doc__
 
     def connect(self, projection):
+        if projection.pre.size != projection.post.size:
+            # PyNN's map i == j connects min(sizes) pairs and drops the rest (PyNN's semantics,
+            # kept; NEST's own one_to_one refuses): say so
+            warnings.warn(
+                f"OneToOneConnector: the presynaptic population has {projection.pre.size} "
+                f"cells and the postsynaptic {projection.post.size}; only the first "
+                f"{min(projection.shape)} pairs are connected (PyNN's i == j rule). Connect "
+                f"views of equal size (e.g. pre[:n], post[:n]) to silence this.", stacklevel=3)
         parameters = _prepare(self, projection)
         if parameters is None:
             return super().connect(projection)
         parameters.snapshot()
-        # PyNN's map is i == j over an (n_pre, n_post) array: pairs beyond the smaller
-        # population are silently absent
         n = min(projection.shape)
         parameters.connect(np.arange(n), np.arange(n))
         _done(self)
@@ -519,7 +602,8 @@ class _ByProbability:
         _done(self)
 
 
-class FixedProbabilityConnector(_ByProbability, _pynn.FixedProbabilityConnector):
+class FixedProbabilityConnector(_CheckedProbability, _ByProbability,
+                                _pynn.FixedProbabilityConnector):
     __doc__ = _pynn.FixedProbabilityConnector.__doc__
 
     def _probability(self, projection):
@@ -604,10 +688,13 @@ class _RedrawSelf:
         return res
 
 
-class FixedNumberPreConnector(_RedrawSelf, _pynn.FixedNumberPreConnector):
+class FixedNumberPreConnector(_CheckedCount, _RedrawSelf, _pynn.FixedNumberPreConnector):
     __doc__ = _pynn.FixedNumberPreConnector.__doc__
 
     def connect(self, projection):
+        exclude = not (self.allow_self_connections or projection.pre != projection.post)
+        if isinstance(self.n, int):
+            self._check_available(self.n, projection.pre.size - exclude, _SIDE["pre", exclude])
         parameters = _prepare(self, projection)
         if parameters is None:
             return super().connect(projection)
@@ -618,7 +705,7 @@ class FixedNumberPreConnector(_RedrawSelf, _pynn.FixedNumberPreConnector):
             counts = np.full(n_post, self.n, dtype=np.int64)
         else:
             counts = _as_counts(self.n.next(n_post), type(self).__name__)
-        exclude = not (self.allow_self_connections or projection.pre != projection.post)
+        self._check_available(counts, n_pre - exclude, _SIDE["pre", exclude])
         rng = self.rng
         if isinstance(rng, NativeRNG):
             pre = _native_choices(_native_generator(rng, projection), counts, n_pre, exclude,
@@ -657,10 +744,13 @@ class FixedNumberPreConnector(_RedrawSelf, _pynn.FixedNumberPreConnector):
         return np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
 
 
-class FixedNumberPostConnector(_RedrawSelf, _pynn.FixedNumberPostConnector):
+class FixedNumberPostConnector(_CheckedCount, _RedrawSelf, _pynn.FixedNumberPostConnector):
     __doc__ = _pynn.FixedNumberPostConnector.__doc__
 
     def connect(self, projection):
+        exclude = not self.allow_self_connections and projection.pre == projection.post
+        if isinstance(self.n, int):
+            self._check_available(self.n, projection.post.size - exclude, _SIDE["post", exclude])
         parameters = _prepare(self, projection)
         if parameters is None:
             return super().connect(projection)
@@ -674,6 +764,7 @@ class FixedNumberPostConnector(_RedrawSelf, _pynn.FixedNumberPostConnector):
         if isinstance(rng, NativeRNG):
             counts = (_as_counts(self.n.next(n_pre), type(self).__name__) if n_is_random
                       else np.full(n_pre, self.n, dtype=np.int64))
+            self._check_available(counts, n_post - exclude, _SIDE["post", exclude])
             post = _native_choices(_native_generator(rng, projection), counts, n_post, exclude,
                                    self.with_replacement)
             pre = np.repeat(np.arange(n_pre), counts)
@@ -707,6 +798,7 @@ class FixedNumberPostConnector(_RedrawSelf, _pynn.FixedNumberPostConnector):
         fixed_n = self.n if isinstance(self.n, int) else None
         for i in range(n_pre):
             n = fixed_n if fixed_n is not None else int(_as_counts(self.n.next(), what)[0])
+            self._check_available(n, n_allowed, _SIDE["post", exclude])
             if self.with_replacement:
                 if exclude:
                     targets = self._rng_uniform_int_exclude(n, n_post, i)
@@ -729,13 +821,89 @@ class FixedNumberPostConnector(_RedrawSelf, _pynn.FixedNumberPostConnector):
         return np.repeat(np.arange(n_pre), counts), post
 
 
+def _check_rows(conn_list):
+    """Refuse a connection list whose rows are not all sequences of one length (NumPy would
+    say only "inhomogeneous shape")."""
+    if isinstance(conn_list, np.ndarray):
+        if conn_list.size and conn_list.ndim != 2:
+            raise errors.ConnectionError(
+                f"FromListConnector: conn_list is an array of shape {conn_list.shape}; it must "
+                f"be 2-D, one row (pre_index, post_index, parameters...) per connection.")
+        return
+    width = None
+    for row, entry in enumerate(conn_list):
+        try:
+            n = len(entry)
+        except TypeError:
+            raise errors.ConnectionError(
+                f"FromListConnector: row {row} of conn_list is {entry!r}, not a sequence; each "
+                f"row must be (pre_index, post_index, parameters...).") from None
+        if width is None:
+            width = n
+        elif n != width:
+            raise errors.ConnectionError(
+                f"FromListConnector: row {row} of conn_list, {tuple(entry)!r}, has {n} "
+                f"values but row 0 has {width}; give every row the same columns "
+                f"(pre_index, post_index, then one value per column name).")
+
+
+def _index_problem(value, size):
+    """Why ``value`` is not a valid cell index in a population of ``size``, or None."""
+    if not np.isfinite(value) or value != np.floor(value):
+        return "is not a whole number"
+    if value < 0:
+        return "is negative"
+    if value >= size:
+        return "is out of range"
+    return None
+
+
+def _check_indices(conn_list, projection, where, line_of=None):
+    """Refuse source/target indices that are not whole numbers in ``[0, size)``.
+
+    PyNN checks only ``source >= size`` (and pyNN.nest drops a bad target silently or fails
+    in NumPy broadcasting); ``line_of(row)``: the file line of a row, for the message.
+    """
+    try:
+        indices = np.asarray(conn_list[:, :2], dtype=float)
+    except (TypeError, ValueError):
+        raise errors.ConnectionError(
+            f"{where}: the connection list holds non-numeric values; each row must be "
+            f"(pre_index, post_index, parameters...) of numbers.") from None
+    for col, side, pop in ((0, "source (presynaptic)", projection.pre),
+                           (1, "target (postsynaptic)", projection.post)):
+        values = indices[:, col]
+        bad = (~np.isfinite(values) | (values != np.floor(values)) | (values < 0)
+               | (values >= pop.size))
+        if not bad.any():
+            continue
+        row = int(np.flatnonzero(bad)[0])
+        place = f"line {line_of(row)}" if line_of else f"row {row}"
+        raise errors.ConnectionError(
+            f"{where}: {place} {tuple(conn_list[row].tolist())} has {side} index "
+            f"{values[row]:g}, which {_index_problem(values[row], pop.size)}: population "
+            f"{pop.label!r} has {pop.size} cells, so indices must be whole numbers from 0 to "
+            f"{pop.size - 1}.  Fix the list (or connect to a population that has those cells).")
+
+
 class FromListConnector(_pynn.FromListConnector):
-    __doc__ = _pynn.FromListConnector.__doc__
+    __doc__ = _pynn.FromListConnector.__doc__ + """
+    Every row must have the same length, and its indices must be whole numbers within the
+    populations (``pyNN.errors.ConnectionError`` names the row otherwise).
+    """
+
+    def __init__(self, conn_list, column_names=None, location_selector=None, safe=True,
+                 callback=None):
+        _check_rows(conn_list)
+        super().__init__(conn_list, column_names, location_selector, safe, callback)
 
     def connect(self, projection):
         # PyNN's list path, named: for our FromFileConnector, super() is PyNN's file connector,
         # which would read (and, if distributed, rename) the file a second time
         generic = _pynn.FromListConnector.connect
+        if self.conn_list.size:
+            _check_indices(self.conn_list, projection, self._where(),
+                           getattr(self, "_line_of", None))
         if (self.location_selector is not None
                 or projection._simulator.state.num_processes != 1):
             return generic(self, projection)
@@ -781,7 +949,7 @@ class FromListConnector(_pynn.FromListConnector):
         for col, name in enumerate(self.column_names, 2):
             parameter_space.update(**{name: self.conn_list[rows, col]})
         if random:
-            parameter_space.update(**self._random_values(syn, random, sizes))
+            parameter_space.update(**self._random_values(syn, random, sizes, projection))
         if isinstance(syn, StandardSynapseType):
             # the space is our own copy: no need for translate's deep copy of the columns
             parameter_space = syn.translate(parameter_space, copy=False)
@@ -790,17 +958,25 @@ class FromListConnector(_pynn.FromListConnector):
         _done(self)
 
     @staticmethod
-    def _random_values(syn, names, sizes):
+    def _random_values(syn, names, sizes, projection):
         """Random parameter values, as PyNN's per-target calls produce them.
 
         PyNN deep-copies the synapse type's parameters for every target, so target ``k`` gets
         the first ``sizes[k]`` values of the *same* stream; they depend only on the size.  One
         fresh copy per distinct size replays PyNN's draws (parameters sharing an RNG included,
-        drawn in parameter order as ``ParameterSpace.evaluate`` does).
+        drawn in parameter order as ``ParameterSpace.evaluate`` does).  A ``NativeRNG``
+        parameter draws one value per synapse instead (as pyNN.nest's NEST does).
         """
         position = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         group_size = np.repeat(sizes, sizes)
         out = {name: np.empty(group_size.size) for name in names}
+        for name in names:
+            rd = syn.parameter_space[name].base_value
+            if isinstance(rd.rng, NativeRNG):
+                out[name] = draw(_native_parameter_generator(rd.rng, projection, name),
+                                 rd.name, rd.parameters, group_size.size).astype(float)
+        names = [name for name in names
+                 if not isinstance(syn.parameter_space[name].base_value.rng, NativeRNG)]
         for size in np.unique(sizes[sizes > 0]).tolist():
             fresh = deepcopy(syn.parameter_space)
             fresh.shape = (size,)
@@ -810,8 +986,69 @@ class FromListConnector(_pynn.FromListConnector):
         return out
 
 
+    def _where(self):
+        return "FromListConnector"
+
+
+def _data_lines(filename):
+    """(line number, text) of the data lines of a text connection file (no comments)."""
+    with open(filename) as f:
+        for number, text in enumerate(f, 1):
+            if text.strip() and not text.lstrip().startswith("#"):
+                yield number, text.strip()
+
+
+def _bad_line(filename, width):
+    """The first data line that has not ``width`` numbers, as a message, or None."""
+    for number, text in _data_lines(filename):
+        fields = text.split()
+        if len(fields) != width:
+            return (f"line {number} ({text[:60]!r}) has {len(fields)} columns, expected "
+                    f"{width}")
+        for field in fields:
+            try:
+                float(field)
+            except ValueError:
+                return f"line {number} ({text[:60]!r}) holds non-numeric text {field!r}"
+    return None
+
+
 class FromFileConnector(FromListConnector, _pynn.FromFileConnector):
-    __doc__ = _pynn.FromFileConnector.__doc__
+    __doc__ = _pynn.FromFileConnector.__doc__ + """
+    A malformed file (a line with the wrong number of columns, non-numeric text, an index
+    outside the populations) raises ``pyNN.errors.ConnectionError`` naming the file and line.
+    """
+    __init__ = _pynn.FromFileConnector.__init__
+
+    def _where(self):
+        return f"FromFileConnector({self.file.name!r})"
+
+    def _line_of(self, row):
+        """The line number of data row ``row`` (only for messages: reads the file again)."""
+        for k, (number, _) in enumerate(_data_lines(self.file.name)):
+            if k == row:
+                return number
+        return "?"
+
+    def _read(self):
+        """The file's connection list, 2-D; malformed lines raise ConnectionError."""
+        width = 2 + len(self.column_names)
+        try:
+            conn_list = np.asarray(self.file.read())
+        except ValueError as e:
+            bad = _bad_line(self.file.name, width) if isinstance(self.file.name, str) else None
+            raise errors.ConnectionError(
+                f"{self._where()}: cannot read the connection list: {bad or e}.  Each line "
+                f"must be 'pre_index post_index' followed by one number per column "
+                f"{list(self.column_names)} (set with a '# columns = [...]' header).") from None
+        if conn_list.ndim == 1 and conn_list.size:
+            conn_list = conn_list.reshape(1, -1)          # a file of one line
+        if conn_list.size and conn_list.shape[1] != width:
+            raise errors.ConnectionError(
+                f"{self._where()}: the file has {conn_list.shape[1]} columns but {width} are "
+                f"expected (i, j and the columns {list(self.column_names)}); add or fix the "
+                f"'# columns = [...]' header, or the data lines.")
+        return conn_list
 
     def connect(self, projection):
         # PyNN's FromFileConnector.connect reads the file and calls PyNN's
@@ -823,11 +1060,11 @@ class FromFileConnector(FromListConnector, _pynn.FromFileConnector):
         for ignore in "ij":
             if ignore in self.column_names:
                 self.column_names.remove(ignore)
-        self.conn_list = self.file.read()
+        self.conn_list = self._read()
         FromListConnector.connect(self, projection)
 
 
-class FixedTotalNumberConnector(_pynn.FixedTotalNumberConnector):
+class FixedTotalNumberConnector(_CheckedCount, _pynn.FixedTotalNumberConnector):
     """Connect ``n`` randomly chosen (pre, post) pairs in total.
 
     Each synapse draws its source uniformly from the presynaptic cells and its target
@@ -851,6 +1088,11 @@ class FixedTotalNumberConnector(_pynn.FixedTotalNumberConnector):
     """
 
     def connect(self, projection):
+        pairs = projection.pre.size * projection.post.size
+        if not self.with_replacement and isinstance(self.n, int) and self.n > pairs:
+            raise errors.ConnectionError(
+                f"FixedTotalNumberConnector(n={self.n}, with_replacement=False): there are only "
+                f"{pairs} (pre, post) pairs; use n <= {pairs} or with_replacement=True.")
         parameters = _prepare(self, projection)
         if (parameters is None or not isinstance(self.n, (int, np.integer))
                 or self.allow_self_connections == "NoMutual"):

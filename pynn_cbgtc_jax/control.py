@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import warnings
 
+import numpy as np
 from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
-from pyNN.recording import get_io
 
 from . import simulator
 
@@ -44,6 +44,14 @@ def _check_setup_args(timestep, min_delay, max_delay, precision, extra_params):
         if value != "auto" and not (isinstance(value, (int, float)) and value > 0):
             raise errors.InvalidParameterValueError(
                 f"setup({arg}={value!r}): must be 'auto' or a positive number of ms.")
+    if min_delay != "auto" and min_delay < timestep * (1 - 1e-9):
+        raise errors.InvalidParameterValueError(
+            f"setup(min_delay={min_delay!r}): shorter than the time step {timestep} ms; a "
+            f"delay is at least one step: give min_delay >= timestep, or 'auto'.")
+    if "auto" not in (min_delay, max_delay) and max_delay < min_delay:
+        raise errors.InvalidParameterValueError(
+            f"setup(max_delay={max_delay!r}): below min_delay = {min_delay} ms; give "
+            f"max_delay >= min_delay, or 'auto'.")
     if precision not in ("float32", "float64"):
         raise errors.InvalidParameterValueError(
             f"setup(precision={precision!r}): allowed values are 'float32' (default, fast) and "
@@ -103,13 +111,92 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 def end(compatible_output=True):
     """Write the data requested with ``record(..., to_file=...)``; keep everything else."""
     for population, variables, filename in simulator.state.write_on_end:
-        population.write_data(get_io(filename), variables)
+        population.write_data(filename, variables)    # atomic (Recorder.write)
     simulator.state.write_on_end = []
 
 
-run, run_until = common.build_run(simulator)
+_common_run, _common_run_until = common.build_run(simulator)
+
+
+def _check_run_time(call: str, value, duration: bool):
+    """Refuse NaN, infinite, off-grid and (for a duration) negative times before PyNN's
+    factory sees them (NEST, nestkernel/nest.cpp: "The simulation time must be finite.",
+    "... must be a multiple of the simulation resolution.")."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise errors.InvalidParameterValueError(
+            f"{call} = {value!r}: must be a number of ms.") from None
+    if not np.isfinite(number):
+        raise errors.InvalidParameterValueError(
+            f"{call} = {number}: must be a finite number of ms; give the time to simulate "
+            f"(a multiple of dt = {simulator.state.dt} ms).")
+    if duration and number < 0:
+        raise errors.InvalidParameterValueError(
+            f"{call} = {number} ms is negative: a simulation cannot run backwards; give a "
+            f"duration >= 0, or call reset() to go back to t = 0.")
+    simulator.grid_steps(number, simulator.state.dt, call,
+                         " (run()/run_until() times must lie on the time grid)")
+
+
+def run_until(time_point, callbacks=None):
+    """Advance the simulation until ``time_point`` (ms).
+
+    ``time_point`` must be finite, not in the past and on the time grid (a multiple of dt,
+    up to float round-off), as NEST requires; otherwise ``InvalidParameterValueError`` (a
+    ``ValueError``) names the time, dt and the nearest valid times.  ``callbacks``: see
+    ``pyNN.common.control.build_run``.
+    """
+    _check_run_time("run_until(time_point)", time_point, duration=False)
+    return _common_run_until(time_point, callbacks)
+
+
+def run(simtime, callbacks=None):
+    """Advance the simulation by ``simtime`` ms (finite, >= 0, a multiple of dt).
+
+    Bad values raise ``InvalidParameterValueError`` (see ``run_until``).
+    """
+    _check_run_time("run(simtime)", simtime, duration=True)
+    return _common_run(simtime, callbacks)
+
+
 run_for = run
 reset = common.build_reset(simulator)
 initialize = common.initialize
 get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = \
     common.build_state_queries(simulator)
+
+
+# -- checkpoints (checkpoint.py) -----------------------------------------------------------------
+__all__ += ["checkpoint", "restore"]
+
+
+def checkpoint(path):
+    """Write everything needed to continue the simulation to ``path`` (an ``.npz`` file).
+
+    The time step counter, every population's state, the synapses' (plastic) state, the delay
+    ring buffers, postsynaptic spike histories, the segment counter and everything recorded so
+    far.  The file is written atomically: a temporary file in the same folder replaces ``path``
+    once complete.  See ``pynn_cbgtc_jax.checkpoint`` for the format.
+
+    Examples
+    --------
+    Process 1: build the network, ``run(a)``, ``checkpoint("net.npz")``.  Process 2: ``setup()``
+    with the same arguments, build the same network, ``restore("net.npz")``, ``run(b)``: the
+    data equal those of an uninterrupted ``run(a + b)`` bit for bit.
+    """
+    from .checkpoint import save
+    save(simulator.state, path)
+
+
+def restore(path):
+    """Continue from the checkpoint ``path`` in the network built since ``setup()``.
+
+    The network must be the one that was checkpointed; otherwise ``CheckpointMismatchError``
+    (an ``InvalidParameterValueError``) names what differs (populations, cell types, sizes,
+    parameters, projections, synapse counts, weights, dt, precision, recorded variables...).
+    Returns the restored time (ms).
+    """
+    from .checkpoint import load
+    load(simulator.state, path)
+    return simulator.state.t

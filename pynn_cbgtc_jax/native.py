@@ -5,26 +5,125 @@ recordables carry NEST's names and units (pF, pA, nS, ...), backed by the same k
 matching PyNN standard type; ``native_synapse_type("tsodyks_synapse")`` likewise (weights in
 pA or nS, as in NEST).  Only the NEST models our kernels implement are available; others raise
 ``NoModelAvailableError`` listing them.
+
+``NativeRNG`` also draws the values of a ``RandomDistribution`` given it (synapse weights and
+delays, cell parameters, initial values): vectorised, from a NumPy ``Generator`` seeded from its
+seed, with PyNN's parameterisation of each distribution (``draw``).
 """
 from __future__ import annotations
 
+import numpy as np
 from pyNN import errors
+from pyNN.random import MAX_REDRAWS, available_distributions
 from pyNN.random import NativeRNG as _NativeRNG
 from pyNN.standardmodels import build_translations
 
 from .standardmodels import cells, synapses
 
 __all__ = ["native_cell_type", "native_synapse_type", "NativeRNG", "NATIVE_CELL_TYPES",
-           "NATIVE_SYNAPSE_TYPES"]
+           "NATIVE_SYNAPSE_TYPES", "draw", "native_seed"]
+
+
+def _normal_clipped(generator, n, mu, sigma, low, high):
+    # PyNN's rule (NumpyRNG._clipped): values outside [low, high] are drawn again
+    values = generator.normal(mu, sigma, n)
+    bad = np.flatnonzero((values < low) | (values > high))
+    for _ in range(MAX_REDRAWS):
+        if bad.size == 0:
+            return values
+        redrawn = generator.normal(mu, sigma, bad.size)
+        values[bad] = redrawn
+        bad = bad[(redrawn < low) | (redrawn > high)]
+    raise errors.InvalidParameterValueError(
+        f"RandomDistribution('normal_clipped', mu={mu}, sigma={sigma}, low={low}, "
+        f"high={high}): values still outside [low, high] after {MAX_REDRAWS} redraws; the "
+        f"interval holds almost none of the distribution -- widen it or move mu into it.")
+
+
+# PyNN's name -> (n, parameters) -> values; parameterisations as pyNN.random.NumpyRNG's
+_DRAWS = {
+    "binomial": lambda g, n, p: g.binomial(p["n"], p["p"], n),
+    "gamma": lambda g, n, p: g.gamma(p["k"], p["theta"], n),              # shape k, scale theta
+    "exponential": lambda g, n, p: g.exponential(p["beta"], n),          # scale (mean) beta
+    "lognormal": lambda g, n, p: g.lognormal(p["mu"], p["sigma"], n),    # of log(x)
+    "normal": lambda g, n, p: g.normal(p["mu"], p["sigma"], n),
+    "normal_clipped": lambda g, n, p: _normal_clipped(g, n, p["mu"], p["sigma"], p["low"],
+                                                      p["high"]),
+    "normal_clipped_to_boundary": lambda g, n, p: np.clip(g.normal(p["mu"], p["sigma"], n),
+                                                          p["low"], p["high"]),
+    "poisson": lambda g, n, p: g.poisson(p["lambda_"], n),
+    "uniform": lambda g, n, p: g.uniform(p["low"], p["high"], n),
+    "uniform_int": lambda g, n, p: g.integers(p["low"], p["high"], n),   # high excluded
+    "vonmises": lambda g, n, p: g.vonmises(p["mu"], p["kappa"], n),
+}
+
+
+def draw(generator: np.random.Generator, distribution: str, parameters: dict,
+         n: int) -> np.ndarray:
+    """``n`` values of PyNN's ``distribution`` (``pyNN.random.available_distributions``, with
+    its parameter names: gamma ``(k, theta)`` shape and scale, lognormal ``(mu, sigma)`` of
+    ``log x``, exponential ``beta`` the mean, uniform_int ``[low, high)``) from ``generator``."""
+    if distribution not in _DRAWS:
+        raise errors.InvalidParameterValueError(
+            f"RandomDistribution({distribution!r}) with a NativeRNG: the distributions are "
+            f"{sorted(_DRAWS)}.")
+    if set(parameters) != set(available_distributions[distribution]):
+        raise KeyError(f"RandomDistribution({distribution!r}): parameters "
+                       f"{available_distributions[distribution]} expected, got "
+                       f"{tuple(parameters)}.")
+    return np.asarray(_DRAWS[distribution](generator, int(n), parameters))
+
+
+def native_seed(rng) -> int:
+    """The seed a NativeRNG draws from: its own, or ``setup(rng_seed=...)`` if it has none."""
+    from .simulator import state
+    return state.rng_seed if rng.seed is None else rng.seed
+
+
+# spawn key of the NativeRNGs' shared streams, apart from the connectors' ``(seed, projection)``
+# streams (connectors.py: _native_generator, _native_parameter_generator)
+_OWN_STREAM = 0x6E6578
+# {seed: Generator} for the network being built, and that network's population list: setup()
+# gives the state a new list, which starts the streams again (as NEST's ResetKernel does)
+_STREAMS = {"network": None, "generators": {}}
+
+
+def _stream(seed: int) -> np.random.Generator:
+    from .simulator import state
+    if _STREAMS["network"] is not state.populations:
+        _STREAMS["network"], _STREAMS["generators"] = state.populations, {}
+    generators = _STREAMS["generators"]
+    if seed not in generators:
+        generators[seed] = np.random.default_rng(
+            np.random.SeedSequence(seed, spawn_key=(_OWN_STREAM,)))
+    return generators[seed]
 
 
 class NativeRNG(_NativeRNG):
-    """The backend's own random numbers: connectors given it take a fast vectorised path (not
-    PyNN's draw order) seeded from its seed, or from ``setup(rng_seed=...)`` if it has none;
-    spike sources always use the JAX counter-based generator."""
+    """The backend's own random numbers.
 
-    def __init__(self, seed=None):
-        super().__init__(seed)
+    Connectors given it take a fast vectorised path (not PyNN's draw order) seeded from its
+    seed, or from ``setup(rng_seed=...)`` if it has none.  A ``RandomDistribution`` given it is
+    drawn vectorised from a NumPy ``Generator`` (``draw``): as a synapse parameter, from a
+    stream per projection and parameter (connectors.py); elsewhere (cell parameters, initial
+    values, ``Projection.set``) from one stream per seed, shared by every NativeRNG with that
+    seed and started again by ``setup()`` -- as NEST's kernel RNG: two ``NativeRNG()`` draw
+    independent values, and a script draws the same ones on every run.  Spike sources always
+    use the JAX counter-based generator.
+    """
+
+    def next(self, n=None, distribution=None, parameters=None, mask=None):
+        """``n`` values (one number if ``n`` is None) of ``distribution`` (uniform on [0, 1) if
+        None); ``mask`` selects among the ``n`` drawn, as for a parallel-safe NumpyRNG."""
+        if distribution is None:
+            distribution, parameters = "uniform", {"low": 0.0, "high": 1.0}
+        if n is not None and n < 0:
+            raise ValueError(f"NativeRNG.next(n={n}): n must be >= 0.")
+        values = draw(_stream(native_seed(self)), distribution, parameters,
+                      1 if n is None else n)
+        if n is None:
+            return values[0]
+        return values if mask is None else values[mask]
 
 
 # (NEST name, PyNN name, scale NEST -> PyNN); g_L is special: tau_m = C_m / g_L

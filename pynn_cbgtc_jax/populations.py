@@ -7,12 +7,16 @@ same initial state; after a run has started it also changes the live state (as N
 """
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
+
 import numpy as np
-from pyNN import common
+from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
+from .compiler.footprint import check_population
 from .recording import Recorder
 from .standardmodels.cells import check_parameters
 
@@ -30,8 +34,76 @@ def _column(value, n):
     return np.full(n, value, dtype=float)
 
 
+def _check_size(size):
+    """Refuse a population size that is not a whole number >= 1, or a tuple of them (PyNN
+    would fail later with an IndexError, pyNN.nest with NEST's BadParameterValue)."""
+    for n in (size if isinstance(size, tuple) else (size,)):
+        _check_count(size, n)
+
+
+def _check_count(size, n):
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise errors.InvalidParameterValueError(
+            f"Population(size={size!r}): the number of cells must be a whole number >= 1; "
+            f"create populations with at least one cell.")
+
+
+def _check_lengths(celltype, values: dict, size: int, call: str):
+    """Refuse a per-cell list or array of a scalar parameter whose length is not ``size``.
+
+    ``values``: parameter name -> the value given (a number, a list/array with one value per
+    cell, a RandomDistribution, a function, ...).  Sequence and array parameters
+    (``spike_times``, GIF's ``tau_eta``) take a whole list as one value and are not checked.
+    """
+    schema = celltype.get_schema()
+    for name, value in values.items():
+        if schema.get(name) not in (float, int) or not isinstance(value, (list, tuple,
+                                                                         np.ndarray)):
+            continue
+        shape = np.shape(value)
+        if shape != (size,):
+            raise errors.InvalidDimensionsError(
+                f"{call}: {name} has {shape[0] if len(shape) == 1 else shape} values but the "
+                f"population has {size} cells; give one value for all cells, or a list/array "
+                f"of exactly {size} values (one per cell).")
+
+
+def _check_finite_initial(variable, values, call):
+    if not np.all(np.isfinite(values)):
+        bad = float(np.asarray(values)[~np.isfinite(values)][0])
+        raise errors.InvalidParameterValueError(
+            f"{call}({variable}={bad}): initial values must be finite numbers; give a finite "
+            f"value (NEST accepts it silently and the state is not finite from t = 0).")
+
+
+class _Selected(Mapping):
+    """The parameter columns of a population at cells ``idx``, indexed only when read (the
+    cross-parameter checks of a ``set()`` read two or three of them)."""
+
+    def __init__(self, columns: dict, idx: np.ndarray):
+        self._columns, self._idx = columns, idx
+
+    def __getitem__(self, name):
+        return self._columns[name][self._idx]
+
+    def __iter__(self):
+        return iter(self._columns)
+
+    def __len__(self):
+        return len(self._columns)
+
+
 class Assembly(common.Assembly):
     _simulator = simulator
+
+    def write_data(self, io, variables="all", gather=True, clear=False, annotations=None):
+        """As ``pyNN.common.Assembly.write_data`` (``io``: a Neo IO or a file name), written
+        atomically: a temporary file in the same folder replaces the target once complete
+        (``files.write_neo_block``)."""
+        from .files import write_neo_block
+        data = self.get_data(variables, gather, clear, annotations)
+        write_neo_block(data, io if isinstance(io, str) else io.filename,
+                        None if isinstance(io, str) else io)
 
 
 class _ParameterAccess:
@@ -51,12 +123,21 @@ class _ParameterAccess:
         values = {name: simplify(pop._parameters[name][idx]) for name in names}
         return ParameterSpace(values, shape=(len(idx),))
 
+    def set(self, **parameters):
+        simulator.check_current(self._pop, "set()")
+        _check_lengths(self.celltype, parameters, self.size, "set()")
+        super().set(**parameters)
+
+    set.__doc__ = common.Population.set.__doc__
+
     def _set_parameters(self, parameter_space):
         pop, idx = self._pop, self._idx
+        simulator.check_current(pop, "set()")
         parameter_space.shape = (len(idx),)
         parameter_space.evaluate(simplify=False)
         values = dict(parameter_space.items())
-        check_parameters(pop.celltype, values)
+        # the cross-parameter checks (v_reset < v_thresh, ...) see the merged old+new values
+        check_parameters(pop.celltype, values, _Selected(pop._parameters, idx))
         structure = False
         for name, value in values.items():
             pop._parameters[name][idx] = value
@@ -67,8 +148,15 @@ class _ParameterAccess:
 
     def _set_initial_value_array(self, variable, initial_values):
         pop, idx = self._pop, self._idx
+        simulator.check_current(pop, "initialize()")
+        known = pop.celltype.default_initial_values
+        if variable not in known:
+            raise errors.NonExistentParameterError(
+                f"initialize({variable}=...): {variable!r} is not a state variable of "
+                f"{type(pop.celltype).__name__}", type(pop.celltype).__name__, sorted(known))
         values = np.broadcast_to(np.asarray(initial_values.evaluate(simplify=False), float),
                                  (len(idx),))
+        _check_finite_initial(variable, values, "initialize")
         # native (NEST-named) cell types: V_m -> v, w in pA -> nA
         variable, scale = getattr(pop.celltype, "initial_map", {}).get(variable, (variable, 1.0))
         values = values * scale
@@ -85,6 +173,11 @@ class Population(_ParameterAccess, common.Population):
     _recorder_class = Recorder
     _assembly_class = Assembly
 
+    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
+                 label=None):
+        _check_size(size)                       # before PyNN's own, vaguer, size checks
+        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
+
     @property
     def _pop(self):
         return self
@@ -95,6 +188,11 @@ class Population(_ParameterAccess, common.Population):
 
     def _create_cells(self):
         state = simulator.state
+        given = self.celltype.parameter_space      # composite cells nest ParameterSpaces
+        _check_lengths(self.celltype, {name: getattr(given[name], "base_value", None)
+                                       for name in given.keys()},
+                       self.size, f"Population({self.size}, {type(self.celltype).__name__})")
+        check_population(self)       # refuses what cannot fit, before any per-cell array
         if isinstance(self.celltype, StandardCellType):
             parameter_space = self.celltype.native_parameters
         else:
@@ -111,6 +209,7 @@ class Population(_ParameterAccess, common.Population):
         self._mask_local = np.ones(self.size, dtype=bool)
         state.id_counter += self.size
         self._initial = {}
+        self._generation = state.generation           # see simulator.check_current
         self._index = state.add_population(self)
 
     def _get_view(self, selector, label=None):

@@ -2,11 +2,14 @@
 
 Connectors deliver synapses through ``_convergent_connect`` (PyNN's generic path, one call per
 postsynaptic cell) or ``_add_connections`` (our vectorised connectors, one call per
-projection); both only append arrays.  Delays are rounded to the nearest multiple of ``dt`` and
-checked against ``dt`` and ``max_delay`` here, before anything is compiled.  ``get``/``set``/
-``len`` work on these arrays before and after a run.
+projection); both only append arrays.  Delays are rounded to the nearest multiple of ``dt`` as
+NEST rounds them (halfway up: 0.25 ms at dt = 0.1 is 0.3 ms) and checked against ``dt`` and
+``max_delay`` here, before anything is compiled; non-finite weights and delays are refused.
+``get``/``set``/``len`` work on these arrays before and after a run.
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from pyNN import common, errors
@@ -14,11 +17,25 @@ from pyNN.core import is_listlike
 from pyNN.space import Space
 
 from . import simulator
-from .standardmodels.synapses import StaticSynapse
+from .compiler.footprint import check_projection
+from .standardmodels.synapses import StaticSynapse, check_synapse_values
 
-__all__ = ["Projection", "Connection"]
+__all__ = ["Projection", "Connection", "delay_steps"]
 
 _INDEX_NAMES = ("presynaptic_index", "postsynaptic_index")
+_FINITE = ("weight", "delay")          # synapse parameters that must be finite numbers
+
+
+def delay_steps(delays, dt: float) -> np.ndarray:
+    """Delays (ms) in whole steps, rounded as NEST does: ``floor(d / dt + 0.5)``, so a delay
+    halfway between two steps goes to the later one (0.25 ms at dt = 0.1 ms is 3 steps, where
+    ``numpy.rint`` would give 2).
+
+    NEST: ``Time::delay_ms_to_steps`` = ``ld_round(ms * STEPS_PER_MS)`` (nestkernel/nest_time.h)
+    with ``ld_round(x) = floor(x + 0.5)`` (libnestutil/numerics.cpp); multiplying by the
+    steps per ms (not dividing by dt) gives NEST's result for 0.15 ms at dt = 0.1 too (2).
+    """
+    return np.floor(np.asarray(delays, dtype=float) * (1.0 / dt) + 0.5)
 
 
 class Connection(common.Connection):
@@ -56,8 +73,12 @@ class Projection(common.Projection):
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
                  synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
+        simulator.check_current(presynaptic_population, "Projection(presynaptic_population)")
+        simulator.check_current(postsynaptic_population, "Projection(postsynaptic_population)")
         super().__init__(presynaptic_population, postsynaptic_population, connector,
                          synapse_type, source, receptor_type, space, label)
+        self._generation = simulator.state.generation     # see simulator.check_current
+        self._check_synapse_type()
         self._rule = getattr(self.synapse_type, "rule", None)
         if self._rule is None:
             raise NotImplementedError(
@@ -69,11 +90,32 @@ class Projection(common.Projection):
         self._pre = np.zeros(0, np.int64)
         self._post = np.zeros(0, np.int64)
         self._params = {"weight": np.zeros(0), "delay": np.zeros(0)}
+        check_projection(self, connector)     # refuses what cannot fit, before drawing
         connector.connect(self)
         self._consolidate()
         self._index = simulator.state.add_projection(self)
 
     # -- building ----------------------------------------------------------------------------
+    def _check_synapse_type(self):
+        """Refuse a non-finite number (or array) given as weight or delay before the connector
+        runs (PyNN's sign check would call a NaN weight 'not negative')."""
+        for name in _FINITE:
+            if name in self.synapse_type.parameter_space.keys():
+                value = self.synapse_type.parameter_space[name].base_value
+                if isinstance(value, (numbers.Real, np.ndarray, list)):
+                    self._check_finite(name, np.asarray(value, dtype=float))
+
+    def _check_finite(self, name, values):
+        if np.all(np.isfinite(values)):
+            return
+        bad = float(np.asarray(values)[~np.isfinite(values)][0])
+        what = ("a finite number of ms, >= dt" if name == "delay" else
+                "a finite number (nA for current-, uS for conductance-based synapses; 0 makes "
+                "a silent synapse)")
+        raise errors.ConnectionError(
+            f"Projection {self.label!r}: {name} = {bad}; each synapse {name} must be {what}.  "
+            f"Give finite values.")
+
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):
         if location_selector is not None:
@@ -92,7 +134,10 @@ class Projection(common.Projection):
         values = {}
         for name, value in parameters.items():
             value = np.broadcast_to(np.asarray(value, dtype=float), (n,))
+            if name in _FINITE:
+                self._check_finite(name, value)
             values[name] = value
+        check_synapse_values(self.synapse_type, values)
         if "delay" not in values:
             values["delay"] = np.full(n, self.synapse_type._get_minimum_delay())
         values["delay"] = self._round_delays(values["delay"])
@@ -104,6 +149,7 @@ class Projection(common.Projection):
         delays = np.asarray(delays, dtype=float)
         if delays.size == 0:
             return delays
+        self._check_finite("delay", delays)
         dt = state.dt
         lowest = state.explicit_min_delay or dt
         if np.any(delays < lowest * (1 - 1e-9)):
@@ -116,8 +162,8 @@ class Projection(common.Projection):
                 f"Projection {self.label!r}: delay = {delays.max()} ms is above max_delay = "
                 f"{state.max_delay} ms; use smaller delays or setup(max_delay=...).")
         if delays.ndim and delays.size > 1 and delays.strides == (0,):   # one broadcast value
-            return np.full(delays.size, max(np.rint(delays[0] / dt), 1) * dt)
-        return np.maximum(np.rint(delays / dt), 1) * dt
+            return np.full(delays.size, max(delay_steps(delays[0], dt), 1) * dt)
+        return np.maximum(delay_steps(delays, dt), 1) * dt
 
     def _consolidate(self):
         if not self._pending:
@@ -221,16 +267,26 @@ class Projection(common.Projection):
 
     def _set_synapse_values(self, name, index, values):
         self._consolidate()
+        simulator.check_current(self, "Projection.set()")
         if name == "delay":
             values = self._round_delays(values)
         elif name not in self._params:
             raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
                                                    list(self._params))
+        else:
+            checked = {name: values}
+            if name in ("w_min", "w_max"):      # the new bound against the other one
+                other = "w_max" if name == "w_min" else "w_min"
+                checked[other] = self._params[other][index] if other in self._params else values
+            check_synapse_values(self.synapse_type, checked)
+        if name in _FINITE:
+            self._check_finite(name, np.asarray(values, dtype=float))
         self._params[name][index] = values
         simulator.state.mark_changed(structure=(name == "delay"), synapses=True)
 
     def _set_initial_value_array(self, variable, initial_value):
         """initialize(u=...) for synapse state (e.g. TsodyksMarkramSynapse's u)."""
+        simulator.check_current(self, "Projection.initialize()")
         if variable not in getattr(self.synapse_type, "default_initial_values", {}):
             raise errors.NonExistentParameterError(
                 variable, type(self.synapse_type).__name__,
@@ -241,6 +297,11 @@ class Projection(common.Projection):
             value.shape = (self.pre.size, self.post.size)
             value = value.evaluate(simplify=True)
         value = np.asarray(value, float)
-        self._params[variable] = (value[self._pre, self._post] if value.ndim == 2
-                                  else np.broadcast_to(value, (len(self),)).copy())
+        values = (value[self._pre, self._post] if value.ndim == 2
+                  else np.broadcast_to(value, (len(self),)).copy())
+        checked = {variable: values}
+        if variable == "a" and "n" in self._params:
+            checked["n"] = self._params["n"]
+        check_synapse_values(self.synapse_type, checked)
+        self._params[variable] = values
         simulator.state.mark_changed(synapses=True)

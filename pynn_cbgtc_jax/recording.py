@@ -7,12 +7,28 @@ selections.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
-from pyNN import recording
+from pyNN import errors, recording
 
 from . import simulator
 
 __all__ = ["Recorder"]
+
+
+def _check_interval(value, dt: float):
+    """Refuse a sampling interval that is not a number, shorter than ``dt`` or not a
+    multiple of it (``InvalidParameterValueError`` naming the value, dt and valid values)."""
+    what = "record(sampling_interval)"
+    if not isinstance(value, numbers.Real):
+        raise errors.InvalidParameterValueError(
+            f"{what} = {value!r}: must be a number of ms, a multiple of dt = {dt} ms.")
+    if value < dt * (1 - 1e-9):
+        raise errors.InvalidParameterValueError(
+            f"{what} = {value} ms is shorter than the time step dt = {dt} ms; the shortest "
+            f"valid interval is {dt} ms (one sample per step), longer ones are multiples of it.")
+    simulator.grid_steps(value, dt, what, " (samples are taken on the time grid)")
 
 
 class Recorder(recording.Recorder):
@@ -24,6 +40,20 @@ class Recorder(recording.Recorder):
         self._signals = {}       # name -> [(steps int64 [m], ids int64 [c], values [m, c])]
 
     # -- what is recorded (read by the compiler) --------------------------------------------
+    def _check_sampling_interval(self, sampling_interval):
+        """Called first by ``record()``: refuse a population of a discarded simulation and a
+        sampling interval that is not a positive multiple of dt (which would mislabel the time
+        axis), then PyNN's same-interval check.
+
+        NEST refuses both (models/multimeter.cpp, ``Parameters_::set``: "The sampling
+        interval must be at least as long as the simulation resolution." / "... must be a
+        multiple of the simulation resolution.").
+        """
+        simulator.check_current(self.population, "record()")
+        if sampling_interval is not None:
+            _check_interval(sampling_interval, simulator.state.dt)
+        super()._check_sampling_interval(sampling_interval)
+
     def _record(self, variable, new_ids, sampling_interval=None):
         if sampling_interval is not None:
             self.sampling_interval = sampling_interval
@@ -70,7 +100,43 @@ class Recorder(recording.Recorder):
                 kept[name] = [(steps[-1:], ids, values[-1:])]
         self._signals = kept
 
+    # -- writing -----------------------------------------------------------------------------
+    def write(self, variables, file=None, gather=False, filter_ids=None, clear=False,
+              annotations=None, locations=None):
+        """Write the recorded data to a Neo IO or a file name, atomically.
+
+        As ``pyNN.recording.Recorder.write``, but the block is written to a temporary file in
+        the same folder that replaces the target only once complete
+        (``files.write_neo_block``): a failed or killed write never leaves a truncated file
+        under the final name, and an older file there stays intact.
+        """
+        from .files import write_neo_block
+        target = file if file is not None else self.file
+        if not target:
+            raise ValueError(f"write_data() of population {self.population.label!r}: give a "
+                             f"file name (e.g. 'data.pkl' or 'data.nix') or a Neo IO.")
+        io = None if isinstance(target, str) else target
+        filename = target if io is None else io.filename
+        data = self.get(variables, gather, filter_ids, clear, annotations=annotations,
+                        locations=locations)
+        write_neo_block(data, filename, io)
+
     # -- PyNN hooks --------------------------------------------------------------------------
+    def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,
+            locations=None):
+        """PyNN's ``get``, refusing a population of a discarded simulation; before the first
+        run it returns one segment without data (empty spike trains, no signals) where PyNN's
+        common code (and so pyNN.nest) raises ``IndexError``."""
+        simulator.check_current(self.population, "get_data()")
+        state = simulator.state
+        if state.running or next(iter(self.cache), None) is not None:   # DataCache: no len
+            return super().get(variables, gather, filter_ids, clear, annotations, locations)
+        state.running = True        # PyNN builds the current segment only while running
+        try:
+            return super().get(variables, gather, filter_ids, clear, annotations, locations)
+        finally:
+            state.running = False
+
     def _get_spiketimes(self, ids, clear=False):
         if self._spikes:
             all_ids = np.concatenate([s[0] for s in self._spikes])

@@ -3,10 +3,19 @@
 ``ensure_simulation(state)`` compiles the network when its structure changed (and only then),
 uploads changed parameters, and returns the ``Simulation``.  ``advance(n)`` runs ``n`` steps in
 chunks; after each chunk the recorded data goes to the host once and on to the recorders.
+
+A chunk (one call of the compiled program) is sized from the measured wall time so that it
+takes about ``CALL_SECONDS``: the number of steps (at most ``spec.chunk``) is a traced argument
+of the compiled program (``engine/runner.py``), so any size reuses it.  Ctrl-C during ``advance`` only sets a flag; the loop
+stops after the chunk in progress, with the step counter, the carry and the recorders at that
+chunk's end, and raises ``KeyboardInterrupt``; ``get_data()`` and a further ``run()`` work.
 """
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
 
 import jax
 import jax.numpy as jnp
@@ -14,16 +23,19 @@ import numpy as np
 
 from .compiler.build import build_network
 from .compiler.memory import check_fits
-from .engine.runner import chunk_function
+from .engine.runner import TRACE_COUNT, chunk_function
 from .engine.spec import ARRAY, POISSON, RENEWAL, SOURCES, Carry
 from .engine.synapse_rules import HISTORY, RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
 from .kernels.registry import NEURON_MODELS
 from .simulator import NumericalInstabilityError
 
-__all__ = ["Simulation", "ensure_simulation"]
+__all__ = ["Simulation", "ensure_simulation", "CALL_SECONDS"]
 
 logger = logging.getLogger("PyNN")
+
+CALL_SECONDS = 0.25      # target wall time of one chunk: bounds the response to Ctrl-C
+_FIRST_CALL_STEPS = 10   # steps of the first chunk of a new program, before any timing
 
 
 def ensure_simulation(state) -> "Simulation":
@@ -82,7 +94,10 @@ class Simulation:
                 syns=self.data.syns)
         else:
             self.data = jax.device_put(build.data)
-        self.fn = chunk_function(self.spec)
+        fn = chunk_function(self.spec)
+        if fn is not getattr(self, "fn", None):
+            self.fn = fn
+            self._call_steps = min(_FIRST_CALL_STEPS, self.spec.chunk)   # no timing yet
         self._initial_currents = None
 
     def upload(self, build):
@@ -143,9 +158,10 @@ class Simulation:
         for (rule, members, perm), data in zip(self.build.syn_groups, self.build.data.syns):
             init = {}
             for name in RULES[rule].state:
-                parts = [prj._params[name] for prj, _ in members if name in prj._params]
-                if len(parts) == len(members):
-                    init[name] = np.concatenate(parts)[perm]
+                # NaN where a projection was not initialised: initial_state's default there
+                if any(name in prj._params for prj, _ in members):
+                    init[name] = np.concatenate([prj._params.get(name, np.full(n, np.nan))
+                                                 for prj, n in members])[perm]
             syn_states.append(initial_state(rule, data.weight, data.params, init, dtype))
         n_cells = sum(p.size for p in self.spec.pops)
         carry = Carry(step=np.int32(step), states=tuple(states),
@@ -182,19 +198,46 @@ class Simulation:
 
     # -- running -------------------------------------------------------------------------------
     def advance(self, n_steps: int):
-        """Run ``n_steps`` steps, routing recorded data to the recorders after every chunk."""
+        """Run ``n_steps`` steps, routing recorded data to the recorders after every chunk.
+
+        Chunks are sized to take about ``CALL_SECONDS`` each.  Ctrl-C (SIGINT, main thread
+        with Python's default handler) stops the run after the chunk in progress and raises
+        ``KeyboardInterrupt``; the simulation is then consistent at that chunk's end.
+        """
         if not self._sampled_start and self.state.step == 0:
             self._record_start()
-        done = 0
-        while done < n_steps:
-            n = min(self.spec.chunk, n_steps - done)
-            step0 = self.state.step
-            self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
-            outputs, bad = jax.device_get((outputs, self.carry.bad_step))
-            self.state.step = step0 + n
-            self._route(outputs, step0, n)
-            done += n
-            self._check(bad)
+        with _SigintFlag() as interrupt:
+            done = 0
+            while done < n_steps:
+                n = min(self._call_steps, n_steps - done)
+                step0 = self.state.step
+                traces = TRACE_COUNT["chunk"]
+                start = time.perf_counter()
+                self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
+                outputs, bad = jax.device_get((outputs, self.carry.bad_step))
+                elapsed = time.perf_counter() - start
+                self.state.step = step0 + n
+                self._route(outputs, step0, n)
+                done += n
+                self._check(bad)
+                if TRACE_COUNT["chunk"] == traces:        # a call that compiled says nothing
+                    self._size_calls(n, elapsed)
+                if interrupt.requested:
+                    message = (f"Simulation interrupted (Ctrl-C) at t = {self.state.t:.3f} ms "
+                               f"(step {self.state.step}, {n_steps - done} steps of this run "
+                               f"not done): the data recorded up to there is kept and a "
+                               f"further run() continues from there.")
+                    logger.warning(message)
+                    raise KeyboardInterrupt(message)
+
+    def _size_calls(self, n, elapsed):
+        """Steps per chunk for about ``CALL_SECONDS`` of wall time (at most ``spec.chunk``).
+
+        The per-step time of a short chunk includes the call overhead, so it errs long and
+        the next chunk short; sizes converge within a few chunks.
+        """
+        per_step = max(elapsed / n, 1e-9)
+        self._call_steps = int(np.clip(CALL_SECONDS / per_step, 1, self.spec.chunk))
 
     def _projections(self):
         return [prj for _, members, _ in self.build.syn_groups for prj, _ in members]
@@ -273,3 +316,29 @@ class Simulation:
                     f"or beyond 1e12) at t = {(int(step) + 1) * self.state.dt:.3f} ms. Data recorded "
                     f"up to t = {self.state.t:.3f} ms is kept. Check parameters (e.g. very large "
                     f"weights, delta_T, or a time step too large for the model).")
+
+
+class _SigintFlag:
+    """While active, SIGINT (Ctrl-C) sets ``requested`` instead of raising mid-chunk.
+
+    Installed only in the main thread and only over Python's default handler (a handler of
+    the user's, ``SIG_IGN`` or ``SIG_DFL`` is left alone); the previous handler comes back on
+    exit.  A KeyboardInterrupt raised inside a chunk's Python code would leave the step
+    counter, the carry and the recorders out of step with each other.
+    """
+
+    def __enter__(self):
+        self.requested = False
+        self._previous = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False

@@ -12,7 +12,8 @@ import logging
 import numpy as np
 from pyNN import common, errors
 
-__all__ = ["name", "ID", "State", "state", "NumericalInstabilityError"]
+__all__ = ["name", "ID", "State", "state", "NumericalInstabilityError", "StaleObjectError",
+           "check_current", "grid_steps"]
 
 logger = logging.getLogger("PyNN")
 
@@ -24,6 +25,78 @@ class NumericalInstabilityError(ArithmeticError):
 
     Everything recorded up to the end of the chunk in which it happened is kept.
     """
+
+
+class StaleObjectError(errors.InvalidParameterValueError, RuntimeError):
+    """An object (Population, Projection, current source) of a simulation that a later
+    ``setup()`` discarded was used in the current one (a ``pyNN.errors`` type, so scripts that
+    catch PyNN's errors catch it; also a ``RuntimeError``)."""
+
+
+def check_current(obj, action: str):
+    """Refuse ``obj`` if it was created before the last ``setup()``.
+
+    ``setup()`` (``State.clear``) starts a new *generation*; every Population, Projection and
+    current source remembers the generation it was created in.  An object of an earlier one is
+    not part of the simulated network, so connecting, recording, injecting into or setting it
+    would silently do nothing (pyNN.nest fails later with NEST's ``UnknownNode``).
+
+    Parameters
+    ----------
+    obj : Population, PopulationView, Assembly, Projection or current source
+    action : str
+        What was attempted, for the message (e.g. ``"Projection(pre=...)"``).
+
+    Raises
+    ------
+    StaleObjectError
+    """
+    for part in _parts(obj):
+        generation = getattr(part, "_generation", state.generation)
+        if generation != state.generation:
+            label = getattr(part, "label", None)
+            raise StaleObjectError(
+                f"{action}: {type(part).__name__} {label!r} belongs to a simulation that "
+                f"setup() discarded (it was created before the last setup() call, simulation "
+                f"#{generation}; the current one is #{state.generation}); it is not part of the "
+                f"current network.  Create it again after setup().")
+
+
+def _parts(obj):
+    """The objects that carry a generation: a view's parent population, an assembly's
+    populations, the object itself otherwise."""
+    if isinstance(obj, common.Assembly):
+        return [p for p in obj.populations for p in _parts(p)]
+    if isinstance(obj, common.PopulationView):
+        return [obj.grandparent]
+    return [obj]
+
+
+def grid_steps(value, dt: float, what: str, allowed: str = "") -> int:
+    """``value`` ms as a whole number of steps of ``dt``; refuse a value off the time grid.
+
+    A relative tolerance of 1e-9 on ``value / dt`` absorbs float round-off
+    (``0.30000000000000004`` at dt = 0.1 is 3 steps), as NEST's tic grid does.
+
+    Raises
+    ------
+    pyNN.errors.InvalidParameterValueError
+        ``value`` is not finite or not a multiple of ``dt``; the message names ``what``, the
+        value, ``dt`` and the two nearest valid values.
+    """
+    value = float(value)
+    if not np.isfinite(value):
+        raise errors.InvalidParameterValueError(
+            f"{what} = {value}: must be a finite number of ms{allowed}.")
+    n = value / dt
+    k = round(n)
+    if abs(n - k) > 1e-9 * max(1.0, abs(n)):
+        below, above = np.floor(n) * dt, np.ceil(n) * dt
+        raise errors.InvalidParameterValueError(
+            f"{what} = {value} ms is not a multiple of the time step dt = {dt} ms{allowed}; "
+            f"the nearest valid values are {below:.10g} and {above:.10g} ms (NEST refuses "
+            f"times off the grid too).")
+    return int(k)
 
 
 class ID(int, common.IDMixin):
@@ -63,7 +136,9 @@ class State(common.control.BaseState):
 
     # --- registry -------------------------------------------------------------------------------
     def clear(self):
-        """Forget the whole network (``setup()``)."""
+        """Forget the whole network (``setup()``); objects created before belong to an
+        earlier *generation* and are refused from now on (``check_current``)."""
+        self.generation = getattr(self, "generation", -1) + 1
         self.populations = []
         self.projections = []
         self.current_sources = []
@@ -140,14 +215,31 @@ class State(common.control.BaseState):
         self.run_until(self.t + simtime)
 
     def run_until(self, tstop):
-        n_steps = int(round((tstop - self.t) / self.dt))
+        # NEST: "The simulation time must be a multiple of the simulation resolution."
+        # (nestkernel/nest.cpp, simulate()); no silent stop at another time here either
+        target = grid_steps(tstop, self.dt, "run_until(tstop)",
+                            " (run()/run_until() times must lie on the time grid)")
+        n_steps = target - self.step
         if n_steps < 0:
             raise ValueError(f"run_until(tstop={tstop}): tstop is before the current time "
                              f"t = {self.t} ms; give a time >= t, or call reset() first.")
+        if self.structure_changed:
+            self._check_network_current()
         from .simulation import ensure_simulation
         simulation = ensure_simulation(self)
         self.running = True
         simulation.advance(n_steps)
+
+    def _check_network_current(self):
+        """The last guard before a build: every projection's populations and every current
+        source's targets belong to this simulation (``check_current``), so no synapse or
+        electrode of a discarded one is compiled into a network where it does nothing."""
+        for prj in self.projections:
+            check_current(prj.pre, f"run(): Projection {prj.label!r}")
+            check_current(prj.post, f"run(): Projection {prj.label!r}")
+        for source in self.current_sources:
+            for population, _ in source._targets:
+                check_current(population, f"run(): {type(source).__name__}")
 
     def reset(self):
         """Back to t = 0 with the initial values; a new segment; parameters and weights kept."""

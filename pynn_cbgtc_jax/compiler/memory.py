@@ -9,7 +9,8 @@ path's batch, or a pass over every synapse of a dense table) -- term by term, in
 that will not fit with ``DeviceMemoryError``, naming the estimate, its largest term and the fix.
 
 The terms are exact array sizes except the step's working set and XLA's temporaries, which
-the safety factor ``HEADROOM`` covers.
+the safety factor ``HEADROOM`` covers.  Earlier still, each Population and Projection is
+checked as it is created (``footprint.py``: ``HostMemoryError``, ``DeviceMemoryError``).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import numpy as np
 
 from ..engine.synapse_rules import HISTORY, RULES
 
-__all__ = ["DeviceMemoryError", "estimate", "free_device_bytes", "check_fits", "HEADROOM"]
+__all__ = ["DeviceMemoryError", "HostMemoryError", "estimate", "free_device_bytes", "check_fits",
+           "HEADROOM"]
 
 HEADROOM = 1.25          # XLA temporaries and fragmentation on top of the estimate
 _EVENT_BYTES = 48        # per event of a batch: indices, gathers, amounts (int32/float32)
@@ -27,6 +29,12 @@ _DENSE_BYTES = 16        # per synapse of a dense pass: index, multiplicity, amo
 class DeviceMemoryError(MemoryError):
     """The network needs more device memory than is free (estimate and largest term in the
     message); raised before compiling, nothing is lost."""
+
+
+class HostMemoryError(MemoryError):
+    """A Population or Projection needs more host memory to be created than is available
+    (estimate, largest term and fixes in the message); raised before it allocates anything,
+    nothing is registered (``compiler/footprint.py``)."""
 
 
 def _nbytes(tree) -> int:
@@ -79,6 +87,8 @@ def free_device_bytes():
 
 
 def _gb(n):
+    if n >= 2 ** 40:
+        return f"{n / 2 ** 40:.1f} TiB"
     return f"{n / 2 ** 30:.2f} GiB" if n >= 2 ** 28 else f"{n / 2 ** 20:.1f} MiB"
 
 

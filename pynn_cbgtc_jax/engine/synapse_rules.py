@@ -12,11 +12,15 @@ rule is a pure function of arrays, used by both the event path and the dense pat
   u <- u exp(-h/tau_facil); x <- x + Pxy y + (1 - exp(-h/tau_rec)) z; y <- y exp(-h/tau_psc),
   z = 1 - x - y; at the spike u <- u + U(1 - u), delivered weight w u x, then x -= u x, y += u x.
 * ``stochastic``        -- PyNN SimpleStochasticSynapse: the weight with probability p.
-* ``quantal``           -- PyNN MultiQuantalSynapse as NEST's ``quantal_stp_synapse`` (Loebel et
-  al. 2009) and StochasticTsodyksMarkramSynapse (the same with n = 1, as PyNN's NEST extension
-  ``stochastic_stp_synapse``): u <- U + u (1 - U) exp(-h/tau_facil); each of the n - a empty
-  sites has recovered with probability 1 - exp(-h/tau_rec); each of the a full sites releases
-  with probability u; the delivered weight is w x (released sites).
+* ``quantal``           -- PyNN StochasticTsodyksMarkramSynapse as PyNN's NEST extension
+  ``stochastic_stp_synapse`` (Loebel et al. 2009, n = 1 site): u <- U + u (1 - U)
+  exp(-h/tau_facil); each of the n - a empty sites has recovered with probability
+  1 - exp(-h/tau_rec); each of the a full sites releases with probability u; the delivered
+  weight is w x (released sites).
+* ``multi_quantal``     -- PyNN MultiQuantalSynapse as NEST 3's ``quantal_stp_synapse``: the
+  same steps in NEST 3's order -- the a full sites release with probability u first, then u
+  and the empty sites are updated over the interval h since the previous spike -- so the
+  first spike releases Binomial(a0, u0) of the initial state (``Projection.initialize``).
 * ``stdp``              -- PyNN STDPMechanism + SpikePairRule as NEST's ``stdp_synapse``
   (all-to-all pairing; the post spike reaches the synapse after the full delay,
   dendritic_delay_fraction = 1): at a presynaptic spike at t, first facilitation for every
@@ -60,6 +64,7 @@ RULES = {
                             False),
     "stochastic": Rule(("p",), (), False),
     "quantal": Rule(("U", "n", "tau_rec", "tau_facil"), ("u", "a", "t_last"), False),
+    "multi_quantal": Rule(("U", "n", "tau_rec", "tau_facil"), ("u", "a", "t_last"), False),
     "stdp": Rule(("w_min", "w_max", "A_plus", "A_minus", "tau_plus", "tau_minus", "mu_plus",
                   "mu_minus"), ("weight", "kplus", "t_last"), True),
     "vogels2011": Rule(("w_min", "w_max", "tau", "eta", "rho"), ("weight", "kplus", "t_last"),
@@ -73,14 +78,18 @@ def initial_state(rule: str, weight, rule_params, params, dtype):
     import numpy as np
     n = weight.shape[0]
     zeros = np.zeros(n, dtype)
+    def given(name, default):      # an initial value; NaN where none was given
+        value = np.asarray(params.get(name, default), dtype)
+        return np.where(np.isnan(value), default, value).astype(dtype)
+
     if rule == "tsodyks_markram":
-        u0 = params.get("u", zeros)
-        return (np.asarray(u0, dtype), np.ones(n, dtype), zeros.copy(), zeros.copy())
+        return (given("u", zeros), given("x", np.ones(n, dtype)), given("y", zeros),
+                zeros.copy())
     if rule in ("stdp", "vogels2011"):
         return (np.asarray(weight, dtype), zeros.copy(), zeros.copy())
-    if rule == "quantal":     # u = U, all n sites full (NEST's defaults)
-        return (np.asarray(rule_params[0], dtype), np.asarray(rule_params[1], dtype),
-                zeros.copy())
+    if rule in ("quantal", "multi_quantal"):     # unless initialised: u = U, n sites full
+        return (given("u", np.asarray(rule_params[0], dtype)),
+                given("a", np.asarray(rule_params[1], dtype)), zeros.copy())
     return ()
 
 
@@ -125,18 +134,24 @@ def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist
         p = params[0][syn]
         u = jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(key, i), (), w.dtype))(syn)
         return jnp.where(u < p, w * mult, 0.0), state
-    if rule == "quantal":
+    if rule in ("quantal", "multi_quantal"):
         U, n_sites, tau_rec, tau_fac = (a[syn] for a in params)
         u, full, t_last = (a[syn] for a in state)
         h = t - t_last
         u_decay = jnp.where(tau_fac > 1e-10, jnp.exp(-h / jnp.maximum(tau_fac, 1e-10)), 0.0)
-        u = U + u * (1.0 - U) * u_decay
         per = jax.vmap(lambda i: jax.random.split(jax.random.fold_in(key, i)))(syn)
-        recovered = jax.vmap(lambda k, m, p_: jax.random.binomial(k, m, p_))(
-            per[:, 0], n_sites - full, -jnp.expm1(-h / tau_rec))
-        full = full + recovered
+
+        def update(u, full):       # facilitation and recovery of the empty sites over h
+            recovered = jax.vmap(lambda k, m, p_: jax.random.binomial(k, m, p_))(
+                per[:, 0], n_sites - full, -jnp.expm1(-h / tau_rec))
+            return U + u * (1.0 - U) * u_decay, full + recovered
+
+        if rule == "quantal":
+            u, full = update(u, full)
         released = jax.vmap(lambda k, m, p_: jax.random.binomial(k, m, p_))(per[:, 1], full, u)
         full = full - released
+        if rule == "multi_quantal":
+            u, full = update(u, full)
         new = tuple(_set(a, syn, valid, v) for a, v in zip(state, (u, full, jnp.full_like(u, t))))
         return w * released * mult, new
     if rule == "tsodyks_markram":

@@ -8,11 +8,16 @@ anything is compiled.
 """
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
+from typing import Callable, NamedTuple
+
 import numpy as np
 from pyNN import errors
 from pyNN.parameters import ArrayParameter, ParameterSpace, Sequence
 from pyNN.standardmodels import build_translations, cells
 
+from .. import simulator
 from ..kernels import gif
 from ..kernels.registry import NEURON_MODELS
 from .translations import identity_translations
@@ -25,9 +30,68 @@ __all__ = ["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha",
 
 # parameters that must be > 0 (time constants, capacitance) or >= 0
 _POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "tau_w", "tau_sfa", "tau_rr", "delta_v",
-             *gif.component_names("tau_eta"), *gif.component_names("tau_gamma"))
+             "alpha", *gif.component_names("tau_eta"), *gif.component_names("tau_gamma"))
 _NON_NEGATIVE = ("tau_refrac", "rate", "duration", "delta_T", "gbar_Na", "gbar_K", "g_leak",
-                 "lambda0")
+                 "lambda0", "beta")
+
+
+class _Rule(NamedTuple):
+    """A condition on several parameters of one cell that NEST's ``set_status`` enforces."""
+
+    names: tuple            # native parameter names, in the order ``ok`` takes them
+    ok: Callable            # (arrays...) -> bool array, True where the values are consistent
+    requirement: str        # the condition, with {0}, {1}, ... for the names as the user wrote
+    fix: str                # what to change
+    nest: str               # NEST's check: model file and message
+
+
+# aeif_cond_exp.cpp / aeif_cond_alpha.cpp, Parameters_::set: the exponential term at V_peak,
+# exp((V_peak - V_th) / Delta_T), must stay 1e20 below the largest double
+_MAX_EXP_ARG = float(np.log(np.finfo(np.float64).max / 1e20))
+
+
+def _reset_below_threshold(nest_model):
+    return _Rule(("v_reset", "v_thresh"), np.less, "{0} < {1}",
+                 "lower {0} or raise {1}",
+                 f"models/{nest_model}.cpp: 'Reset potential must be smaller than threshold.'")
+
+
+def _adex_rules(nest_model):
+    return (
+        _Rule(("v_spike", "v_thresh"), np.greater_equal, "{0} >= {1}",
+              "raise {0} (the spike-detection voltage) or lower {1}",
+              f"models/{nest_model}.cpp: 'V_peak >= V_th required.'"),
+        _Rule(("v_reset", "v_spike"), np.less, "{0} < {1}", "lower {0} or raise {1}",
+              f"models/{nest_model}.cpp: 'Ensure that: V_reset < V_peak .'"),
+        _Rule(("v_spike", "v_thresh", "delta_T"),
+              lambda peak, th, delta: (delta == 0) | ((peak - th) / np.where(
+                  delta == 0, 1.0, delta) < _MAX_EXP_ARG),
+              f"({{0}} - {{1}}) / {{2}} < {_MAX_EXP_ARG:.1f} (= log(max double / 1e20); "
+              f"exp() would overflow at the spike)", "increase {2} or reduce {0}",
+              f"models/{nest_model}.cpp: 'The current combination of V_peak, V_th and Delta_T "
+              f"will lead to numerical overflow at spike time'"))
+
+
+# Cross-parameter checks per model (PyNN name of the cell type / kernel).  Checks of a single
+# parameter (C_m > 0, tau > 0, t_ref >= 0, Delta_T >= 0, rate >= 0 ...) are _POSITIVE and
+# _NON_NEGATIVE above; models not listed (HH_cond_exp = hh_cond_exp_traub, Izhikevich,
+# GIF_cond_exp) have no cross-parameter check in NEST.
+_CONSISTENCY = {
+    "IF_curr_exp": (_reset_below_threshold("iaf_psc_exp"),),
+    "IF_curr_alpha": (_reset_below_threshold("iaf_psc_alpha"),),
+    "IF_curr_delta": (_reset_below_threshold("iaf_psc_delta"),),
+    "IF_cond_exp": (_reset_below_threshold("iaf_cond_exp"),),
+    "IF_cond_alpha": (_reset_below_threshold("iaf_cond_alpha"),),
+    "IF_cond_exp_gsfa_grr": (_reset_below_threshold("iaf_cond_exp_sfa_rr"),),
+    "EIF_cond_exp_isfa_ista": _adex_rules("aeif_cond_exp"),
+    "EIF_cond_alpha_isfa_ista": _adex_rules("aeif_cond_alpha"),
+    "SpikeSourcePoissonRefractory": (
+        _Rule(("rate", "tau_refrac"), lambda rate, dead: rate * dead < 1000.0,
+              "{0} * {1} < 1000 (the mean interval 1000/{0} ms must exceed the dead time {1})",
+              "lower {0} or {1}",
+              "models/ppd_sup_generator.cpp: 'The inverse rate has to be larger than the dead "
+              "time.'"),),
+}
 
 
 def _display(celltype, name):
@@ -57,6 +121,23 @@ def _check_array(celltype, name, values):
     if name == "start" and np.any(values < 0):
         raise errors.InvalidParameterValueError(
             f"{celltype}: start = {float(values[values < 0][0])} ms; it must be >= 0.")
+    if name in _ON_GRID:
+        _check_on_grid(celltype, name, values)
+
+
+# spike-source times that NEST requires on the time grid (nestkernel/device.cpp,
+# Device::Parameters_::set: "start must be a multiple of the simulation resolution."; the
+# stop time start + duration too): refused here as well, rather than moved to another step
+_ON_GRID = ("start", "duration")
+
+
+def _check_on_grid(celltype, name, values):
+    dt = simulator.state.dt
+    steps = np.atleast_1d(values) / dt
+    off = np.abs(steps - np.round(steps)) > 1e-9 * np.maximum(1.0, np.abs(steps))
+    if np.any(off):
+        simulator.grid_steps(float(np.atleast_1d(values)[off][0]), dt, f"{celltype}: {name}",
+                             " (a spike source starts and stops at step boundaries)")
 
 
 def _check_spike_times(celltype, values):
@@ -67,13 +148,75 @@ def _check_spike_times(celltype, values):
             raise errors.InvalidParameterValueError(
                 f"{celltype}: spike_times of cell {i} = {times.tolist()[:10]} must be finite, "
                 f">= 0 and sorted in increasing order; sort them (e.g. numpy.sort) first.")
+        if times.size and times[0] == 0:
+            # pyNN.nest drops it silently too (NEST's spike_generator refuses t = 0)
+            warnings.warn(f"{celltype}: spike_times of cell {i} include 0.0 ms; a spike at "
+                          f"t = 0 is never emitted (the first step ends at dt) and is dropped. "
+                          f"Use times > 0.", stacklevel=2)
 
 
-def check_parameters(celltype, parameters: dict):
-    """Raise ``InvalidParameterValueError`` for values outside a parameter's allowed range.
+def _user_name(celltype, native):
+    """The name the user writes for native parameter ``native`` (NEST-named cell types of
+    ``native.py`` call ``v_thresh`` ``V_th``)."""
+    for name, entry in getattr(celltype, "translations", {}).items():
+        if entry.get("translated_name") == native:
+            return name
+    return native
 
-    ``parameters`` maps native (= PyNN) names to evaluated arrays.
+
+def _check_consistency(celltype, parameters: dict, current: Mapping | None):
+    """Raise ``InvalidParameterValueError`` where a rule of ``_CONSISTENCY`` fails.
+
+    ``current``: the values before a ``set()`` (None at creation); a rule is checked when one
+    of its parameters is given, on the new values merged with the current ones.
     """
+    kernel = getattr(celltype, "kernel", None)
+    key = kernel.name if kernel is not None else type(celltype).__name__
+    for rule in _CONSISTENCY.get(key, ()):
+        if not any(name in parameters for name in rule.names):
+            continue
+        current = current or {}
+        if not all(name in parameters or name in current for name in rule.names):
+            continue
+        values = np.broadcast_arrays(*[np.asarray(parameters[name] if name in parameters
+                                                  else current[name], dtype=float)
+                                       for name in rule.names])
+        ok = np.asarray(rule.ok(*values))
+        if np.all(ok):
+            continue
+        cell = np.unravel_index(int(np.argmin(ok)), ok.shape) if ok.ndim else ()
+        shown = [_user_name(celltype, name) for name in rule.names]
+        given = ", ".join(f"{n} = {float(v[cell]):g} {celltype.units.get(n, '')}".rstrip()
+                          for n, v in zip(shown, values))
+        where = f" (cell {cell[0]})" if ok.ndim and ok.size > 1 else ""
+        raise errors.InvalidParameterValueError(
+            f"{celltype}: {given}{where}: requires {rule.requirement.format(*shown)}; "
+            f"{rule.fix.format(*shown)}.  NEST refuses these values too ({rule.nest}).")
+
+
+def check_parameters(celltype, parameters: dict, current: Mapping | None = None):
+    """Raise ``InvalidParameterValueError`` for values outside a parameter's allowed range,
+    and for combinations NEST refuses (``_CONSISTENCY``: v_reset < v_thresh, ...).
+
+    Parameters
+    ----------
+    celltype : cell type
+    parameters : dict
+        Native (= PyNN) names -> evaluated arrays: the values being set.
+    current : mapping, optional
+        The values before a ``set()`` (same names, arrays of the same cells; only those
+        of the rules involving a parameter being set are read); the cross-parameter checks see
+        them merged with ``parameters``.
+
+    Raises
+    ------
+    pyNN.errors.InvalidParameterValueError
+    """
+    _check_ranges(celltype, parameters)
+    _check_consistency(celltype, parameters, current)
+
+
+def _check_ranges(celltype, parameters: dict):
     for name, values in parameters.items():
         if name == "spike_times":
             _check_spike_times(celltype, values)
@@ -249,5 +392,10 @@ class SpikeSourceInhGamma(_KernelCell, cells.SpikeSourceInhGamma):
 
 
 class SpikeSourceArray(_KernelCell, cells.SpikeSourceArray):
-    __doc__ = cells.SpikeSourceArray.__doc__
+    __doc__ = cells.SpikeSourceArray.__doc__ + """
+    Times off the time grid are kept as given (recorded exactly, as pyNN.nest's precise spike
+    times) and delivered with the step that contains them (``compiler.build.
+    spike_source_stamps``); a spike at t = 0 is dropped with a warning (pyNN.nest drops it
+    silently).
+    """
     translations = build_translations(("spike_times", "spike_times"))

@@ -2,10 +2,14 @@
 
 Host side only: parameters (PyNN units: nA, ms, Hz, degrees) and the target cells.  The
 waveforms are generated on the device each step (``engine/electrodes.py``), so a source costs
-the same whatever its duration.  Times are put on the time grid (nearest step); a source
-switched on at ``t`` acts from the step that starts at ``t`` and so first changes ``v`` at
-``t + dt``.  ``record()`` / ``get_data()`` give t/dt + 1 samples including t = 0; the sample at
-``t`` is the current acting during the step that starts at ``t``.
+the same whatever its duration.  ``start``/``stop`` of DC, AC and noise sources must lie on
+the time grid (multiples of dt) and ``stop >= start``, as NEST requires
+(``InvalidParameterValueError`` names the nearest valid times); StepCurrentSource times are
+rounded to the nearest step, as pyNN.nest does (PyNN's ``_round_timestamp``), several on one
+step keeping the last amplitude.  Every value must be finite.  A source switched on at ``t``
+acts from the step that starts at ``t`` and so first changes ``v`` at ``t + dt``.
+``record()`` / ``get_data()`` give t/dt + 1 samples including t = 0; the sample at ``t`` is
+the current acting during the step that starts at ``t``.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from pyNN.common import Assembly, Population, PopulationView
 from pyNN.parameters import ParameterSpace, Sequence
 from pyNN.standardmodels import StandardCurrentSource, build_translations, electrodes
 
-from ..simulator import state
+from ..simulator import check_current, grid_steps, state
 
 __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
 
@@ -37,6 +41,7 @@ class _CurrentSource(StandardCurrentSource):
         object.__setattr__(self, "_recording", False)
         object.__setattr__(self, "_record_data", [])
         object.__setattr__(self, "_native", {})
+        object.__setattr__(self, "_generation", state.generation)  # simulator.check_current
         super().__init__(**parameters)
         self.set_native_parameters(self.translate(self.parameter_space))
         object.__setattr__(self, "_index", state.add_current_source(self))
@@ -64,14 +69,39 @@ class _CurrentSource(StandardCurrentSource):
         return values
 
     def _check(self, values):
-        for name in ("start", "stop"):
-            if name in values and values[name] < 0:
+        """Finite values; ``start``/``stop`` >= 0, on the time grid, ``stop >= start``.
+
+        NEST (nestkernel/device.cpp, ``Device::Parameters_::set``): "start must be a multiple
+        of the simulation resolution.", "stop >= start required."
+        """
+        name = type(self).__name__
+        for key, value in values.items():
+            if not np.all(np.isfinite(value)):
                 raise errors.InvalidParameterValueError(
-                    f"{type(self).__name__}: {name} = {values[name]} ms; must be >= 0.")
+                    f"{name}: {key} = {value} is not finite; give a finite number (PyNN units: "
+                    f"nA, ms, Hz, degrees).")
+        for key in ("frequency", "stdev"):
+            # NEST noise_generator.cpp: "The standard deviation cannot be negative."; a
+            # negative frequency would only flip the sine's sign, so it is a mistake
+            if key in values and values[key] < 0:
+                raise errors.InvalidParameterValueError(
+                    f"{name}: {key} = {values[key]}; must be >= 0.")
+        for key in ("start", "stop"):
+            if key in values:
+                if values[key] < 0:
+                    raise errors.InvalidParameterValueError(
+                        f"{name}: {key} = {values[key]} ms; must be >= 0.")
+                grid_steps(values[key], state.dt, f"{name}: {key}",
+                           " (a source switches on and off at step boundaries)")
+        if "start" in values and "stop" in values and values["stop"] < values["start"]:
+            raise errors.InvalidParameterValueError(
+                f"{name}: stop = {values['stop']} ms is before start = {values['start']} ms; "
+                f"give stop >= start (NEST: 'stop >= start required.').")
 
     # -- targets -----------------------------------------------------------------------------
     def inject_into(self, cells):
         """Inject into a Population, PopulationView, Assembly or a list of IDs."""
+        check_current(self, "inject_into()")
         if isinstance(cells, Assembly):
             groups = [(p, np.arange(p.size)) for p in cells.populations]
         elif isinstance(cells, PopulationView):
@@ -85,16 +115,19 @@ class _CurrentSource(StandardCurrentSource):
                 by_parent.setdefault(id(cell.parent), (cell.parent, []))[1].append(
                     cell.parent.id_to_index(cell))
             groups = [(p, np.asarray(idx)) for p, idx in by_parent.values()]
-        for population, idx in groups:
+        for population, _ in groups:             # all checked before any is added
+            check_current(population, f"{type(self).__name__}.inject_into()")
             if not population.celltype.injectable:
                 raise TypeError(f"Can't inject current into a spike source "
                                 f"({population.celltype} population {population.label!r}).")
+        for population, idx in groups:
             self._targets.append((population, np.asarray(idx, dtype=np.int64)))
         state.mark_changed(structure=True)
 
     # -- recording ---------------------------------------------------------------------------
     def record(self):
         """Record the current of this source (for noise: the value at its first target)."""
+        check_current(self, "record()")
         object.__setattr__(self, "_recording", True)
         state.mark_changed(structure=True)
 
@@ -149,6 +182,11 @@ class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
     def _check(self, values):
         times = np.atleast_1d(values.get("times", []))
         amps = np.atleast_1d(values.get("amplitudes", []))
+        for key, array in (("times", times), ("amplitudes", amps)):
+            if not np.all(np.isfinite(array)):
+                raise errors.InvalidParameterValueError(
+                    f"StepCurrentSource: {key} = {array.tolist()[:10]} holds a value that is "
+                    f"not finite; give finite {'ms' if key == 'times' else 'nA'} values.")
         if times.shape != amps.shape:
             raise errors.InvalidParameterValueError(
                 f"StepCurrentSource: times ({times.size}) and amplitudes ({amps.size}) must "

@@ -5,6 +5,8 @@ implements the type.
 """
 from __future__ import annotations
 
+import numpy as np
+from pyNN import errors
 from pyNN.standardmodels import build_translations, synapses
 
 from ..simulator import state
@@ -14,7 +16,67 @@ __all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "SimpleStochasticSynapse",
            "MultiQuantalSynapse", "StochasticTsodyksMarkramSynapse",
            "STDPMechanism", "SpikePairRule", "Vogels2011Rule", "AdditiveWeightDependence",
            "MultiplicativeWeightDependence", "AdditivePotentiationMultiplicativeDepression",
-           "GutigWeightDependence"]
+           "GutigWeightDependence", "check_synapse_values"]
+
+# Allowed values of synapse parameters (native = PyNN names), as NEST's set_status refuses them
+# (tsodyks_synapse.h, quantal_stp_synapse_impl.h: U in [0, 1], tau_rec > 0, tau_fac >= 0,
+# n >= 1) or where the rule's equations need them (a negative STDP time constant makes the
+# trace grow without bound; w / w_max divides by w_max).
+_RANGES = {
+    "U": (lambda v: (v >= 0) & (v <= 1), "between 0 and 1 (a release probability)"),
+    "p": (lambda v: (v >= 0) & (v <= 1), "between 0 and 1 (a release probability)"),
+    "u": (lambda v: (v >= 0) & (v <= 1), "between 0 and 1 (a release probability)"),
+    "x": (lambda v: (v >= 0) & (v <= 1), "between 0 and 1 (a fraction of resources)"),
+    "y": (lambda v: (v >= 0) & (v <= 1), "between 0 and 1 (a fraction of resources)"),
+    "a": (lambda v: (v >= 0) & (v == np.round(v)), "a whole number >= 0 (available sites)"),
+    "tau_rec": (lambda v: v > 0, "> 0 ms"),
+    "tau_facil": (lambda v: v >= 0, ">= 0 ms (0: no facilitation)"),
+    "n": (lambda v: (v >= 1) & (v == np.round(v)), "a whole number >= 1 (release sites)"),
+    "tau_plus": (lambda v: v > 0, "> 0 ms"),
+    "tau_minus": (lambda v: v > 0, "> 0 ms"),
+    "tau": (lambda v: v > 0, "> 0 ms"),
+    "A_plus": (lambda v: v >= 0, ">= 0 (the sign is set by the rule)"),
+    "A_minus": (lambda v: v >= 0, ">= 0 (the sign is set by the rule)"),
+    "eta": (lambda v: v >= 0, ">= 0"),
+    "rho": (lambda v: v >= 0, ">= 0 Hz"),
+    "mu_plus": (lambda v: v >= 0, ">= 0"),
+    "mu_minus": (lambda v: v >= 0, ">= 0"),
+}
+
+
+def check_synapse_values(synapse_type, values: dict):
+    """Raise ``InvalidParameterValueError`` for synapse parameter values that are not finite,
+    outside ``_RANGES``, or with ``w_max < w_min``.
+
+    ``values`` maps native names to arrays (one value per synapse, or scalars); weights and
+    delays are checked by the projection.
+    """
+    name_of = type(synapse_type).__name__
+    for name, (ok, allowed) in _RANGES.items():
+        if name not in values:
+            continue
+        v = np.asarray(values[name], dtype=float)
+        bad = ~np.isfinite(v) | ~ok(v)
+        if np.any(bad):
+            raise errors.InvalidParameterValueError(
+                f"{name_of}: {name} = {float(v[bad].flat[0])}; it must be {allowed}.")
+    if "a" in values and "n" in values:
+        a, n = np.broadcast_arrays(np.asarray(values["a"], float), np.asarray(values["n"], float))
+        if np.any(a > n):
+            i = np.flatnonzero(a > n)[0]
+            raise errors.InvalidParameterValueError(
+                f"{name_of}: a = {a.flat[i]} available release sites but n = {n.flat[i]}; "
+                f"a must be <= n.")
+    if "w_min" in values and "w_max" in values:
+        w_min = np.asarray(values["w_min"], float)
+        w_max = np.asarray(values["w_max"], float)
+        bad = ~np.isfinite(w_min) | ~np.isfinite(w_max) | (w_max < w_min)
+        if np.any(bad):
+            i = np.flatnonzero(np.broadcast_to(bad, np.broadcast(w_min, w_max).shape))[0]
+            lo, hi = np.broadcast_arrays(w_min, w_max)
+            raise errors.InvalidParameterValueError(
+                f"{name_of}: w_min = {float(lo.flat[i])}, w_max = {float(hi.flat[i])}; the "
+                f"weight bounds must be finite with w_max >= w_min.")
 
 
 class _MinDelay:
@@ -33,9 +95,12 @@ class TsodyksMarkramSynapse(_MinDelay, synapses.TsodyksMarkramSynapse):
     __doc__ = synapses.TsodyksMarkramSynapse.__doc__ + """
     Implemented as NEST's ``tsodyks_synapse``: the active-resource time constant ``tau_psc`` is
     the postsynaptic cell's ``tau_syn_E`` or ``tau_syn_I`` (3 ms for cells without one), as
-    pyNN.nest sets it.  Initial state x = 1, y = 0, u = the initial value ``u`` (default 0).
+    pyNN.nest sets it.  Initial state x = 1, y = 0, u = 0 unless ``Projection.initialize``
+    sets ``u``, ``x`` or ``y``.
     """
     translations = identity_translations(synapses.TsodyksMarkramSynapse.default_parameters)
+    # NEST's tsodyks_synapse state, all settable with Projection.initialize (PyNN lists u)
+    default_initial_values = {"u": 0.0, "x": 1.0, "y": 0.0}
     rule = "tsodyks_markram"
 
 
@@ -47,10 +112,16 @@ class SimpleStochasticSynapse(_MinDelay, synapses.SimpleStochasticSynapse):
 
 class MultiQuantalSynapse(_MinDelay, synapses.MultiQuantalSynapse):
     __doc__ = synapses.MultiQuantalSynapse.__doc__ + """
-    As NEST's ``quantal_stp_synapse``: n release sites, all full and u = U at the start.
+    As NEST 3's ``quantal_stp_synapse`` (a spike releases from the current state, which is
+    then updated), with its state: ``u`` (release probability) and ``a`` (full release sites,
+    0 <= a <= n), set with ``Projection.initialize(u=..., a=...)`` for the first run and every
+    ``reset()``.  Without it, n sites are full and u = U at the start (NEST starts from u = 0.5,
+    a = 1 whatever U and n; ``initialize(u=0.5, a=1)`` gives that).
     """
     translations = identity_translations(synapses.MultiQuantalSynapse.default_parameters)
-    rule = "quantal"
+    # NaN: not given, u = U and a = n (engine/synapse_rules.py: initial_state)
+    default_initial_values = {"u": float("nan"), "a": float("nan")}
+    rule = "multi_quantal"
 
 
 class StochasticTsodyksMarkramSynapse(_MinDelay, synapses.StochasticTsodyksMarkramSynapse):
