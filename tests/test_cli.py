@@ -102,3 +102,47 @@ def test_compare_exit_status_follows_tolerance(tmp_path):
     assert bad.returncode == 1, bad.stdout + bad.stderr[-2000:]
     assert "v max abs diff between spikes" in bad.stdout
     assert (tmp_path / "bad" / "report.md").read_text().count("**FAIL**") >= 1
+
+
+_TINY = '''
+import sys
+import pyNN.nest as sim
+sim.setup(timestep=0.1)
+cells = sim.Population(1, sim.IF_curr_exp(i_offset=1.0), label="cells")
+{record}
+sim.run(50.0)
+sim.end()
+'''
+
+
+@pytest.mark.nest
+def test_compare_relative_output_is_the_callers(tmp_path):
+    """Regression (issue 12 item 4): with a relative --output and the script in another
+    folder, both runs wrote next to the script and the tool then said "failed on nest (exit
+    status 0)".  The output folder is relative to where the command runs."""
+    pytest.importorskip("nest")
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "work").mkdir()
+    script = tmp_path / "scripts" / "tiny.py"
+    script.write_text(_TINY.format(record='cells.record(["spikes", "v"])'))
+    proc = subprocess.run([sys.executable, "-m", "pynn_cbgtc_jax.cli", "compare", "--output",
+                           "cmp", "--no-figures", "../scripts/tiny.py"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path / "work",
+                          env=dict(os.environ, PYNEST_QUIET="1"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert (tmp_path / "work" / "cmp" / "report.md").exists()
+    assert (tmp_path / "work" / "cmp" / "runs" / "run" / "nest" / "meta.json").exists()
+    assert sorted(os.listdir(tmp_path / "scripts")) == ["tiny.py"]
+
+
+@pytest.mark.nest
+def test_compare_says_when_a_script_records_nothing(tmp_path):
+    """Regression (issue 12 item 4): a run without data is reported with its reason, not as
+    "failed (exit status 0)"."""
+    pytest.importorskip("nest")
+    script = tmp_path / "silent.py"
+    script.write_text(_TINY.format(record=""))
+    proc = _cli("compare", "--output", str(tmp_path / "cmp"), "--no-figures", str(script))
+    assert proc.returncode == 2, proc.stdout + proc.stderr[-2000:]
+    assert "produced no data" in proc.stderr and "recorded nothing" in proc.stderr
+    assert "exit status" not in proc.stderr

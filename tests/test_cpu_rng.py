@@ -34,3 +34,14 @@ def test_unrolled_threefry_draws_the_same_numbers():
     ours_p = jax.jit(lambda k: jax.random.poisson(k, jnp.linspace(0.0, 30.0, 257)))(key)
     np.testing.assert_array_equal(np.asarray(ours_u, np.float32), np.asarray(theirs_u, np.float32))
     np.testing.assert_array_equal(np.asarray(ours_p), np.asarray(theirs_p))
+
+
+def test_unrolled_rule_only_below_jax_0_11():
+    """Issue 18: on jaxlib >= 0.11 the unrolled rule made LLVM's loop vectorizer take minutes
+    to hours on noise/stochastic-synapse fusions; the rule is registered only below 0.11."""
+    from pynn_cbgtc_jax.engine import cpu_rng
+    assert cpu_rng.wanted((0, 10, 2)) and cpu_rng.wanted((0, 4, 30))
+    assert not cpu_rng.wanted((0, 11, 0)) and not cpu_rng.wanted((0, 12, 0, 1))
+    assert not cpu_rng.wanted((1, 0))
+    if not cpu_rng.wanted(jax.__version_info__):
+        assert cpu_rng.unroll_threefry_on_cpu() is False

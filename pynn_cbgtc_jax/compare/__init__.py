@@ -10,9 +10,10 @@ signal metrics per population (``metrics``), checks them against tolerances (``t
 and writes ``report.md`` with figures (``report``).  ``launch`` runs a script on this backend
 alone (``pynn-cbgtc-jax run``).
 """
-from .core import DEFAULT_SIM_NAMES, Comparison, RunFailed, compare_recordings, compare_script
+from .core import DEFAULT_SIM_NAMES, Comparison, NoData, RunFailed, compare_recordings, compare_script
 from .launch import install_aliases, run_script
 from .tolerances import Check, Tolerances, load_tolerances
 
-__all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed", "Tolerances",
-           "Check", "load_tolerances", "install_aliases", "run_script", "DEFAULT_SIM_NAMES"]
+__all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed", "NoData",
+           "Tolerances", "Check", "load_tolerances", "install_aliases", "run_script",
+           "DEFAULT_SIM_NAMES"]

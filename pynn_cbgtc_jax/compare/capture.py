@@ -49,11 +49,16 @@ class _Capture:
         self.world = 0
         self.types = set()
         self.modules = []           # backend modules whose state we snapshot
+        self.n_populations = 0      # populations created (for the "no data" reason)
+        self.recorded = False       # some population had record() called
+        self.t_max = 0.0            # latest simulation time seen (ms)
 
     def snapshot(self, recorder, get):
         if not any(recorder.recorded.values()):
             return
+        self.recorded = True
         state = recorder._simulator.state
+        self.t_max = max(self.t_max, float(state.t))
         key = (self.world, float(state.t), int(state.segment_counter), bool(state.running))
         if self.seen.get(id(recorder)) == key:
             return
@@ -110,6 +115,7 @@ def _install_hooks(cap: _Capture, module, setup_defaults: dict):
 
     def population_init(self, *args, **kwargs):
         init_orig(self, *args, **kwargs)
+        cap.n_populations += 1
         cap.types.add(type(self.celltype).__name__)
 
     populations.Population.__init__ = population_init
@@ -132,6 +138,9 @@ def _install_hooks(cap: _Capture, module, setup_defaults: dict):
         cap.snapshot_all(get_orig)
         cap.world += 1
         for key, value in setup_defaults.items():
+            if key == "integration_scheme" and kwargs.get(
+                    "precision", setup_defaults.get("precision")) != "float64":
+                continue        # NEST's scheme is the exact-comparison default in float64 only
             kwargs.setdefault(key, value)
         return setup_orig(*args, **kwargs)
 
@@ -145,7 +154,8 @@ def _install_hooks(cap: _Capture, module, setup_defaults: dict):
     return get_orig
 
 
-def _prepare_backend(backend: str, precision: str | None, nest_spike_precision: str | None):
+def _prepare_backend(backend: str, precision: str | None, nest_spike_precision: str | None,
+                     integration_scheme: str | None = None):
     """Import the backend the script will get and return it with its setup() defaults."""
     if backend == "nest":
         os.environ.setdefault("PYNEST_QUIET", "1")
@@ -154,11 +164,15 @@ def _prepare_backend(backend: str, precision: str | None, nest_spike_precision: 
         return module, defaults
     from .launch import STANDS_IN_FOR, install_aliases
     module = install_aliases(STANDS_IN_FOR)
-    return module, ({"precision": precision} if precision else {})
+    defaults = {"precision": precision} if precision else {}
+    if integration_scheme:
+        defaults["integration_scheme"] = integration_scheme
+    return module, defaults
 
 
 def run_captured(script: str, args, backend: str, out_dir: str, precision: str | None = None,
-                 nest_spike_precision: str | None = "on_grid") -> int:
+                 nest_spike_precision: str | None = "on_grid",
+                 integration_scheme: str | None = None) -> int:
     """Run ``script`` on ``backend`` in this process; write ``blocks.pkl`` and ``meta.json``.
 
     Returns the script's exit status (0 when it returned normally).
@@ -168,7 +182,8 @@ def run_captured(script: str, args, backend: str, out_dir: str, precision: str |
         raise ValueError(f"backend {backend!r}: allowed values are {', '.join(BACKENDS)}")
     os.makedirs(out_dir, exist_ok=True)
     cap = _Capture()
-    module, defaults = _prepare_backend(backend, precision, nest_spike_precision)
+    module, defaults = _prepare_backend(backend, precision, nest_spike_precision,
+                                        integration_scheme)
     get_orig = _install_hooks(cap, module, defaults)
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
@@ -194,10 +209,23 @@ def run_captured(script: str, args, backend: str, out_dir: str, precision: str |
             "script": script, "args": list(args), "status": status, "error": error,
             "wall_s": wall, "types": sorted(cap.types),
             "stochastic": sorted(cap.types & STOCHASTIC_TYPES),
-            "setup_defaults": defaults, "populations": sorted(blocks)}
+            "setup_defaults": defaults, "populations": sorted(blocks),
+            "no_data": None if blocks else _no_data_reason(cap)}
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
     return status
+
+
+def _no_data_reason(cap: _Capture) -> str:
+    """Why a run that returned normally left no Neo block (for the parent's error message)."""
+    if cap.n_populations == 0:
+        return "the script created no population (check its arguments)"
+    if not cap.recorded:
+        return (f"the script recorded nothing: none of its {cap.n_populations} population(s) "
+                f"had record() called")
+    if cap.t_max <= 0.0:
+        return "record() was called but the simulation never ran (no run() call)"
+    return "no Neo block captured: the recorded data could not be read back"
 
 
 def main(argv=None) -> int:
@@ -208,6 +236,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="folder for blocks.pkl and meta.json")
     parser.add_argument("--precision", choices=["float32", "float64"],
                         help="cbgtc_jax: default setup(precision=...) (the script's own wins)")
+    parser.add_argument("--integration-scheme", choices=["nest", "rk4"],
+                        help="cbgtc_jax: default setup(integration_scheme=...) when the run is "
+                             "in float64 (the script's own wins)")
     parser.add_argument("--nest-spike-precision", default="on_grid",
                         choices=["on_grid", "off_grid", "script"],
                         help="nest: default setup(spike_precision=...); 'script' leaves the "
@@ -216,7 +247,8 @@ def main(argv=None) -> int:
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
     sp = None if ns.nest_spike_precision == "script" else ns.nest_spike_precision
-    return run_captured(ns.script, ns.args, ns.backend, ns.out, ns.precision, sp)
+    return run_captured(ns.script, ns.args, ns.backend, ns.out, ns.precision, sp,
+                        ns.integration_scheme)
 
 
 if __name__ == "__main__":

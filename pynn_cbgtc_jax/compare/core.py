@@ -33,8 +33,8 @@ from . import metrics
 from .data import align_cells, recordings_from_blocks
 from .tolerances import Check, Tolerances, load_tolerances
 
-__all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed", "active_to_end",
-           "DEFAULT_SIM_NAMES", "substitute_args"]
+__all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed", "NoData",
+           "active_to_end", "DEFAULT_SIM_NAMES", "substitute_args"]
 
 #: ``{sim}`` in the script's arguments becomes these in the NEST run and in ours.
 DEFAULT_SIM_NAMES = ("nest", "cbgtc_jax")
@@ -44,6 +44,11 @@ _EXPECTED_SIMULATOR = {"nest": "NEST", "jax": "pynn_cbgtc_jax"}
 
 class RunFailed(RuntimeError):
     """The script failed on one simulator (its exit status and stderr tail are in the message)."""
+
+
+class NoData(RunFailed):
+    """The script ran to its end on one simulator but left no recorded data (the reason, e.g.
+    "the script recorded nothing", is in the message)."""
 
 
 def substitute_args(args: Sequence[str], sim: str, seed) -> list:
@@ -61,12 +66,15 @@ class _Run:
     """One capture process (started at construction; ``finish()`` waits and loads)."""
 
     def __init__(self, script, args, backend, run_dir, precision, nest_spike_precision,
-                 timeout, env=None):
+                 timeout, env=None, integration_scheme=None):
+        run_dir = os.path.abspath(run_dir)
         os.makedirs(run_dir, exist_ok=True)
         cmd = [sys.executable, "-m", "pynn_cbgtc_jax.compare.capture", "--backend", backend,
                "--out", run_dir]
         if backend == "cbgtc_jax" and precision:
             cmd += ["--precision", precision]
+        if backend == "cbgtc_jax" and integration_scheme:
+            cmd += ["--integration-scheme", integration_scheme]
         if backend == "nest":
             cmd += ["--nest-spike-precision", nest_spike_precision or "script"]
         cmd += [os.path.abspath(script), *args]
@@ -76,8 +84,9 @@ class _Run:
         self.t0 = time.perf_counter()
         self.out = open(os.path.join(run_dir, "stdout.txt"), "w")
         self.err = open(os.path.join(run_dir, "stderr.txt"), "w")
+        # As `python SCRIPT ARGS` run here: relative paths in ARGS are the caller's.
         self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, env=environ,
-                                     cwd=os.path.dirname(os.path.abspath(script)))
+                                     cwd=os.getcwd())
 
     def finish(self):
         try:
@@ -91,13 +100,20 @@ class _Run:
             self.err.close()
         wall = time.perf_counter() - self.t0
         meta_path = os.path.join(self.run_dir, "meta.json")
+        what = f"{os.path.basename(self.script)} {' '.join(self.args)}".strip()
         if code != 0 or not os.path.exists(meta_path):
             with open(os.path.join(self.run_dir, "stderr.txt")) as f:
                 tail = f.read().strip().splitlines()[-15:]
-            raise RunFailed(f"{os.path.basename(self.script)} {' '.join(self.args)} failed on "
-                            f"{self.backend} (exit status {code}); last lines of its stderr "
+            how = (f"failed on {self.backend} (exit status {code})" if code != 0 else
+                   f"ended normally on {self.backend} but its capture process wrote no "
+                   f"{meta_path}")
+            raise RunFailed(f"{what} {how}; last lines of its stderr "
                             f"({self.run_dir}/stderr.txt):\n" + "\n".join(tail))
         meta, blocks = _load_run(self.run_dir)
+        if not blocks:
+            raise NoData(f"{what} produced no data on {self.backend}: "
+                         f"{meta.get('no_data') or 'no Neo block captured'}.  A comparison "
+                         f"needs populations with record() called before run().")
         meta["process_wall_s"] = wall
         with open(meta_path, "w") as f:
             json.dump(meta, f, indent=1)
@@ -387,7 +403,10 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
     seeds
         Run once per seed (``{seed}`` must appear in ``args``); statistics are seed-averaged.
     precision
-        Our run's default ``setup(precision=...)`` (``"float32"``/``"float64"``).
+        Our run's default ``setup(precision=...)`` (``"float32"``/``"float64"``).  ``None``:
+        ``"float64"`` with ``integration_scheme="nest"`` (NEST's arithmetic and scheme, so the
+        runs can agree spike for spike) unless the mode is ``"statistical"`` (then the
+        backend's float32 default).  The script's own ``setup()`` arguments win.
     nest_spike_precision
         The NEST run's default ``setup(spike_precision=...)``; ``None`` leaves pyNN.nest's.
     sim_names
@@ -424,8 +443,15 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
         tmp = tempfile.TemporaryDirectory(prefix="pynn_cbgtc_jax_compare_")
         base = tmp.name
     else:
-        base = output
+        base = os.path.abspath(output)          # the caller's folder, not the script's
         os.makedirs(base, exist_ok=True)
+    # Exact (and auto) comparisons run our side as NEST computes: float64 and NEST's own
+    # integration scheme; a statistical one keeps the backend's default (float32, fast).
+    scheme = None
+    if precision is None and tol.mode != "statistical":
+        precision, scheme = "float64", "nest"
+    elif precision == "float64":
+        scheme = "nest"
     try:
         pairs, runs = [], []
         for seed in seed_list:
@@ -437,12 +463,13 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
                     run_dir = os.path.join(base, "runs", tag, side)
                     defaults = ({"spike_precision": nest_spike_precision}
                                 if side == "nest" and nest_spike_precision else
-                                {"precision": precision} if side == "jax" and precision else {})
+                                _jax_defaults(precision, scheme) if side == "jax" else {})
                     if reuse and _reusable(run_dir, script, run_args, defaults):
                         metas[side], blocks[side] = _load_run(run_dir)
                         continue
                     started[side] = _Run(script, run_args, _BACKEND_OF[side], run_dir,
-                                         precision, nest_spike_precision, timeout)
+                                         precision, nest_spike_precision, timeout,
+                                         integration_scheme=scheme)
                     if not parallel:
                         metas[side], blocks[side] = started[side].finish()
                 for side in metas:
@@ -469,6 +496,14 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def _jax_defaults(precision, scheme) -> dict:
+    """Our run's setup() defaults, as ``capture`` records them in ``meta.json``."""
+    out = {"precision": precision} if precision else {}
+    if scheme:
+        out["integration_scheme"] = scheme
+    return out
 
 
 def _check_simulator(blocks, side, script):

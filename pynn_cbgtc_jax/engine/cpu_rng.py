@@ -13,14 +13,35 @@ and 2.14 s unrolled, with bitwise the same spikes, compiling about 1 s longer.
 :func:`unroll_threefry_on_cpu` registers JAX's own unrolled lowering rule for the CPU where the
 installed JAX still has the rolled one; it changes no random number, only how XLA computes them,
 for every JAX program of the process.
+
+Only on jax < 0.11 (``UNROLL_BELOW``).  jaxlib 0.12 (also rolled on the CPU) compiles with a
+newer LLVM whose loop vectorizer takes minutes to hours on fusions holding unrolled Threefry
+rounds fed by integer floor divisions (a stack of the stuck compile:
+``IrCompiler::RunIrPasses -> LoopVectorizePass -> ... vputils::onlyFirstLaneUsed``, 80+ frames
+deep): the network of ``tests/test_gpu_lowering.py`` had not compiled after 600 s with the
+unrolled rule and compiles in 9.6 s without it (issue 18).  There JAX's rolled lowering stays,
+at ~12 % more stepping time for the CBGTC benchmark at scale 0.25.
 """
 from __future__ import annotations
 
-__all__ = ["unroll_threefry_on_cpu"]
+__all__ = ["unroll_threefry_on_cpu", "UNROLL_BELOW", "wanted"]
+
+UNROLL_BELOW = (0, 11)
+
+
+def wanted(version: tuple) -> bool:
+    """Whether the unrolled rule is worth registering on JAX ``version`` (major, minor, ...)."""
+    return tuple(version[:2]) < UNROLL_BELOW
 
 
 def unroll_threefry_on_cpu() -> bool:
-    """Use JAX's unrolled Threefry lowering on the CPU; True if a rolled one was replaced."""
+    """Use JAX's unrolled Threefry lowering on the CPU; True if a rolled one was replaced.
+
+    Does nothing on jax >= 0.11 (see the module docstring).
+    """
+    import jax
+    if not wanted(jax.__version_info__):
+        return False
     try:
         from jax._src.interpreters import mlir
         from jax._src.random import threefry2x32 as threefry
