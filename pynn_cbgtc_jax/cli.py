@@ -119,7 +119,7 @@ def _run(ns) -> int:
 
 def _compare(ns) -> int:
     from .compare import RunFailed, compare_script
-    from .compare.report import checks_table
+    from .compare.report import checks_table, describe_event
 
     names = [s.strip() for s in ns.sim_names.split(",")]
     if len(names) != 2 or not all(names):
@@ -144,9 +144,15 @@ def _compare(ns) -> int:
     failed = result.failed_checks
     one_side = (f", {len(result.missing)} population(s) on one side only"
                 if result.missing else "")
-    print(f"{'PASS' if result.passed else 'FAIL'} ({result.mode}): "
+    mode = result.mode
+    if result.split:
+        mode = f"exact until {result.t_div:.4g} ms, statistical after"
+    print(f"{'PASS' if result.passed else 'FAIL'} ({mode}): "
           f"{sum(c.passed is True for c in result.checks)} checks passed, {len(failed)} failed"
           f"{one_side}; report: {result.output}/report.md")
+    if result.t_div is not None:
+        print(f"divergence at {result.t_div:.4g} ms: "
+              f"{describe_event(result.divergence['seeds'][0]['event'])}")
     if failed:
         print("\n".join(checks_table(failed)))
     if not any(c.passed is not None for c in result.checks):

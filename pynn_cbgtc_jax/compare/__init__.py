@@ -10,7 +10,8 @@ signal metrics per population (``metrics``), checks them against tolerances (``t
 and writes ``report.md`` with figures (``report``).  ``launch`` runs a script on this backend
 alone (``pynn-cbgtc-jax run``).
 """
-from .core import DEFAULT_SIM_NAMES, Comparison, NoData, RunFailed, compare_recordings, compare_script
+from .core import (DEFAULT_SIM_NAMES, Comparison, NoData, RunFailed, compare_recordings,
+                   compare_script)
 from .launch import install_aliases, run_script
 from .tolerances import Check, Tolerances, load_tolerances
 

@@ -18,7 +18,8 @@ are keyed by population label; a script that calls ``setup()`` several times get
 ``"<label>#<k>"`` for its k-th simulation (k from 1), so the same labels in different
 simulations stay apart; two populations with one label in one simulation are ``label`` and
 ``label~2``.  Output in ``DIR``: ``blocks.pkl`` (``{key: neo.Block}``) and
-``meta.json``.
+``meta.json`` (with ``no_data``: why a run that ended normally left no block, e.g. "the
+script recorded nothing").
 """
 from __future__ import annotations
 

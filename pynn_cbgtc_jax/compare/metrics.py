@@ -15,7 +15,8 @@ import numpy as np
 
 __all__ = ["SpikeMatch", "spike_step_match", "spike_time_differences", "mean_rate",
            "isi_cv", "pairwise_correlation", "population_rate", "rate_spectrum",
-           "spike_mask", "signal_differences", "SignalDiff", "fisher_exact_p"]
+           "spike_mask", "signal_differences", "SignalDiff", "fisher_exact_p", "Divergence",
+           "first_spike_divergence", "first_signal_divergence", "clip_trains"]
 
 Trains = Sequence[np.ndarray]
 
@@ -187,3 +188,84 @@ def fisher_exact_p(a: int, n_a: int, b: int, n_b: int) -> float:
     probs = {x: math.comb(n_a, x) * math.comb(n_b, k - x) / total for x in range(lo, hi + 1)}
     seen = probs[a]
     return min(1.0, sum(p for p in probs.values() if p <= seen * (1 + 1e-7)))
+
+
+class Divergence(NamedTuple):
+    """The first event at which two runs differ.
+
+    ``t`` (ms) is the time of the event, ``cell`` the population index, ``kind`` what happened
+    (``"spike in NEST only"``, ``"spike in ours only"``, ``"v differs"``), ``ref`` and ``test``
+    the two runs' values: for a spike the spike times (ms; the other run's next spike of that
+    cell, NaN if it has none), for a signal the two samples.
+    """
+
+    t: float
+    cell: int
+    kind: str
+    ref: float
+    test: float
+
+
+def first_spike_divergence(ref: Trains, test: Trains, dt: float,
+                           cells: Sequence[int] | None = None) -> Divergence | None:
+    """The first spike on the ``dt`` grid that one run has and the other has not.
+
+    Per cell, the sorted step lists (``rint(t / dt)``) are walked together; at the first index
+    where they differ (or one list ends) the earlier of the two spikes is the event.  Over
+    cells the earliest event wins (the lowest cell index on a tie).  ``None``: every spike of
+    every cell is on the same step in both runs.
+    """
+    best = None
+    for c, (a, b) in enumerate(zip(ref, test)):
+        a, b = np.sort(np.asarray(a, float)), np.sort(np.asarray(b, float))
+        sa, sb = _steps(a, dt), _steps(b, dt)
+        n = min(len(sa), len(sb))
+        diff = np.flatnonzero(sa[:n] != sb[:n])
+        k = int(diff[0]) if diff.size else (n if len(sa) != len(sb) else None)
+        if k is None:
+            continue
+        ta = a[k] if k < len(a) else math.nan
+        tb = b[k] if k < len(b) else math.nan
+        in_ref = k < len(sa) and (k >= len(sb) or sa[k] < sb[k])
+        step = int(sa[k] if in_ref else sb[k])
+        if best is None or step < best[0]:
+            cell = int(cells[c]) if cells is not None else c
+            kind = "spike in NEST only" if in_ref else "spike in ours only"
+            best = (step, Divergence(step * dt, cell, kind, float(ta), float(tb)))
+    return None if best is None else best[1]
+
+
+def first_signal_divergence(times: np.ndarray, ref: np.ndarray, test: np.ndarray, limit: float,
+                            mask: np.ndarray | None = None, cells: Sequence[int] | None = None,
+                            name: str = "v") -> Divergence | None:
+    """The first sample (outside ``mask``, as in :func:`signal_differences`) where
+    ``|test - ref| > limit``; ``None`` if there is none."""
+    n = min(len(ref), len(test), len(times))
+    d = np.abs(np.asarray(test[:n], float) - np.asarray(ref[:n], float)) > limit
+    if mask is not None:
+        d &= ~mask[:n]
+    rows = np.flatnonzero(d.any(axis=1)) if d.ndim == 2 else np.zeros(0, int)
+    if not rows.size:
+        return None
+    i = int(rows[0])
+    j = int(np.flatnonzero(d[i])[0])
+    cell = int(cells[j]) if cells is not None else j
+    return Divergence(float(times[i]), cell, f"{name} differs by more than {limit:g}",
+                      float(ref[i, j]), float(test[i, j]))
+
+
+def clip_trains(trains: Trains, t_from: float = -math.inf, t_to: float = math.inf,
+                dt: float | None = None) -> list:
+    """The spikes of each train with ``t_from <= t < t_to`` (compared on the ``dt`` grid
+    when ``dt`` is given, so a spike on the divergence step is "after" it)."""
+    out = []
+    for t in trains:
+        t = np.asarray(t, float)
+        if dt is None:
+            out.append(t[(t >= t_from) & (t < t_to)])
+        else:
+            s = _steps(t, dt)
+            lo = -np.inf if math.isinf(t_from) else round(t_from / dt)
+            hi = np.inf if math.isinf(t_to) else round(t_to / dt)
+            out.append(t[(s >= lo) & (s < hi)])
+    return out

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-__all__ = ["write_report", "format_value", "checks_table"]
+__all__ = ["write_report", "format_value", "checks_table", "divergence_lines", "describe_event"]
 
 _NEST, _OURS = "NEST", "pynn_cbgtc_jax"
 _C_NEST, _C_OURS = "black", "tab:red"
@@ -40,6 +40,56 @@ def checks_table(checks) -> list:
         limit = "-" if c.limit is None else f"{c.relation} {format_value(c.limit)}"
         lines.append(f"| {c.population} | {c.quantity} | {format_value(c.measured)} | {limit} "
                      f"| {_verdict(c.passed)} | {c.detail} |")
+    return lines
+
+
+def describe_event(e: dict | None) -> str:
+    """One line for a divergence event of ``summary.json`` (``-`` for none)."""
+    if not e:
+        return "-"
+    if e["kind"].startswith("spike"):
+        return (f"{e['population']}[{e['cell']}] at {e['t']:.4g} ms: {e['kind']} (NEST's spike "
+                f"{format_value(e['ref'])} ms, ours {format_value(e['test'])} ms)")
+    return (f"{e['population']}[{e['cell']}] at {e['t']:.4g} ms: {e['kind']} (NEST "
+            f"{format_value(e['ref'])}, ours {format_value(e['test'])})")
+
+
+def divergence_lines(result) -> list:
+    """The "Divergence" section of report.md (exact mode only)."""
+    div = result.divergence
+    if not div:
+        return []
+    lines = ["## Divergence", "",
+             f"* judged: **{div['judged']}**" + (f" ({div['why']})" if div.get("why") else "")]
+    for seed, d in zip(result.seeds, div["seeds"]):
+        tag = "" if seed is None else f" (seed {seed})"
+        if d["t_div"] is None:
+            lines.append(f"* divergence time{tag}: none, every spike is on the same step in "
+                         f"both runs")
+        else:
+            lines.append(f"* divergence time{tag}: **{d['t_div']:.4g} ms**, started by "
+                         f"{describe_event(d['event'])}")
+        lines.append(f"* first signal difference above tolerance{tag}: "
+                     f"{describe_event(d['first_signal_event'])}")
+    lines += ["", "| population | first differing spike | first signal difference |",
+              "|---|---|---|"]
+    for key, p in div["populations"].items():
+        sig = min((dict(e, population=key) for e in p["signals"].values() if e),
+                  default=None, key=lambda e: e["t"])
+        spike = dict(p["spike"], population=key) if p["spike"] else None
+        lines.append(f"| {key} | {describe_event(spike)} | {describe_event(sig)} |")
+    if result.split:
+        lines += ["", "| population | spikes NEST after | spikes ours after | rate NEST (Hz) "
+                  "| rate ours (Hz) | ISI CV NEST | ISI CV ours |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for key, agg in result.populations.items():
+            a = agg.get("after")
+            if a is None:
+                continue
+            lines.append(f"| {key} | {a['n'][0]} | {a['n'][1]} | {format_value(a['rate'][0])} "
+                         f"| {format_value(a['rate'][1])} | {format_value(a['cv'][0], 3)} "
+                         f"| {format_value(a['cv'][1], 3)} |")
+    lines += ["", div["note"], ""]
     return lines
 
 
@@ -175,6 +225,7 @@ def write_report(result, output: str, figures: bool = True) -> str:
             for r in result.runs),
         "",
         "## Checks", "", *checks_table(result.checks), ""]
+    lines += divergence_lines(result)
     lines += ["## Populations", "",
               "| population | cells | spikes NEST | spikes ours | rate NEST (Hz) | rate ours "
               "(Hz) | ISI CV NEST | ISI CV ours | corr. NEST | corr. ours | identical step "

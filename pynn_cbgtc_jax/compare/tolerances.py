@@ -8,7 +8,10 @@ Two modes:
     identical step (``spike_step_match``) and, per signal named in ``signal_max``, the largest
     difference between spikes (samples from ``mask_before_ms`` before to ``mask_after_ms``
     after a spike of either simulator are left out: there a one-step shift of the upswing is
-    not a model difference).
+    not a model difference).  When these fail because the spikes of a recurrent network
+    diverged (``core.CHAOS_NOTE``), the part before the divergence time is held to them and
+    the part after it to the statistical tolerances below (``rate_rel``, ``cv_rel``,
+    ``min_spikes``).
 ``statistical``
     Poisson input or noise, which no two simulators draw alike: per population the mean rate
     (relative ``rate_rel``, or ``rate_abs_hz`` for nearly silent populations), the mean ISI
