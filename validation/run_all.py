@@ -41,7 +41,6 @@ if ROOT not in sys.path:
 
 from pynn_cbgtc_jax.compare import Tolerances, compare_script  # noqa: E402
 from pynn_cbgtc_jax.compare.core import active_to_end  # noqa: E402
-from pynn_cbgtc_jax.compare.metrics import rate_spectrum  # noqa: E402
 from pynn_cbgtc_jax.compare.report import format_value  # noqa: E402
 
 __all__ = ["CELL_TYPES", "NETWORKS", "load_table", "available_cell_types",

@@ -35,7 +35,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import metrics
+from . import metrics, statistics
 from .data import align_cells, recordings_from_blocks
 from .tolerances import Check, Tolerances, load_tolerances
 
@@ -187,26 +187,15 @@ def _pop_numbers(ref, test, tol: Tolerances, t_div=None, spike_div=None):
             rb, tb = (metrics.clip_trains(x, t_to=t_div, dt=ref.dt) for x in (r, t))
             ra, ta = (metrics.clip_trains(x, t_from=t_div, dt=ref.dt) for x in (r, t))
             before = metrics.spike_step_match(rb, tb, ref.dt)
-            rest = ref.t_stop - t_div
             out["before"].update(matched=before.matched, total=before.total)
-            out["after"] = {"duration_ms": rest,
-                            "n": [int(sum(len(x) for x in ra)), int(sum(len(x) for x in ta))],
-                            "rate": [metrics.mean_rate(ra, rest), metrics.mean_rate(ta, rest)],
-                            "cv": [metrics.isi_cv(ra), metrics.isi_cv(ta)]}
-        dur = ref.t_stop - ref.t_start
+            # the divergence step belongs to "after" (clip_trains): start half a step early
+            out["after"] = _window_numbers(ra, ta, t_div - 0.5 * ref.dt, ref.t_stop)
+        whole = _window_numbers(r, t, ref.t_start, ref.t_stop)
         match = metrics.spike_step_match(r, t, ref.dt)
-        freq, psd_r = metrics.rate_spectrum(r, ref.t_start, ref.t_stop)
-        _, psd_t = metrics.rate_spectrum(t, ref.t_start, ref.t_stop)
         out["spikes"] = {
-            "n_cells": len(cells),
-            "n": [int(sum(len(x) for x in r)), int(sum(len(x) for x in t))],
-            "rate": [metrics.mean_rate(r, dur), metrics.mean_rate(t, dur)],
-            "cv": [metrics.isi_cv(r), metrics.isi_cv(t)],
-            "corr": [metrics.pairwise_correlation(r, ref.t_start, ref.t_stop),
-                     metrics.pairwise_correlation(t, ref.t_start, ref.t_stop)],
+            "n_cells": len(cells), **whole,
             "matched": match.matched, "total": match.total,
             "time_diffs": metrics.spike_time_differences(r, t),
-            "freq": freq, "psd": [psd_r, psd_t],
             "raster": [r[:40], t[:40]],
             "last_spike": [max((float(x.max()) for x in r if len(x)), default=float("nan")),
                            max((float(x.max()) for x in t if len(x)), default=float("nan"))],
@@ -237,6 +226,18 @@ def _pop_numbers(ref, test, tol: Tolerances, t_div=None, spike_div=None):
                                 "trace": [a.times[:n], va[:n, 0] if len(cells) else None,
                                           vb[:n, 0] if len(cells) else None]}
     return out
+
+
+def _window_numbers(ref_trains, test_trains, t_from, t_to) -> dict:
+    """Spike counts, per-cell measures (``statistics.per_cell_measures``), their means and the
+    population-rate spectrum of both runs over ``[t_from, t_to)``."""
+    measures = [statistics.per_cell_measures(x, t_from, t_to) for x in (ref_trains, test_trains)]
+    spectra = [statistics.population_psd(x, t_from, t_to) for x in (ref_trains, test_trains)]
+    return {"duration_ms": t_to - t_from,
+            "n": [int(sum(len(x) for x in side)) for side in (ref_trains, test_trains)],
+            "measures": measures,
+            **{q: [_nanmean(m[q]) for m in measures] for q in ("rate", "cv", "lv", "corr")},
+            "freq": spectra[0][0], "psd": [spectra[0][1], spectra[1][1]]}
 
 
 def _nanmean(values):
@@ -285,7 +286,12 @@ def _aggregate(per_seed, sustained_only: bool = False):
             "rate": [mean("rate", k) for k in (0, 1)],
             "rate_sd": [float(np.std([s["rate"][k] for s in sp])) for k in (0, 1)],
             "cv": [mean("cv", k) for k in (0, 1)],
+            "lv": [mean("lv", k) for k in (0, 1)],
             "corr": [mean("corr", k) for k in (0, 1)],
+            "distributions": _distributions(sp, use),
+            # per seed used on both sides: (NEST, ours) of each mean, for _unresolved
+            "paired": {q: [(s[q][0], s[q][1]) for s, u0, u1 in zip(sp, *use) if u0 and u1]
+                       for q in ("rate", "cv", "corr")},
             "matched": sum(s["matched"] for s in sp), "total": sum(s["total"] for s in sp),
             "time_diffs": np.concatenate([s["time_diffs"] for s in sp]),
             "freq": sp[0]["freq"],
@@ -306,6 +312,38 @@ def _aggregate(per_seed, sustained_only: bool = False):
                      "max_abs_between": _nanmax([x["max_abs_between"] for x in d]),
                      "n_samples": n_tot}}
     return agg
+
+
+#: the seed-to-seed yardstick is used from this many seeds on: with two, the mean of the four
+#: cross-simulator KS distances exceeds the larger of the two same-simulator ones in ~24 % of
+#: draws from one distribution; with three, ~3.5 % (gamma samples of 100 values, 400 draws)
+YARDSTICK_SEEDS = 3
+
+
+def _distributions(parts, use=None) -> dict:
+    """Per measure: the KS test and Cohen's d of the pooled per-cell values of the used seeds
+    (``statistics.compare_samples``) and the seed-to-seed yardstick; for the population-rate
+    spectrum, the log-PSD distance of the seed-averaged spectra and its yardstick.
+    ``use[k][i]``: seed ``i`` counts on side ``k`` (default: all)."""
+    use = use or [[True] * len(parts)] * 2
+    side = [[p for p, u in zip(parts, use[k]) if u] for k in (0, 1)]
+    out = {"seeds": [len(side[0]), len(side[1])], "measures": {}, "samples": {}}
+    for q in statistics.MEASURES:
+        per_seed = [[p["measures"][k][q] for p in side[k]] for k in (0, 1)]
+        pooled = [np.concatenate(x) if x else np.zeros(0) for x in per_seed]
+        out["samples"][q] = pooled
+        out["measures"][q] = {"test": statistics.compare_samples(*pooled)._asdict(),
+                              "yardstick": statistics.seed_yardstick(*per_seed)}
+    spectra = [[(p["freq"], p["psd"][k]) for p in side[k]] for k in (0, 1)]
+    mean = []
+    for k in (0, 1):
+        same_grid = spectra[k] and len({len(f) for f, _ in spectra[k]}) == 1
+        mean.append((spectra[k][0][0], np.mean([p for _, p in spectra[k]], axis=0))
+                    if same_grid else (np.zeros(0), np.zeros(0)))
+    out["psd"] = {"distance": statistics.log_psd_distance(*mean),
+                  "yardstick": statistics.seed_yardstick(*spectra,
+                                                         distance=statistics.log_psd_distance)}
+    return out
 
 
 def _split_aggregate(per_seed):
@@ -334,12 +372,44 @@ def _split_aggregate(per_seed):
         "n_min": [min(a["n"][k] for a in aft) for k in (0, 1)],
         "rate": [_nanmean([a["rate"][k] for a in aft]) for k in (0, 1)],
         "cv": [_nanmean([a["cv"][k] for a in aft]) for k in (0, 1)],
+        "distributions": _distributions(aft),
+        "freq": aft[0]["freq"] if len({len(a["freq"]) for a in aft}) == 1 else np.zeros(0),
+        "psd": ([np.mean([a["psd"][k] for a in aft], axis=0) for k in (0, 1)]
+                if len({len(a["freq"]) for a in aft}) == 1 else [np.zeros(0), np.zeros(0)]),
         "duration_ms": min(a["duration_ms"] for a in aft), "seeds": len(aft)}
     return before, after
 
 
-def _checks(key, agg, tol: Tolerances, mode: str):
-    tol = tol.for_population(key)
+def _unresolved(check: Check, pairs, relative: bool) -> Check:
+    """A failed seed-averaged check that the seeds cannot resolve becomes "report only".
+
+    With >= ``YARDSTICK_SEEDS`` seeds run on both sides, the per-seed differences ``d_i =
+    ours_i - NEST_i`` (the same seed builds the same network on both) give a paired 99 %
+    interval for the mean difference, ``mean(d) +- t(0.995, k-1) sd(d) / sqrt(k)``; when it
+    contains 0 the seeds do not show a difference, and when it also reaches beyond the
+    tolerance they cannot show agreement either: neither pass nor failure, more seeds are
+    needed (a bursting network whose statistics vary strongly from run to run)."""
+    from scipy.stats import t as student_t
+    if check.passed is not False:
+        return check
+    d = np.array([b - a for a, b in pairs if not (math.isnan(a) or math.isnan(b))])
+    k = len(d)
+    if k < YARDSTICK_SEEDS:
+        return check
+    half = float(student_t.ppf(0.995, k - 1) * d.std(ddof=1) / math.sqrt(k))
+    if abs(d.mean()) > half:
+        return check
+    ref = np.mean([a for a, _ in pairs])
+    scale = abs(ref) if relative and ref else 1.0
+    return check._replace(passed=None, detail=(
+        f"{check.detail}; not resolved by {k} seeds: paired 99 % interval of the difference "
+        f"{d.mean() / scale:+.3g} +- {half / scale:.3g}{' (relative)' if relative else ''} contains 0 -- "
+        f"run more seeds"))
+
+
+def _checks(key, agg, tol: Tolerances, mode: str, alpha: float = math.nan):
+    """Whole-run checks of one population; ``alpha``: the per-test KS level (statistical)."""
+    full_tol, tol = tol, tol.for_population(key)
     checks = []
     sp = agg["spikes"]
     if mode == "exact":
@@ -360,34 +430,113 @@ def _checks(key, agg, tol: Tolerances, mode: str):
     if tol.sustained_only:
         a, b, n = *sp["active_to_end"], agg["seeds"]
         checks.append(Check.make(key, "runs active to the end, Fisher p",
-                                 metrics.fisher_exact_p(a, n, b, n), tol.survival_p, ">=",
+                                 statistics.fisher_exact_p(a, n, b, n), tol.survival_p, ">=",
                                  f"NEST {a}/{n}, ours {b}/{n}"))
     enough = min(sp["n_min"]) >= tol.min_spikes
     r_ref, r_test = sp["rate"]
+    paired = sp["paired"]
     if r_ref * tol.rate_rel >= tol.rate_abs_hz:
-        checks.append(Check.make(key, "rate rel. diff", abs(r_test - r_ref) / r_ref,
-                                 tol.rate_rel, "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz",
-                                 report_only=not enough))
+        checks.append(_unresolved(Check.make(key, "rate rel. diff", abs(r_test - r_ref) / r_ref,
+                                             tol.rate_rel, "<=",
+                                             f"{r_ref:.3g} vs {r_test:.3g} Hz",
+                                             report_only=not enough), paired["rate"], True))
     else:
-        checks.append(Check.make(key, "rate abs diff (Hz)", abs(r_test - r_ref), tol.rate_abs_hz,
-                                 "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz",
-                                 report_only=not enough))
+        checks.append(_unresolved(Check.make(key, "rate abs diff (Hz)", abs(r_test - r_ref),
+                                             tol.rate_abs_hz, "<=",
+                                             f"{r_ref:.3g} vs {r_test:.3g} Hz",
+                                             report_only=not enough), paired["rate"], False))
     c_ref, c_test = sp["cv"]
     if not (math.isnan(c_ref) or math.isnan(c_test)) and c_ref > 0:
-        checks.append(Check.make(key, "ISI CV rel. diff", abs(c_test - c_ref) / c_ref,
-                                 tol.cv_rel, "<=", f"{c_ref:.3g} vs {c_test:.3g}",
-                                 report_only=not enough))
+        checks.append(_unresolved(Check.make(key, "ISI CV rel. diff", abs(c_test - c_ref) / c_ref,
+                                             tol.cv_rel, "<=", f"{c_ref:.3g} vs {c_test:.3g}",
+                                             report_only=not enough), paired["cv"], True))
     k_ref, k_test = sp["corr"]
     if not (math.isnan(k_ref) or math.isnan(k_test)):
-        checks.append(Check.make(key, "pairwise corr. abs diff", abs(k_test - k_ref),
-                                 tol.corr_abs, "<=", f"{k_ref:.3g} vs {k_test:.3g}",
-                                 report_only=not enough or tol.corr_abs is None))
+        checks.append(_unresolved(Check.make(key, "pairwise corr. abs diff", abs(k_test - k_ref),
+                                             tol.corr_abs, "<=", f"{k_ref:.3g} vs {k_test:.3g}",
+                                             report_only=not enough or tol.corr_abs is None),
+                                  paired["corr"], False))
+    return checks + _distribution_checks(key, sp["distributions"], full_tol, alpha,
+                                         min(sp["n_min"]))
+
+
+#: how distributions over cells are judged (in report.md)
+DISTRIBUTIONS_NOTE = (
+    "Distributions over cells (Gutzen et al. 2018): per population, the firing rate, ISI CV "
+    "and LV of each cell and the spike-count correlation of each pair of firing cells (5 ms "
+    "bins, first 200 firing cells), pooled over seeds, computed with Elephant; compared by the "
+    "two-sample Kolmogorov-Smirnov test (SciPy) and Cohen's d.  A distribution differs only if "
+    "the KS test rejects at the comparison's false-alarm level (Bonferroni over its tests), "
+    "the difference is material (|d| or KS D above the limits) and, with >= 3 seeds, the "
+    "simulators differ more than each differs from itself between seeds (mean cross-simulator "
+    "KS D above the largest same-simulator one).  Correlation pairs share cells, so their KS "
+    "p-value is optimistic; the materiality and seed conditions guard it.")
+
+
+def _n_distribution_tests(dists, tol: Tolerances) -> int:
+    """How many distribution tests with enough values a comparison makes (for Bonferroni)."""
+    return sum(min(m["test"]["n"]) >= tol.for_population(key).min_values
+               for key, d in dists.items() if d is not None for m in d["measures"].values())
+
+
+def _distribution_checks(key, dist, tol: Tolerances, alpha: float, n_spikes: int,
+                         suffix: str = ""):
+    """Checks of the distributions over cells and of the population-rate spectrum (see
+    ``DISTRIBUTIONS_NOTE``); ``alpha``: the per-test KS level; ``n_spikes``: the smallest
+    spike count of a run (below ``min_spikes`` every check is only reported)."""
+    tol = tol.for_population(key)
+    checks = []
+    if n_spikes < tol.min_spikes:
+        return [Check(key, f"distributions over cells{suffix}", float(n_spikes),
+                      float(tol.min_spikes), ">=", None, f"not informative: {n_spikes} spikes "
+                      f"in a run (< min_spikes = {tol.min_spikes})")]
+    use_seeds = min(dist["seeds"]) >= YARDSTICK_SEEDS
+    for q, label in statistics.MEASURES.items():
+        m = dist["measures"][q]
+        test, (between, within) = m["test"], m["yardstick"]
+        n, mean = test["n"], test["mean"]
+        if min(n) < tol.min_values:
+            checks.append(Check(key, f"{label} over cells{suffix}", test["ks_p"], alpha, ">=",
+                                None, f"not informative: {min(n)} values (< min_values = "
+                                f"{tol.min_values})"))
+            continue
+        significant = test["ks_p"] < alpha
+        material = (abs(test["cohen_d"]) > tol.effect_size_max
+                    or test["ks_d"] > tol.ks_d_max)
+        beyond = not (use_seeds and between <= within)
+        detail = (f"mean {mean[0]:.3g} vs {mean[1]:.3g} (n {n[0]} / {n[1]}); KS D "
+                  f"{test['ks_d']:.3g}; Cohen's d {test['cohen_d']:+.2f}")
+        if not math.isnan(between):
+            detail += (f"; cross-simulator D {between:.3g} vs seed-to-seed <= {within:.3g}"
+                       + ("" if use_seeds else f" (not used: < {YARDSTICK_SEEDS} seeds)"))
+        if significant and not material:
+            detail += (f"; passes: not material (|d| <= {tol.effect_size_max:g}, "
+                       f"D <= {tol.ks_d_max:g})")
+        elif significant and not beyond:
+            detail += "; passes: within the seed-to-seed spread"
+        checks.append(Check(key, f"{label} over cells, KS p{suffix}", test["ks_p"], alpha,
+                            ">=", not (significant and material and beyond), detail))
+    between, within = dist["psd"]["yardstick"]
+    distance = dist["psd"]["distance"]
+    if use_seeds and not (math.isnan(between) or math.isnan(within)):
+        checks.append(Check.make(key, f"population-rate spectrum, cross / seed-to-seed "
+                                 f"log-PSD distance{suffix}", between / within if within else
+                                 math.inf, tol.psd_ratio, "<=",
+                                 f"mean |log10 PSD ratio| 0-200 Hz: cross {between:.3g}, "
+                                 f"seed-to-seed <= {within:.3g}"))
+    elif not math.isnan(distance):
+        checks.append(Check(key, f"population-rate spectrum, log-PSD distance{suffix}",
+                            distance, None, "<=", None,
+                            f"not informative with {min(dist['seeds'])} seed(s), judged with >= "
+                            f"{YARDSTICK_SEEDS}: mean |log10 PSD ratio| 0-200 Hz of the "
+                            f"seed-averaged spectra"))
     return checks
 
 
-def _split_checks(key, agg, tol: Tolerances):
-    """Checks of a run that diverged: exact before ``t_div``, statistical from it on."""
-    tol = tol.for_population(key)
+def _split_checks(key, agg, tol: Tolerances, alpha: float = math.nan):
+    """Checks of a run that diverged: exact before ``t_div``, statistical from it on
+    (``alpha``: the per-test KS level of the distributions after it)."""
+    full_tol, tol = tol, tol.for_population(key)
     checks = []
     before, after = agg["before"], agg["after"]
     if before is None:
@@ -422,7 +571,8 @@ def _split_checks(key, agg, tol: Tolerances):
         checks.append(Check.make(key, "ISI CV rel. diff after divergence",
                                  abs(c_test - c_ref) / c_ref, tol.cv_rel, "<=",
                                  f"{c_ref:.3g} vs {c_test:.3g}{note}", report_only=not enough))
-    return checks
+    return checks + _distribution_checks(key, after["distributions"], full_tol, alpha, n_min,
+                                         " after divergence")
 
 
 #: why a recurrent network's runs part (in report.md and summary.json)
@@ -434,7 +584,8 @@ CHAOS_NOTE = (
     "side of the threshold, one spike appears (or vanishes) in one run only, and through the "
     "recurrent connections it changes everything after it (chaotic dynamics amplify any "
     "perturbation).  So the runs are compared exactly up to the first differing spike and "
-    "statistically (rate, ISI CV per population) after it.  A difference of v above the "
+    "statistically after it (mean rate and ISI CV per population, and the distributions over "
+    "cells of rate, CV, LV and pairwise correlation).  A difference of v above the "
     "tolerance *before* the first differing spike is not explained this way: round-off "
     "alone cannot move a potential by that much while every spike is the same.")
 
@@ -509,6 +660,13 @@ class Comparison:
                 entry["spikes"]["max_abs_time_diff_ms"] = float(td.max()) if td.size else 0.0
             entry["signals"] = {n: {"units": s["units"], **s["diff"]}
                                 for n, s in agg["signals"].items()}
+            judged = (agg["after"] if self.split and agg.get("after") else
+                      sp if self.mode == "statistical" else None)
+            if judged is not None:
+                d = judged["distributions"]
+                entry["distributions"] = {
+                    "window": "after divergence" if judged is not sp else "whole run",
+                    "seeds": d["seeds"], "measures": d["measures"], "psd": d["psd"]}
             pops[key] = entry
         return {"script": self.script, "args": self.args, "seeds": self.seeds,
                 "mode": self.mode, "passed": self.passed, "missing": self.missing,
@@ -541,14 +699,21 @@ def compare_recordings(per_seed_blocks, tolerances: Tolerances, mode: str = "exa
         events.append((first, min(sig_events, default=None, key=lambda e: (e[0], e[1]))))
     populations = {key: _aggregate(v, tolerances.for_population(key).sustained_only)
                    for key, v in numbers.items()}
-    checks = [c for key, agg in populations.items() for c in _checks(key, agg, tolerances, mode)]
+    alpha = tolerances.ks_alpha / max(1, _n_distribution_tests(
+        {k: a["spikes"] and a["spikes"]["distributions"] for k, a in populations.items()},
+        tolerances))
+    checks = [c for key, agg in populations.items()
+              for c in _checks(key, agg, tolerances, mode, alpha)]
     split, why = False, None
     if (mode == "exact" and any(c.passed is False for c in checks)
             and any(agg["after"] is not None for agg in populations.values())):
         # The whole-run exact checks failed and the spikes diverged: if the runs agree exactly
         # before the divergence, judge the rest statistically (CHAOS_NOTE says why).
+        alpha_after = tolerances.ks_alpha / max(1, _n_distribution_tests(
+            {k: a["after"] and a["after"]["distributions"] for k, a in populations.items()},
+            tolerances))
         split_checks = [c for key, agg in populations.items()
-                        for c in _split_checks(key, agg, tolerances)]
+                        for c in _split_checks(key, agg, tolerances, alpha_after)]
         bad = [c for c in split_checks
                if c.passed is False and c.quantity.endswith("before divergence")]
         split = not bad

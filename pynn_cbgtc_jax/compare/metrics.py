@@ -1,4 +1,6 @@
-"""Numbers that compare two recordings of the same population (NumPy only, no Neo).
+"""Numbers of an exact comparison of two recordings of one population (NumPy only, no Neo):
+spikes on the same step, signal differences, the divergence time.  The statistical measures
+(rates, CV, LV, correlations, spectra, tests) are in :mod:`.statistics`.
 
 Spike trains are lists of 1-D arrays of times in ms, one per cell, in the same cell order in
 both recordings; signals are ``[n_samples, n_cells]`` arrays on the same time grid.  Every
@@ -13,10 +15,9 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-__all__ = ["SpikeMatch", "spike_step_match", "spike_time_differences", "mean_rate",
-           "isi_cv", "pairwise_correlation", "population_rate", "rate_spectrum",
-           "spike_mask", "signal_differences", "SignalDiff", "fisher_exact_p", "Divergence",
-           "first_spike_divergence", "first_signal_divergence", "clip_trains"]
+__all__ = ["SpikeMatch", "spike_step_match", "spike_time_differences", "spike_mask",
+           "signal_differences", "SignalDiff", "Divergence", "first_spike_divergence",
+           "first_signal_divergence", "clip_trains"]
 
 Trains = Sequence[np.ndarray]
 
@@ -69,72 +70,6 @@ def spike_time_differences(ref: Trains, test: Trains, window: float = 5.0) -> np
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def mean_rate(trains: Trains, duration_ms: float) -> float:
-    """Mean firing rate (Hz) over all cells: total spikes / (cells x duration)."""
-    if not len(trains) or duration_ms <= 0:
-        return float("nan")
-    return sum(len(t) for t in trains) / (len(trains) * duration_ms / 1000.0)
-
-
-def isi_cv(trains: Trains, min_isis: int = 2) -> float:
-    """Mean over cells of CV = std(ISI) / mean(ISI), for cells with at least ``min_isis``
-    inter-spike intervals; NaN if no cell has that many."""
-    cvs = []
-    for t in trains:
-        isi = np.diff(np.sort(np.asarray(t, float)))
-        if len(isi) >= min_isis and isi.mean() > 0:
-            cvs.append(isi.std() / isi.mean())
-    return float(np.mean(cvs)) if cvs else float("nan")
-
-
-def _binned(trains: Trains, t_start: float, t_stop: float, bin_ms: float) -> np.ndarray:
-    edges = np.arange(t_start, t_stop + 0.5 * bin_ms, bin_ms)
-    return np.array([np.histogram(np.asarray(t, float), edges)[0] for t in trains], float)
-
-
-def pairwise_correlation(trains: Trains, t_start: float, t_stop: float, bin_ms: float = 5.0,
-                         max_cells: int = 200) -> float:
-    """Mean Pearson correlation of spike counts in ``bin_ms`` bins over all pairs of the first
-    ``max_cells`` cells that fire (silent cells have no defined correlation); NaN if fewer
-    than two cells fire."""
-    active = [t for t in trains[:max_cells] if len(t)]
-    if len(active) < 2:
-        return float("nan")
-    counts = _binned(active, t_start, t_stop, bin_ms)
-    counts = counts[counts.std(axis=1) > 0]
-    if len(counts) < 2:
-        return float("nan")
-    c = np.corrcoef(counts)
-    return float(c[np.triu_indices(len(c), k=1)].mean())
-
-
-def population_rate(trains: Trains, t_start: float, t_stop: float,
-                    bin_ms: float = 1.0) -> np.ndarray:
-    """Population rate (Hz per cell) in ``bin_ms`` bins."""
-    edges = np.arange(t_start, t_stop + 0.5 * bin_ms, bin_ms)
-    all_t = np.concatenate([np.asarray(t, float) for t in trains]) if len(trains) else []
-    counts = np.histogram(all_t, edges)[0]
-    return counts / (max(len(trains), 1) * bin_ms / 1000.0)
-
-
-def rate_spectrum(trains: Trains, t_start: float, t_stop: float, bin_ms: float = 1.0,
-                  segment_ms: float = 256.0):
-    """Welch power spectrum of the population rate: Hann windows of ``segment_ms``, half
-    overlapping, mean removed per segment.  Returns ``(freqs_hz, psd)`` (psd in Hz^2/Hz)."""
-    rate = population_rate(trains, t_start, t_stop, bin_ms)
-    n = int(round(segment_ms / bin_ms))
-    if len(rate) < n:
-        n = len(rate)
-    if n < 4:
-        return np.zeros(0), np.zeros(0)
-    window = np.hanning(n)
-    fs = 1000.0 / bin_ms
-    segments = [rate[i:i + n] for i in range(0, len(rate) - n + 1, max(n // 2, 1))]
-    psd = np.mean([np.abs(np.fft.rfft((s - s.mean()) * window)) ** 2 for s in segments], axis=0)
-    psd *= 2.0 / (fs * np.sum(window ** 2))
-    return np.fft.rfftfreq(n, 1.0 / fs), psd
-
-
 def spike_mask(times: np.ndarray, trains: Sequence[Trains], dt: float, before_ms: float,
                after_ms: float) -> np.ndarray:
     """Boolean ``[n_samples, n_cells]``: True where a sample lies within ``before_ms`` before
@@ -172,22 +107,6 @@ def signal_differences(ref: np.ndarray, test: np.ndarray,
     between = d if mask is None else d[~mask[:n]]
     return SignalDiff(float(np.max(np.abs(d))), float(np.sqrt(np.mean(d ** 2))),
                       float(np.max(np.abs(between))) if between.size else float("nan"), n)
-
-
-def fisher_exact_p(a: int, n_a: int, b: int, n_b: int) -> float:
-    """Two-sided Fisher exact test of ``a`` successes in ``n_a`` trials against ``b`` in
-    ``n_b``: the probability, given the margins, of a table at most as likely as the one seen.
-
-    With ``k = a + b`` successes in ``n_a + n_b`` trials the first count is hypergeometric,
-    ``P(x) = C(n_a, x) C(n_b, k - x) / C(n_a + n_b, k)``; the p-value sums ``P(x)`` over every
-    ``x`` with ``P(x) <= P(a)`` (relative tolerance 1e-7 for ties, as SciPy).
-    """
-    k, n = a + b, n_a + n_b
-    lo, hi = max(0, k - n_b), min(k, n_a)
-    total = math.comb(n, k)
-    probs = {x: math.comb(n_a, x) * math.comb(n_b, k - x) / total for x in range(lo, hi + 1)}
-    seen = probs[a]
-    return min(1.0, sum(p for p in probs.values() if p <= seen * (1 + 1e-7)))
 
 
 class Divergence(NamedTuple):

@@ -8,7 +8,8 @@ import re
 
 import numpy as np
 
-__all__ = ["write_report", "format_value", "checks_table", "divergence_lines", "describe_event"]
+__all__ = ["write_report", "format_value", "checks_table", "divergence_lines", "describe_event",
+           "distribution_lines"]
 
 _NEST, _OURS = "NEST", "pynn_cbgtc_jax"
 _C_NEST, _C_OURS = "black", "tab:red"
@@ -93,6 +94,75 @@ def divergence_lines(result) -> list:
     return lines
 
 
+def _judged_distributions(result):
+    """``{key: (distributions, window)}`` of the part judged statistically: the whole run in
+    statistical mode, the part after the divergence time when split."""
+    out = {}
+    for key, agg in result.populations.items():
+        if result.split and agg.get("after"):
+            out[key] = (agg["after"]["distributions"], "after the divergence")
+        elif result.mode == "statistical" and agg["spikes"] is not None:
+            out[key] = (agg["spikes"]["distributions"], "whole run")
+    return out
+
+
+def distribution_lines(result) -> list:
+    """The "Distributions over cells" section of report.md (statistical / split runs)."""
+    from .core import DISTRIBUTIONS_NOTE
+    from .statistics import MEASURES
+    judged = _judged_distributions(result)
+    if not judged:
+        return []
+    lines = ["## Distributions over cells", "",
+             "| population | window | measure | n NEST | n ours | mean NEST | mean ours | KS D "
+             "| KS p | Cohen's d | cross / seed-to-seed D |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for key, (dist, window) in judged.items():
+        for q, label in MEASURES.items():
+            t = dist["measures"][q]["test"]
+            between, within = dist["measures"][q]["yardstick"]
+            yard = ("-" if math.isnan(between) else
+                    f"{format_value(between, 3)} / {format_value(within, 3)}")
+            lines.append(f"| {key} | {window} | {label} | {t['n'][0]} | {t['n'][1]} "
+                         f"| {format_value(t['mean'][0], 3)} | {format_value(t['mean'][1], 3)} "
+                         f"| {format_value(t['ks_d'], 3)} | {format_value(t['ks_p'], 2)} "
+                         f"| {format_value(t['cohen_d'], 2)} | {yard} |")
+        psd = dist["psd"]
+        between, within = psd["yardstick"]
+        yard = ("-" if math.isnan(between) else
+                f"{format_value(between, 3)} / {format_value(within, 3)}")
+        lines.append(f"| {key} | {window} | population-rate log-PSD distance | | | | "
+                     f"| {format_value(psd['distance'], 3)} | | | {yard} |")
+    lines += ["", DISTRIBUTIONS_NOTE, ""]
+    return lines
+
+
+def _distribution_figure(key, dist, window, path, plt):
+    """Empirical CDFs of the four measures over cells, NEST and ours."""
+    from .statistics import MEASURES
+    fig, axes = plt.subplots(1, len(MEASURES), figsize=(12, 2.8), dpi=80)
+    for ax, (q, label) in zip(axes, MEASURES.items()):
+        for k, (colour, name, ls) in enumerate(((_C_NEST, _NEST, "-"), (_C_OURS, _OURS, "--"))):
+            x = np.sort(dist["samples"][q][k])
+            if x.size:
+                ax.step(x, np.arange(1, x.size + 1) / x.size, where="post", color=colour,
+                        ls=ls, label=f"{name} (n {x.size})")
+        t = dist["measures"][q]["test"]
+        ax.set_title(f"{label}\nKS D {format_value(t['ks_d'], 2)}, d "
+                     f"{format_value(t['cohen_d'], 2)}", fontsize=9)
+        ax.set_ylabel("fraction of cells" if q != "corr" else "fraction of pairs")
+        ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{key}: distributions over cells ({window})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _mark_divergence(ax, t_div):
+    if t_div is not None:
+        ax.axvline(t_div, color="tab:orange", lw=1.2, ls=":", label=f"divergence {t_div:.4g} ms")
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
@@ -116,6 +186,7 @@ def _figures(result, fig_dir):
                 for i, t in enumerate(trains):
                     ax.plot(t, np.full(len(t), i + off), "|", color=colour, ms=6,
                             label=label if i == 0 else None)
+            _mark_divergence(ax, result.t_div)
             ax.set_xlabel("time (ms)")
             ax.set_ylabel("cell")
             ax.set_title(f"{key}: spikes (first {len(sp['raster'][0])} cells; "
@@ -138,15 +209,18 @@ def _figures(result, fig_dir):
                 fig.savefig(os.path.join(fig_dir, name))
                 plt.close(fig)
                 files.append(name)
-            if result.mode == "statistical" and len(sp["freq"]) > 1:
+            spectrum = (agg["after"] if result.split and agg.get("after") else
+                        sp if result.mode == "statistical" else None)
+            if spectrum is not None and len(spectrum["freq"]) > 1:
                 fig, ax = plt.subplots(figsize=(5, 3), dpi=80)
-                f = sp["freq"]
+                f = spectrum["freq"]
                 sel = (f > 0) & (f <= 200)
-                ax.semilogy(f[sel], sp["psd"][0][sel], color=_C_NEST, label=_NEST)
-                ax.semilogy(f[sel], sp["psd"][1][sel], color=_C_OURS, ls="--", label=_OURS)
+                ax.semilogy(f[sel], spectrum["psd"][0][sel], color=_C_NEST, label=_NEST)
+                ax.semilogy(f[sel], spectrum["psd"][1][sel], color=_C_OURS, ls="--", label=_OURS)
                 ax.set_xlabel("frequency (Hz)")
                 ax.set_ylabel("PSD (Hz²/Hz)")
-                ax.set_title(f"{key}: population-rate spectrum")
+                ax.set_title(f"{key}: population-rate spectrum"
+                             + (" after divergence" if spectrum is not sp else ""))
                 ax.legend(fontsize=8)
                 fig.tight_layout()
                 name = f"{_safe(key)}_spectrum.png"
@@ -164,6 +238,8 @@ def _figures(result, fig_dir):
             ax1.set_ylabel(f"{sig_name} ({sig['units']})")
             ax1.set_title(f"{key}: {sig_name} of the first recorded cell")
             ax1.legend(fontsize=8, loc="upper right")
+            _mark_divergence(ax1, result.t_div)
+            _mark_divergence(ax2, result.t_div)
             ax2.plot(times, b - a, color="tab:blue", lw=0.8)
             ax2.set_ylabel("ours - NEST")
             ax2.set_xlabel("time (ms)")
@@ -171,6 +247,11 @@ def _figures(result, fig_dir):
             name = f"{_safe(key)}_{_safe(sig_name)}.png"
             fig.savefig(os.path.join(fig_dir, name))
             plt.close(fig)
+            files.append(name)
+        judged = _judged_distributions(result).get(key)
+        if judged is not None:
+            name = f"{_safe(key)}_distributions.png"
+            _distribution_figure(key, *judged, os.path.join(fig_dir, name), plt)
             files.append(name)
         made[key] = files
     if result.mode == "statistical":
@@ -226,6 +307,7 @@ def write_report(result, output: str, figures: bool = True) -> str:
         "",
         "## Checks", "", *checks_table(result.checks), ""]
     lines += divergence_lines(result)
+    lines += distribution_lines(result)
     lines += ["## Populations", "",
               "| population | cells | spikes NEST | spikes ours | rate NEST (Hz) | rate ours "
               "(Hz) | ISI CV NEST | ISI CV ours | corr. NEST | corr. ours | identical step "

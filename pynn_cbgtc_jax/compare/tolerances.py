@@ -70,6 +70,22 @@ class Tolerances:
     corr_abs: float | None = None
     #: statistical: populations with fewer spikes (per seed, either run) are only reported
     min_spikes: int = 20
+    #: statistical, distributions over cells (rate, ISI CV, LV, pairwise correlation; see
+    #: core.DISTRIBUTIONS_NOTE): a distribution differs only when all three hold -- the KS test
+    #: rejects at ``ks_alpha`` (the false-alarm probability of the whole comparison: Bonferroni
+    #: over its distribution tests), the difference is material (``|Cohen's d| >
+    #: effect_size_max`` or ``KS D > ks_d_max``), and with >= 3 seeds it exceeds the seed-to-
+    #: seed yardstick.  0.2 is Cohen's "small" effect; a KS D of 0.2 is 20 percentage points
+    #: between the two cumulative distributions somewhere.
+    ks_alpha: float = 0.01
+    effect_size_max: float = 0.2
+    ks_d_max: float = 0.2
+    #: statistical: distributions with fewer values (cells, pairs) on either side are reported
+    min_values: int = 10
+    #: statistical, >= 3 seeds: largest allowed ratio of the cross-simulator log-PSD distance
+    #: of the population rate to the largest same-simulator one (seed to seed); with 3 seeds of
+    #: Poisson populations the ratio's 99th percentile is 1.01 under the null
+    psd_ratio: float = 1.25
     #: statistical: for networks whose activity can die out (self-sustained states): compare
     #: rate, CV and correlation over the runs active to the end on each side, and the numbers
     #: of such runs with a two-sided Fisher exact test
@@ -89,7 +105,8 @@ class Tolerances:
             raise ValueError(f"tolerance survival_p = {self.survival_p!r}: must be a "
                              f"probability in [0, 1].")
         for name in ("spike_step_match", "rate_rel", "rate_abs_hz", "cv_rel",
-                     "mask_before_ms", "mask_after_ms"):
+                     "mask_before_ms", "mask_after_ms", "ks_alpha", "effect_size_max",
+                     "ks_d_max", "min_values", "psd_ratio"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and value >= 0):
                 raise ValueError(f"tolerance {name} = {value!r}: must be a number >= 0.")

@@ -1,7 +1,7 @@
 """A small recurrent network in plain PyNN, deterministic input (issue 12 item 1).
 
 Usage: ``python recurrent_net.py [--simulator NAME] [--duration MS] [--perturb-on NAME]
-[--perturb-pop LABEL] [--tau-m-scale X] [--p P] [--w-e W] [--w-i W] [--w-in W]``.
+[--perturb-pop LABEL] [--tau-m-scale X] [--p P] [--w-e W] [--w-i W] [--w-in W] [--seed N]``.
 
 IF_cond_exp excitatory (160) and inhibitory (40) cells and an AdEx population (50,
 EIF_cond_exp_isfa_ista), driven by 100 ``SpikeSourceArray`` cells with fixed times drawn from
@@ -11,7 +11,8 @@ weights ``--w-e`` / ``--w-i`` uS), both with a seeded ``NumpyRNG``.  The default
 a strongly recurrent regime (exc ~65 Hz, inh ~33 Hz, AdEx ~250 Hz) where, in float64, it
 runs spike for spike with NEST for ~380 ms and then diverges; weaker coupling (e.g.
 ``--p 0.1 --w-e 0.001 --w-i 0.03 --w-in 0.006``) stays spike-exact for the whole 500 ms.
-With ``--perturb-on NAME`` the run whose ``--simulator`` is NAME multiplies ``tau_m`` of
+``--seed N`` (default 0) shifts the seeds of the input times and of the connectivity, a
+variant of the same network for seed-to-seed statistics.  With ``--perturb-on NAME`` the run whose ``--simulator`` is NAME multiplies ``tau_m`` of
 population ``--perturb-pop`` by ``--tau-m-scale`` (a deliberate model error on one side).
 """
 import argparse
@@ -29,6 +30,7 @@ parser.add_argument("--p", type=float, default=0.3)
 parser.add_argument("--w-e", type=float, default=0.004)
 parser.add_argument("--w-i", type=float, default=0.2)
 parser.add_argument("--w-in", type=float, default=0.01)
+parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 
 import pyNN.nest as sim    # noqa: E402  (pynn_cbgtc_jax in our run)
@@ -51,13 +53,13 @@ adex = sim.Population(50, sim.EIF_cond_exp_isfa_ista(tau_m=15.0 * scale("adex"),
 for p in (exc, inh, adex):
     p.initialize(v=-65.0)
 
-rng = np.random.RandomState(7)
+rng = np.random.RandomState(7 + 1000 * args.seed)
 times = [np.round(np.sort(rng.uniform(1.0, args.duration, rng.poisson(0.02 * args.duration))),
                   1) for _ in range(100)]
 stim = sim.Population(100, sim.SpikeSourceArray(spike_times=[list(t) for t in times]),
                       label="stim")
 
-conn_rng = NumpyRNG(seed=11)
+conn_rng = NumpyRNG(seed=11 + 1000 * args.seed)
 fp = sim.FixedProbabilityConnector(args.p, rng=conn_rng)
 syn = sim.StaticSynapse
 sim.Projection(stim, exc, sim.FixedNumberPreConnector(10, rng=conn_rng),
