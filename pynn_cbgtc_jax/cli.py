@@ -93,6 +93,10 @@ def _add_compare(sub):
                         "as our engine; 'script': pyNN.nest's own default)")
     p.add_argument("--timeout", type=float, metavar="S", help="per run, in seconds")
     p.add_argument("--no-figures", action="store_true", help="tables only")
+    p.add_argument("--reuse", action="store_true",
+                   help="load the runs already in OUTPUT/runs made with the same script, "
+                        "arguments and options instead of running them again (regenerates "
+                        "the report; a changed script or backend is not detected)")
     p.add_argument("script")
     p.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
 
@@ -137,7 +141,7 @@ def _compare(ns) -> int:
             mode=ns.mode, seeds=ns.seeds, precision=ns.precision,
             nest_spike_precision=(None if ns.nest_spike_precision == "script"
                                   else ns.nest_spike_precision),
-            sim_names=names, timeout=ns.timeout, figures=not ns.no_figures)
+            sim_names=names, timeout=ns.timeout, figures=not ns.no_figures, reuse=ns.reuse)
     except (RunFailed, ValueError, FileNotFoundError, OSError) as exc:
         print(f"pynn-cbgtc-jax compare: {exc}", file=sys.stderr)
         return 2

@@ -373,6 +373,7 @@ def _split_aggregate(per_seed):
         "rate": [_nanmean([a["rate"][k] for a in aft]) for k in (0, 1)],
         "cv": [_nanmean([a["cv"][k] for a in aft]) for k in (0, 1)],
         "distributions": _distributions(aft),
+        "paired": {q: [tuple(a[q]) for a in aft] for q in ("rate", "cv")},
         "freq": aft[0]["freq"] if len({len(a["freq"]) for a in aft}) == 1 else np.zeros(0),
         "psd": ([np.mean([a["psd"][k] for a in aft], axis=0) for k in (0, 1)]
                 if len({len(a["freq"]) for a in aft}) == 1 else [np.zeros(0), np.zeros(0)]),
@@ -558,19 +559,23 @@ def _split_checks(key, agg, tol: Tolerances, alpha: float = math.nan):
     note = "" if enough else (f"; not informative: {n_min} spikes after divergence "
                               f"(< min_spikes = {tol.min_spikes})")
     r_ref, r_test = after["rate"]
+    paired = after["paired"]
     if r_ref * tol.rate_rel >= tol.rate_abs_hz:
-        checks.append(Check.make(key, "rate rel. diff after divergence",
-                                 abs(r_test - r_ref) / r_ref, tol.rate_rel, "<=",
-                                 f"{r_ref:.3g} vs {r_test:.3g} Hz{note}", report_only=not enough))
+        checks.append(_unresolved(Check.make(
+            key, "rate rel. diff after divergence", abs(r_test - r_ref) / r_ref, tol.rate_rel,
+            "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz{note}", report_only=not enough),
+            paired["rate"], True))
     elif not math.isnan(r_ref):
-        checks.append(Check.make(key, "rate abs diff (Hz) after divergence", abs(r_test - r_ref),
-                                 tol.rate_abs_hz, "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz{note}",
-                                 report_only=not enough))
+        checks.append(_unresolved(Check.make(
+            key, "rate abs diff (Hz) after divergence", abs(r_test - r_ref), tol.rate_abs_hz,
+            "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz{note}", report_only=not enough),
+            paired["rate"], False))
     c_ref, c_test = after["cv"]
     if not (math.isnan(c_ref) or math.isnan(c_test)) and c_ref > 0:
-        checks.append(Check.make(key, "ISI CV rel. diff after divergence",
-                                 abs(c_test - c_ref) / c_ref, tol.cv_rel, "<=",
-                                 f"{c_ref:.3g} vs {c_test:.3g}{note}", report_only=not enough))
+        checks.append(_unresolved(Check.make(
+            key, "ISI CV rel. diff after divergence", abs(c_test - c_ref) / c_ref, tol.cv_rel,
+            "<=", f"{c_ref:.3g} vs {c_test:.3g}{note}", report_only=not enough),
+            paired["cv"], True))
     return checks + _distribution_checks(key, after["distributions"], full_tol, alpha, n_min,
                                          " after divergence")
 

@@ -1,7 +1,8 @@
 """A small recurrent network in plain PyNN, deterministic input (issue 12 item 1).
 
 Usage: ``python recurrent_net.py [--simulator NAME] [--duration MS] [--perturb-on NAME]
-[--perturb-pop LABEL] [--tau-m-scale X] [--p P] [--w-e W] [--w-i W] [--w-in W] [--seed N]``.
+[--perturb-pop LABEL] [--tau-m-scale X] [--p P] [--w-e W] [--w-i W] [--w-in W] [--seed N]
+[--trial N]``.
 
 IF_cond_exp excitatory (160) and inhibitory (40) cells and an AdEx population (50,
 EIF_cond_exp_isfa_ista), driven by 100 ``SpikeSourceArray`` cells with fixed times drawn from
@@ -12,7 +13,10 @@ a strongly recurrent regime (exc ~65 Hz, inh ~33 Hz, AdEx ~250 Hz) where, in flo
 runs spike for spike with NEST for ~380 ms and then diverges; weaker coupling (e.g.
 ``--p 0.1 --w-e 0.001 --w-i 0.03 --w-in 0.006``) stays spike-exact for the whole 500 ms.
 ``--seed N`` (default 0) shifts the seeds of the input times and of the connectivity, a
-variant of the same network for seed-to-seed statistics.  With ``--perturb-on NAME`` the run whose ``--simulator`` is NAME multiplies ``tau_m`` of
+variant of the same network for seed-to-seed statistics.  ``--trial N`` (N > 0) moves the
+initial ``v`` of every cell by a draw of N(0, 1e-6 mV) from a ``NumpyRNG(seed=N)``: the same
+network from a start no two simulators can tell apart, whose chaotic trajectory after the
+divergence is a different realisation per trial (trial-to-trial statistics of one network).  With ``--perturb-on NAME`` the run whose ``--simulator`` is NAME multiplies ``tau_m`` of
 population ``--perturb-pop`` by ``--tau-m-scale`` (a deliberate model error on one side).
 """
 import argparse
@@ -31,6 +35,7 @@ parser.add_argument("--w-e", type=float, default=0.004)
 parser.add_argument("--w-i", type=float, default=0.2)
 parser.add_argument("--w-in", type=float, default=0.01)
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--trial", type=int, default=0)
 args = parser.parse_args()
 
 import pyNN.nest as sim    # noqa: E402  (pynn_cbgtc_jax in our run)
@@ -51,7 +56,11 @@ adex = sim.Population(50, sim.EIF_cond_exp_isfa_ista(tau_m=15.0 * scale("adex"),
                                                       b=0.08, tau_w=100.0),
                       label="adex")
 for p in (exc, inh, adex):
-    p.initialize(v=-65.0)
+    if args.trial:
+        jitter = NumpyRNG(seed=args.trial + 100 * p.size).normal(0.0, 1.0, p.size)
+        p.initialize(v=-65.0 + jitter)
+    else:
+        p.initialize(v=-65.0)
 
 rng = np.random.RandomState(7 + 1000 * args.seed)
 times = [np.round(np.sort(rng.uniform(1.0, args.duration, rng.poisson(0.02 * args.duration))),
