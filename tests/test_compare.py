@@ -481,7 +481,7 @@ def test_statistical_comparison_of_a_poisson_driven_population(tmp_path):
     assert 5.0 < sp["rate"][0] < 40.0 and sp["matched"] < 0.2 * sp["total"]   # not spike-exact
 
 
-RECURRENT = os.path.join(SCRIPTS, "recurrent_net.py")
+RECURRENT = os.path.join(ROOT, "validation", "scripts", "recurrent_net.py")
 #: Reason: a single 500 ms run whose part after the divergence is ~120 ms; the inhibitory
 #: population fires ~160 spikes there, whose count alone has a Poisson error of ~8 % per run.
 RECURRENT_TOL = {"rate_rel": 0.1, "cv_rel": 0.1}

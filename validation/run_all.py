@@ -41,7 +41,8 @@ if ROOT not in sys.path:
 
 from pynn_cbgtc_jax.compare import Tolerances, compare_script  # noqa: E402
 from pynn_cbgtc_jax.compare.core import active_to_end  # noqa: E402
-from pynn_cbgtc_jax.compare.report import format_value  # noqa: E402
+from pynn_cbgtc_jax.compare.report import (checks_table, distribution_lines,  # noqa: E402
+                                            divergence_lines, format_value)
 
 __all__ = ["CELL_TYPES", "NETWORKS", "load_table", "available_cell_types",
            "single_neuron_case", "network_case", "main"]
@@ -54,6 +55,13 @@ CELL_TYPES = ["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha",
 NETWORKS = {
     "coba": ("coba.py", 1.0, 1000.0, list(range(1, 21))),
     "cbgtc": ("cbgtc.py", 1.0, 1000.0, list(range(1, 9))),
+}
+#: networks without a stochastic source, compared exactly until they diverge and statistically
+#: after: name -> (script, arguments, seeds or None); ``{seed}`` is a trial (initial v jittered)
+EXACT_NETWORKS = {
+    "recurrent": ("recurrent_net.py", ["--duration", "500"], None),
+    "recurrent_trials": ("recurrent_net.py", ["--duration", "1000", "--trial", "{seed}"],
+                         [1, 2, 3, 4, 5]),
 }
 FAST_NETWORKS = {
     "coba": ("coba.py", 1.0, 500.0, [1, 2]),
@@ -122,6 +130,17 @@ def network_case(name: str, output: str, seeds, scale: float | None = None,
             "--duration", str(duration or default_duration)]
     return compare_script(os.path.join(SCRIPTS, script), args, output=output, tolerances=tol,
                           seeds=seeds, figures=figures, reuse=reuse)
+
+
+def exact_network_case(name: str, output: str, table: dict | None = None,
+                       figures: bool = True, reuse: bool = False):
+    """Compare a deterministic network script (``EXACT_NETWORKS``): exact until divergence."""
+    table = table or load_table()
+    script, args, seeds = EXACT_NETWORKS[name]
+    tol, _ = table[f"network.{name.split('_')[0]}"]
+    return compare_script(os.path.join(SCRIPTS, script), ["--simulator", "{sim}", *args],
+                          output=output, tolerances=tol, seeds=seeds, figures=figures,
+                          reuse=reuse)
 
 
 # --- numbers for the report ---------------------------------------------------------------------
@@ -258,7 +277,7 @@ def _applies(ident, singles, networks):
             if (ident == "izhikevich-float32" and celltype == "Izhikevich"
                     and precision == "float32" and r["matched"] < r["total"]):
                 hits.append(f"{celltype} {r['protocol']} ({r['matched']}/{r['total']})")
-    for name, (rows, _, _) in networks.items():
+    for name, (rows, _, _, _) in networks.items():
         for row in rows:
             if ident == f"network-{name}" and any(c.passed is False for c in row["checks"]):
                 silent = row["seeds"] - min(row["sustained"])
@@ -304,8 +323,59 @@ def _network_summary_lines(name, row, tol):
             f"({r['nest']:.2f} vs {r['ours']:.2f} Hz) / {_pct(c['rel'])} | - |"]
 
 
+def _distribution_summary_line(name, row):
+    """Targets-table row: the distribution and spectrum checks of one network population."""
+    checks = [c for c in row["checks"] if "over cells" in c.quantity
+              or c.quantity.startswith("population-rate spectrum")]
+    if not checks:
+        return []
+    failed = [c.quantity.split(" over cells")[0].split(",")[0] for c in checks
+              if c.passed is False]
+    n_pass = sum(c.passed is True for c in checks)
+    status = _status(False if failed else True if n_pass else None)
+    return [f"| {name} {row['population']} | distributions over cells (rate, CV, LV, corr.), "
+            f"spectrum | KS / effect size / seed-to-seed | {n_pass} of {len(checks)} pass"
+            + (f"; differ: {', '.join(failed)}" if failed else "") + f" | {status} |"]
+
+
+def _exact_network_summary_lines(name, result):
+    """Targets-table rows of a deterministic network: the verdict, the divergence time."""
+    t_div = [d["t_div"] for d in result.divergence["seeds"]]
+    shown = ", ".join("none" if t is None else f"{t:.4g} ms" for t in t_div)
+    n_pass = sum(c.passed is True for c in result.checks)
+    n_fail = sum(c.passed is False for c in result.checks)
+    n_open = sum(c.passed is None for c in result.checks)
+    return [f"| {name} ({len(t_div)} run{'s' if len(t_div) > 1 else ''}) | exact until the "
+            f"divergence, statistical after | all checks | divergence at {shown}; {n_pass} "
+            f"passed, {n_fail} failed, {n_open} reported only | "
+            f"{_status(result.passed if n_fail or n_pass else None)} |"]
+
+
+def _exact_network_lines(exact, figure_dir):
+    """The "Deterministic networks" part of REPORT.md."""
+    lines = ["## Deterministic networks: exact until they diverge, statistical after", "",
+             "No stochastic source: our run uses float64 and NEST's integration scheme, so "
+             "both compute the same trajectory until round-off flips one spike (the divergence "
+             "time); the part before it is held to the exact targets, the part after it to the "
+             "statistical ones (`compare`'s two-part judgement).  `recurrent_trials`: five "
+             "trials of the same network whose initial v differ by N(0, 1 mV) draws (the same "
+             "in both simulators), 1000 ms each.", ""]
+    for name, result in exact.items():
+        script, args, seeds = EXACT_NETWORKS[name]
+        lines += [f"### {name} (`validation/scripts/{script} {' '.join(args)}`"
+                  + (f", trials {', '.join(map(str, seeds))}" if seeds else "") + ")", "",
+                  f"Verdict: **{'pass' if result.passed else 'MISS'}**.", "",
+                  *checks_table(result.checks), ""]
+        lines += divergence_lines(result, f"#### {name}: divergence")
+        lines += distribution_lines(result, f"#### {name}: distributions over cells")
+        raster = os.path.join(figure_dir or "", f"{name}_raster.png")
+        if figure_dir and os.path.exists(raster):
+            lines += [f"![{name}](figures/{name}_raster.png)", ""]
+    return lines
+
+
 def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure_dir=None,
-                  case_dir=None, reuse=False):
+                  case_dir=None, reuse=False, exact=None):
     """Write the suite's REPORT.md."""
     how = f"python validation/run_all.py{' --fast' if fast else ''}{' --reuse' if reuse else ''}"
     lines = ["# Validation report: pynn_cbgtc_jax against pyNN.nest", "",
@@ -345,10 +415,13 @@ def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure
                      f"{' (only `array`)' if only_array else ''} |")
     for ct in skipped:
         lines.append(f"| {ct} | - | - | not in pynn_cbgtc_jax yet: skipped | - |")
-    for name, (rows, _, _) in networks.items():
+    for name, (rows, _, _, _) in networks.items():
         tol_net, _ = table.get(f"network.{name}", table["network"])
         for row in rows:
             lines += _network_summary_lines(name, row, tol_net)
+            lines += _distribution_summary_line(name, row)
+    for name, result in (exact or {}).items():
+        lines += _exact_network_summary_lines(name, result)
     lines += ["", "`array` is the protocol whose input times are written as a user writes them "
               "(e.g. 71.4 ms); see the findings below.  s.e.: standard error of the seed-averaged "
               "difference (paired by seed).", ""]
@@ -381,7 +454,7 @@ def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure
                   "the run.  Spectrum: Welch PSD of the population rate "
                   f"(1 ms bins, 256 ms windows); distance = RMS of log10(PSD ratio) over "
                   f"{SPECTRUM_BAND[0]:g}-{SPECTRUM_BAND[1]:g} Hz (dex).", ""]
-        for name, (rows, scale, duration) in networks.items():
+        for name, (rows, scale, duration, result) in networks.items():
             script = NETWORKS[name][0]
             lines += [f"### {name} (`validation/scripts/{script}`, scale {scale:g}, "
                       f"{duration:g} ms, float32)", "",
@@ -405,6 +478,9 @@ def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure
             if figure_dir and os.path.exists(os.path.join(figure_dir, f"{name}_summary.png")):
                 lines += ["", f"![{name}](figures/{name}_summary.png)"]
             lines.append("")
+            lines += distribution_lines(result, f"#### {name}: distributions over cells")
+    if exact:
+        lines += _exact_network_lines(exact, figure_dir)
     # --- findings ---
     findings = _findings()
     if findings:
@@ -455,7 +531,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     table = load_table()
     os.makedirs(ns.output, exist_ok=True)
-    singles, networks, skipped = {}, {}, []
+    singles, networks, exact, skipped = {}, {}, {}, []
     if ns.only in (None, "single"):
         present = available_cell_types()
         skipped = [c for c in CELL_TYPES if c not in present]
@@ -482,20 +558,32 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             result = network_case(name, out, seeds, scale=scale, duration=duration,
                                   table=table, reuse=ns.reuse)
-            networks[name] = (_network_rows(result, duration), scale, duration)
+            networks[name] = (_network_rows(result, duration), scale, duration, result)
             print(f"network {name}: {'pass' if result.passed else 'MISS'} "
                   f"({time.perf_counter() - t:.0f} s)", flush=True)
             summary_png = os.path.join(out, "figures", "summary.png")
             if os.path.exists(summary_png):
                 os.makedirs(figure_dir, exist_ok=True)
                 shutil.copy(summary_png, os.path.join(figure_dir, f"{name}_summary.png"))
+        for name in ([] if ns.fast else EXACT_NETWORKS):
+            out = os.path.join(ns.output, f"network_{name}")
+            t = time.perf_counter()
+            exact[name] = exact_network_case(name, out, table=table, reuse=ns.reuse)
+            print(f"network {name}: {'pass' if exact[name].passed else 'MISS'} "
+                  f"({time.perf_counter() - t:.0f} s)", flush=True)
+            pop = exact[name].divergence["seeds"][0]["event"]
+            raster = (os.path.join(out, "figures", f"{pop['population']}_raster.png")
+                      if pop else None)
+            if raster and os.path.exists(raster):
+                os.makedirs(figure_dir, exist_ok=True)
+                shutil.copy(raster, os.path.join(figure_dir, f"{name}_raster.png"))
     elapsed = time.perf_counter() - t0
     write_summary(report, singles, networks, skipped, table, elapsed, ns.fast, figure_dir,
-                  os.path.relpath(ns.output, ROOT), reuse=ns.reuse)
+                  os.path.relpath(ns.output, ROOT), reuse=ns.reuse, exact=exact)
     print(f"wrote {report} ({elapsed / 60:.1f} min)")
     ok = all(r.passed for r, _ in singles.values()) and all(
         all(c.passed is not False for row in rows for c in row["checks"])
-        for rows, _, _ in networks.values())
+        for rows, _, _, _ in networks.values()) and all(r.passed for r in exact.values())
     return 0 if ok else 1
 
 

@@ -55,12 +55,12 @@ def describe_event(e: dict | None) -> str:
             f"{format_value(e['ref'])}, ours {format_value(e['test'])})")
 
 
-def divergence_lines(result) -> list:
+def divergence_lines(result, heading: str = "## Divergence") -> list:
     """The "Divergence" section of report.md (exact mode only)."""
     div = result.divergence
     if not div:
         return []
-    lines = ["## Divergence", "",
+    lines = [heading, "",
              f"* judged: **{div['judged']}**" + (f" ({div['why']})" if div.get("why") else "")]
     for seed, d in zip(result.seeds, div["seeds"]):
         tag = "" if seed is None else f" (seed {seed})"
@@ -106,17 +106,23 @@ def _judged_distributions(result):
     return out
 
 
-def distribution_lines(result) -> list:
+def _verdict_of(result, key, prefix):
+    check = next((c for c in result.checks if c.population == key
+                  and c.quantity.startswith(prefix)), None)
+    return "-" if check is None else _verdict(check.passed)
+
+
+def distribution_lines(result, heading: str = "## Distributions over cells") -> list:
     """The "Distributions over cells" section of report.md (statistical / split runs)."""
     from .core import DISTRIBUTIONS_NOTE
     from .statistics import MEASURES
     judged = _judged_distributions(result)
     if not judged:
         return []
-    lines = ["## Distributions over cells", "",
+    lines = [heading, "",
              "| population | window | measure | n NEST | n ours | mean NEST | mean ours | KS D "
-             "| KS p | Cohen's d | cross / seed-to-seed D |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| KS p | Cohen's d | cross / seed-to-seed D | result |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for key, (dist, window) in judged.items():
         for q, label in MEASURES.items():
             t = dist["measures"][q]["test"]
@@ -126,13 +132,15 @@ def distribution_lines(result) -> list:
             lines.append(f"| {key} | {window} | {label} | {t['n'][0]} | {t['n'][1]} "
                          f"| {format_value(t['mean'][0], 3)} | {format_value(t['mean'][1], 3)} "
                          f"| {format_value(t['ks_d'], 3)} | {format_value(t['ks_p'], 2)} "
-                         f"| {format_value(t['cohen_d'], 2)} | {yard} |")
+                         f"| {format_value(t['cohen_d'], 2)} | {yard} "
+                         f"| {_verdict_of(result, key, label + ' over cells')} |")
         psd = dist["psd"]
         between, within = psd["yardstick"]
         yard = ("-" if math.isnan(between) else
                 f"{format_value(between, 3)} / {format_value(within, 3)}")
         lines.append(f"| {key} | {window} | population-rate log-PSD distance | | | | "
-                     f"| {format_value(psd['distance'], 3)} | | | {yard} |")
+                     f"| {format_value(psd['distance'], 3)} | | | {yard} "
+                     f"| {_verdict_of(result, key, 'population-rate spectrum')} |")
     lines += ["", DISTRIBUTIONS_NOTE, ""]
     return lines
 
