@@ -10,8 +10,8 @@ or NEURON.
 ``--simulator cbgtc_jax`` work) and, with ``--as nest`` (or neuron, brian2), as ``pyNN.nest``,
 then runs the script as ``__main__`` with ``sys.argv = [SCRIPT, *ARGS]``.  ``compare`` runs
 the script once on pyNN.nest (or pyNN.neuron) and once here (separate processes) and writes
-``DIR/report.md``; its exit status is 0 within tolerance and 1 outside it (2 for a usage error or a script that
-fails).  ``python -m pynn_cbgtc_jax.cli`` is the same command.
+``DIR/report.md``; its exit status is 0 within tolerance and 1 outside it (2 for a usage
+error or a script that fails).  ``python -m pynn_cbgtc_jax.cli`` is the same command.
 """
 from __future__ import annotations
 
