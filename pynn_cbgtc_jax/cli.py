@@ -1,16 +1,17 @@
-"""The ``pynn-cbgtc-jax`` command: run PyNN scripts unchanged on this backend, compare with NEST.
+"""The ``pynn-cbgtc-jax`` command: run PyNN scripts unchanged on this backend, compare with NEST
+or NEURON.
 
 ::
 
     pynn-cbgtc-jax run [--as nest] [--progress] SCRIPT [ARGS...]
-    pynn-cbgtc-jax compare --against nest --output DIR [options] SCRIPT [ARGS...]
+    pynn-cbgtc-jax compare --against nest|neuron --output DIR [options] SCRIPT [ARGS...]
 
 ``run`` makes the backend importable as ``pyNN.cbgtc_jax`` (so ``get_simulator`` and
 ``--simulator cbgtc_jax`` work) and, with ``--as nest`` (or neuron, brian2), as ``pyNN.nest``,
 then runs the script as ``__main__`` with ``sys.argv = [SCRIPT, *ARGS]``.  ``compare`` runs
-the script once on pyNN.nest and once here (separate processes) and writes ``DIR/report.md``;
-its exit status is 0 within tolerance and 1 outside it (2 for a usage error or a script that
-fails).  ``python -m pynn_cbgtc_jax.cli`` is the same command.
+the script once on pyNN.nest (or pyNN.neuron) and once here (separate processes) and writes
+``DIR/report.md``; its exit status is 0 within tolerance and 1 outside it (2 for a usage
+error or a script that fails).  ``python -m pynn_cbgtc_jax.cli`` is the same command.
 """
 from __future__ import annotations
 
@@ -54,14 +55,17 @@ def _seeds(text):
 
 def _add_compare(sub):
     p = sub.add_parser(
-        "compare", help="run a script on pyNN.nest and on pynn_cbgtc_jax and compare",
-        description="Run an unchanged PyNN script on pyNN.nest and on pynn_cbgtc_jax, compare "
-                    "every recorded population (matched by label) and write DIR/report.md.  "
-                    "In the script's arguments {sim} becomes 'nest' / 'cbgtc_jax' and {seed} "
-                    "each of --seeds; in our run pyNN.nest is pynn_cbgtc_jax.  Exit status: "
+        "compare", help="run a script on pyNN.nest (or pyNN.neuron) and on pynn_cbgtc_jax "
+                        "and compare",
+        description="Run an unchanged PyNN script on pyNN.nest (or pyNN.neuron) and on "
+                    "pynn_cbgtc_jax, compare every recorded population (matched by label) and "
+                    "write DIR/report.md.  In the script's arguments {sim} becomes 'nest' (or "
+                    "'neuron') / 'cbgtc_jax' and {seed} each of --seeds; in our run pyNN.nest "
+                    "is pynn_cbgtc_jax, in a NEURON run pyNN.nest is pyNN.neuron.  Exit status: "
                     "0 within tolerance, 1 outside it, 2 if a run fails.")
-    p.add_argument("--against", default="nest", choices=["nest"],
-                   help="reference simulator (default nest)")
+    p.add_argument("--against", default="nest", choices=["nest", "neuron"],
+                   help="reference simulator (default nest; neuron needs the 'neuron' "
+                        "package and compiles PyNN's NMODL mechanisms on first use)")
     p.add_argument("--output", "-o", required=True, metavar="DIR",
                    help="folder for report.md, summary.json, figures/ and runs/")
     p.add_argument("--tolerances", metavar="FILE", help="TOML or JSON tolerance file")
@@ -82,15 +86,16 @@ def _add_compare(sub):
                         "(default: reported only)")
     p.add_argument("--seeds", type=_seeds, metavar="S1,S2,...",
                    help="run once per seed ({seed} in ARGS); statistics are seed-averaged")
-    p.add_argument("--sim-names", default="nest,cbgtc_jax", metavar="NEST_NAME,OUR_NAME",
-                   help="what {sim} becomes in the NEST run and in ours "
-                        "(default nest,cbgtc_jax)")
+    p.add_argument("--sim-names", metavar="REF_NAME,OUR_NAME",
+                   help="what {sim} becomes in the reference run and in ours "
+                        "(default: the --against name, cbgtc_jax)")
     p.add_argument("--precision", choices=["float32", "float64"],
                    help="our run's default setup(precision=...) (the script's own wins)")
     p.add_argument("--nest-spike-precision", default="on_grid",
                    choices=["on_grid", "off_grid", "script"],
                    help="the NEST run's default setup(spike_precision=...) (default on_grid, "
-                        "as our engine; 'script': pyNN.nest's own default)")
+                        "as our engine; 'script': pyNN.nest's own default); not used against "
+                        "NEURON")
     p.add_argument("--timeout", type=float, metavar="S", help="per run, in seconds")
     p.add_argument("--no-figures", action="store_true", help="tables only")
     p.add_argument("--reuse", action="store_true",
@@ -104,7 +109,8 @@ def _add_compare(sub):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pynn-cbgtc-jax",
-        description="Run PyNN scripts unchanged on pynn_cbgtc_jax, and compare them with NEST.")
+        description="Run PyNN scripts unchanged on pynn_cbgtc_jax, and compare them with NEST "
+                    "or NEURON.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
     _add_compare(sub)
@@ -125,8 +131,8 @@ def _compare(ns) -> int:
     from .compare import RunFailed, compare_script
     from .compare.report import checks_table, describe_event
 
-    names = [s.strip() for s in ns.sim_names.split(",")]
-    if len(names) != 2 or not all(names):
+    names = [s.strip() for s in ns.sim_names.split(",")] if ns.sim_names else None
+    if names is not None and (len(names) != 2 or not all(names)):
         print(f"pynn-cbgtc-jax compare: --sim-names {ns.sim_names!r}: give two names, e.g. "
               f"nest,cbgtc_jax", file=sys.stderr)
         return 2
@@ -156,7 +162,7 @@ def _compare(ns) -> int:
           f"{one_side}; report: {result.output}/report.md")
     if result.t_div is not None:
         print(f"divergence at {result.t_div:.4g} ms: "
-              f"{describe_event(result.divergence['seeds'][0]['event'])}")
+              f"{describe_event(result.divergence['seeds'][0]['event'], result.reference)}")
     if failed:
         print("\n".join(checks_table(failed)))
     if not any(c.passed is not None for c in result.checks):

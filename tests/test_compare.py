@@ -287,10 +287,10 @@ def test_divergence_finder_extra_missing_and_shifted_spikes():
     assert (d.t, d.cell, d.kind, d.ref, d.test) == (15.0, 0, "spike in ours only", 20.0, 15.0)
     d = metrics.first_spike_divergence([np.array([10.0, 20.0, 30.0])],
                                        [np.array([10.0, 20.0])], 0.1)
-    assert (d.t, d.kind, d.ref) == (30.0, "spike in NEST only", 30.0) and np.isnan(d.test)
+    assert (d.t, d.kind, d.ref) == (30.0, "spike in reference only", 30.0) and np.isnan(d.test)
     # a one-step shift: the earlier of the two spikes starts it
     d = metrics.first_spike_divergence([np.array([10.0, 20.0])], [np.array([10.0, 20.1])], 0.1)
-    assert (d.t, d.kind, d.ref, d.test) == (20.0, "spike in NEST only", 20.0, 20.1)
+    assert (d.t, d.kind, d.ref, d.test) == (20.0, "spike in reference only", 20.0, 20.1)
     # over cells the earliest event wins, reported with the population index of its cell
     d = metrics.first_spike_divergence(
         [np.array([5.0, 40.0]), np.array([7.0, 9.0])],

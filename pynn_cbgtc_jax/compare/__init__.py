@@ -1,4 +1,5 @@
-"""Cross-simulator validation: the same PyNN script on pyNN.nest and on pynn_cbgtc_jax.
+"""Cross-simulator validation: the same PyNN script on pyNN.nest (or pyNN.neuron) and on
+pynn_cbgtc_jax.
 
 >>> from pynn_cbgtc_jax.compare import compare_script
 >>> result = compare_script("my_model.py", ["--duration", "500"], output="cmp")  # doctest: +SKIP
@@ -8,7 +9,8 @@
 (``capture``), captures every Neo block the script records (``data``), computes spike and
 signal metrics per population (``metrics``), checks them against tolerances (``tolerances``)
 and writes ``report.md`` with figures (``report``).  ``launch`` runs a script on this backend
-alone (``pynn-cbgtc-jax run``).
+alone (``pynn-cbgtc-jax run``); ``neuron_mechanisms`` compiles PyNN's NMODL files for a
+pyNN.neuron reference run.
 """
 from .core import (DEFAULT_SIM_NAMES, Comparison, NoData, RunFailed, compare_recordings,
                    compare_script)

@@ -2,7 +2,10 @@
 
 Used as ``python -m pynn_cbgtc_jax.compare.capture --backend nest --out DIR SCRIPT [ARGS...]``
 by :func:`pynn_cbgtc_jax.compare.compare_script`, once per simulator, each in its own
-process.  The script is not changed; the hooks are:
+process.  ``--backend neuron`` runs the script on pyNN.neuron: PyNN's NMODL mechanisms are
+compiled first if needed (``neuron_mechanisms``), and ``pyNN.nest`` is pyNN.neuron in that
+process, so a script written for pyNN.nest runs unchanged.  The script is not changed; the
+hooks are:
 
 * ``pyNN.recording.Recorder.get`` (behind ``get_data``, ``write_data``, ``Assembly.get_data``
   and ``end()``'s deferred writes): before the script's own call, a snapshot of *all*
@@ -34,7 +37,7 @@ import traceback
 __all__ = ["main", "BACKENDS", "STOCHASTIC_TYPES"]
 
 #: --backend value -> how the script's simulator is provided.
-BACKENDS = ("nest", "cbgtc_jax")
+BACKENDS = ("nest", "neuron", "cbgtc_jax")
 #: Cell and current-source types whose output cannot match spike for spike across simulators.
 STOCHASTIC_TYPES = frozenset({
     "SpikeSourcePoisson", "SpikeSourceGamma", "SpikeSourceInhGamma",
@@ -163,12 +166,30 @@ def _prepare_backend(backend: str, precision: str | None, nest_spike_precision: 
         import pyNN.nest as module
         defaults = {"spike_precision": nest_spike_precision} if nest_spike_precision else {}
         return module, defaults
+    if backend == "neuron":
+        return _prepare_neuron(), {}
     from .launch import STANDS_IN_FOR, install_aliases
     module = install_aliases(STANDS_IN_FOR)
     defaults = {"precision": precision} if precision else {}
     if integration_scheme:
         defaults["integration_scheme"] = integration_scheme
     return module, defaults
+
+
+def _prepare_neuron():
+    """pyNN.neuron, with its mechanisms compiled and standing in for ``pyNN.nest``."""
+    import pyNN
+
+    from .neuron_mechanisms import ensure_mechanisms
+    ensure_mechanisms()
+    import pyNN.neuron as module
+    for key in [k for k in sys.modules if k == "pyNN.nest" or k.startswith("pyNN.nest.")]:
+        del sys.modules[key]
+    for key, mod in list(sys.modules.items()):
+        if key == "pyNN.neuron" or key.startswith("pyNN.neuron."):
+            sys.modules["pyNN.nest" + key[len("pyNN.neuron"):]] = mod
+    pyNN.nest = module
+    return module
 
 
 def run_captured(script: str, args, backend: str, out_dir: str, precision: str | None = None,

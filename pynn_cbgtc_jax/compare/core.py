@@ -1,16 +1,43 @@
-"""Run one script on pyNN.nest and on pynn_cbgtc_jax and compare what it records.
+"""Run one script on a reference simulator and on pynn_cbgtc_jax and compare what it records.
 
-How a script gets its simulator (the rule, also in ``docs/validation.md``):
+The reference (``against``) is pyNN.nest (default) or pyNN.neuron.  How a script gets its
+simulator (the rule):
 
 1. Both runs use the same command line, after replacing the placeholders ``{sim}`` (``nest``
-   in the NEST run, ``cbgtc_jax`` in ours; see ``sim_names``) and ``{seed}``.
+   or ``neuron`` in the reference run, ``cbgtc_jax`` in ours; see ``sim_names``) and
+   ``{seed}``.
 2. In our run ``pyNN.nest`` (and ``pyNN.neuron``, ``pyNN.brian2``) *is* pynn_cbgtc_jax, and
-   ``pyNN.cbgtc_jax`` exists.  So ``import pyNN.nest as sim`` needs nothing,
-   ``get_simulator()`` works with ``{sim}`` (or with a literal ``nest``), and a
-   ``--simulator {sim}`` option that imports ``"pyNN." + name`` works too.
+   ``pyNN.cbgtc_jax`` exists; in a NEURON reference run ``pyNN.nest`` is pyNN.neuron.  So
+   ``import pyNN.nest as sim`` needs nothing, ``get_simulator()`` works with ``{sim}`` (or
+   with a literal ``nest``), and a ``--simulator {sim}`` option that imports
+   ``"pyNN." + name`` works too.
 3. The NEST run gets ``setup(spike_precision="on_grid")`` unless the script sets it (our
    engine is on the grid); our run gets ``setup(precision="float64",
-   integration_scheme="nest")`` unless the mode is statistical (``precision`` changes it).
+   integration_scheme="nest")`` against NEST and ``setup(precision="float64")`` against
+   NEURON unless the mode is statistical (``precision`` changes it).
+
+What "exact" can mean against NEURON.  pyNN.neuron runs NEURON's fixed step (``use_cvode``
+off): the membrane potential by first-order implicit (backward) Euler at ``dt``, ExpSyn
+conductances by their exact exponential, a spike at the end of the first step with
+``v > v_thresh`` (on the grid, as ours; its ``v`` sample there is the value before the
+reset, ours is ``v_reset``: the spike mask leaves that sample out), refractoriness by clamping
+``v`` at ``v_reset`` for ``tau_refrac``.  None of our schemes is backward Euler; in float64
+ours are far closer to the exact solution (IF_cond_exp under DC: 4e-11 mV from the closed
+form), so what differs is NEURON's own discretisation error, O(dt).  Measured at dt = 0.1 ms
+(``validation/scripts/single_neuron.py``, ``tests/test_compare_neuron.py``):
+
+* IF_curr_exp, IF_cond_exp, IF_cond_alpha under DC: exact -- every spike on the same step, v
+  within Euler's error between spikes (0.018 mV, its first-order bound
+  ``|v0 - v_inf| dt / (2 e tau_m)``).  A threshold crossing that the exact solution places
+  less than the Euler lag (here ~0.07 ms) before a grid point is one step later in NEURON, so
+  a DC amplitude can also give every NEURON spike one step late (e.g. 0.9 nA).
+* the same cells with step currents or synaptic input: 75-90 % of spikes on the same step,
+  the others one or a few steps apart, v up to 0.5 mV apart where the spikes agree (Euler's
+  error grows with dv/dt): exact only with tolerances of that size.
+* EIF_cond_*_isfa_ista, HH_cond_exp, Izhikevich: pyNN.neuron's NMODL models are other
+  implementations (spike counts differ by up to a quarter): statistical only.
+
+Networks and stochastic inputs are compared statistically, as against NEST.
 
 Each run is a separate process (``python -m pynn_cbgtc_jax.compare.capture``) started in the
 caller's folder, so the two simulators never share a Python interpreter.
@@ -42,10 +69,17 @@ from .tolerances import Check, Tolerances, load_tolerances
 __all__ = ["compare_script", "compare_recordings", "Comparison", "RunFailed", "NoData",
            "active_to_end", "DEFAULT_SIM_NAMES", "substitute_args"]
 
-#: ``{sim}`` in the script's arguments becomes these in the NEST run and in ours.
+#: ``{sim}`` in the script's arguments becomes these in the NEST run and in ours (against
+#: NEURON: ``("neuron", "cbgtc_jax")``).
 DEFAULT_SIM_NAMES = ("nest", "cbgtc_jax")
-_BACKEND_OF = {"nest": "nest", "jax": "cbgtc_jax"}
-_EXPECTED_SIMULATOR = {"nest": "NEST", "jax": "pynn_cbgtc_jax"}
+#: ``against`` -> the reference run's capture backend; ``"jax"``: our side.  The reference
+#: side is ``"nest"`` in ``runs`` and in the per-seed pairs whichever simulator it is.
+_BACKEND_OF = {"nest": "nest", "neuron": "neuron", "jax": "cbgtc_jax"}
+#: capture backend -> the ``simulator`` annotation of its Neo blocks (also the name in reports)
+_EXPECTED_SIMULATOR = {"nest": "NEST", "neuron": "NEURON", "cbgtc_jax": "pynn_cbgtc_jax"}
+#: ``against`` -> our run's integration_scheme in float64 (NEST's own schemes against NEST;
+#: against NEURON, whose backward Euler none of ours is, the backend's float64 default)
+_SCHEME_AGAINST = {"nest": "nest", "neuron": None}
 
 
 class RunFailed(RuntimeError):
@@ -432,7 +466,7 @@ def _checks(key, agg, tol: Tolerances, mode: str, alpha: float = math.nan):
         a, b, n = *sp["active_to_end"], agg["seeds"]
         checks.append(Check.make(key, "runs active to the end, Fisher p",
                                  statistics.fisher_exact_p(a, n, b, n), tol.survival_p, ">=",
-                                 f"NEST {a}/{n}, ours {b}/{n}"))
+                                 f"reference {a}/{n}, ours {b}/{n}"))
     enough = min(sp["n_min"]) >= tol.min_spikes
     r_ref, r_test = sp["rate"]
     paired = sp["paired"]
@@ -625,11 +659,12 @@ class Comparison:
     tolerances: Tolerances
     populations: dict                          # key -> aggregated numbers
     checks: list                               # [Check]
-    missing: dict = field(default_factory=dict)    # key -> "only in NEST" / "only in ours"
+    missing: dict = field(default_factory=dict)    # key -> "only in the reference run" / ours
     runs: list = field(default_factory=list)       # per seed: {"nest": meta, "jax": meta}
     output: str | None = None
     per_seed: dict = field(default_factory=dict)   # key -> [numbers of each seed]
     divergence: dict | None = None                 # exact mode: see _divergence_summary
+    reference: str = "NEST"                        # the reference simulator's name
 
     @property
     def t_div(self) -> float | None:
@@ -677,7 +712,7 @@ class Comparison:
                 "mode": self.mode, "passed": self.passed, "missing": self.missing,
                 "tolerances": self.tolerances.as_dict(), "populations": pops,
                 "checks": [c._asdict() for c in self.checks],
-                "divergence": self.divergence, "runs": self.runs}
+                "divergence": self.divergence, "runs": self.runs, "reference": self.reference}
 
 
 def compare_recordings(per_seed_blocks, tolerances: Tolerances, mode: str = "exact",
@@ -688,7 +723,7 @@ def compare_recordings(per_seed_blocks, tolerances: Tolerances, mode: str = "exa
     for ref_blocks, test_blocks in per_seed_blocks:
         ref, test = recordings_from_blocks(ref_blocks), recordings_from_blocks(test_blocks)
         for key in set(ref) ^ set(test):
-            missing[key] = "only in the NEST run" if key in ref else "only in our run"
+            missing[key] = "only in the reference run" if key in ref else "only in our run"
         common = sorted(set(ref) & set(test))
         spike_div = {key: _spike_divergence(ref[key], test[key]) for key in common}
         first = min(((d.t, key, d) for key, d in spike_div.items() if d is not None),
@@ -754,10 +789,11 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
                    against: str = "nest", tolerances=None, mode: str | None = None,
                    seeds: Sequence | None = None, precision: str | None = None,
                    nest_spike_precision: str | None = "on_grid",
-                   sim_names: Sequence[str] = DEFAULT_SIM_NAMES, timeout: float | None = None,
+                   sim_names: Sequence[str] | None = None, timeout: float | None = None,
                    figures: bool = True, parallel: bool = True,
                    reuse: bool = False) -> Comparison:
-    """Run ``script`` unchanged on pyNN.nest and on pynn_cbgtc_jax and compare the recordings.
+    """Run ``script`` unchanged on pyNN.nest (or pyNN.neuron) and on pynn_cbgtc_jax and
+    compare the recordings.
 
     Parameters
     ----------
@@ -766,10 +802,11 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
         module docstring for how the script gets its simulator).
     output
         Folder for ``report.md``, ``summary.json``, ``figures/`` and the raw runs
-        (``runs/``); ``None``: a temporary folder, removed afterwards, and no report.
+        (``runs/<seed>/<against>/`` and ``runs/<seed>/jax/``); ``None``: a temporary folder,
+        removed afterwards, and no report.
     against
-        The reference simulator; only ``"nest"`` (pyNN.brian2 and pyNN.neuron do not run in
-        this environment).
+        The reference simulator: ``"nest"`` or ``"neuron"`` (pyNN.neuron; needs the
+        ``neuron`` package, see the module docstring for what matches exactly).
     tolerances
         A :class:`Tolerances`, a dict, or the path of a TOML / JSON file.
     mode
@@ -778,19 +815,21 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
         Run once per seed (``{seed}`` must appear in ``args``); statistics are seed-averaged.
     precision
         Our run's default ``setup(precision=...)`` (``"float32"``/``"float64"``).  ``None``:
-        ``"float64"`` with ``integration_scheme="nest"`` (NEST's arithmetic and scheme, so the
-        runs can agree spike for spike) unless the mode is ``"statistical"`` (then the
-        backend's float32 default).  The script's own ``setup()`` arguments win.
+        ``"float64"`` (against NEST with ``integration_scheme="nest"``, NEST's arithmetic and
+        scheme, so the runs can agree spike for spike) unless the mode is ``"statistical"``
+        (then the backend's float32 default).  The script's own ``setup()`` arguments win.
     nest_spike_precision
         The NEST run's default ``setup(spike_precision=...)``; ``None`` leaves pyNN.nest's.
+        Not used against NEURON.
     sim_names
-        What ``{sim}`` becomes in the NEST run and in ours.
+        What ``{sim}`` becomes in the reference run and in ours; ``None``: ``against`` and
+        ``"cbgtc_jax"``.
     timeout
         Seconds allowed to each run.
     figures
         Write PNG figures with the report.
     parallel
-        Run the NEST and the JAX process of a seed at the same time (two cores).
+        Run the reference and the JAX process of a seed at the same time (two cores).
     reuse
         Load the runs already in ``output/runs/`` made with the same script, arguments and
         options instead of running them again (a changed script or backend is not
@@ -799,11 +838,15 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
     Returns
     -------
     Comparison
-        ``.passed`` is the verdict, ``.checks`` the individual checks.
+        ``.passed`` is the verdict, ``.checks`` the individual checks, ``.reference`` the
+        reference simulator's name.
     """
-    if against != "nest":
-        raise ValueError(f"against={against!r}: only 'nest' is supported (pyNN.neuron is not "
-                         f"installed and pyNN.brian2 does not import with numpy 2.4 here).")
+    if against not in _SCHEME_AGAINST:
+        raise ValueError(f"against={against!r}: allowed values are "
+                         f"{', '.join(map(repr, _SCHEME_AGAINST))} (pyNN.brian2 does not "
+                         f"import with numpy 2.4 here).")
+    sim_names = tuple(sim_names) if sim_names else (against, DEFAULT_SIM_NAMES[1])
+    spike_precision = nest_spike_precision if against == "nest" else None
     tol = load_tolerances(tolerances, mode=mode)
     seed_list = list(seeds) if seeds else [None]
     if seeds and not any("{seed}" in a for a in args):
@@ -819,39 +862,39 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
     else:
         base = os.path.abspath(output)          # the caller's folder, not the script's
         os.makedirs(base, exist_ok=True)
-    # Exact (and auto) comparisons run our side as NEST computes: float64 and NEST's own
-    # integration scheme; a statistical one keeps the backend's default (float32, fast).
+    # Exact (and auto) comparisons run our side in float64 (against NEST also with NEST's own
+    # integration scheme); a statistical one keeps the backend's default (float32, fast).
     scheme = None
     if precision is None and tol.mode != "statistical":
-        precision, scheme = "float64", "nest"
-    elif precision == "float64":
-        scheme = "nest"
+        precision = "float64"
+    if precision == "float64":
+        scheme = _SCHEME_AGAINST[against]
+    sides = (("nest", sim_names[0], _BACKEND_OF[against], against),
+             ("jax", sim_names[1], _BACKEND_OF["jax"], "jax"))
     try:
         pairs, runs = [], []
         for seed in seed_list:
             tag = "run" if seed is None else f"seed{seed}"
             metas, blocks, started = {}, {}, {}
             try:
-                for side, sim in (("nest", sim_names[0]), ("jax", sim_names[1])):
+                for side, sim, backend, folder in sides:
                     run_args = substitute_args(args, sim, seed)
-                    run_dir = os.path.join(base, "runs", tag, side)
-                    defaults = ({"spike_precision": nest_spike_precision}
-                                if side == "nest" and nest_spike_precision else
-                                _jax_defaults(precision, scheme) if side == "jax" else {})
+                    run_dir = os.path.join(base, "runs", tag, folder)
+                    defaults = (_jax_defaults(precision, scheme) if side == "jax" else
+                                {"spike_precision": spike_precision} if spike_precision else {})
                     if reuse and _reusable(run_dir, script, run_args, defaults):
                         metas[side], blocks[side] = _load_run(run_dir)
                         continue
-                    started[side] = _Run(script, run_args, _BACKEND_OF[side], run_dir,
-                                         precision, nest_spike_precision, timeout,
-                                         integration_scheme=scheme)
+                    started[side] = _Run(script, run_args, backend, run_dir, precision,
+                                         spike_precision, timeout, integration_scheme=scheme)
                     if not parallel:
                         metas[side], blocks[side] = started[side].finish()
                 for side in metas:
-                    _check_simulator(blocks[side], side, script)
+                    _check_simulator(blocks[side], metas[side]["backend"], script)
                 for side, run in started.items():
                     if side not in metas:
                         metas[side], blocks[side] = run.finish()
-                        _check_simulator(blocks[side], side, script)
+                        _check_simulator(blocks[side], run.backend, script)
             finally:
                 for run in started.values():
                     run.kill()
@@ -862,6 +905,7 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
             stochastic = any(m["stochastic"] for r in runs for m in (r["nest"], r["jax"]))
             chosen = "statistical" if stochastic else "exact"
         result = compare_recordings(pairs, tol, chosen, script, args, seed_list, runs)
+        result.reference = _EXPECTED_SIMULATOR[_BACKEND_OF[against]]
         if output is not None:
             from .report import write_report
             result.output = output
@@ -880,12 +924,12 @@ def _jax_defaults(precision, scheme) -> dict:
     return out
 
 
-def _check_simulator(blocks, side, script):
-    expected = _EXPECTED_SIMULATOR[side]
+def _check_simulator(blocks, backend, script):
+    expected = _EXPECTED_SIMULATOR[backend]
     for key, block in blocks.items():
         got = block.annotations.get("simulator")
         if got != expected:
-            raise RunFailed(f"{script}: population {key!r} of the {side} run was simulated by "
-                            f"{got!r}, not {expected!r}; the script imports its simulator in "
-                            f"a way the comparison cannot redirect (e.g. a hard-coded module "
-                            f"other than pyNN.nest, or `import nest`).")
+            raise RunFailed(f"{script}: population {key!r} of the {backend} run was simulated "
+                            f"by {got!r}, not {expected!r}; the script imports its simulator "
+                            f"in a way the comparison cannot redirect (e.g. a hard-coded "
+                            f"module other than pyNN.nest, or `import nest`).")

@@ -113,7 +113,7 @@ class Divergence(NamedTuple):
     """The first event at which two runs differ.
 
     ``t`` (ms) is the time of the event, ``cell`` the population index, ``kind`` what happened
-    (``"spike in NEST only"``, ``"spike in ours only"``, ``"v differs"``), ``ref`` and ``test``
+    (``"spike in reference only"``, ``"spike in ours only"``, ``"v differs"``), ``ref`` and ``test``
     the two runs' values: for a spike the spike times (ms; the other run's next spike of that
     cell, NaN if it has none), for a signal the two samples.
     """
@@ -149,7 +149,7 @@ def first_spike_divergence(ref: Trains, test: Trains, dt: float,
         step = int(sa[k] if in_ref else sb[k])
         if best is None or step < best[0]:
             cell = int(cells[c]) if cells is not None else c
-            kind = "spike in NEST only" if in_ref else "spike in ours only"
+            kind = "spike in reference only" if in_ref else "spike in ours only"
             best = (step, Divergence(step * dt, cell, kind, float(ta), float(tb)))
     return None if best is None else best[1]
 

@@ -11,8 +11,8 @@ import numpy as np
 __all__ = ["write_report", "format_value", "checks_table", "divergence_lines", "describe_event",
            "distribution_lines"]
 
-_NEST, _OURS = "NEST", "pynn_cbgtc_jax"
-_C_NEST, _C_OURS = "black", "tab:red"
+_OURS = "pynn_cbgtc_jax"     # the reference's name is the Comparison's ``reference``
+_C_REF, _C_OURS = "black", "tab:red"
 
 
 def format_value(x, digits: int = 4) -> str:
@@ -44,20 +44,21 @@ def checks_table(checks) -> list:
     return lines
 
 
-def describe_event(e: dict | None) -> str:
-    """One line for a divergence event of ``summary.json`` (``-`` for none)."""
+def describe_event(e: dict | None, reference: str = "NEST") -> str:
+    """One line for a divergence event of ``summary.json`` (``-`` for none); ``reference``
+    names the reference simulator."""
     if not e:
         return "-"
     if e["kind"].startswith("spike"):
-        return (f"{e['population']}[{e['cell']}] at {e['t']:.4g} ms: {e['kind']} (NEST's spike "
-                f"{format_value(e['ref'])} ms, ours {format_value(e['test'])} ms)")
-    return (f"{e['population']}[{e['cell']}] at {e['t']:.4g} ms: {e['kind']} (NEST "
+        return (f"{e['population']}[{e['cell']}] at {e['t']:.4g} ms: {e['kind']} ({reference}'s "
+                f"spike {format_value(e['ref'])} ms, ours {format_value(e['test'])} ms)")
+    return (f"{e['population']}[{e['cell']}] at {e['t']:.4g} ms: {e['kind']} ({reference} "
             f"{format_value(e['ref'])}, ours {format_value(e['test'])})")
 
 
 def divergence_lines(result, heading: str = "## Divergence") -> list:
     """The "Divergence" section of report.md (exact mode only)."""
-    div = result.divergence
+    div, ref = result.divergence, result.reference
     if not div:
         return []
     lines = [heading, "",
@@ -69,19 +70,19 @@ def divergence_lines(result, heading: str = "## Divergence") -> list:
                          f"both runs")
         else:
             lines.append(f"* divergence time{tag}: **{d['t_div']:.4g} ms**, started by "
-                         f"{describe_event(d['event'])}")
+                         f"{describe_event(d['event'], ref)}")
         lines.append(f"* first signal difference above tolerance{tag}: "
-                     f"{describe_event(d['first_signal_event'])}")
+                     f"{describe_event(d['first_signal_event'], ref)}")
     lines += ["", "| population | first differing spike | first signal difference |",
               "|---|---|---|"]
     for key, p in div["populations"].items():
         sig = min((dict(e, population=key) for e in p["signals"].values() if e),
                   default=None, key=lambda e: e["t"])
         spike = dict(p["spike"], population=key) if p["spike"] else None
-        lines.append(f"| {key} | {describe_event(spike)} | {describe_event(sig)} |")
+        lines.append(f"| {key} | {describe_event(spike, ref)} | {describe_event(sig, ref)} |")
     if result.split:
-        lines += ["", "| population | spikes NEST after | spikes ours after | rate NEST (Hz) "
-                  "| rate ours (Hz) | ISI CV NEST | ISI CV ours |",
+        lines += ["", f"| population | spikes {ref} after | spikes ours after | rate {ref} (Hz) "
+                  f"| rate ours (Hz) | ISI CV {ref} | ISI CV ours |",
                   "|---|---:|---:|---:|---:|---:|---:|"]
         for key, agg in result.populations.items():
             a = agg.get("after")
@@ -120,7 +121,8 @@ def distribution_lines(result, heading: str = "## Distributions over cells") -> 
     if not judged:
         return []
     lines = [heading, "",
-             "| population | window | measure | n NEST | n ours | mean NEST | mean ours | KS D "
+             f"| population | window | measure | n {result.reference} | n ours "
+             f"| mean {result.reference} | mean ours | KS D "
              "| KS p | Cohen's d | cross / seed-to-seed D | result |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for key, (dist, window) in judged.items():
@@ -145,12 +147,12 @@ def distribution_lines(result, heading: str = "## Distributions over cells") -> 
     return lines
 
 
-def _distribution_figure(key, dist, window, path, plt):
-    """Empirical CDFs of the four measures over cells, NEST and ours."""
+def _distribution_figure(key, dist, window, path, plt, ref):
+    """Empirical CDFs of the four measures over cells, the reference's (``ref``) and ours."""
     from .statistics import MEASURES
     fig, axes = plt.subplots(1, len(MEASURES), figsize=(12, 2.8), dpi=80)
     for ax, (q, label) in zip(axes, MEASURES.items()):
-        for k, (colour, name, ls) in enumerate(((_C_NEST, _NEST, "-"), (_C_OURS, _OURS, "--"))):
+        for k, (colour, name, ls) in enumerate(((_C_REF, ref, "-"), (_C_OURS, _OURS, "--"))):
             x = np.sort(dist["samples"][q][k])
             if x.size:
                 ax.step(x, np.arange(1, x.size + 1) / x.size, where="post", color=colour,
@@ -181,7 +183,7 @@ def _figures(result, fig_dir):
     import matplotlib.pyplot as plt
 
     os.makedirs(fig_dir, exist_ok=True)
-    made = {}
+    made, ref = {}, result.reference
     for key, agg in result.populations.items():
         files = []
         sp = agg["spikes"]
@@ -189,7 +191,7 @@ def _figures(result, fig_dir):
             fig, ax = plt.subplots(figsize=(8, 0.6 + 0.25 * min(max(len(sp["raster"][0]), 1), 40)
                                    + 1.2), dpi=80)
             for k, (trains, colour, off, label) in enumerate(
-                    ((sp["raster"][0], _C_NEST, 0.0, _NEST),
+                    ((sp["raster"][0], _C_REF, 0.0, ref),
                      (sp["raster"][1], _C_OURS, 0.4, _OURS))):
                 for i, t in enumerate(trains):
                     ax.plot(t, np.full(len(t), i + off), "|", color=colour, ms=6,
@@ -198,7 +200,7 @@ def _figures(result, fig_dir):
             ax.set_xlabel("time (ms)")
             ax.set_ylabel("cell")
             ax.set_title(f"{key}: spikes (first {len(sp['raster'][0])} cells; "
-                         f"{_NEST} below, ours above)")
+                         f"{ref} below, ours above)")
             ax.legend(loc="upper right", fontsize=8)
             fig.tight_layout()
             name = f"{_safe(key)}_raster.png"
@@ -209,7 +211,7 @@ def _figures(result, fig_dir):
             if td.size and np.any(td != 0):
                 fig, ax = plt.subplots(figsize=(5, 3), dpi=80)
                 ax.hist(td, bins=41, color="tab:blue")
-                ax.set_xlabel("t_ours - t_NEST (ms), nearest spike of the same cell")
+                ax.set_xlabel(f"t_ours - t_{ref} (ms), nearest spike of the same cell")
                 ax.set_ylabel("spikes")
                 ax.set_title(f"{key}: spike-time differences")
                 fig.tight_layout()
@@ -223,7 +225,7 @@ def _figures(result, fig_dir):
                 fig, ax = plt.subplots(figsize=(5, 3), dpi=80)
                 f = spectrum["freq"]
                 sel = (f > 0) & (f <= 200)
-                ax.semilogy(f[sel], spectrum["psd"][0][sel], color=_C_NEST, label=_NEST)
+                ax.semilogy(f[sel], spectrum["psd"][0][sel], color=_C_REF, label=ref)
                 ax.semilogy(f[sel], spectrum["psd"][1][sel], color=_C_OURS, ls="--", label=_OURS)
                 ax.set_xlabel("frequency (Hz)")
                 ax.set_ylabel("PSD (Hz²/Hz)")
@@ -241,7 +243,7 @@ def _figures(result, fig_dir):
                 continue
             fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 4.5), dpi=80, sharex=True,
                                            gridspec_kw={"height_ratios": [2, 1]})
-            ax1.plot(times, a, color=_C_NEST, lw=1, label=_NEST)
+            ax1.plot(times, a, color=_C_REF, lw=1, label=ref)
             ax1.plot(times, b, color=_C_OURS, lw=1, ls="--", label=_OURS)
             ax1.set_ylabel(f"{sig_name} ({sig['units']})")
             ax1.set_title(f"{key}: {sig_name} of the first recorded cell")
@@ -249,7 +251,7 @@ def _figures(result, fig_dir):
             _mark_divergence(ax1, result.t_div)
             _mark_divergence(ax2, result.t_div)
             ax2.plot(times, b - a, color="tab:blue", lw=0.8)
-            ax2.set_ylabel("ours - NEST")
+            ax2.set_ylabel(f"ours - {ref}")
             ax2.set_xlabel("time (ms)")
             fig.tight_layout()
             name = f"{_safe(key)}_{_safe(sig_name)}.png"
@@ -259,7 +261,7 @@ def _figures(result, fig_dir):
         judged = _judged_distributions(result).get(key)
         if judged is not None:
             name = f"{_safe(key)}_distributions.png"
-            _distribution_figure(key, *judged, os.path.join(fig_dir, name), plt)
+            _distribution_figure(key, *judged, os.path.join(fig_dir, name), plt, ref)
             files.append(name)
         made[key] = files
     if result.mode == "statistical":
@@ -269,7 +271,7 @@ def _figures(result, fig_dir):
             x = np.arange(len(keys))
             for ax, q, label in ((axes[0], "rate", "mean rate (Hz)"),
                                  (axes[1], "cv", "mean ISI CV")):
-                for k, (colour, name) in enumerate(((_C_NEST, _NEST), (_C_OURS, _OURS))):
+                for k, (colour, name) in enumerate(((_C_REF, ref), (_C_OURS, _OURS))):
                     vals = [result.populations[p]["spikes"][q][k] for p in keys]
                     err = ([result.populations[p]["spikes"]["rate_sd"][k] for p in keys]
                            if q == "rate" else None)
@@ -298,18 +300,20 @@ def write_report(result, output: str, figures: bool = True) -> str:
     lines = [f"# `{cmd}`: {verdict}", ""]
     first = result.runs[0] if result.runs else {}
     nest_meta, jax_meta = first.get("nest", {}), first.get("jax", {})
+    ref = result.reference
     stochastic = sorted({t for r in result.runs for m in (r["nest"], r["jax"])
                          for t in m.get("stochastic", [])})
     why = (f"stochastic sources in the script: {', '.join(stochastic)}" if stochastic
            else "no stochastic source in the script")
     lines += [
-        f"* reference: pyNN.nest (`{json.dumps(nest_meta.get('setup_defaults', {}))}` as "
+        f"* reference: {nest_meta.get('module', 'pyNN.nest')} ({ref}; "
+        f"`{json.dumps(nest_meta.get('setup_defaults', {}))}` as "
         f"setup() defaults) &nbsp; test: pynn_cbgtc_jax "
         f"(`{json.dumps(jax_meta.get('setup_defaults', {}))}`)",
         f"* mode: **{result.mode}** (tolerances mode `{result.tolerances.mode}`; {why})",
         f"* seeds: {', '.join(str(s) for s in result.seeds) if result.seeds != [None] else '-'}",
         "* wall time per run (s, whole process): " + ", ".join(
-            f"{r['seed'] if r['seed'] is not None else 'run'}: NEST "
+            f"{r['seed'] if r['seed'] is not None else 'run'}: {ref} "
             f"{r['nest']['process_wall_s']:.1f} / ours {r['jax']['process_wall_s']:.1f}"
             for r in result.runs),
         "",
@@ -317,8 +321,8 @@ def write_report(result, output: str, figures: bool = True) -> str:
     lines += divergence_lines(result)
     lines += distribution_lines(result)
     lines += ["## Populations", "",
-              "| population | cells | spikes NEST | spikes ours | rate NEST (Hz) | rate ours "
-              "(Hz) | ISI CV NEST | ISI CV ours | corr. NEST | corr. ours | identical step "
+              f"| population | cells | spikes {ref} | spikes ours | rate {ref} (Hz) | rate ours "
+              f"(Hz) | ISI CV {ref} | ISI CV ours | corr. {ref} | corr. ours | identical step "
               "| max abs(Δt) (ms) |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, agg in result.populations.items():
