@@ -550,3 +550,20 @@ def test_a_difference_the_seeds_cannot_resolve_is_reported_not_failed():
     noisy = run([1.6, 0.6, 1.3])
     assert noisy.measured > 0.1 and noisy.passed is None
     assert "not resolved by 3 seeds" in noisy.detail
+
+
+def test_regular_trains_are_judged_on_an_absolute_cv_difference():
+    """Reference: the definition.  Perfectly regular 50 Hz trains: NEST's ISIs are exact, ours
+    carry round-off of 1e-12 ms, so both CVs are ~1e-13 and their *relative* difference is of
+    order 1.  Below CV = cv_abs / cv_rel the check is absolute (|dCV| <= 0.005) and passes;
+    every other spike shifted by a whole 1 ms (ISIs 21, 19 ms: CV 0.05) still fails it."""
+    regular = [np.arange(5.0, 2000.0, 20.0) for _ in range(50)]
+    noisy = [t + 1e-12 * np.arange(t.size) % 3 for t in regular]
+    jittered = [t + np.where(np.arange(t.size) % 2, 1.0, 0.0) for t in regular]
+    ref = {"p": _block("p", "NEST", regular, t_stop=2000.0)}
+    for test, ok in ((noisy, True), (jittered, False)):
+        result = compare_recordings([(ref, {"p": _block("p", "pynn_cbgtc_jax", test,
+                                                        t_stop=2000.0)})],
+                                    Tolerances(mode="statistical"), "statistical")
+        cv = next(c for c in result.checks if c.quantity.startswith("ISI CV"))
+        assert cv.quantity == "ISI CV abs. diff" and cv.passed is ok, cv

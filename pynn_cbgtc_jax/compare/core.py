@@ -442,6 +442,22 @@ def _unresolved(check: Check, pairs, relative: bool) -> Check:
         f"run more seeds"))
 
 
+def _cv_check(key, c_ref, c_test, tol: Tolerances, paired, report_only, suffix="", note=""):
+    """The mean ISI CV check: relative (``cv_rel``), or absolute (``cv_abs``) for nearly
+    regular trains whose CV is too small for a relative difference to mean anything (two
+    perfectly regular trains have CVs of round-off size)."""
+    if math.isnan(c_ref) or math.isnan(c_test):
+        return []
+    if c_ref * tol.cv_rel >= tol.cv_abs:
+        return [_unresolved(Check.make(key, f"ISI CV rel. diff{suffix}",
+                                       abs(c_test - c_ref) / c_ref, tol.cv_rel, "<=",
+                                       f"{c_ref:.3g} vs {c_test:.3g}{note}",
+                                       report_only=report_only), paired, True)]
+    return [_unresolved(Check.make(key, f"ISI CV abs. diff{suffix}", abs(c_test - c_ref),
+                                   tol.cv_abs, "<=", f"{c_ref:.3g} vs {c_test:.3g}{note}",
+                                   report_only=report_only), paired, False)]
+
+
 def _checks(key, agg, tol: Tolerances, mode: str, alpha: float = math.nan):
     """Whole-run checks of one population; ``alpha``: the per-test KS level (statistical)."""
     full_tol, tol = tol, tol.for_population(key)
@@ -480,11 +496,7 @@ def _checks(key, agg, tol: Tolerances, mode: str, alpha: float = math.nan):
                                              tol.rate_abs_hz, "<=",
                                              f"{r_ref:.3g} vs {r_test:.3g} Hz",
                                              report_only=not enough), paired["rate"], False))
-    c_ref, c_test = sp["cv"]
-    if not (math.isnan(c_ref) or math.isnan(c_test)) and c_ref > 0:
-        checks.append(_unresolved(Check.make(key, "ISI CV rel. diff", abs(c_test - c_ref) / c_ref,
-                                             tol.cv_rel, "<=", f"{c_ref:.3g} vs {c_test:.3g}",
-                                             report_only=not enough), paired["cv"], True))
+    checks += _cv_check(key, *sp["cv"], tol, paired["cv"], not enough)
     k_ref, k_test = sp["corr"]
     if not (math.isnan(k_ref) or math.isnan(k_test)):
         checks.append(_unresolved(Check.make(key, "pairwise corr. abs diff", abs(k_test - k_ref),
@@ -604,12 +616,8 @@ def _split_checks(key, agg, tol: Tolerances, alpha: float = math.nan):
             key, "rate abs diff (Hz) after divergence", abs(r_test - r_ref), tol.rate_abs_hz,
             "<=", f"{r_ref:.3g} vs {r_test:.3g} Hz{note}", report_only=not enough),
             paired["rate"], False))
-    c_ref, c_test = after["cv"]
-    if not (math.isnan(c_ref) or math.isnan(c_test)) and c_ref > 0:
-        checks.append(_unresolved(Check.make(
-            key, "ISI CV rel. diff after divergence", abs(c_test - c_ref) / c_ref, tol.cv_rel,
-            "<=", f"{c_ref:.3g} vs {c_test:.3g}{note}", report_only=not enough),
-            paired["cv"], True))
+    checks += _cv_check(key, *after["cv"], tol, paired["cv"], not enough,
+                        " after divergence", note)
     return checks + _distribution_checks(key, after["distributions"], full_tol, alpha, n_min,
                                          " after divergence")
 

@@ -64,8 +64,11 @@ class Tolerances:
     #: statistical: relative tolerance of the mean rate, and an absolute floor (Hz)
     rate_rel: float = 0.03
     rate_abs_hz: float = 0.1
-    #: statistical: relative tolerance of the mean ISI CV
+    #: statistical: relative tolerance of the mean ISI CV, and an absolute floor for nearly
+    #: regular firing (CV below cv_abs / cv_rel = 0.1): one 0.1 ms step of jitter on a 10 ms
+    #: ISI is a CV of ~0.007
     cv_rel: float = 0.05
+    cv_abs: float = 0.005
     #: statistical: absolute tolerance of the mean pairwise correlation (None: report only)
     corr_abs: float | None = None
     #: statistical: populations with fewer spikes (per seed, either run) are only reported
@@ -105,7 +108,7 @@ class Tolerances:
             raise ValueError(f"tolerance survival_p = {self.survival_p!r}: must be a "
                              f"probability in [0, 1].")
         for name in ("spike_step_match", "rate_rel", "rate_abs_hz", "cv_rel",
-                     "mask_before_ms", "mask_after_ms", "ks_alpha", "effect_size_max",
+                     "mask_before_ms", "mask_after_ms", "ks_alpha", "cv_abs", "effect_size_max",
                      "ks_d_max", "min_values", "psd_ratio"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and value >= 0):
