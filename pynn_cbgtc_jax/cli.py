@@ -148,7 +148,7 @@ def _compare(ns) -> int:
             nest_spike_precision=(None if ns.nest_spike_precision == "script"
                                   else ns.nest_spike_precision),
             sim_names=names, timeout=ns.timeout, figures=not ns.no_figures, reuse=ns.reuse)
-    except (RunFailed, ValueError, FileNotFoundError, OSError) as exc:
+    except (RunFailed, ValueError, FileNotFoundError, OSError, ImportError) as exc:
         print(f"pynn-cbgtc-jax compare: {exc}", file=sys.stderr)
         return 2
     failed = result.failed_checks

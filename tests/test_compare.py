@@ -567,3 +567,17 @@ def test_regular_trains_are_judged_on_an_absolute_cv_difference():
                                     Tolerances(mode="statistical"), "statistical")
         cv = next(c for c in result.checks if c.quantity.startswith("ISI CV"))
         assert cv.quantity == "ISI CV abs. diff" and cv.passed is ok, cv
+
+
+def test_compare_without_its_extra_names_the_extra(monkeypatch, tmp_path):
+    """The backend does not need Elephant, SciPy or matplotlib; compare does, and says which
+    extra to install before running anything (reference: the message)."""
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "elephant" else real(name, *a))
+    script = tmp_path / "s.py"
+    script.write_text("raise SystemExit('must not run')\n")
+    with pytest.raises(ImportError, match=r"elephant.*\[compare\] extra"):
+        compare_script(str(script), output=str(tmp_path / "out"))
+    assert not (tmp_path / "out" / "runs").exists()

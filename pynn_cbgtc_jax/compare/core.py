@@ -49,6 +49,7 @@ statistically after it (``CHAOS_NOTE`` says why).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -723,10 +724,23 @@ class Comparison:
                 "divergence": self.divergence, "runs": self.runs, "reference": self.reference}
 
 
+def require_compare_extra(figures: bool = False) -> None:
+    """Raise ``ImportError`` naming the ``[compare]`` extra when its packages are missing
+    (Elephant and SciPy for the statistics, matplotlib for figures)."""
+    wanted = ("elephant", "scipy") + (("matplotlib",) if figures else ())
+    missing = [m for m in wanted if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ImportError(
+            f"pynn-cbgtc-jax compare needs {', '.join(missing)}, which the backend itself does "
+            f"not: install the [compare] extra, pip install 'pynn_cbgtc_jax[compare]' (in a "
+            f"checkout: pip install -e '.[compare]').")
+
+
 def compare_recordings(per_seed_blocks, tolerances: Tolerances, mode: str = "exact",
                        script: str = "", args=(), seeds=(None,), runs=()) -> Comparison:
     """Compare captured blocks: ``per_seed_blocks`` is a list of ``(nest_blocks,
     jax_blocks)`` dicts ``{key: neo.Block}``, one pair per seed."""
+    require_compare_extra()
     numbers, missing, events = {}, {}, []
     for ref_blocks, test_blocks in per_seed_blocks:
         ref, test = recordings_from_blocks(ref_blocks), recordings_from_blocks(test_blocks)
@@ -855,6 +869,7 @@ def compare_script(script: str, args: Sequence[str] = (), output: str | None = N
                          f"import with numpy 2.4 here).")
     sim_names = tuple(sim_names) if sim_names else (against, DEFAULT_SIM_NAMES[1])
     spike_precision = nest_spike_precision if against == "nest" else None
+    require_compare_extra(figures and output is not None)
     tol = load_tolerances(tolerances, mode=mode)
     seed_list = list(seeds) if seeds else [None]
     if seeds and not any("{seed}" in a for a in args):
