@@ -111,6 +111,33 @@ def test_poisson_counts_with_different_rates_per_cell():
     np.testing.assert_array_less(np.abs(counts.mean(axis=0) - lam), 5 * np.sqrt(lam / 20000))
 
 
+def test_poisson_block_counts_per_population():
+    """A block of four populations drawn together (``engine/source_blocks.py``): cell by cell
+    at lam 0.5 and, for a few cells, at lam 3 (> 2: ``jax.random.poisson``), and by total with
+    a bound that holds (256) and one that overflows every step (4: those cells fall back to
+    per-cell draws, and so does the block).  Reference: every cell keeps its own Poisson mean
+    (5 standard errors over 4000 steps, per population) and its variance equals its mean
+    (5 standard errors); the cells of different populations are uncorrelated (5/sqrt(steps))."""
+    import jax
+    import jax.numpy as jnp
+    from pynn_cbgtc_jax.kernels.sources import PoissonParams, poisson_block_counts
+    sizes, steps, dt = (30, 3, 40, 40), 4000, 0.1
+    lam = np.repeat([0.5, 3.0, 0.5, 0.5], sizes).astype(np.float32)
+    p = PoissonParams(jnp.asarray(lam / dt * 1000.0), jnp.zeros(lam.size, jnp.int32),
+                      jnp.full(lam.size, 10 ** 9, jnp.int32))
+    key = jax.random.key(7)
+    draw = jax.jit(jax.vmap(lambda k: poisson_block_counts(p, key, k, dt, ((40, 256), (40, 4)))))
+    counts = np.asarray(draw(jnp.arange(steps, dtype=jnp.int32)))
+    bounds = np.cumsum((0,) + sizes)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        c, mean = counts[:, a:b].ravel(), lam[a]
+        assert abs(c.mean() - mean) < 5 * np.sqrt(mean / c.size)
+        assert abs(c.var() - mean) < 5 * np.sqrt((2 * mean ** 2 + mean) / c.size)
+    first = [counts[:, a] for a in bounds[:-1]]
+    r = np.corrcoef(first)[np.triu_indices(len(first), 1)]
+    assert np.abs(r).max() < 5 / np.sqrt(steps)
+
+
 @pytest.mark.parametrize("n", [1, 7, 1600, 65536, 70001, 2 ** 31 - 1])
 def test_uniform_index_is_the_high_word_of_the_product(n):
     """Reference: floor(r n / 2**32) computed with NumPy's 64-bit integers."""

@@ -113,9 +113,12 @@ def _population(pop, dt, dtype, cell_offset, ring_offset, scheme=None, min_delay
         stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float), dt)
         params = PoissonParams(rate=np.asarray(p["rate"], dtype),
                                start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
+        rates = np.asarray(p["rate"], float) * np.ones(pop.size)
+        # by total only where all cells share one mean (one rate, one active window): a
+        # population that always fell back would have its whole block drawn cell by cell
+        uniform = all(np.ptp(x) == 0 for x in (rates, start, stop))
         return (PopSpec(kind, pop.size, cell_offset,
-                        max_spikes=poisson_max_spikes(
-                            np.asarray(p["rate"], float) * np.ones(pop.size), dt)),
+                        max_spikes=poisson_max_spikes(rates, dt) if uniform else 0),
                 params, None)
     if kind in RENEWAL:
         from ..kernels import sources as src
@@ -353,7 +356,8 @@ def _electrodes(sources, populations, dt, dtype, seed):
     for j, (t, a) in enumerate(tables):
         step_times[j, :t.size] = t
         step_amps[j, :t.size] = a
-    pair_source, pair_cell, pair_gid = [], [], []
+    # one table of (source, cell) pairs; cells numbered within the targeted populations
+    pair_source, pair_cell, pair_gid, targets, n_target_cells = [], [], [], [], 0
     for pop in populations:
         srcs, cells = [], []
         for j, src in enumerate(sources):
@@ -361,13 +365,20 @@ def _electrodes(sources, populations, dt, dtype, seed):
                 if p is pop:
                     srcs.append(np.full(idx.size, j))
                     cells.append(idx)
-        s = np.concatenate(srcs).astype(np.int32) if srcs else np.zeros(0, np.int32)
-        c = np.concatenate(cells).astype(np.int32) if cells else np.zeros(0, np.int32)
-        pair_source.append(s)
-        pair_cell.append(c)
-        pair_gid.append((c + pop.first_id).astype(np.int32))
+        if not srcs:
+            targets.append(-1)
+            continue
+        c = np.concatenate(cells)
+        pair_source.append(np.concatenate(srcs))
+        pair_cell.append(n_target_cells + c)
+        pair_gid.append(c + pop.first_id)
+        targets.append(n_target_cells)
+        n_target_cells += pop.size
+    pair_source, pair_cell, pair_gid = (np.concatenate(a).astype(np.int32) if a
+                                        else np.zeros(0, np.int32)
+                                        for a in (pair_source, pair_cell, pair_gid))
     spec = ElectrodeSpec(n_sources=S, step_table=width, noise=bool(np.any(kind == 3)),
-                         pairs=tuple(int(s.size) for s in pair_source),
+                         targets=tuple(targets), n_target_cells=n_target_cells,
                          record=any(src._recording for src in sources))
     import jax
     data = ElectrodeData(kind=kind, start=start, stop=stop, amplitude=amplitude, offset=offset,
@@ -375,8 +386,8 @@ def _electrodes(sources, populations, dt, dtype, seed):
                          noise_every=noise_every, period=period, width1=width1,
                          amplitude2=amplitude2, gap=gap, width2=width2,
                          step_times=step_times, step_amps=step_amps,
-                         pair_source=tuple(pair_source), pair_cell=tuple(pair_cell),
-                         pair_gid=tuple(pair_gid), record_gid=record_gid,
+                         pair_source=pair_source, pair_cell=pair_cell, pair_gid=pair_gid,
+                         record_gid=record_gid,
                          key=jax.random.key_data(jax.random.key(seed + 1)))
     return spec, data
 

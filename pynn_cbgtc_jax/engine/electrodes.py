@@ -1,7 +1,7 @@
 """Injected currents (DC, AC, step, noise) computed on the device each step.
 
-All sources of the network share one table (``ElectrodeData``); each population has a list of
-(source, cell) injection pairs.  In step ``k`` (from ``t_k`` to ``t_{k+1}``) a source is active
+All sources of the network share one table (``ElectrodeData``) and all (source, cell)
+injection pairs another.  In step ``k`` (from ``t_k`` to ``t_{k+1}``) a source is active
 when ``start <= k < stop`` (steps rounded from PyNN's ms), so a current switched on at ``t``
 first changes ``v`` at ``t + dt`` (PyNN test_ticket226).
 
@@ -62,15 +62,15 @@ def noise(e: ElectrodeData, src, gid, k, dtype):
     return jnp.where(active, e.stdev[src] * z, 0.0)
 
 
-def injected(spec: ElectrodeSpec, e: ElectrodeData, amps, pop: int, size: int, k, dtype):
-    """Total injected current (nA) into each cell of population ``pop`` in step ``k``."""
-    if spec.pairs[pop] == 0:
-        return jnp.zeros(size, dtype)
-    src, cell = e.pair_source[pop], e.pair_cell[pop]
-    value = amps[src]
+def injected(spec: ElectrodeSpec, e: ElectrodeData, amps, k, dtype):
+    """Total injected current (nA) in step ``k`` into every cell of the populations that some
+    source targets, those populations' cells concatenated in population order
+    (``spec.targets``).  All (source, cell) pairs of the network in one table: one copy of the
+    code (noise draws included), whatever the number of populations."""
+    value = amps[e.pair_source]
     if spec.noise:
-        value = value + noise(e, src, e.pair_gid[pop], k, dtype)
-    return jnp.zeros(size, dtype).at[cell].add(value)
+        value = value + noise(e, e.pair_source, e.pair_gid, k, dtype)
+    return jnp.zeros(spec.n_target_cells, dtype).at[e.pair_cell].add(value)
 
 
 def recorded_amplitudes(spec: ElectrodeSpec, e: ElectrodeData, amps, k, dtype):

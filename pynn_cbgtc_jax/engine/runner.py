@@ -23,18 +23,16 @@ import jax.numpy as jnp
 
 from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
-from ..kernels.sources import (array_counts, dead_time_counts, gamma_counts, inh_gamma_counts,
-                               poisson_counts)
+from ..kernels.sources import array_counts
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
-from .spec import (ARRAY, DEAD_TIME, GAMMA, INH_GAMMA, POISSON, RENEWAL, Carry, NetData,
-                   NetSpec)
+from .source_blocks import block_counts, block_params, source_blocks
+from .spec import ARRAY, Carry, NetData, NetSpec
 from .synapse_rules import record_post_spikes
 
 __all__ = ["TRACE_COUNT", "StepOutputs", "chunk_function"]
 
 TRACE_COUNT = Counter()
-_RENEWAL = {GAMMA: gamma_counts, DEAD_TIME: dead_time_counts, INH_GAMMA: inh_gamma_counts}
 _CACHE: dict = {}
 
 
@@ -45,21 +43,34 @@ class StepOutputs(NamedTuple):
 
 
 def _prepare_all(spec: NetSpec, data: NetData):
+    """Per population the model's coefficients (None for spike sources); per source block its
+    concatenated parameters.  Evaluated once per chunk, outside the step loop."""
     coeffs = []
     for pop, params in zip(spec.pops, data.params):
         model = NEURON_MODELS.get(pop.kind)
         coeffs.append(None if model is None else
                       jax.vmap(model.prepare, in_axes=(0, None))(params, data.dt))
-    return coeffs
+    return coeffs, tuple(block_params(b, data.params) for b in source_blocks(spec.pops))
 
 
-def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
-    """Advance the whole network by one step ``carry.step``; returns (carry, outputs)."""
+def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
+    """Advance the whole network by one step ``carry.step``; returns (carry, outputs).
+
+    Spike sources are drawn a kind at a time (``source_blocks.py``), neurons a population at a
+    time (a further population of a model already present, its recording included, adds
+    ~300-420 instructions to the program: issue 18)."""
     k = carry.step
     dtype = jnp.dtype(spec.dtype)
+    coeffs, block_data = prepared
     e_spec, e_data = spec.electrodes, data.electrodes
     amps = source_amplitudes(e_spec, e_data, k, dtype) if e_spec.n_sources else None
-    states, counts, bad = [], [], []
+    i_all = injected(e_spec, e_data, amps, k, dtype) if e_spec.n_sources else None
+    states, counts = list(carry.states), [None] * len(spec.pops)
+    bad = list(carry.bad_step)
+    for block, params in zip(source_blocks(spec.pops), block_data):
+        c, st = block_counts(block, params, carry.states, data.key, k, data.dt)
+        for i, ci, si in zip(block.members, c, st):
+            counts[i], states[i] = ci, si
     # The slot of step k was read at the end of step k - 1 (``carry.inputs``).  Ring order per
     # step -- clear that slot, deliver, read the next slot -- lets XLA update the ring in place:
     # a read of the ring followed by a write in the same step makes it copy the whole ring.
@@ -67,23 +78,15 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
     ring = clear_slot(carry.ring, k, spec.width, spec.ring)
     for i, pop in enumerate(spec.pops):
         params, state = data.params[i], carry.states[i]
-        if pop.kind == POISSON:
-            c = poisson_counts(params, jax.random.fold_in(data.key, i), k, data.dt,
-                               pop.max_spikes)
-            bad.append(carry.bad_step[i])
-        elif pop.kind == ARRAY:
-            c, state = array_counts(params, state, k, pop.size, pop.array_window)
-            bad.append(carry.bad_step[i])
-        elif pop.kind in RENEWAL:
-            c, state = _RENEWAL[pop.kind](params, state, jax.random.fold_in(data.key, i), k,
-                                          data.dt)
-            bad.append(carry.bad_step[i])
-        else:
+        if pop.kind == ARRAY:
+            counts[i], states[i] = array_counts(params, state, k, pop.size, pop.array_window)
+        elif pop.kind in NEURON_MODELS:
             model = NEURON_MODELS[pop.kind]
             inp = population_input(slot, pop.ring_offset, pop.size, pop.n_receptors)
             receptors = tuple(inp)
             exc, inh = (receptors + (jnp.zeros(pop.size, dtype),) * 2)[:2]
-            i_inj = (injected(e_spec, e_data, amps, i, pop.size, k, dtype) if e_spec.n_sources
+            offset = e_spec.targets[i] if e_spec.n_sources else -1
+            i_inj = (i_all[offset:offset + pop.size] if offset >= 0
                      else jnp.zeros(pop.size, dtype))
             rand = (jax.random.uniform(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
                                        (pop.size,), dtype) if model.random else None)
@@ -91,12 +94,10 @@ def _step(spec: NetSpec, data: NetData, coeffs, carry: Carry):
                     else model.step)
             if pop.scheme:
                 step = partial(step, scheme=pop.scheme)
-            state, spiked = jax.vmap(step)(coeffs[i], state,
-                                           Drive(exc, inh, i_inj, rand, receptors))
-            c = spiked.astype(jnp.int32)
-            bad.append(jnp.where((carry.bad_step[i] < 0) & ~_sane(state), k, carry.bad_step[i]))
-        states.append(state)
-        counts.append(c)
+            states[i], spiked = jax.vmap(step)(coeffs[i], state,
+                                               Drive(exc, inh, i_inj, rand, receptors))
+            counts[i] = spiked.astype(jnp.int32)
+            bad[i] = jnp.where((bad[i] < 0) & ~_sane(states[i]), k, bad[i])
     all_counts = jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32)
     syn_states = []
     for g, (gspec, gdata) in enumerate(zip(spec.syns, data.syns)):
@@ -150,14 +151,14 @@ def chunk_function(spec: NetSpec):
 
     def chunk(data: NetData, carry: Carry, n_active):
         TRACE_COUNT["chunk"] += 1
-        coeffs = _prepare_all(spec, data)
+        prepared = _prepare_all(spec, data)
         # rows past n_active stay zero; the host reads the first n_active
         rows = jax.tree_util.tree_map(lambda x: jnp.zeros((spec.chunk,) + x.shape, x.dtype),
                                       _idle_outputs(spec, data))
 
         def body(loop):
             j, c, out = loop
-            c, o = _step(spec, data, coeffs, c)
+            c, o = _step(spec, data, prepared, c)
             out = jax.tree_util.tree_map(
                 lambda buf, x: jax.lax.dynamic_update_index_in_dim(buf, x, j, 0), out, o)
             return j + 1, c, out

@@ -49,7 +49,9 @@ class ElectrodeSpec(NamedTuple):
     n_sources: int
     step_table: int          # columns of the StepCurrentSource table
     noise: bool              # any NoisyCurrentSource
-    pairs: tuple             # per population: number of (source, cell) injection pairs
+    targets: tuple           # per population: offset of its cells in the injected-current
+                             # vector (the targeted populations' cells), -1 if not targeted
+    n_target_cells: int      # length of that vector
     record: bool             # some source is recorded
 
 
@@ -98,9 +100,9 @@ class ElectrodeData(NamedTuple):
     width2: Any              # int32 [S] pulse train: steps of the second phase
     step_times: Any          # int32 [S, M] step of each amplitude change (padded with a sentinel)
     step_amps: Any           # [S, M]
-    pair_source: tuple       # per population: int32 [P] source of each injection pair
-    pair_cell: tuple         # per population: int32 [P] target cell of each pair
-    pair_gid: tuple          # per population: int32 [P] global id of the target (noise keys)
+    pair_source: Any         # int32 [P] source of each injection pair
+    pair_cell: Any           # int32 [P] target of each pair in the injected-current vector
+    pair_gid: Any            # int32 [P] global id of the target (noise keys)
     record_gid: Any          # int32 [S] global id of each source's first target
     key: Any                 # noise key
 

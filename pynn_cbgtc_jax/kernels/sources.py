@@ -10,9 +10,10 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-__all__ = ["PoissonParams", "poisson_counts", "poisson_max_spikes", "ArrayParams", "array_counts", "GammaParams",
-           "gamma_counts", "DeadTimeParams", "dead_time_counts", "InhGammaParams",
+__all__ = ["PoissonParams", "poisson_counts", "poisson_block_counts", "poisson_max_spikes",
+           "ArrayParams", "array_counts", "GammaParams", "gamma_counts", "DeadTimeParams", "dead_time_counts", "InhGammaParams",
            "inh_gamma_counts"]
 
 
@@ -25,49 +26,97 @@ class PoissonParams(NamedTuple):
 
 
 def poisson_counts(p: PoissonParams, key, k, dt, max_spikes: int = 0):
-    """Spike counts for step ``k``: Poisson with mean ``rate dt / 1000`` inside the active range.
+    """Spike counts for step ``k`` of one population: :func:`poisson_block_counts` of a block
+    holding only it, drawn by total when ``max_spikes > 0``."""
+    size = p.rate.shape[0]
+    return poisson_block_counts(p, key, k, dt,
+                                ((size, max_spikes),) if max_spikes > 0 and size else ())
+
+
+def poisson_block_counts(p: PoissonParams, key, k, dt, by_total: tuple = ()):
+    """Spike counts for step ``k`` of a block of cells: those of several populations,
+    concatenated, each Poisson with mean ``rate dt / 1000`` inside its active range.
+
+    The cells of the populations in ``by_total`` (static ``((size, bound), ...)``) come last, in
+    that order; the others are drawn cell by cell, with one uniform each and the inverse CDF
+    (exact up to a truncation below 1e-9 for means up to 2; larger means take
+    ``jax.random.poisson``).  A population drawn by total, when its cells share one mean
+    ``lam`` this step and its total ``n ~ Poisson(size lam)`` is at most its bound, puts ``n``
+    spikes on cells picked uniformly with replacement, at a cost that follows the spikes
+    instead of the cells: independent Poisson counts per cell and a Poisson total split
+    multinomially are the same distribution (Poisson splitting), so this is exact.  Otherwise
+    (different means, or ``n`` above the bound, chosen at build time so that this has
+    probability < 1e-12 at the rates of that time) its cells are drawn one by one.
 
     The key is ``fold_in(key, k)``, so the draw of a step depends only on the seed and the step
-    number: ``run(a + b)`` and ``run(a); run(b)`` see the same spikes.
-
-    When every cell has the same mean ``lam`` this step (one rate and one active window for the
-    population, the usual case) and ``max_spikes > 0``, the counts are drawn at a cost that
-    follows the spikes instead of the cells: the population's total ``n ~ Poisson(N lam)``,
-    then ``n`` cells picked uniformly with replacement.  Independent Poisson counts per cell
-    and a Poisson total split multinomially are the same distribution (Poisson splitting), so
-    this is exact, not an approximation.  Otherwise -- different means, or ``n > max_spikes``
-    (chosen at build time so that this has probability < 1e-12 at the rates of that time) --
-    every cell draws its own count.
+    number: ``run(a + b)`` and ``run(a); run(b)`` see the same spikes.  The whole block is one
+    copy of this code in the compiled program, whatever the number of populations, and the
+    rare cases (a mean above 2, a population falling back from its total) share one
+    conditional per step.
     """
     active = (k >= p.start_step) & (k < p.stop_step)
     lam = jnp.where(active, p.rate * (dt * 1e-3), 0.0)
-    key = jax.random.fold_in(key, k)
-    size = lam.shape[0]
+    n_all = lam.shape[0]
+    if n_all == 0:
+        return jnp.zeros(0, jnp.int32)
+    k_cells, k_exact, k_total, k_pick = jax.random.split(jax.random.fold_in(key, k), 4)
+    n_each = n_all - sum(size for size, _ in by_total)
+    if by_total:
+        picked, ok = _by_total(lam[n_each:], k_total, k_pick, by_total)
+        # per cell: drawn one by one (the leading cells, and those of a population that fell back)
+        one_by_one = jnp.concatenate([jnp.ones(n_each, bool),
+                                      jnp.repeat(~ok, np.array([size for size, _ in by_total]),
+                                                 total_repeat_length=n_all - n_each)])
+    else:
+        picked, ok, one_by_one = jnp.zeros(0, jnp.int32), jnp.ones(0, bool), None
 
-    def per_cell():
+    def usual():
+        u = jax.random.uniform(k_cells, (n_each,), lam.dtype)
+        return jnp.concatenate([_inverse_cdf_poisson(u, lam[:n_each]), picked])
+
+    def rare():
+        # the same uniforms for the leading cells (jax's counter-based bits)
+        u = jax.random.uniform(k_cells, (n_all,), lam.dtype)
+        lam_each = lam if one_by_one is None else jnp.where(one_by_one, lam, 0.0)
         counts = jax.lax.cond(
-            jnp.max(lam, initial=0.0) <= _SMALL_LAMBDA,
-            lambda: _inverse_cdf_poisson(key, lam),
-            lambda: jax.random.poisson(key, lam, shape=lam.shape).astype(jnp.int32))
-        return jnp.where(active, counts, 0)
+            jnp.max(lam_each, initial=0.0) <= _SMALL_LAMBDA,
+            lambda: _inverse_cdf_poisson(u, lam_each),
+            lambda: jnp.where(lam_each <= _SMALL_LAMBDA, _inverse_cdf_poisson(u, lam_each),
+                              jax.random.poisson(k_exact, lam_each).astype(jnp.int32)))
+        if one_by_one is None:
+            return counts
+        return jnp.where(one_by_one, counts, jnp.concatenate([jnp.zeros(n_each, jnp.int32),
+                                                               picked]))
 
-    if max_spikes <= 0 or size == 0:
-        return per_cell()
-    k_total, k_cells = jax.random.split(key)
-    lam0 = lam[0]
-    n = jax.random.poisson(k_total, lam0 * size).astype(jnp.int32)
-
-    def by_total():
-        cells = _uniform_index(jax.random.bits(k_cells, (max_spikes,), jnp.uint32), size)
-        taken = (jnp.arange(max_spikes, dtype=jnp.int32) < n).astype(jnp.int32)
-        return jnp.zeros(size, jnp.int32).at[cells].add(taken, mode="promise_in_bounds")
-
-    same = (jnp.min(lam) == jnp.max(lam)) & (n <= max_spikes)
-    return jax.lax.cond(same, by_total, per_cell)
+    slow = (jnp.max(lam[:n_each], initial=0.0) > _SMALL_LAMBDA) | ~jnp.all(ok)
+    return jnp.where(active, jax.lax.cond(slow, rare, usual), 0)
 
 
-def _uniform_index(r, n: int):
-    """``floor(r n / 2**32)`` for uint32 ``r``: a uniform index in ``[0, n)`` from 32 random bits
+def _by_total(lam, k_total, k_pick, by_total: tuple):
+    """Counts of the populations ``by_total`` (``((size, bound), ...)``, their cells ``lam``
+    concatenated) drawn by total, and per population whether that draw holds (one mean, total
+    within the bound).  One Poisson total per population; one random word per unit of bound,
+    word ``w`` a candidate spike of population ``owner[w]``, taken when its slot in that
+    population is below the total."""
+    sizes = np.array([size for size, _ in by_total])
+    bounds = np.array([bound for _, bound in by_total])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    lam0 = lam[starts]
+    same = jnp.stack([jnp.min(lam[a:a + n]) == jnp.max(lam[a:a + n])
+                      for a, n in zip(starts, sizes)])
+    n = jax.random.poisson(k_total, lam0 * sizes.astype(lam.dtype)).astype(jnp.int32)
+    owner = np.repeat(np.arange(len(sizes)), bounds)
+    slot = np.arange(owner.size) - np.repeat(np.cumsum(bounds) - bounds, bounds)
+    bits = jax.random.bits(k_pick, (owner.size,), jnp.uint32)
+    cells = jnp.asarray(starts[owner], jnp.int32) + _uniform_index(bits, sizes[owner])
+    taken = (slot < n[owner]).astype(jnp.int32)
+    counts = jnp.zeros(lam.shape[0], jnp.int32).at[cells].add(taken, mode="promise_in_bounds")
+    return counts, same & (n <= bounds)
+
+
+def _uniform_index(r, n):
+    """``floor(r n / 2**32)`` for uint32 ``r`` (``n`` one bound, or one per element of ``r``): a
+    uniform index in ``[0, n)`` from 32 random bits
     (bias below n / 2**32), the high word of the 64-bit product from 16-bit halves (JAX has no
     64-bit integers by default).  ~10 integer operations, against ~4x the bits that
     ``jax.random.randint`` draws."""
@@ -102,13 +151,13 @@ _SMALL_LAMBDA = 2.0
 _CDF_TERMS = 16   # P(X > 16 | lambda = 2) < 1e-9: the truncation is below any statistical test
 
 
-def _inverse_cdf_poisson(key, lam):
-    """Poisson counts by inverting the CDF with one uniform per cell (exact up to ``_CDF_TERMS``).
+def _inverse_cdf_poisson(u, lam):
+    """Poisson counts by inverting the CDF at the uniforms ``u``, one per cell (exact up to
+    ``_CDF_TERMS``).
 
     jax.random.poisson uses a rejection loop that costs ~5x more on a CPU; for the small means
     of per-step spike counts (rate x dt << 1) the inversion is exact and loop-free.
     """
-    u = jax.random.uniform(key, lam.shape, dtype=lam.dtype)
     term = jnp.exp(-lam)
     cdf = term
     count = jnp.zeros(lam.shape, jnp.int32)
