@@ -19,13 +19,24 @@ from typing import Callable, NamedTuple, TypeVar
 
 import jax
 import jax.numpy as jnp
-from jax.custom_batching import custom_vmap
+
+try:            # public, but young: jax.custom_batching (and lax.platform_dependent below)
+    from jax.custom_batching import custom_vmap
+except ImportError:                                      # pragma: no cover (jax >= 0.4.30 has it)
+    custom_vmap = None
 
 
 __all__ = [
     "sigmoid", "safe_exp", "rk4", "crossed_upward", "scan_steps",
-    "vectorize_seed_step", "perturbed_population",
+    "vectorize_seed_step", "perturbed_population", "STACKED_RK4",
 ]
+
+STACKED_RK4 = custom_vmap is not None and hasattr(jax.lax, "platform_dependent")
+"""Whether :func:`rk4` batches a population with its own rule (stacked on CPU, see there).
+
+A feature check, not a version check: both APIs it needs are public but recent.  Where either
+is missing, :func:`rk4` is the variable-by-variable step, batched by plain ``jax.vmap``: the
+same numbers to rounding (``tests/kernels/test_gates.py``), slower on a CPU."""
 
 S = TypeVar("S", bound=NamedTuple)
 
@@ -208,7 +219,8 @@ def rk4(rhs: Callable[..., S], y: S, dt: float, *args, stages: tuple | None = No
     Both forms perform the same floating-point operations in the same order (the weights 1 and
     2 and ``y + 0·0`` are exact); XLA compiles them differently, so they agree to rounding, not
     bitwise (``tests/kernels/test_gates.py``).  A state whose variables differ in dtype or shape
-    is always integrated variable by variable.
+    is always integrated variable by variable, and so is every state where the installed JAX
+    lacks ``custom_vmap`` or ``lax.platform_dependent`` (:data:`STACKED_RK4`).
 
     Parameters
     ----------
@@ -232,6 +244,8 @@ def rk4(rhs: Callable[..., S], y: S, dt: float, *args, stages: tuple | None = No
     """
     dt = jnp.asarray(dt, dtype=jnp.result_type(*jax.tree_util.tree_leaves(y)))
     staged = stages is not None
+    if not STACKED_RK4:
+        return _rk4_unrolled(rhs, y, dt, tuple(stages) if staged else None, *args)
     return _batched_rk4(rhs, staged)(y, dt, tuple(stages) if staged else (), *args)
 
 

@@ -71,6 +71,22 @@ def test_rk4_stacked_equals_unrolled(x64, name):
     assert np.max(np.abs(v_pop - v_unrolled[:, None])) <= 1e-9
 
 
+@pytest.mark.parametrize("name", _CASES)
+def test_rk4_without_custom_vmap_is_the_same_step(x64, monkeypatch, name):
+    """Issue 18 item 4: ``rk4`` uses ``jax.custom_batching.custom_vmap`` and
+    ``jax.lax.platform_dependent`` only where the installed JAX has them (``STACKED_RK4``, a
+    feature check); without them it is the variable-by-variable step under plain ``jax.vmap``.
+    Reference: the fast path of the installed JAX, for a population; the two agree to float64
+    rounding amplified on spike upstrokes, as above (1e-9 mV over 100 ms)."""
+    kernel, make_params = _CASES[name]
+    params = make_params()
+    fast = _trace(kernel, params, _gates.rk4, n=3)
+    monkeypatch.setattr(_gates, "STACKED_RK4", False)
+    fallback = _trace(kernel, params, _gates.rk4, n=3)
+    assert np.max(fallback) > params.v_thresh
+    assert np.max(np.abs(fallback - fast)) <= 1e-9
+
+
 def _unrolled_rk4(rhs, y, dt, *args):
     return _gates._rk4_unrolled(rhs, y, jnp.asarray(dt), None, *args)
 
