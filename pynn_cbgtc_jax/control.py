@@ -9,6 +9,7 @@ from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 
 from . import simulator
+from .engine import process
 
 __all__ = ["setup", "end", "run", "run_until", "run_for", "reset", "initialize",
            "get_current_time", "get_time_step", "get_min_delay", "get_max_delay",
@@ -105,6 +106,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if precision == "float64":
         import jax
         jax.config.update("jax_enable_x64", True)
+    process.apply()
     return rank()
 
 

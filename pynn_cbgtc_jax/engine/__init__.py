@@ -3,12 +3,8 @@
 ``spec.py`` holds the static description (shapes, model kinds, what is recorded), ``delivery.py``
 the spike delivery through delay ring buffers, ``electrodes.py`` the injected currents,
 ``source_blocks.py`` the spike sources drawn a kind at a time and ``runner.py`` the scan, the
-compile cache and the host side of a run.  Applied once, here, for
-the process: ``cpu_rng.py`` makes JAX's random bits cheap on the CPU and ``compile_cache.py``
-keeps compiled programs on disk between runs of a script.
+compile cache and the host side of a run.  ``process.py`` holds the process-wide JAX settings
+(``cpu_rng.py``: JAX's random bits cheap on the CPU; ``compile_cache.py``: compiled programs kept
+on disk between runs of a script), applied by ``setup()`` and undone by ``process.restore()``;
+importing the package changes nothing in JAX.
 """
-from .compile_cache import enable_compile_cache
-from .cpu_rng import unroll_threefry_on_cpu
-
-unroll_threefry_on_cpu()
-enable_compile_cache()

@@ -24,7 +24,7 @@ at ~12 % more stepping time for the CBGTC benchmark at scale 0.25.
 """
 from __future__ import annotations
 
-__all__ = ["unroll_threefry_on_cpu", "UNROLL_BELOW", "wanted"]
+__all__ = ["unroll_threefry_on_cpu", "restore_threefry_on_cpu", "UNROLL_BELOW", "wanted"]
 
 UNROLL_BELOW = (0, 11)
 
@@ -54,4 +54,18 @@ def unroll_threefry_on_cpu(force: bool = False) -> bool:
         return False             # no CPU-specific (rolled) rule: already unrolled
     mlir.register_lowering(threefry.threefry2x32_p, threefry._threefry2x32_lowering_rule,
                            platform="cpu", inline=False)
+    return True
+
+
+def restore_threefry_on_cpu() -> bool:
+    """Put JAX's own (rolled) CPU lowering back; True if there was one to restore."""
+    try:
+        from jax._src.interpreters import mlir
+        from jax._src.random import threefry2x32 as threefry
+    except ImportError:
+        return False
+    rule = getattr(threefry, "_threefry2x32_cpu_lowering_rule", None)
+    if rule is None:
+        return False
+    mlir.register_lowering(threefry.threefry2x32_p, rule, platform="cpu")
     return True

@@ -14,7 +14,7 @@ chunk size do not recompile.
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from functools import partial
 from typing import NamedTuple
 
@@ -33,7 +33,11 @@ from .synapse_rules import record_post_spikes
 __all__ = ["TRACE_COUNT", "StepOutputs", "chunk_function"]
 
 TRACE_COUNT = Counter()
-_CACHE: dict = {}
+#: compiled chunk programs kept in memory, least recently used dropped first: a script that
+#: builds many different networks (a parameter sweep over structures) does not grow without
+#: bound; one network needs one program (two when it records differently in another run)
+PROGRAM_CACHE_SIZE = 16
+_CACHE: OrderedDict = OrderedDict()
 
 
 class StepOutputs(NamedTuple):
@@ -147,6 +151,7 @@ def _idle_outputs(spec: NetSpec, data: NetData):
 def chunk_function(spec: NetSpec):
     """The jit-compiled chunk for ``spec`` (cached)."""
     if spec in _CACHE:
+        _CACHE.move_to_end(spec)
         return _CACHE[spec]
 
     def chunk(data: NetData, carry: Carry, n_active):
@@ -169,4 +174,6 @@ def chunk_function(spec: NetSpec):
 
     fn = jax.jit(chunk)
     _CACHE[spec] = fn
+    while len(_CACHE) > PROGRAM_CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return fn
