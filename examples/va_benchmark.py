@@ -5,7 +5,8 @@
 self-sustained.  Parameters from PyNN's examples/VAbenchmarks.py (Vogels & Abbott 2005,
 J. Neurosci. 25:10786).
 
-Writes ``output/va_benchmark.pkl`` (Neo pickle; use a .nix name for NIX) and ``output/va_benchmark_raster.png``, and prints
+Writes ``output/va_benchmark.pkl`` (Neo pickle; use a .nix name for NIX) and
+``output/va_benchmark_raster.png``, and prints
 the firing rates and the build / run / data times.  Any PyNN backend runs it::
 
     python examples/va_benchmark.py                      # pynn_cbgtc_jax

@@ -41,7 +41,8 @@ def test_adex_without_exponential_and_adaptation_is_if_cond_exp(sim):
 
 
 def test_adaptation_slows_firing(sim):
-    """With b > 0 each spike adds adaptation current, so fewer spikes than without (limit sanity)."""
+    """With b > 0 each spike adds adaptation current, so fewer spikes than without (limit
+    sanity)."""
     _, s0 = _run(sim, sim.EIF_cond_exp_isfa_ista, delta_T=2.0, a=0.0, b=0.0)
     _, s1 = _run(sim, sim.EIF_cond_exp_isfa_ista, delta_T=2.0, a=0.0, b=0.05)
     assert len(s1) < len(s0)

@@ -244,7 +244,8 @@ def test_compare_recordings_statistical_uses_relative_rates():
 def test_compare_recordings_sustained_only_compares_active_runs():
     """Reference: the definitions.  NEST keeps its activity to the end in 4 of 5 runs (one
     falls silent at 50 ms), ours in 5 of 5 at the same rate: over all runs the rates differ by
-    ~10 % (beyond 3 %, but all of it from one seed: not resolved), over the runs active to the end they are equal, and 4/5 vs 5/5 is
+    ~10 % (beyond 3 %, but all of it from one seed: not resolved), over the runs active to the end
+    they are equal, and 4/5 vs 5/5 is
     no evidence of a difference (Fisher p = 1)."""
     rng = np.random.default_rng(4)
 

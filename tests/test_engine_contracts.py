@@ -166,7 +166,8 @@ def test_tau_syn_set_updates_tsodyks_markram_tau_psc(sim):
     sim.Projection(src, cell, sim.AllToAllConnector(),
                    sim.TsodyksMarkramSynapse(weight=0.5, delay=1.0, U=0.5))
     sim.run(1.0)
-    tau_psc = lambda: float(np.asarray(simulator.state.simulation.build.data.syns[0].params[3])[0])
+    def tau_psc():
+        return float(np.asarray(simulator.state.simulation.build.data.syns[0].params[3])[0])
     assert tau_psc() == 2.0
     cell.set(tau_syn_E=7.0)
     sim.run(1.0)

@@ -5,7 +5,6 @@ recording buffers), computed independently from the network's own numbers; and t
 contract -- a network that does not fit is refused before compiling, with the estimate and the
 largest term in the message, and nothing is compiled.
 """
-import numpy as np
 import pytest
 
 from pynn_cbgtc_jax import simulator

@@ -7,7 +7,6 @@ threshold is tested exactly by setting the available memory to the estimate and 
 """
 import time
 
-import numpy as np
 import pytest
 
 from pynn_cbgtc_jax.compiler import footprint

@@ -16,7 +16,8 @@ def _isis(sim, celltype, n, t_stop):
     src = sim.Population(n, celltype)
     src.record("spikes")
     sim.run(t_stop)
-    return np.concatenate([np.diff(np.asarray(st)) for st in src.get_data().segments[0].spiketrains])
+    trains = src.get_data().segments[0].spiketrains
+    return np.concatenate([np.diff(np.asarray(st)) for st in trains])
 
 
 @pytest.mark.parametrize("alpha, beta", [(2, 1000.0), (4, 200.0), (6, 100.0)])

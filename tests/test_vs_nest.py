@@ -91,7 +91,8 @@ def test_adex_dc_one_second_spike_for_spike(sim, celltype):
     NEST's step and v is within 0.02 mV between spikes: the same RKF45 steps as NEST, so only
     round-off differs (measured 4e-6 mV; up to 4e-3 mV where a round-off difference flips one
     accept/reject decision of the step-size control and the runs then differ by about the
-    RKF45 tolerance, validation/findings.md).  "Between spikes" leaves out the 1 ms before each spike, the upswing, as
+    RKF45 tolerance, validation/findings.md).  "Between spikes" leaves out the 1 ms before each
+    spike, the upswing, as
     validation/tolerances.toml does."""
     v_nest, s_nest = _dc_one_second(nest_sim, celltype)
     v_jax, s_jax = _dc_one_second(sim, celltype)

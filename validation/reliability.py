@@ -89,7 +89,7 @@ def write_table(cases, results, simulators, path=None) -> str:
         if any(counts[s][kind] for s in simulators):
             lines.append(f"| {kind} | " + " | ".join(str(counts[s][kind]) for s in simulators)
                          + " |")
-    lines.append(f"| cases | " + " | ".join(str(len(cases)) for _ in simulators) + " |")
+    lines.append("| cases | " + " | ".join(str(len(cases)) for _ in simulators) + " |")
     lines += ["", "| case | input | " + " | ".join(simulators) + " | our message | "
               + ("NEST's message |" if "nest" in simulators else ""),
               "|---|---|" + "---|" * len(simulators) + "---|"

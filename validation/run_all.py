@@ -199,7 +199,8 @@ def _network_rows(result, duration):
         n = len(sp)
         t_stop = per_seed[0]["t_stop"]
         alive = np.array([active_to_end(s, t_stop, duration) for s in sp])
-        row = {"population": key, "reference": result.reference, "seeds": n, "cells": sp[0]["n_cells"],
+        row = {"population": key, "reference": result.reference, "seeds": n,
+               "cells": sp[0]["n_cells"],
                "spikes_min": min(min(s["n"]) for s in sp),
                "sustained": [int(alive[:, 0].sum()), int(alive[:, 1].sum())]}
         for q in ("rate", "cv", "corr"):

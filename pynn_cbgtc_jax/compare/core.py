@@ -439,7 +439,8 @@ def _unresolved(check: Check, pairs, relative: bool) -> Check:
     scale = abs(ref) if relative and ref else 1.0
     return check._replace(passed=None, detail=(
         f"{check.detail}; not resolved by {k} seeds: paired 99 % interval of the difference "
-        f"{d.mean() / scale:+.3g} +- {half / scale:.3g}{' (relative)' if relative else ''} contains 0 -- "
+        f"{d.mean() / scale:+.3g} +- {half / scale:.3g}{' (relative)' if relative else ''} "
+        f"contains 0 -- "
         f"run more seeds"))
 
 

@@ -144,7 +144,7 @@ def test_set_parameters_does_not_recompile(cbgtc):
     assert TRACE_COUNT["chunk"] == before
 
 
-# --- GP above RK4's limit: the exponential midpoint scheme (0.025 < dt <= 0.05 ms) -----------------
+# --- GP above RK4's limit: the exponential midpoint scheme (0.025 < dt <= 0.05 ms) ------------
 
 _GP_TYPES = {"GPe": sim.GPe_RT2004.normal, "GPi": sim.GPi_RT2004}
 

@@ -14,7 +14,6 @@ import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from pynn_cbgtc_jax.kernels import gp, stn, tc
 from pynn_cbgtc_jax.kernels.base import Drive

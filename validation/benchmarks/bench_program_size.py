@@ -21,7 +21,8 @@ cells driven by one Poisson source, spikes and ``v`` recorded) is the same for e
 Prints one Markdown table; ``--output FILE`` appends it.
 
     PYTHONPATH=. python validation/benchmarks/bench_program_size.py
-    PYTHONPATH=. python validation/benchmarks/bench_program_size.py --families same,rules --sizes 1,8
+    PYTHONPATH=. python validation/benchmarks/bench_program_size.py \
+        --families same,rules --sizes 1,8
 """
 import argparse
 import os

@@ -15,7 +15,6 @@ import os
 import runpy
 import sys
 
-import pyNN.connectors
 from pyNN.random import NativeRNG
 
 

@@ -14,9 +14,10 @@ runs spike for spike with NEST for ~380 ms and then diverges; weaker coupling (e
 ``--p 0.1 --w-e 0.001 --w-i 0.03 --w-in 0.006``) stays spike-exact for the whole 500 ms.
 ``--seed N`` (default 0) shifts the seeds of the input times and of the connectivity, a
 variant of the same network for seed-to-seed statistics.  ``--trial N`` (N > 0) moves the
-initial ``v`` of every cell by a draw of N(0, 1e-6 mV) from a ``NumpyRNG(seed=N)``: the same
-network from a start no two simulators can tell apart, whose chaotic trajectory after the
-divergence is a different realisation per trial (trial-to-trial statistics of one network).  With ``--perturb-on NAME`` the run whose ``--simulator`` is NAME multiplies ``tau_m`` of
+initial ``v`` of every cell by a draw of N(0, 1 mV) from a ``NumpyRNG(seed=N)``, the same draw
+in both simulators: the same network from another start, one trajectory per trial
+(trial-to-trial statistics of one network).  With
+``--perturb-on NAME`` the run whose ``--simulator`` is NAME multiplies ``tau_m`` of
 population ``--perturb-pop`` by ``--tau-m-scale`` (a deliberate model error on one side).
 """
 import argparse
