@@ -25,7 +25,8 @@ from .compiler.build import build_network
 from .compiler.memory import check_fits
 from .engine.runner import TRACE_COUNT, chunk_function
 from .engine.spec import ARRAY, POISSON, RENEWAL, SOURCES, Carry
-from .engine.synapse_rules import HISTORY, RULES, initial_state
+from .engine.spike_timing import HISTORY
+from .engine.synapse_rules import RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
 from .kernels.registry import NEURON_MODELS
 from .simulator import NumericalInstabilityError

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..engine.spec import (ARRAY, DEAD_TIME, GAMMA, POISSON, RENEWAL, ElectrodeData, ElectrodeSpec, NetData, NetSpec,
                            PopSpec, RecData, RecSpec, SynData, SynSpec)
-from ..engine.synapse_rules import RULES
+from ..engine.synapse_rules import RULES, rule_param
+from ..engine.waveforms import FIELDS, WAVEFORMS, kind_index
 from .layout import resolve_cells
 
 __all__ = ["Build", "build_network", "SENTINEL", "MAX_CHUNK"]
@@ -160,26 +161,6 @@ def _population(pop, dt, dtype, cell_offset, ring_offset, scheme=None, min_delay
 
 
 # -- synapses -----------------------------------------------------------------------------------
-def _rule_param(prj, name, post_pop, post, pops_py):
-    """Values of a rule parameter for every synapse of ``prj`` (PyNN units)."""
-    if name in prj._params:
-        return prj._params[name]
-    if name == "tau_psc":      # NEST copies tau_psc from the postsynaptic cell's tau_syn_E/I
-        key = ("tau_syn_E", "tau_syn_I")[prj._receptor]
-        out = np.full(len(prj), 3.0)
-        for i in np.unique(post_pop):
-            par = pops_py[i]._parameters
-            if key in par:
-                sel = post_pop == i
-                out[sel] = np.asarray(par[key], float)[post[sel]]
-        return out
-    if name == "n" and prj._rule == "quantal":      # StochasticTsodyksMarkram: one site
-        return np.ones(len(prj))
-    if name in ("mu_plus", "mu_minus"):
-        return np.full(len(prj), prj._weight_dependence_mu[name])
-    raise KeyError(f"synapse parameter {name!r} missing for rule {prj._rule!r}")
-
-
 def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """``np.argsort(keys, kind="stable")`` for integer keys in ``[0, n_keys)``, in O(n).
 
@@ -221,7 +202,7 @@ def _synapses(projections, pops, pops_py, dt, dtype):
             target.append(ring_offset[post_pop] + prj._receptor * size[post_pop] + post)
             weight.append(prj._params["weight"])
             delay.append(prj._params["delay"])
-            params.append([_rule_param(prj, n, post_pop, post, pops_py) for n in names])
+            params.append([rule_param(prj, n, post_pop, post, pops_py) for n in names])
             members.append((prj, len(prj)))
         pre_g, post_g, target = (np.concatenate(a) for a in (pre_g, post_g, target))
         weight, delay = np.concatenate(weight), np.concatenate(delay)
@@ -266,7 +247,7 @@ def _post_tau(groups, n_cells, dtype):
     """
     tau = np.full(n_cells, 20.0)
     for rule, data, _, _, _ in groups[::-1]:
-        name = {"stdp": "tau_minus", "vogels2011": "tau"}.get(rule)
+        name = RULES[rule].post_tau
         if name:
             values = data.params[RULES[rule].params.index(name)]
             tau[data.post[::-1]] = values[::-1]
@@ -314,48 +295,37 @@ def _syn_spec(rule, n_syn, n_cells, events):
 
 # -- electrodes ---------------------------------------------------------------------------------
 def _electrodes(sources, populations, dt, dtype, seed):
+    """One table of every source's waveform (``engine/waveforms.py``: each kind's entry builds
+    its fields from the source's native values) plus the (source, cell) injection pairs."""
     S = len(sources)
-    z = np.zeros(S, dtype)
-    kind, start, stop, noise_every, period, width1, gap, width2 = (np.zeros(S, np.int32)
-                                                                     for _ in range(8))
-    amplitude, offset, omega, phase, mean, stdev, amplitude2 = (z.copy() for _ in range(7))
+    kind, start, stop = (np.zeros(S, np.int32) for _ in range(3))
     record_gid = np.zeros(S, np.int32)
-    tables = []
+    built = []
     for j, src in enumerate(sources):
         v = src._native
-        kind[j] = src._engine_kind
+        kind[j] = kind_index(src._waveform_name)
         start[j] = _steps(v.get("start", 0.0), dt)
         stop[j] = _steps(v.get("stop", 1e12), dt) if "stop" in v else SENTINEL - 1
-        amplitude[j] = v.get("amplitude", 0.0)
-        offset[j] = v.get("offset", 0.0)
-        omega[j] = 2 * np.pi * v.get("frequency", 0.0) * dt * 1e-3
-        phase[j] = np.deg2rad(v.get("phase", 0.0))
-        mean[j] = v.get("mean", 0.0)
-        stdev[j] = v.get("stdev", 0.0)
-        noise_every[j] = max(1, int(round(v.get("dt", dt) / dt)))
-        # pulse trains (native names in ms): period, width1, gap, width2, amplitude2
-        period[j] = max(1, int(round(v.get("period", dt) / dt)))
-        width1[j], gap[j], width2[j] = (int(round(v.get(name, 0.0) / dt))
-                                        for name in ("width1", "gap", "width2"))
-        amplitude2[j] = v.get("amplitude2", 0.0)
-        if kind[j] == 2:
-            t = _steps(np.atleast_1d(v.get("times", [])), dt)
-            a = np.atleast_1d(np.asarray(v.get("amplitudes", []), float))
-            # on the grid, several changes may land on one step: the last one wins (as NEST)
-            last = np.r_[t[1:] != t[:-1], True] if t.size else np.zeros(0, bool)
-            tables.append((t[last], a[last]))
-        else:
-            tables.append((np.zeros(0, np.int64), np.zeros(0)))
+        built.append(WAVEFORMS[src._waveform_name].build(v, dt, lambda t: _steps(t, dt)))
         if src._targets:
             p, idx = src._targets[0]
             record_gid[j] = p.first_id + int(idx[0])
-    width = max([t.size for t, _ in tables] + [0])
+    kinds = tuple(name for i, name in enumerate(WAVEFORMS) if np.any(kind == i))
+    names = sorted({name for k in kinds for name in WAVEFORMS[k].fields})
+    width = max([np.size(b[n]) for b in built for n in b if FIELDS[n][1]] + [0])
     width = _next_pow2(width) if width else 0
-    step_times = np.full((S, width), SENTINEL, np.int32)
-    step_amps = np.zeros((S, width), dtype)
-    for j, (t, a) in enumerate(tables):
-        step_times[j, :t.size] = t
-        step_amps[j, :t.size] = a
+    fields = {}
+    for name in names:
+        default, is_table = FIELDS[name]
+        field_type = np.int32 if isinstance(default, int) else dtype
+        values = np.full((S, width) if is_table else S, default, field_type)
+        for j, b in enumerate(built):
+            if name in b:
+                if is_table:
+                    values[j, :np.size(b[name])] = b[name]
+                else:
+                    values[j] = b[name]
+        fields[name] = values
     # one table of (source, cell) pairs; cells numbered within the targeted populations
     pair_source, pair_cell, pair_gid, targets, n_target_cells = [], [], [], [], 0
     for pop in populations:
@@ -377,15 +347,11 @@ def _electrodes(sources, populations, dt, dtype, seed):
     pair_source, pair_cell, pair_gid = (np.concatenate(a).astype(np.int32) if a
                                         else np.zeros(0, np.int32)
                                         for a in (pair_source, pair_cell, pair_gid))
-    spec = ElectrodeSpec(n_sources=S, step_table=width, noise=bool(np.any(kind == 3)),
+    spec = ElectrodeSpec(n_sources=S, kinds=kinds, table=width,
                          targets=tuple(targets), n_target_cells=n_target_cells,
                          record=any(src._recording for src in sources))
     import jax
-    data = ElectrodeData(kind=kind, start=start, stop=stop, amplitude=amplitude, offset=offset,
-                         omega=omega, phase=phase, mean=mean, stdev=stdev,
-                         noise_every=noise_every, period=period, width1=width1,
-                         amplitude2=amplitude2, gap=gap, width2=width2,
-                         step_times=step_times, step_amps=step_amps,
+    data = ElectrodeData(kind=kind, start=start, stop=stop, fields=fields,
                          pair_source=pair_source, pair_cell=pair_cell, pair_gid=pair_gid,
                          record_gid=record_gid,
                          key=jax.random.key_data(jax.random.key(seed + 1)))

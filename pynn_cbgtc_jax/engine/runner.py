@@ -28,7 +28,7 @@ from .delivery import clear_slot, deliver, population_input, read_slot
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
 from .spec import ARRAY, Carry, NetData, NetSpec
-from .synapse_rules import record_post_spikes
+from .spike_timing import record_post_spikes
 
 __all__ = ["TRACE_COUNT", "StepOutputs", "chunk_function"]
 

@@ -47,8 +47,8 @@ class RecSpec(NamedTuple):
 
 class ElectrodeSpec(NamedTuple):
     n_sources: int
-    step_table: int          # columns of the StepCurrentSource table
-    noise: bool              # any NoisyCurrentSource
+    kinds: tuple             # names of the waveforms.WAVEFORMS kinds present, in table order
+    table: int               # columns of the list fields (e.g. a step source's changes)
     targets: tuple           # per population: offset of its cells in the injected-current
                              # vector (the targeted populations' cells), -1 if not targeted
     n_target_cells: int      # length of that vector
@@ -83,23 +83,11 @@ class RecData(NamedTuple):
 
 
 class ElectrodeData(NamedTuple):
-    kind: Any                # int32 [S]: 0 DC, 1 AC, 2 step, 3 noise, 4 pulse train
+    kind: Any                # int32 [S]: position of the source's waveform in WAVEFORMS
     start: Any               # int32 [S] first active step
     stop: Any                # int32 [S] first inactive step
-    amplitude: Any           # [S] nA (DC, AC)
-    offset: Any              # [S] nA (AC)
-    omega: Any               # [S] rad per step (AC)
-    phase: Any               # [S] rad (AC)
-    mean: Any                # [S] nA (noise)
-    stdev: Any               # [S] nA (noise)
-    noise_every: Any         # int32 [S] steps per noise value
-    period: Any              # int32 [S] pulse train: steps per period
-    width1: Any              # int32 [S] pulse train: steps of the first phase (amplitude)
-    amplitude2: Any          # [S] pulse train: amplitude of the second phase (nA)
-    gap: Any                 # int32 [S] pulse train: steps between the phases
-    width2: Any              # int32 [S] pulse train: steps of the second phase
-    step_times: Any          # int32 [S, M] step of each amplitude change (padded with a sentinel)
-    step_amps: Any           # [S, M]
+    fields: dict             # waveforms.FIELDS name -> [S] (list fields: [S, table]), in the
+                             # units the waveform declares (nA, steps, rad per step)
     pair_source: Any         # int32 [P] source of each injection pair
     pair_cell: Any           # int32 [P] target of each pair in the injected-current vector
     pair_gid: Any            # int32 [P] global id of the target (noise keys)
