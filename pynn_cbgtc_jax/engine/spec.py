@@ -12,24 +12,16 @@ from typing import Any, NamedTuple
 __all__ = ["PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
            "SynData", "RecData", "ElectrodeData", "NetData", "Carry"]
 
-POISSON = "SpikeSourcePoisson"
-ARRAY = "SpikeSourceArray"
-GAMMA = "SpikeSourceGamma"
-DEAD_TIME = "SpikeSourcePoissonRefractory"
-INH_GAMMA = "SpikeSourceInhGamma"
-RENEWAL = (GAMMA, DEAD_TIME, INH_GAMMA)       # sources whose state is the age in steps
-SOURCES = (POISSON, ARRAY) + RENEWAL
-
-
 class PopSpec(NamedTuple):
-    kind: str                # a NEURON_MODELS key, POISSON or ARRAY
+    kind: str                # a NEURON_MODELS key or a spike_sources.SOURCES key
     size: int
     cell_offset: int         # first global cell index
     ring_offset: int = -1    # first ring column (neurons only; one block of columns per receptor)
-    array_window: int = 0    # ARRAY: largest number of events on one stamp (rounded up)
     n_receptors: int = 2     # receptor types of a neuron model
     substeps: int = 1        # static substeps per step (models with NeuronModel.substeps)
-    max_spikes: int = 0      # POISSON: spikes per step of the by-total path (0: per cell)
+    bound: int = 0           # a spike source's static bound (spike_sources.py): Poisson,
+                             # spikes per step of the by-total path (0: per cell); Array,
+                             # the largest number of events on one stamp (rounded up)
     scheme: str = ""         # integration scheme passed to the step ("": the model's default)
 
 
@@ -96,7 +88,7 @@ class ElectrodeData(NamedTuple):
 
 
 class NetData(NamedTuple):
-    params: tuple            # per population: model Params / PoissonParams / ArrayParams
+    params: tuple            # per population: model Params or its source's Params
     syns: tuple              # SynData per synapse group
     recs: tuple              # RecData per population
     electrodes: ElectrodeData
