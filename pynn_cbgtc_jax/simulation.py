@@ -24,8 +24,10 @@ import numpy as np
 from .compiler.build import build_network
 from .compiler.memory import check_fits
 from .engine.runner import TRACE_COUNT, chunk_function
-from .engine.spec import ARRAY, POISSON, RENEWAL, SOURCES, Carry
-from .engine.synapse_rules import HISTORY, RULES, initial_state
+from .engine.spec import Carry
+from .engine.spike_sources import SOURCES
+from .engine.spike_timing import HISTORY
+from .engine.synapse_rules import RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
 from .kernels.registry import NEURON_MODELS
 from .simulator import NumericalInstabilityError
@@ -103,7 +105,7 @@ class Simulation:
     def upload(self, build):
         """New parameter values, same structure: no recompilation."""
         self._load(build)
-        self._refresh_array_pointers()
+        self._refresh_source_states()
 
     def rebuild(self, build):
         """New structure: recompile; keep the state of the populations that are unchanged."""
@@ -117,8 +119,9 @@ class Simulation:
         for i, pop in enumerate(self.populations):
             if pop in old_pops:
                 j = old_pops.index(pop)
-                if (old_spec.pops[j].kind == self.spec.pops[i].kind
-                        and self.spec.pops[i].kind not in (POISSON, ARRAY)
+                kind = self.spec.pops[i].kind
+                if (old_spec.pops[j].kind == kind
+                        and (kind not in SOURCES or SOURCES[kind].keep_state)
                         and old_spec.pops[j].size == self.spec.pops[i].size):
                     states[i] = old_carry.states[j]
         same_layout = (old_spec.ring == self.spec.ring and old_spec.width == self.spec.width
@@ -146,12 +149,8 @@ class Simulation:
         dtype = np.dtype(self.spec.dtype)
         states = []
         for pop, pspec, params in zip(self.populations, self.spec.pops, self.build.data.params):
-            if pspec.kind == POISSON:
-                states.append(())
-            elif pspec.kind == ARRAY:
-                states.append(np.int32(np.searchsorted(params.stamps, step + 1)))
-            elif pspec.kind in RENEWAL:
-                states.append(np.zeros(pspec.size, np.int32))       # age in steps
+            if pspec.kind in SOURCES:
+                states.append(SOURCES[pspec.kind].initial(pspec.size, params, step))
             else:
                 states.append(_initial_state(pop, dtype))
         syn_states = []
@@ -173,11 +172,13 @@ class Simulation:
                       bad_step=tuple(np.int32(-1) for _ in self.populations))
         return jax.device_put(carry)
 
-    def _refresh_array_pointers(self):
+    def _refresh_source_states(self):
+        """The states that follow the parameters (SpikeSourceArray's pointer), at this step."""
         states = list(self.carry.states)
         for i, (pspec, params) in enumerate(zip(self.spec.pops, self.build.data.params)):
-            if pspec.kind == ARRAY:
-                states[i] = jnp.int32(np.searchsorted(params.stamps, self.state.step + 1))
+            if pspec.kind in SOURCES and SOURCES[pspec.kind].refresh:
+                states[i] = jnp.asarray(SOURCES[pspec.kind].initial(pspec.size, params,
+                                                                    self.state.step))
         self.carry = self.carry._replace(states=tuple(states))
 
     def set_live_state(self, pop, variable, idx, values):

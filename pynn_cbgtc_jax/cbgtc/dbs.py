@@ -14,10 +14,10 @@ every PyNN source: a density of ``j`` µA/cm² into a cell of area ``A`` µm² (
 CBGTC cells) is ``j * A * 1e-5`` nA (300 µA/cm², Kumaravelu et al. 2016, is 30 nA at the
 default 10 000 µm²).
 
-The waveform is generated on the device each step (``engine/electrodes.py``, kind 4), so a
-train costs the same whatever its length.  Pulse widths and the gap must be whole numbers of
-time steps (checked here: a 60 µs pulse needs ``dt = 0.01`` ms or a divisor of it); the
-period is rounded to the nearest step, so the delivered frequency is
+The waveform is generated on the device each step (``engine/waveforms.py``, entry
+``pulse_train``), so a train costs the same whatever its length.  Pulse widths and the gap
+must be whole numbers of time steps (checked here: a 60 µs pulse needs ``dt = 0.01`` ms or a
+divisor of it); the period is rounded to the nearest step, so the delivered frequency is
 ``1000 / (round(1000 / (frequency * dt)) * dt)`` Hz (130 Hz at dt = 0.01 ms: 130.04 Hz).
 """
 from __future__ import annotations
@@ -68,7 +68,7 @@ class DBSSource(_CurrentSource):
     >>> stn.inject(dbs)
     """
 
-    _engine_kind = 4
+    _waveform_name = "pulse_train"
     default_parameters = dict(amplitude=1.0, frequency=130.0, pulse_width=0.1, start=0.0,
                               stop=1e12, biphasic=False, amplitude2=float("nan"),
                               pulse_width2=float("nan"), gap=0.0)

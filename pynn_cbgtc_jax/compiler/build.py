@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.spec import (ARRAY, DEAD_TIME, GAMMA, POISSON, RENEWAL, ElectrodeData, ElectrodeSpec, NetData, NetSpec,
-                           PopSpec, RecData, RecSpec, SynData, SynSpec)
-from ..engine.synapse_rules import RULES
+from ..engine.spec import (ElectrodeData, ElectrodeSpec, NetData, NetSpec, PopSpec, RecData, RecSpec,
+                           SynData, SynSpec)
+from ..engine.spike_sources import SOURCES, BuildContext
+from ..engine.synapse_rules import RULES, rule_param
+from ..engine.waveforms import FIELDS, WAVEFORMS, kind_index
 from .layout import resolve_cells
 
 __all__ = ["Build", "build_network", "SENTINEL", "MAX_CHUNK"]
@@ -51,105 +53,15 @@ def _steps(t_ms, dt):
 
 
 # -- populations --------------------------------------------------------------------------------
-_NEST_TICS_PER_MS = 1000       # NEST's default time base: 1 tic = 1 us
-
-
-def spike_source_stamps(times, dt, min_delay):
-    """The step stamp (end of the emitting step, in steps) of each SpikeSourceArray time, as
-    pyNN.nest produces it.
-
-    pyNN.nest sends a spike generator the times ``t - min_delay`` (double precision;
-    ``adjust_spike_times_forward``; a parrot neuron adds ``min_delay`` back) with
-    ``precise_times``, and NEST stamps each at the end of the step that contains it
-    (``Time::fromstamp``: truncate to tics, down to a step, one step up if that grid time is
-    below the time).  For most times this is ``ceil(t / dt)``; where ``t - min_delay`` lands a
-    hair above a grid point in binary (e.g. 71.4 - 0.1 = 71.30000000000001) it is one step
-    later, and we follow NEST (validation/findings.md, "ssa-rounding").  Times not after
-    ``min_delay``, or a ``dt`` that is not a whole number of tics, use ``ceil(t / dt)``.
-    """
-    times = np.asarray(times, float)
-    plain = np.ceil(np.round(times / dt, 6)).astype(np.int64)
-    tics_per_step = dt * _NEST_TICS_PER_MS
-    if times.size == 0 or abs(tics_per_step - round(tics_per_step)) > 1e-9:
-        return plain
-    tics_per_step = int(round(tics_per_step))
-    ms_per_step = tics_per_step / _NEST_TICS_PER_MS
-    shifted = times - min_delay
-    n = np.trunc(shifted * _NEST_TICS_PER_MS).astype(np.int64)
-    steps = n // tics_per_step
-    steps = steps + (steps * ms_per_step < shifted)
-    nest = steps + int(round(min_delay / dt))
-    return np.where(shifted > 0, nest, plain)
-
-
-def _array_events(pop, dt, min_delay):
-    stamps, cells = [], []
-    for i, seq in enumerate(pop._parameters["spike_times"]):
-        times = np.asarray(getattr(seq, "value", seq), float)
-        # a spike at t goes out with the step NEST stamps it with (see spike_source_stamps)
-        s = spike_source_stamps(times, dt, min_delay)
-        stamps.append(s)
-        cells.append(np.full(s.size, i, np.int64))
-    stamps = np.concatenate(stamps) if stamps else np.zeros(0, np.int64)
-    cells = np.concatenate(cells) if cells else np.zeros(0, np.int64)
-    times = np.concatenate([np.asarray(getattr(seq, "value", seq), float)
-                            for seq in pop._parameters["spike_times"]] or [np.zeros(0)])
-    order = np.lexsort((cells, stamps))
-    stamps, cells, times = stamps[order], cells[order], times[order]
-    window = _next_pow2(np.bincount(stamps).max() if stamps.size else 1)
-    events = (stamps, cells, times)
-    stamps = np.concatenate([stamps, np.full(window, SENTINEL)]).astype(np.int32)
-    cells = np.concatenate([cells, np.full(window, pop.size)]).astype(np.int32)
-    return stamps, cells, window, events
-
-
 def _population(pop, dt, dtype, cell_offset, ring_offset, scheme=None, min_delay=None):
     celltype = pop.celltype
     kind = celltype.kernel.name if celltype.kernel is not None else type(celltype).__name__
     p = pop._parameters
-    if kind == POISSON:
-        from ..kernels.sources import PoissonParams, poisson_max_spikes
-        start = _steps(p["start"], dt)
-        stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float), dt)
-        params = PoissonParams(rate=np.asarray(p["rate"], dtype),
-                               start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
-        rates = np.asarray(p["rate"], float) * np.ones(pop.size)
-        # by total only where all cells share one mean (one rate, one active window): a
-        # population that always fell back would have its whole block drawn cell by cell
-        uniform = all(np.ptp(x) == 0 for x in (rates, start, stop))
-        return (PopSpec(kind, pop.size, cell_offset,
-                        max_spikes=poisson_max_spikes(rates, dt) if uniform else 0),
-                params, None)
-    if kind in RENEWAL:
-        from ..kernels import sources as src
-        start = _steps(p["start"], dt).astype(np.int32)
-        stop = _steps(np.asarray(p["start"], float) + np.asarray(p["duration"], float),
-                      dt).astype(np.int32)
-        if kind == GAMMA:
-            params = src.GammaParams(np.asarray(p["alpha"], dtype), np.asarray(p["beta"], dtype),
-                                     start, stop)
-        elif kind == DEAD_TIME:
-            params = src.DeadTimeParams(np.asarray(p["rate"], dtype),
-                                        np.asarray(p["tau_refrac"], dtype), start, stop)
-        else:
-            seqs = [[np.atleast_1d(np.asarray(getattr(v, "value", v), float)) for v in p[name]]
-                    for name in ("a", "b", "tbins")]
-            width = max(len(x) for x in seqs[2])
-            table = np.full((3, pop.size, width), np.nan)
-            for c in range(pop.size):
-                for j in range(3):
-                    table[j, c, :len(seqs[j][c])] = seqs[j][c]
-            bin_step = np.where(np.isnan(table[2]), SENTINEL, _steps(np.nan_to_num(table[2]), dt))
-            params = src.InhGammaParams(np.nan_to_num(table[0], nan=1.0).astype(dtype),
-                                        np.nan_to_num(table[1], nan=1.0).astype(dtype),
-                                        bin_step.astype(np.int32), start, stop)
-        return PopSpec(kind, pop.size, cell_offset), params, None
-    if kind == ARRAY:
-        from ..kernels.sources import ArrayParams
-        stamps, cells, window, events = _array_events(pop, dt, dt if min_delay is None
-                                                      else min_delay)
-        return (PopSpec(kind, pop.size, cell_offset, array_window=window),
-                ArrayParams(stamps=stamps, cells=cells), events)
+    if kind in SOURCES:
+        ctx = BuildContext(dt, dtype, dt if min_delay is None else min_delay,
+                           lambda t: _steps(t, dt), _next_pow2)
+        params, bound, events = SOURCES[kind].build(pop, ctx)
+        return PopSpec(kind, pop.size, cell_offset, bound=bound), params, events
     model = celltype.kernel
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
     n_sub = model.substeps(dt, p) if model.substeps is not None else 1
@@ -160,26 +72,6 @@ def _population(pop, dt, dtype, cell_offset, ring_offset, scheme=None, min_delay
 
 
 # -- synapses -----------------------------------------------------------------------------------
-def _rule_param(prj, name, post_pop, post, pops_py):
-    """Values of a rule parameter for every synapse of ``prj`` (PyNN units)."""
-    if name in prj._params:
-        return prj._params[name]
-    if name == "tau_psc":      # NEST copies tau_psc from the postsynaptic cell's tau_syn_E/I
-        key = ("tau_syn_E", "tau_syn_I")[prj._receptor]
-        out = np.full(len(prj), 3.0)
-        for i in np.unique(post_pop):
-            par = pops_py[i]._parameters
-            if key in par:
-                sel = post_pop == i
-                out[sel] = np.asarray(par[key], float)[post[sel]]
-        return out
-    if name == "n" and prj._rule == "quantal":      # StochasticTsodyksMarkram: one site
-        return np.ones(len(prj))
-    if name in ("mu_plus", "mu_minus"):
-        return np.full(len(prj), prj._weight_dependence_mu[name])
-    raise KeyError(f"synapse parameter {name!r} missing for rule {prj._rule!r}")
-
-
 def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """``np.argsort(keys, kind="stable")`` for integer keys in ``[0, n_keys)``, in O(n).
 
@@ -221,7 +113,7 @@ def _synapses(projections, pops, pops_py, dt, dtype):
             target.append(ring_offset[post_pop] + prj._receptor * size[post_pop] + post)
             weight.append(prj._params["weight"])
             delay.append(prj._params["delay"])
-            params.append([_rule_param(prj, n, post_pop, post, pops_py) for n in names])
+            params.append([rule_param(prj, n, post_pop, post, pops_py) for n in names])
             members.append((prj, len(prj)))
         pre_g, post_g, target = (np.concatenate(a) for a in (pre_g, post_g, target))
         weight, delay = np.concatenate(weight), np.concatenate(delay)
@@ -266,7 +158,7 @@ def _post_tau(groups, n_cells, dtype):
     """
     tau = np.full(n_cells, 20.0)
     for rule, data, _, _, _ in groups[::-1]:
-        name = {"stdp": "tau_minus", "vogels2011": "tau"}.get(rule)
+        name = RULES[rule].post_tau
         if name:
             values = data.params[RULES[rule].params.index(name)]
             tau[data.post[::-1]] = values[::-1]
@@ -278,16 +170,9 @@ def _expected_events(populations, pops, fanout, dt):
     events = 0.0
     for pop, spec in zip(populations, pops):
         rows = fanout[spec.cell_offset:spec.cell_offset + spec.size]
-        if spec.kind == POISSON:
-            rate = np.asarray(pop._parameters["rate"], float) * dt * 1e-3
-        elif spec.kind == ARRAY:
-            rate = np.full(spec.size, spec.array_window / max(spec.size, 1))
-        elif spec.kind == GAMMA:
-            rate = np.asarray(pop._parameters["beta"], float) / np.asarray(
-                pop._parameters["alpha"], float) * dt * 1e-3
-        elif spec.kind == DEAD_TIME:
-            rate = np.asarray(pop._parameters["rate"], float) * dt * 1e-3
-        else:
+        rate = (SOURCES[spec.kind].rate(pop._parameters, spec.size, spec.bound, dt)
+                if spec.kind in SOURCES else None)
+        if rate is None:
             rate = np.full(spec.size, 30.0 * dt * 1e-3)     # a busy neuron: 30 Hz
         events += (rate * rows).sum()
     return events
@@ -314,48 +199,37 @@ def _syn_spec(rule, n_syn, n_cells, events):
 
 # -- electrodes ---------------------------------------------------------------------------------
 def _electrodes(sources, populations, dt, dtype, seed):
+    """One table of every source's waveform (``engine/waveforms.py``: each kind's entry builds
+    its fields from the source's native values) plus the (source, cell) injection pairs."""
     S = len(sources)
-    z = np.zeros(S, dtype)
-    kind, start, stop, noise_every, period, width1, gap, width2 = (np.zeros(S, np.int32)
-                                                                     for _ in range(8))
-    amplitude, offset, omega, phase, mean, stdev, amplitude2 = (z.copy() for _ in range(7))
+    kind, start, stop = (np.zeros(S, np.int32) for _ in range(3))
     record_gid = np.zeros(S, np.int32)
-    tables = []
+    built = []
     for j, src in enumerate(sources):
         v = src._native
-        kind[j] = src._engine_kind
+        kind[j] = kind_index(src._waveform_name)
         start[j] = _steps(v.get("start", 0.0), dt)
         stop[j] = _steps(v.get("stop", 1e12), dt) if "stop" in v else SENTINEL - 1
-        amplitude[j] = v.get("amplitude", 0.0)
-        offset[j] = v.get("offset", 0.0)
-        omega[j] = 2 * np.pi * v.get("frequency", 0.0) * dt * 1e-3
-        phase[j] = np.deg2rad(v.get("phase", 0.0))
-        mean[j] = v.get("mean", 0.0)
-        stdev[j] = v.get("stdev", 0.0)
-        noise_every[j] = max(1, int(round(v.get("dt", dt) / dt)))
-        # pulse trains (native names in ms): period, width1, gap, width2, amplitude2
-        period[j] = max(1, int(round(v.get("period", dt) / dt)))
-        width1[j], gap[j], width2[j] = (int(round(v.get(name, 0.0) / dt))
-                                        for name in ("width1", "gap", "width2"))
-        amplitude2[j] = v.get("amplitude2", 0.0)
-        if kind[j] == 2:
-            t = _steps(np.atleast_1d(v.get("times", [])), dt)
-            a = np.atleast_1d(np.asarray(v.get("amplitudes", []), float))
-            # on the grid, several changes may land on one step: the last one wins (as NEST)
-            last = np.r_[t[1:] != t[:-1], True] if t.size else np.zeros(0, bool)
-            tables.append((t[last], a[last]))
-        else:
-            tables.append((np.zeros(0, np.int64), np.zeros(0)))
+        built.append(WAVEFORMS[src._waveform_name].build(v, dt, lambda t: _steps(t, dt)))
         if src._targets:
             p, idx = src._targets[0]
             record_gid[j] = p.first_id + int(idx[0])
-    width = max([t.size for t, _ in tables] + [0])
+    kinds = tuple(name for i, name in enumerate(WAVEFORMS) if np.any(kind == i))
+    names = sorted({name for k in kinds for name in WAVEFORMS[k].fields})
+    width = max([np.size(b[n]) for b in built for n in b if FIELDS[n][1]] + [0])
     width = _next_pow2(width) if width else 0
-    step_times = np.full((S, width), SENTINEL, np.int32)
-    step_amps = np.zeros((S, width), dtype)
-    for j, (t, a) in enumerate(tables):
-        step_times[j, :t.size] = t
-        step_amps[j, :t.size] = a
+    fields = {}
+    for name in names:
+        default, is_table = FIELDS[name]
+        field_type = np.int32 if isinstance(default, int) else dtype
+        values = np.full((S, width) if is_table else S, default, field_type)
+        for j, b in enumerate(built):
+            if name in b:
+                if is_table:
+                    values[j, :np.size(b[name])] = b[name]
+                else:
+                    values[j] = b[name]
+        fields[name] = values
     # one table of (source, cell) pairs; cells numbered within the targeted populations
     pair_source, pair_cell, pair_gid, targets, n_target_cells = [], [], [], [], 0
     for pop in populations:
@@ -377,15 +251,11 @@ def _electrodes(sources, populations, dt, dtype, seed):
     pair_source, pair_cell, pair_gid = (np.concatenate(a).astype(np.int32) if a
                                         else np.zeros(0, np.int32)
                                         for a in (pair_source, pair_cell, pair_gid))
-    spec = ElectrodeSpec(n_sources=S, step_table=width, noise=bool(np.any(kind == 3)),
+    spec = ElectrodeSpec(n_sources=S, kinds=kinds, table=width,
                          targets=tuple(targets), n_target_cells=n_target_cells,
                          record=any(src._recording for src in sources))
     import jax
-    data = ElectrodeData(kind=kind, start=start, stop=stop, amplitude=amplitude, offset=offset,
-                         omega=omega, phase=phase, mean=mean, stdev=stdev,
-                         noise_every=noise_every, period=period, width1=width1,
-                         amplitude2=amplitude2, gap=gap, width2=width2,
-                         step_times=step_times, step_amps=step_amps,
+    data = ElectrodeData(kind=kind, start=start, stop=stop, fields=fields,
                          pair_source=pair_source, pair_cell=pair_cell, pair_gid=pair_gid,
                          record_gid=record_gid,
                          key=jax.random.key_data(jax.random.key(seed + 1)))
@@ -432,7 +302,8 @@ def build_network(state, previous: "Build | None" = None) -> Build:
     if previous is not None and previous.populations == populations:
         # a set() of Poisson rates keeps the compiled by-total bound (poisson_counts falls back
         # to per-cell draws where the new rates exceed it): no recompilation
-        pops = [p._replace(max_spikes=q.max_spikes) if p.kind == POISSON == q.kind else p
+        pops = [p._replace(bound=q.bound) if p.kind == q.kind and p.kind in SOURCES
+                and SOURCES[p.kind].keep_bound else p
                 for p, q in zip(pops, previous.spec.pops)]
     if previous is not None and not state.synapses_changed:
         syn_specs, syn_data = list(previous.spec.syns), list(previous.data.syns)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.synapse_rules import HISTORY, RULES
+from ..engine.spike_timing import HISTORY
+from ..engine.synapse_rules import RULES
 
 __all__ = ["DeviceMemoryError", "HostMemoryError", "estimate", "free_device_bytes", "check_fits",
            "HEADROOM"]

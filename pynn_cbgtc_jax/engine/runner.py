@@ -23,12 +23,12 @@ import jax.numpy as jnp
 
 from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
-from ..kernels.sources import array_counts
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
-from .spec import ARRAY, Carry, NetData, NetSpec
-from .synapse_rules import record_post_spikes
+from .spec import Carry, NetData, NetSpec
+from .spike_sources import SOURCES
+from .spike_timing import record_post_spikes
 
 __all__ = ["TRACE_COUNT", "StepOutputs", "chunk_function"]
 
@@ -82,8 +82,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     ring = clear_slot(carry.ring, k, spec.width, spec.ring)
     for i, pop in enumerate(spec.pops):
         params, state = data.params[i], carry.states[i]
-        if pop.kind == ARRAY:
-            counts[i], states[i] = array_counts(params, state, k, pop.size, pop.array_window)
+        if pop.kind in SOURCES and not SOURCES[pop.kind].block:
+            counts[i], states[i] = SOURCES[pop.kind].draw(params, state, k, pop)
         elif pop.kind in NEURON_MODELS:
             model = NEURON_MODELS[pop.kind]
             inp = population_input(slot, pop.ring_offset, pop.size, pop.n_receptors)

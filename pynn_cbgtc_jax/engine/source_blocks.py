@@ -25,22 +25,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..kernels.sources import dead_time_counts, gamma_counts, inh_gamma_counts, poisson_block_counts
-from .spec import DEAD_TIME, GAMMA, INH_GAMMA, POISSON
+from .spike_sources import BLOCK_KINDS, SOURCES
 
 __all__ = ["BLOCK_KINDS", "STREAM", "Block", "source_blocks", "block_params", "block_counts"]
 
-BLOCK_KINDS = (POISSON, GAMMA, DEAD_TIME, INH_GAMMA)
 STREAM = 2_000_000          # above population (0 ..) and synapse group (1_000_000 + g) keys
-_RENEWAL = {GAMMA: gamma_counts, DEAD_TIME: dead_time_counts, INH_GAMMA: inh_gamma_counts}
-_NEVER = np.iinfo(np.int32).max     # first step of a padding bin of an InhGamma table
 
 
 class Block(NamedTuple):
     kind: str
     members: tuple           # population indices, in block order
     sizes: tuple             # their sizes
-    by_total: tuple          # POISSON: ((size, bound), ...) of the last members, drawn by total
+    static: tuple            # the entry's static block data (Poisson: ((size, bound), ...) of
+                             # the last members, drawn by total)
 
 
 def source_blocks(pops) -> tuple:
@@ -48,29 +45,21 @@ def source_blocks(pops) -> tuple:
     blocks = []
     for kind in BLOCK_KINDS:
         members = [i for i, p in enumerate(pops) if p.kind == kind]
-        by_total = ()
-        if kind == POISSON:
-            total = [i for i in members if pops[i].max_spikes > 0]
-            members = [i for i in members if pops[i].max_spikes <= 0] + total
-            by_total = tuple((pops[i].size, pops[i].max_spikes) for i in total)
+        static = ()
+        if SOURCES[kind].arrange is not None:
+            members, static = SOURCES[kind].arrange(pops, members)
         if members:
             blocks.append(Block(kind, tuple(members), tuple(pops[i].size for i in members),
-                                by_total))
+                                static))
     return tuple(blocks)
 
 
 def block_params(block: Block, params: tuple):
-    """The members' parameters concatenated along the cell axis (once per chunk, not per step).
-
-    InhGamma tables are padded to the widest with bins that never start."""
+    """The members' parameters concatenated along the cell axis (once per chunk, not per step),
+    padded to one width first where the entry says how (InhGamma tables)."""
     members = [params[i] for i in block.members]
-    if block.kind == INH_GAMMA:
-        width = max(m.a.shape[1] for m in members)
-
-        def pad(x, value):
-            return jnp.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=value)
-        members = [m._replace(a=pad(m.a, 1.0), b=pad(m.b, 1.0), bin_step=pad(m.bin_step, _NEVER))
-                   for m in members]
+    if SOURCES[block.kind].pad is not None:
+        members = SOURCES[block.kind].pad(members)
     return jax.tree_util.tree_map(lambda *x: jnp.concatenate(x), *members)
 
 
@@ -78,15 +67,12 @@ def block_counts(block: Block, params, states: tuple, key, k, dt):
     """Spike counts of step ``k`` of the block, split per member.
 
     ``params`` from :func:`block_params`; ``states`` the carry's per-population states.
-    Returns ``(counts, states)``, each a tuple in member order (Poisson sources have no state).
+    Returns ``(counts, states)``, each a tuple in member order (stateless sources: ``()``).
     """
+    source = SOURCES[block.kind]
     key = jax.random.fold_in(key, STREAM + BLOCK_KINDS.index(block.kind))
     cut = np.cumsum(block.sizes)[:-1]
-    if block.kind == POISSON:
-        counts = poisson_block_counts(params, key, k, dt, block.by_total)
-        ages = None
-    else:
-        ages = jnp.concatenate([states[i] for i in block.members])
-        counts, ages = _RENEWAL[block.kind](params, ages, key, k, dt)
+    ages = jnp.concatenate([states[i] for i in block.members]) if source.stateful else None
+    counts, ages = source.draw(params, ages, key, k, dt, block.static)
     return (tuple(jnp.split(counts, cut)),
             tuple(() for _ in block.members) if ages is None else tuple(jnp.split(ages, cut)))

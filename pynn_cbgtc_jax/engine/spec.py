@@ -12,24 +12,16 @@ from typing import Any, NamedTuple
 __all__ = ["PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
            "SynData", "RecData", "ElectrodeData", "NetData", "Carry"]
 
-POISSON = "SpikeSourcePoisson"
-ARRAY = "SpikeSourceArray"
-GAMMA = "SpikeSourceGamma"
-DEAD_TIME = "SpikeSourcePoissonRefractory"
-INH_GAMMA = "SpikeSourceInhGamma"
-RENEWAL = (GAMMA, DEAD_TIME, INH_GAMMA)       # sources whose state is the age in steps
-SOURCES = (POISSON, ARRAY) + RENEWAL
-
-
 class PopSpec(NamedTuple):
-    kind: str                # a NEURON_MODELS key, POISSON or ARRAY
+    kind: str                # a NEURON_MODELS key or a spike_sources.SOURCES key
     size: int
     cell_offset: int         # first global cell index
     ring_offset: int = -1    # first ring column (neurons only; one block of columns per receptor)
-    array_window: int = 0    # ARRAY: largest number of events on one stamp (rounded up)
     n_receptors: int = 2     # receptor types of a neuron model
     substeps: int = 1        # static substeps per step (models with NeuronModel.substeps)
-    max_spikes: int = 0      # POISSON: spikes per step of the by-total path (0: per cell)
+    bound: int = 0           # a spike source's static bound (spike_sources.py): Poisson,
+                             # spikes per step of the by-total path (0: per cell); Array,
+                             # the largest number of events on one stamp (rounded up)
     scheme: str = ""         # integration scheme passed to the step ("": the model's default)
 
 
@@ -47,8 +39,8 @@ class RecSpec(NamedTuple):
 
 class ElectrodeSpec(NamedTuple):
     n_sources: int
-    step_table: int          # columns of the StepCurrentSource table
-    noise: bool              # any NoisyCurrentSource
+    kinds: tuple             # names of the waveforms.WAVEFORMS kinds present, in table order
+    table: int               # columns of the list fields (e.g. a step source's changes)
     targets: tuple           # per population: offset of its cells in the injected-current
                              # vector (the targeted populations' cells), -1 if not targeted
     n_target_cells: int      # length of that vector
@@ -83,23 +75,11 @@ class RecData(NamedTuple):
 
 
 class ElectrodeData(NamedTuple):
-    kind: Any                # int32 [S]: 0 DC, 1 AC, 2 step, 3 noise, 4 pulse train
+    kind: Any                # int32 [S]: position of the source's waveform in WAVEFORMS
     start: Any               # int32 [S] first active step
     stop: Any                # int32 [S] first inactive step
-    amplitude: Any           # [S] nA (DC, AC)
-    offset: Any              # [S] nA (AC)
-    omega: Any               # [S] rad per step (AC)
-    phase: Any               # [S] rad (AC)
-    mean: Any                # [S] nA (noise)
-    stdev: Any               # [S] nA (noise)
-    noise_every: Any         # int32 [S] steps per noise value
-    period: Any              # int32 [S] pulse train: steps per period
-    width1: Any              # int32 [S] pulse train: steps of the first phase (amplitude)
-    amplitude2: Any          # [S] pulse train: amplitude of the second phase (nA)
-    gap: Any                 # int32 [S] pulse train: steps between the phases
-    width2: Any              # int32 [S] pulse train: steps of the second phase
-    step_times: Any          # int32 [S, M] step of each amplitude change (padded with a sentinel)
-    step_amps: Any           # [S, M]
+    fields: dict             # waveforms.FIELDS name -> [S] (list fields: [S, table]), in the
+                             # units the waveform declares (nA, steps, rad per step)
     pair_source: Any         # int32 [P] source of each injection pair
     pair_cell: Any           # int32 [P] target of each pair in the injected-current vector
     pair_gid: Any            # int32 [P] global id of the target (noise keys)
@@ -108,7 +88,7 @@ class ElectrodeData(NamedTuple):
 
 
 class NetData(NamedTuple):
-    params: tuple            # per population: model Params / PoissonParams / ArrayParams
+    params: tuple            # per population: model Params or its source's Params
     syns: tuple              # SynData per synapse group
     recs: tuple              # RecData per population
     electrodes: ElectrodeData

@@ -394,7 +394,7 @@ class SpikeSourceInhGamma(_KernelCell, cells.SpikeSourceInhGamma):
 class SpikeSourceArray(_KernelCell, cells.SpikeSourceArray):
     __doc__ = cells.SpikeSourceArray.__doc__ + """
     Times off the time grid are kept as given (recorded exactly, as pyNN.nest's precise spike
-    times) and delivered with the step that contains them (``compiler.build.
+    times) and delivered with the step that contains them (``engine.spike_sources.
     spike_source_stamps``); a spike at t = 0 is dropped with a warning (pyNN.nest drops it
     silently).
     """

@@ -1,7 +1,7 @@
 """PyNN current sources: DCSource, ACSource, StepCurrentSource, NoisyCurrentSource.
 
 Host side only: parameters (PyNN units: nA, ms, Hz, degrees) and the target cells.  The
-waveforms are generated on the device each step (``engine/electrodes.py``), so a source costs
+waveforms are generated on the device each step (``engine/waveforms.py``), so a source costs
 the same whatever its duration.  ``start``/``stop`` of DC, AC and noise sources must lie on
 the time grid (multiples of dt) and ``stop >= start``, as NEST requires
 (``InvalidParameterValueError`` names the nearest valid times); StepCurrentSource times are
@@ -28,13 +28,11 @@ __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
 class _CurrentSource(StandardCurrentSource):
     """Common host-side behaviour of our current sources.
 
-    ``_engine_kind`` selects the waveform in ``engine/electrodes.py`` (0 DC, 1 AC, 2 step,
-    3 noise, 4 pulse train); the native parameter names are the ones ``compiler/build.py``
-    reads (amplitude, start, stop, frequency, offset, phase, mean, stdev, dt, times,
-    amplitudes, period, width1, gap, width2, amplitude2; times in ms, currents in nA).
+    ``_waveform_name`` names the source's entry of ``engine/waveforms.py: WAVEFORMS``, which
+    reads the native parameters (start, stop and the waveform's own; times in ms, currents in nA).
     """
 
-    _engine_kind = None
+    _waveform_name = None
 
     def __init__(self, **parameters):
         object.__setattr__(self, "_targets", [])   # [(population, local index array)]
@@ -147,14 +145,14 @@ class _CurrentSource(StandardCurrentSource):
 
 class DCSource(_CurrentSource, electrodes.DCSource):
     __doc__ = electrodes.DCSource.__doc__
-    _engine_kind = 0
+    _waveform_name = "dc"
     translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
                                       ("stop", "stop"))
 
 
 class ACSource(_CurrentSource, electrodes.ACSource):
     __doc__ = electrodes.ACSource.__doc__
-    _engine_kind = 1
+    _waveform_name = "ac"
     translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
                                       ("stop", "stop"), ("frequency", "frequency"),
                                       ("offset", "offset"), ("phase", "phase"))
@@ -162,7 +160,7 @@ class ACSource(_CurrentSource, electrodes.ACSource):
 
 class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
     __doc__ = electrodes.NoisyCurrentSource.__doc__
-    _engine_kind = 3
+    _waveform_name = "noise"
     translations = build_translations(("mean", "mean"), ("start", "start"), ("stop", "stop"),
                                       ("stdev", "stdev"), ("dt", "dt"))
 
@@ -176,7 +174,7 @@ class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
 
 class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
-    _engine_kind = 2
+    _waveform_name = "step"
     translations = build_translations(("amplitudes", "amplitudes"), ("times", "times"))
 
     def _check(self, values):
