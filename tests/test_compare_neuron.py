@@ -41,7 +41,11 @@ DC_TOL = {"mode": "exact", "spike_step_match": 1.0, "signal_max": {"v": 1.1 * EU
 #: initial v, a different Poisson kick), measured over 8 seeds of 500 ms, has an s.d. of 2.4 %
 #: (exc) / 2.2 % (inh) and a mean of -0.7 %; the mean of two seeds then has an s.d. of 1.7 %,
 #: and 6 % is 3.5 s.d.  ISI CV: per-seed s.d. 2.0 %, 1.4 % for two seeds; 5 % is 3.5 s.d.
-COBA_TOL = {"rate_rel": 0.06, "cv_rel": 0.05}
+#: sustained_only: COBA's self-sustained state dies after the kick in some runs on either side
+#: (a bistable network, validation/findings.md; since the kick's Poisson draws changed with
+#: issue 18 our seed 2 is one of them), so as in validation/tolerances.toml [network.coba] the
+#: runs active to the end are compared and their numbers tested (Fisher exact, p >= 0.01).
+COBA_TOL = {"rate_rel": 0.06, "cv_rel": 0.05, "sustained_only": True}
 
 
 @pytest.fixture(scope="module")
