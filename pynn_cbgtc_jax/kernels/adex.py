@@ -20,7 +20,7 @@ float64 and the second in float32 -- a static choice, the dtype is known when th
 
 ``step_exp_nest`` / ``step_alpha_nest``: NEST's own scheme.  The whole state (v, the conductances,
 w) is advanced over a step ``dt`` by adaptive Runge-Kutta-Fehlberg 4(5) steps with GSL's
-step-size control (``_rkf45.py``; ``gsl_odeiv_control_yp_new(1e-6, 1e-6)``: absolute tolerance
+step-size control (``integrators.attempt``; ``gsl_odeiv_control_yp_new(1e-6, 1e-6)``: absolute tolerance
 1e-6 and relative tolerance 1e-6 on ``h |dy/dt|``, in NEST's units mV, nS, pA).  The step size
 is a state variable, ``h_ode``, kept from one time step to the next as NEST's
 ``IntegrationStep_``; 0, its initial value and so also its value after ``reset()``, means
@@ -53,9 +53,9 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ._rkf45 import SCHEMES, attempt, use_nest_scheme
 from .base import Drive, refractory_steps
-from .conductance import SynCoeffs, advance, rk4, syn_coeffs
+from .conductance import SynCoeffs, advance, syn_coeffs
+from .integrators import SCHEMES, attempt, rk4, use_nest_scheme
 
 __all__ = ["Params", "ExpState", "AlphaState", "Coeffs", "prepare_exp", "prepare_alpha",
            "step_exp", "step_alpha", "step_exp_nest", "step_alpha_nest", "step_exp_rk4",

@@ -23,7 +23,7 @@ from functools import lru_cache
 import jax.numpy as jnp
 
 from .base import refractory_steps
-from .conductance import rk4
+from .integrators import rk4
 from .registry import NEURON_MODELS, NeuronModel, register
 
 __all__ = ["point_neuron_model", "BASE_PARAMETERS", "PSR_PARAMETERS"]

@@ -22,7 +22,8 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from .base import Drive, refractory_steps
-from .conductance import SynCoeffs, advance, profile, rk4, syn_coeffs
+from .conductance import SynCoeffs, advance, profile, syn_coeffs
+from .integrators import rk4
 
 __all__ = ["Params", "ExpState", "AlphaState", "Coeffs", "prepare_exp", "prepare_alpha",
            "step_exp", "step_alpha"]
