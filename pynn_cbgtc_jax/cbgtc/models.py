@@ -33,7 +33,7 @@ integrated with the kernel's exponential midpoint scheme instead (:func:`_gp_exp
 ``gp.step_exponential``), up to ``gp.DT_MAX_EXPONENTIAL`` (0.05 ms); the choice is static per
 population (``NeuronModel.substeps``, see :func:`_gp_scheme`).
 
-The RK4 step is the kernels' own (``kernels._gates.rk4`` with the conductances as stage
+The RK4 step is the kernels' own (``kernels.integrators.rk4_batched`` with the conductances as stage
 inputs), so a population is integrated in the same shape as the kernels' (one stacked state
 array on a CPU, see there).
 
@@ -49,7 +49,8 @@ import jax
 import jax.numpy as jnp
 
 from ..kernels import gp, stn, tc
-from ..kernels._gates import crossed_upward, rk4
+from ..kernels._gates import crossed_upward
+from ..kernels.integrators import Relax, exponential_midpoint, rk4_batched
 from ..kernels.base import Drive
 from ..kernels.conductance import SynCoeffs, syn_coeffs
 from ..kernels.registry import NeuronModel, register
@@ -118,15 +119,15 @@ def _gp_exponential(c: _Coeffs, y, i_const, stages):
 
     def linearised(y, g):
         g_e, g_i = g
-        rate_v, v_inf, gates, dca = gp._linearised(p, y, i_const)
-        g_ion = rate_v * p.C_m                                       # mS/cm²
+        lin = gp._linearised(p, y, i_const)
+        g_ion = lin.v.rate * p.C_m                                   # mS/cm²
         g_syn = c.to_density * (g_e + g_i)                          # µS -> mS/cm²
         g_total = g_ion + g_syn
-        v_inf = (g_ion * v_inf + c.to_density * (g_e * c.e_rev_E + g_i * c.e_rev_I)) / g_total
-        return g_total / p.C_m, v_inf, gates, dca
+        v_inf = (g_ion * lin.v.x_inf
+                 + c.to_density * (g_e * c.e_rev_E + g_i * c.e_rev_I)) / g_total
+        return lin._replace(v=Relax(v_inf, g_total / p.C_m))
 
-    half = gp._exponential_update(y, linearised(y, stages[0]), 0.5 * h)
-    return gp._exponential_update(y, linearised(half, stages[1]), h)
+    return exponential_midpoint(linearised, y, h, stages[:2])
 
 
 def _adapt(name: str, module, derivatives: Callable, kernel_state_fields: dict[str, str],
@@ -176,7 +177,7 @@ def _adapt(name: str, module, derivatives: Callable, kernel_state_fields: dict[s
         if n_sub == _EXPONENTIAL:      # static: chosen per population from the host dt
             new = large_step(c, old, i_const, stages)
         else:
-            new = rk4(rhs, old, c.dt, c, i_const, stages=stages)
+            new = rk4_batched(rhs, old, c.dt, c, i_const, stages=stages)
         spiked = crossed_upward(old.v, new.v, c.v_thresh)
         return State(*new, gsyn_exc=c.exc.full * ge0 + d.exc,
                      gsyn_inh=c.inh.full * gi0 + d.inh), spiked

@@ -20,7 +20,7 @@ float64 and the second in float32 -- a static choice, the dtype is known when th
 
 ``step_exp_nest`` / ``step_alpha_nest``: NEST's own scheme.  The whole state (v, the conductances,
 w) is advanced over a step ``dt`` by adaptive Runge-Kutta-Fehlberg 4(5) steps with GSL's
-step-size control (``_rkf45.py``; ``gsl_odeiv_control_yp_new(1e-6, 1e-6)``: absolute tolerance
+step-size control (``integrators.attempt``; ``gsl_odeiv_control_yp_new(1e-6, 1e-6)``: absolute tolerance
 1e-6 and relative tolerance 1e-6 on ``h |dy/dt|``, in NEST's units mV, nS, pA).  The step size
 is a state variable, ``h_ode``, kept from one time step to the next as NEST's
 ``IntegrationStep_``; 0, its initial value and so also its value after ``reset()``, means
@@ -53,13 +53,13 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ._rkf45 import SCHEMES, attempt, use_nest_scheme
 from .base import Drive, refractory_steps
-from .conductance import SynCoeffs, advance, rk4, syn_coeffs
+from .conductance import SynCoeffs, advance, syn_coeffs
+from .integrators import SCHEMES, attempt, rk4, use_nest_scheme
 
 __all__ = ["Params", "ExpState", "AlphaState", "Coeffs", "prepare_exp", "prepare_alpha",
            "step_exp", "step_alpha", "step_exp_nest", "step_alpha_nest", "step_exp_rk4",
-           "step_alpha_rk4", "substeps", "SCHEMES",
+           "step_alpha_rk4", "substeps", "membrane", "SCHEMES",
            "EPS_NEST", "MAX_TRIES"]
 
 
@@ -138,18 +138,29 @@ MAX_TRIES = 10_000   # RKF45 tries in one time step before it is declared failed
 _NEST_UNIT = 1e-3    # eps_abs is 1e-6 nS / pA in NEST: 1e-9 uS / nA here (nS -> uS, pA -> nA)
 
 
-def _membrane(c: Coeffs, vc, ge, gi, w, i_const):
+def membrane(p, g_leak, a_uS, vc, w, i_syn: tuple, i_const):
     """(dv/dt, dw/dt) of the AdEx equations at the (clamped) potential ``vc``, PyNN units:
-    ``cm dv/dt = g_L (E_L - v) + g_L Δ_T exp((v - V_T)/Δ_T) + g_e (E_e - v) + g_i (E_i - v)
-    - w + I`` and ``tau_w dw/dt = a (v - E_L) - w``; no exponential term for Δ_T = 0."""
-    p = c.p
+    ``cm dv/dt = g_L (E_L - v) + g_L Δ_T exp((v - V_T)/Δ_T) + I_syn - w + I`` and
+    ``tau_w dw/dt = a (v - E_L) - w``; no exponential term for Δ_T = 0.
+
+    ``p`` has the fields ``cm, v_rest, delta_T, v_thresh, tau_w`` (this module's ``Params`` or a
+    ``PointNeuron``'s, ``composite.py``); ``i_syn`` is a tuple of synaptic currents (nA), added
+    in order (here ``g_e (E_e - v)``, ``g_i (E_i - v)``)."""
     has_exp = p.delta_T > 0
     safe_dT = jnp.where(has_exp, p.delta_T, 1.0)
-    i_spike = jnp.where(has_exp, c.g_leak * p.delta_T * jnp.exp((vc - p.v_thresh) / safe_dT),
-                        0.0)
-    dv = (c.g_leak * (p.v_rest - vc) + i_spike + ge * (p.e_rev_E - vc)
-          + gi * (p.e_rev_I - vc) - w + i_const) / p.cm
-    return dv, (c.a_uS * (vc - p.v_rest) - w) / p.tau_w
+    i_spike = jnp.where(has_exp, g_leak * p.delta_T * jnp.exp((vc - p.v_thresh) / safe_dT), 0.0)
+    total = g_leak * (p.v_rest - vc) + i_spike
+    for i in i_syn:
+        total = total + i
+    dv = (total - w + i_const) / p.cm
+    return dv, (a_uS * (vc - p.v_rest) - w) / p.tau_w
+
+
+def _membrane(c: Coeffs, vc, ge, gi, w, i_const):
+    """:func:`membrane` with the two conductances of EIF_cond_*_isfa_ista."""
+    p = c.p
+    return membrane(p, c.g_leak, c.a_uS, vc, w, (ge * (p.e_rev_E - vc), gi * (p.e_rev_I - vc)),
+                    i_const)
 
 
 def _rhs(c: Coeffs, d: Drive, refractory, alpha: bool):

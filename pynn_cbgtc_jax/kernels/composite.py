@@ -11,6 +11,9 @@ conductance ``g_r (e_syn_r - v)``:
 * cond_beta:  g = A e^{-t/tau_decay} - B e^{-t/tau_rise}; spike: A += f w, B += f w with f
   normalising the peak to w (as NEST's aeif_cond_beta_multisynapse); the state is (g, B)
 
+The membrane equations are ``lif_cond.membrane`` / ``adex.membrane`` and the exponential and
+alpha time courses ``conductance.py``'s, so they are declared once.
+
 Scheme: the synaptic variables are advanced exactly; (v[, w]) by one RK4 step using their exact
 values at the stage times (as ``lif_cond.py``).  Refractoriness and spike handling as NEST.
 A model is built once per combination by ``point_neuron_model`` and registered.
@@ -22,8 +25,10 @@ from functools import lru_cache
 
 import jax.numpy as jnp
 
+from . import adex, lif_cond
 from .base import refractory_steps
-from .conductance import rk4
+from .conductance import advance, profile, syn_coeffs
+from .integrators import rk4
 from .registry import NEURON_MODELS, NeuronModel, register
 
 __all__ = ["point_neuron_model", "BASE_PARAMETERS", "PSR_PARAMETERS"]
@@ -52,27 +57,16 @@ def _beta_factor(tau_rise, tau_decay):
 
 def _profile(shape, p, st, h):
     """Synaptic variable at 0, h/2, h into the step (current in nA or conductance in uS)."""
-    if shape == "cond_alpha":
-        g, dg = st
-        tau = p[1]
-        return tuple(jnp.exp(-s / tau) * (g + s * dg) for s in (0.0, 0.5 * h, h))
     if shape == "cond_beta":
         g, rise_amp = st                      # g = A - B, the conductance itself
         _, tau_rise, tau_decay = p
         decay_amp = g + rise_amp
         return tuple(decay_amp * jnp.exp(-s / tau_decay) - rise_amp * jnp.exp(-s / tau_rise)
                      for s in (0.0, 0.5 * h, h))
-    (g,) = st
-    tau = p[-1]
-    return tuple(g * jnp.exp(-s / tau) for s in (0.0, 0.5 * h, h))
+    return profile(syn_coeffs(p[-1], h, shape == "cond_alpha"), *st)
 
 
 def _advance(shape, p, st, w, h):
-    if shape == "cond_alpha":
-        g, dg = st
-        tau = p[1]
-        decay = jnp.exp(-h / tau)
-        return decay * (g + h * dg), decay * dg + jnp.e / tau * w
     if shape == "cond_beta":
         g, rise_amp = st
         _, tau_rise, tau_decay = p
@@ -80,8 +74,9 @@ def _advance(shape, p, st, w, h):
         decay_amp = (g + rise_amp) * jnp.exp(-h / tau_decay) + f * w
         rise_amp = rise_amp * jnp.exp(-h / tau_rise) + f * w
         return decay_amp - rise_amp, rise_amp
-    (g,) = st
-    return (g * jnp.exp(-h / p[-1]) + w,)
+    alpha = shape == "cond_alpha"
+    g, dg = advance(syn_coeffs(p[-1], h, alpha), st[0], st[1] if alpha else None, w)
+    return (g, dg) if alpha else (g,)
 
 
 @lru_cache(maxsize=None)
@@ -131,10 +126,9 @@ def point_neuron_model(base: str, receptors: tuple) -> NeuronModel:
             syn_states.append(st)
             profiles.append(_profile(shape, rp, st, h))
         i_const = b["i_offset"] + d.i_inj
-        adex = base == "AdExp"
-        if adex:
+        is_adex = base == "AdExp"
+        if is_adex:
             v_peak = jnp.where(b["delta_T"] > 0, b["v_spike"], b["v_thresh"])
-            safe_dT = jnp.where(b["delta_T"] > 0, b["delta_T"], 1.0)
 
         def synaptic(v, stage):
             total = 0.0
@@ -145,27 +139,24 @@ def point_neuron_model(base: str, receptors: tuple) -> NeuronModel:
 
         def rhs(y, stage):
             v = y[0]
-            if adex:
-                vc = jnp.where(free, jnp.minimum(v, v_peak), b["v_reset"])
-                spike_current = jnp.where(b["delta_T"] > 0, g_leak * b["delta_T"] * jnp.exp(
-                    (vc - b["v_thresh"]) / safe_dT), 0.0)
-                dv = (g_leak * (b["v_rest"] - vc) + spike_current + synaptic(vc, stage)
-                      - y[1] + i_const) / b["cm"]
-                dw = (b["a"] * 1e-3 * (vc - b["v_rest"]) - y[1]) / b["tau_w"]
+            if is_adex:
+                vc = jnp.where(free, jnp.minimum(v, v_peak), p.v_reset)
+                dv, dw = adex.membrane(p, g_leak, p.a * 1e-3, vc, y[1],          # nS -> uS
+                                       (synaptic(vc, stage),), i_const)
                 return jnp.where(free, dv, 0.0), dw
-            dv = (g_leak * (b["v_rest"] - v) + synaptic(v, stage) + i_const) / b["cm"]
+            dv = lif_cond.membrane(p, g_leak, v, (synaptic(v, stage),), i_const)
             return (jnp.where(free, dv, 0.0),)
 
-        y0 = (s.v, s.w) if adex else (s.v,)
+        y0 = (s.v, s.w) if is_adex else (s.v,)
         y = rk4(rhs, y0, h, (0, 1, 2))
         v = jnp.where(free, y[0], b["v_reset"])
-        threshold = v_peak if adex else b["v_thresh"]
+        threshold = v_peak if is_adex else b["v_thresh"]
         spiked = free & (v >= threshold)
         refrac = jnp.where(free, jnp.where(spiked, refractory_steps(b["tau_refrac"], h), 0),
                            s.refrac - 1)
         v = jnp.where(spiked, b["v_reset"], v)
         new = [v]
-        if adex:
+        if is_adex:
             new.append(jnp.where(spiked, y[1] + b["b"], y[1]))
         new.append(refrac)
         for (r, shape), rp, st, w in zip(receptors, psr, syn_states, d.receptors):

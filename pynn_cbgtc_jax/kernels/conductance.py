@@ -4,7 +4,7 @@ Exponential:  dg/dt = -g/tau,             spike of weight w (uS): g += w
 Alpha:        dg/dt = D - g/tau, dD/dt = -D/tau,  spike: D += e w / tau  (peak w at t = tau)
 
 Both are linear, so their values inside a step are known exactly: the membrane equation is then
-integrated with RK4 (see ``rk4``) using the exact conductance at the stage times 0, dt/2, dt.
+integrated with RK4 (``integrators.rk4``) using the exact conductance at the stage times 0, dt/2, dt.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-__all__ = ["SynCoeffs", "syn_coeffs", "profile", "advance", "rk4"]
+__all__ = ["SynCoeffs", "syn_coeffs", "profile", "advance"]
 
 
 class SynCoeffs(NamedTuple):
@@ -42,20 +42,3 @@ def advance(c: SynCoeffs, g, dg, weight):
         return c.full * g + weight, None
     return c.full * (g + c.dt * dg), c.full * dg + c.jump * weight
 
-
-def rk4(f, y, h, stage_inputs):
-    """Classical RK4 for ``dy/dt = f(y, inputs)``; ``stage_inputs`` = inputs at 0, h/2, h.
-
-    ``y`` may be a tuple of arrays (for AdEx: v and w).
-    """
-    x0, xh, x1 = stage_inputs
-
-    def axpy(a, dy):
-        return tuple(yi + a * di for yi, di in zip(y, dy))
-
-    k1 = f(y, x0)
-    k2 = f(axpy(0.5 * h, k1), xh)
-    k3 = f(axpy(0.5 * h, k2), xh)
-    k4 = f(axpy(h, k3), x1)
-    return tuple(yi + (h / 6.0) * (a + 2.0 * b + 2.0 * c + d)
-                 for yi, a, b, c, d in zip(y, k1, k2, k3, k4))

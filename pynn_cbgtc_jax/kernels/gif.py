@@ -33,7 +33,8 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from .base import Drive, refractory_steps
-from .conductance import SynCoeffs, advance, profile, rk4, syn_coeffs
+from .conductance import SynCoeffs, advance, profile, syn_coeffs
+from .integrators import rk4
 
 __all__ = ["N_COMPONENTS", "SCALAR_PARAMS", "KERNEL_PARAMS", "Params", "State", "Coeffs",
            "prepare", "step", "component_names"]

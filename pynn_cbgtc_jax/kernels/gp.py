@@ -51,8 +51,9 @@ from typing import Callable, NamedTuple, Union
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, perturbed_population, rk4, scan_steps, sigmoid,
+from ._gates import (crossed_upward, perturbed_population, scan_steps, sigmoid,
                      vectorize_seed_step)
+from .integrators import Relax, exponential_midpoint, rk4_batched
 
 __all__ = [
     "GPParams", "GPState", "Params", "State", "Coeffs",
@@ -153,7 +154,7 @@ def _calcium_currents(p: GPParams, v, r):
 
 
 def _rhs(y, c, i_total):
-    """:func:`_derivatives` in the argument order of :func:`~._gates.rk4`."""
+    """:func:`_derivatives` in the argument order of :func:`~.integrators.rk4_batched`."""
     return _derivatives(c, y, i_total)
 
 
@@ -213,7 +214,7 @@ def step(coeffs: Coeffs, state: GPState, i_inj: jax.Array) -> tuple[GPState, jax
     """
     p = coeffs.params
     i_total = p.I_app + i_inj
-    new = rk4(_rhs, state, coeffs.dt, p, i_total)
+    new = rk4_batched(_rhs, state, coeffs.dt, p, i_total)
     return new, crossed_upward(state.v, new.v, p.v_thresh)
 
 
@@ -228,9 +229,10 @@ def simulate(params: GPParams, state: GPState, dt: float, i_inj: jax.Array):
 def _linearised(p: GPParams, y: GPState, i_total):
     """The right-hand side in exponential form at ``y``.
 
-    Returns ``(rate_v, v_inf, gates, dca)``: ``dv/dt = rate_v (v_inf - v)`` with the total
-    conductance ``rate_v = G/C_m`` (ms⁻¹) and its reversal ``v_inf`` (mV); ``gates`` holds
-    ``(x_inf, τ_x/φ_x)`` for h, n and r; ``dca`` is dCa/dt (per ms).
+    Returns a ``GPState`` for :func:`~.integrators.exponential_euler`: ``v`` is
+    ``Relax(v_inf, G/C_m)``, ``dv/dt = (G/C_m) (v_inf - v)`` with the total conductance ``G`` and
+    its reversal ``v_inf`` (mV); h, n and r are ``Relax(x_inf, φ_x/τ_x)``; ``ca`` is dCa/dt (per
+    ms), advanced by forward Euler.
     """
     v = y.v
     h_inf, n_inf, r_inf = _steady_gates(v)
@@ -243,21 +245,11 @@ def _linearised(p: GPParams, y: GPState, i_total):
     g_ca = p.g_Ca * s_inf**2 + p.g_T * a_inf**3 * y.r
     g_total = p.g_L + g_na + g_k + g_ca
     v_inf = (p.g_L * p.E_L + g_na * p.E_Na + g_k * p.E_K + g_ca * p.E_Ca + i_total) / g_total
-    gates = ((h_inf, tau_hn / p.phi_h), (n_inf, tau_hn / p.phi_n), (r_inf, p.tau_r / p.phi_r))
-    dca = p.eps * (-g_ca * (v - p.E_Ca) - p.k_Ca * y.ca)
-    return g_total / p.C_m, v_inf, gates, dca
-
-
-def _relax(x, x_inf, rate, h):
-    """Exact solution of ``dx/dt = rate (x_inf - x)`` over ``h`` with frozen coefficients."""
-    return x_inf + (x - x_inf) * jnp.exp(-rate * h)
-
-
-def _exponential_update(y: GPState, lin, h) -> GPState:
-    rate_v, v_inf, ((h_inf, tau_h), (n_inf, tau_n), (r_inf, tau_r)), dca = lin
-    return GPState(v=_relax(y.v, v_inf, rate_v, h), h=_relax(y.h, h_inf, 1.0 / tau_h, h),
-                   n=_relax(y.n, n_inf, 1.0 / tau_n, h), r=_relax(y.r, r_inf, 1.0 / tau_r, h),
-                   ca=y.ca + h * dca)
+    return GPState(v=Relax(v_inf, g_total / p.C_m),
+                   h=Relax(h_inf, 1.0 / (tau_hn / p.phi_h)),
+                   n=Relax(n_inf, 1.0 / (tau_hn / p.phi_n)),
+                   r=Relax(r_inf, 1.0 / (p.tau_r / p.phi_r)),
+                   ca=p.eps * (-g_ca * (v - p.E_Ca) - p.k_Ca * y.ca))
 
 
 def step_exponential(coeffs: Coeffs, state: GPState,
@@ -284,8 +276,7 @@ def step_exponential(coeffs: Coeffs, state: GPState,
     """
     p = coeffs.params
     i_total = p.I_app + i_inj
-    half = _exponential_update(state, _linearised(p, state, i_total), 0.5 * coeffs.dt)
-    new = _exponential_update(state, _linearised(p, half, i_total), coeffs.dt)
+    new = exponential_midpoint(lambda y: _linearised(p, y, i_total), state, coeffs.dt)
     return new, crossed_upward(state.v, new.v, p.v_thresh)
 
 

@@ -23,7 +23,7 @@ static ``scheme`` argument names one (``SCHEMES``; ``setup(integration_scheme=..
 
 ``step_nest``: NEST's own scheme.  The whole state vector (v, m, h, n, g_exc, g_inh) is advanced
 over a step ``dt`` by adaptive Runge-Kutta-Fehlberg 4(5) steps with GSL's step-size control
-(``_rkf45.py``; ``gsl_odeiv_control_y_new(1e-3, 0.0)``: absolute tolerance 1e-3 on every
+(``integrators.attempt``; ``gsl_odeiv_control_y_new(1e-3, 0.0)``: absolute tolerance 1e-3 on every
 component in NEST's units mV, 1, nS -- 1e-6 uS here -- and no relative tolerance).  The step
 size is a state variable, ``h_ode``, kept from one time step to the next as NEST's
 ``IntegrationStep_``; 0, its initial value and so also its value after ``reset()``, means
@@ -35,11 +35,11 @@ until the neuron that needs most tries is done.
 
 ``step_rk4``: the conductances are exact exponentials; (v, m, h, n) are advanced by classical
 RK4 on ``N_SUB`` = 10 equal substeps per ``dt`` using the exact conductances at the stage times
-(``_substeps.py``).  The spike upstroke has rates of ~100/ms (gbar_Na/cm), so an undivided RK4
+(``integrators.rk4_substeps``).  The spike upstroke has rates of ~100/ms (gbar_Na/cm), so an undivided RK4
 step of 0.1 ms would be unstable.  Over 8 spikes, v stays within 0.001 / 0.01 / 0.09 / 0.6 mV
 of a tolerance-1e-12 SciPy solution at dt = 0.05 / 0.1 / 0.2 / 0.3 ms -- more accurate than
 NEST's scheme, which is why a peak close to a step boundary can land on the other step than
-NEST's.  The count is static and the loop unrolled (see ``_substeps.py``): one fused step on a
+NEST's.  The count is static and the loop unrolled (see ``integrators.rk4_substeps``): one fused step on a
 GPU, at the price of a longer first compilation (~4 s on a CPU); ``h_ode`` is passed through
 unchanged.
 """
@@ -51,8 +51,7 @@ import jax
 import jax.numpy as jnp
 
 from ._gates import safe_exp
-from ._rkf45 import SCHEMES, attempt, use_nest_scheme
-from ._substeps import decay_factors, rk4_substeps
+from .integrators import SCHEMES, attempt, decay_factors, rk4_substeps, use_nest_scheme
 from .base import Drive, refractory_steps
 
 __all__ = ["N_SUB", "T_REF", "EPS_NEST", "MAX_TRIES", "SCHEMES", "Params", "State", "Coeffs",

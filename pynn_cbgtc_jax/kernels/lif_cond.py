@@ -22,10 +22,11 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from .base import Drive, refractory_steps
-from .conductance import SynCoeffs, advance, profile, rk4, syn_coeffs
+from .conductance import SynCoeffs, advance, profile, syn_coeffs
+from .integrators import rk4
 
 __all__ = ["Params", "ExpState", "AlphaState", "Coeffs", "prepare_exp", "prepare_alpha",
-           "step_exp", "step_alpha"]
+           "step_exp", "step_alpha", "membrane"]
 
 
 class Params(NamedTuple):
@@ -84,6 +85,18 @@ def prepare_alpha(p: Params, dt) -> Coeffs:
     return _prepare(p, dt, alpha=True)
 
 
+def membrane(p, g_leak, v, i_syn: tuple, i_const):
+    """dv/dt of the leaky membrane, ``cm dv/dt = g_L (v_rest - v) + I_syn + I`` (PyNN units).
+
+    ``p`` has the fields ``cm, v_rest`` (this module's ``Params`` or a ``PointNeuron``'s,
+    ``composite.py``); ``i_syn`` is a tuple of synaptic currents (nA), added in order (here
+    ``g_e (E_e - v)``, ``g_i (E_i - v)``)."""
+    total = g_leak * (p.v_rest - v)
+    for i in i_syn:
+        total = total + i
+    return (total + i_const) / p.cm
+
+
 def _step(c: Coeffs, v, refrac, ge, gi, dge, dgi, d: Drive):
     p = c.p
     i_const = p.i_offset + d.i_inj
@@ -91,8 +104,8 @@ def _step(c: Coeffs, v, refrac, ge, gi, dge, dgi, d: Drive):
     def dv(y, g):
         (vv,) = y
         g_e, g_i = g
-        return ((c.g_leak * (p.v_rest - vv) + g_e * (p.e_rev_E - vv) + g_i * (p.e_rev_I - vv)
-                 + i_const) / p.cm,)
+        return (membrane(p, c.g_leak, vv, (g_e * (p.e_rev_E - vv), g_i * (p.e_rev_I - vv)),
+                         i_const),)
 
     stages = tuple(zip(profile(c.exc, ge, dge), profile(c.inh, gi, dgi)))
     (v_new,) = rk4(dv, (v,), c.dt, stages)

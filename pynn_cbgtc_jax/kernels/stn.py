@@ -82,7 +82,7 @@ not even be much cheaper.
 
 Cost: the right-hand side takes 11 ``tanh`` (every sigmoid, :func:`~._gates.sigmoid`), 2
 ``exp`` (τ_f) and 4 divisions; on a CPU a population is integrated as one stacked state array
-(:func:`~._gates.rk4` explains why).  10 000 neurons, float32, dt = 0.025 ms, this project's
+(:func:`~.integrators.rk4_batched` explains why).  10 000 neurons, float32, dt = 0.025 ms, this project's
 2-core CPU: 0.21 ms per step (``validation/benchmarks/bench_kernels.py --models STN``), against
 0.37 ms variable by variable with a stage loop and 0.65 ms for the unrolled, ``exp``-based step.
 
@@ -111,8 +111,9 @@ from typing import Callable, NamedTuple, Union
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, perturbed_population, rk4, safe_exp, scan_steps, sigmoid,
+from ._gates import (crossed_upward, perturbed_population, safe_exp, scan_steps, sigmoid,
                      vectorize_seed_step)
+from .integrators import rk4_batched
 
 __all__ = [
     "STNParams", "STNState", "Params", "State", "Coeffs",
@@ -217,7 +218,7 @@ def _calcium_currents(c: Coeffs, v, r):
 
 
 def _rhs(y, c, i_total):
-    """:func:`_derivatives` in the argument order of :func:`~._gates.rk4`."""
+    """:func:`_derivatives` in the argument order of :func:`~.integrators.rk4_batched`."""
     return _derivatives(c, y, i_total)
 
 
@@ -298,7 +299,7 @@ def step(coeffs: Coeffs, state: STNState, i_inj: jax.Array) -> tuple[STNState, j
         ``v`` crossed ``params.v_thresh`` upwards during the step.
     """
     i_total = coeffs.params.I_app + i_inj
-    new = rk4(_rhs, state, coeffs.dt, coeffs, i_total)
+    new = rk4_batched(_rhs, state, coeffs.dt, coeffs, i_total)
     return new, crossed_upward(state.v, new.v, coeffs.params.v_thresh)
 
 

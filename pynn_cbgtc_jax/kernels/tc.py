@@ -40,8 +40,9 @@ from typing import Callable, NamedTuple, Union
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, perturbed_population, rk4, safe_exp, scan_steps, sigmoid,
+from ._gates import (crossed_upward, perturbed_population, safe_exp, scan_steps, sigmoid,
                      vectorize_seed_step)
+from .integrators import rk4_batched
 
 __all__ = [
     "TCParams", "TCState", "Params", "State", "Coeffs",
@@ -105,7 +106,7 @@ def _steady_gates(v):
 
 
 def _rhs(y, c, i_total):
-    """:func:`_derivatives` in the argument order of :func:`~._gates.rk4`."""
+    """:func:`_derivatives` in the argument order of :func:`~.integrators.rk4_batched`."""
     return _derivatives(c, y, i_total)
 
 
@@ -162,7 +163,7 @@ def step(coeffs: Coeffs, state: TCState, i_inj: jax.Array) -> tuple[TCState, jax
     """
     p = coeffs.params
     i_total = p.I_app + i_inj
-    new = rk4(_rhs, state, coeffs.dt, p, i_total)
+    new = rk4_batched(_rhs, state, coeffs.dt, p, i_total)
     return new, crossed_upward(state.v, new.v, p.v_thresh)
 
 

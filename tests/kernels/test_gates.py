@@ -1,5 +1,6 @@
 """Shared numerics of the Rubin & Terman kernels (``kernels/_gates.py``): the sigmoid identity and
-the two forms of the RK4 step (a stacked state array on CPU, variable by variable elsewhere)."""
+the two forms of their RK4 step, ``integrators.rk4_batched`` (a stacked state array on CPU,
+variable by variable elsewhere)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from pynn_cbgtc_jax.kernels import _gates, gp, stn, tc
+from pynn_cbgtc_jax.kernels import _gates, gp, integrators, stn, tc
 
 
 def test_sigmoid_equals_the_logistic_form(x64):
@@ -64,31 +65,31 @@ def test_rk4_stacked_equals_unrolled(x64, name):
     params = make_params()
     v_unrolled = _trace(kernel, params, _unrolled_rk4)
     assert np.max(v_unrolled) > params.v_thresh  # the run contains spikes
-    v_one = _trace(kernel, params, _gates.rk4)
+    v_one = _trace(kernel, params, integrators.rk4_batched)
     assert np.max(np.abs(v_one - v_unrolled)) <= 1e-9
-    v_pop = _trace(kernel, params, _gates.rk4, n=3)
+    v_pop = _trace(kernel, params, integrators.rk4_batched, n=3)
     assert v_pop.shape == (4000, 3)
     assert np.max(np.abs(v_pop - v_unrolled[:, None])) <= 1e-9
 
 
 @pytest.mark.parametrize("name", _CASES)
 def test_rk4_without_custom_vmap_is_the_same_step(x64, monkeypatch, name):
-    """Issue 18 item 4: ``rk4`` uses ``jax.custom_batching.custom_vmap`` and
+    """Issue 18 item 4: ``rk4_batched`` uses ``jax.custom_batching.custom_vmap`` and
     ``jax.lax.platform_dependent`` only where the installed JAX has them (``STACKED_RK4``, a
     feature check); without them it is the variable-by-variable step under plain ``jax.vmap``.
     Reference: the fast path of the installed JAX, for a population; the two agree to float64
     rounding amplified on spike upstrokes, as above (1e-9 mV over 100 ms)."""
     kernel, make_params = _CASES[name]
     params = make_params()
-    fast = _trace(kernel, params, _gates.rk4, n=3)
-    monkeypatch.setattr(_gates, "STACKED_RK4", False)
-    fallback = _trace(kernel, params, _gates.rk4, n=3)
+    fast = _trace(kernel, params, integrators.rk4_batched, n=3)
+    monkeypatch.setattr(integrators, "STACKED_RK4", False)
+    fallback = _trace(kernel, params, integrators.rk4_batched, n=3)
     assert np.max(fallback) > params.v_thresh
     assert np.max(np.abs(fallback - fast)) <= 1e-9
 
 
 def _unrolled_rk4(rhs, y, dt, *args):
-    return _gates._rk4_unrolled(rhs, y, jnp.asarray(dt), None, *args)
+    return integrators._rk4_unrolled(rhs, y, jnp.asarray(dt), None, *args)
 
 
 def test_rk4_population_mixes_shared_and_per_neuron_arguments(x64):
@@ -102,7 +103,8 @@ def test_rk4_population_mixes_shared_and_per_neuron_arguments(x64):
 
     def run(i_app, n=None):
         def step(s, i):
-            return _gates.rk4(lambda y, c, i_: stn._derivatives(c, y, i_), s, 0.025, coeffs, i)
+            return integrators.rk4_batched(lambda y, c, i_: stn._derivatives(c, y, i_), s,
+                                           0.025, coeffs, i)
         if n is None:
             f = lambda s: step(s, i_app)
             s = s0
@@ -122,7 +124,7 @@ def test_rk4_population_mixes_shared_and_per_neuron_arguments(x64):
 def test_rk4_is_differentiable(x64):
     """Reference: a central finite difference in float64 (h = 1e-5 µA/cm²: truncation ~h² and
     rounding ~1e-16/h are both far below the 1e-8 tolerance).  The population batching rule of
-    ``rk4`` is not differentiable by itself; derivatives come from the variable-by-variable
+    ``rk4_batched`` is not differentiable by itself; derivatives come from the variable-by-variable
     form of the same step, for one neuron and under ``vmap``."""
     params = stn.default_stn_params()
     coeffs = stn.prepare(params, 0.025)

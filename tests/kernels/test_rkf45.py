@@ -1,13 +1,13 @@
-"""RKF45 with GSL's step-size control (kernels/_rkf45.py): order, error control, step-size rules.
+"""RKF45 with GSL's step-size control (kernels/integrators.py): order, error control, step-size rules.
 
 References: the analytic solution of dy/dt = -y (and of a rotation), and the rules of GSL's
-``ode-initval/cstd.c`` and ``evolve.c`` restated in the module docstring.
+``ode-initval/cstd.c`` and ``evolve.c`` restated in the comment above ``integrators.rkf45``.
 """
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from pynn_cbgtc_jax.kernels import _rkf45
+from pynn_cbgtc_jax.kernels import integrators
 
 
 pytestmark = pytest.mark.usefixtures("x64")         # tests/kernels/conftest.py
@@ -23,7 +23,7 @@ def test_fifth_order_local_error():
     errs, ests = [], []
     for h in (0.2, 0.1, 0.05):
         y = (jnp.float64(1.0),)
-        y1, yerr, dydt = _rkf45.rkf45(_decay, y, _decay(y), h)
+        y1, yerr, dydt = integrators.rkf45(_decay, y, _decay(y), h)
         errs.append(abs(float(y1[0]) - np.exp(-h)))
         ests.append(abs(float(yerr[0])))
         assert float(dydt[0]) == -float(y1[0])              # f at the new point
@@ -34,7 +34,7 @@ def test_fifth_order_local_error():
 def _integrate(f, y, t1, h, eps):
     t, tries = 0.0, 0
     while t < t1:
-        a = _rkf45.attempt(f, y, jnp.float64(t), jnp.float64(t1), jnp.float64(h),
+        a = integrators.attempt(f, y, jnp.float64(t), jnp.float64(t1), jnp.float64(h),
                            (eps,) * len(y), eps)
         h, tries = float(a.h), tries + 1
         if bool(a.accepted):
@@ -59,13 +59,13 @@ def test_step_size_rules():
     a step reaching past t1 is cut to end at t1 exactly."""
     y = (jnp.float64(1.0),)
     # tiny error: the next step is 5 times the (cut) step
-    a = _rkf45.attempt(_decay, y, jnp.float64(0.0), jnp.float64(0.1), jnp.float64(0.01),
+    a = integrators.attempt(_decay, y, jnp.float64(0.0), jnp.float64(0.1), jnp.float64(0.01),
                        (1e-3,), 1e-3)
     assert bool(a.accepted) and float(a.t) == 0.01 and float(a.h) == pytest.approx(0.05)
-    a = _rkf45.attempt(_decay, y, jnp.float64(0.05), jnp.float64(0.1), jnp.float64(1.0),
+    a = integrators.attempt(_decay, y, jnp.float64(0.05), jnp.float64(0.1), jnp.float64(1.0),
                        (1e-3,), 1e-3)
     assert bool(a.accepted) and float(a.t) == 0.1 and float(a.h) == pytest.approx(0.25)
     # far too large a step for the tolerance: rejected, retried 5 times smaller
-    a = _rkf45.attempt(_decay, y, jnp.float64(0.0), jnp.float64(10.0), jnp.float64(5.0),
+    a = integrators.attempt(_decay, y, jnp.float64(0.0), jnp.float64(10.0), jnp.float64(5.0),
                        (1e-12,), 0.0)
     assert not bool(a.accepted) and float(a.h) == pytest.approx(1.0)
