@@ -4,11 +4,12 @@
 uploads changed parameters, and returns the ``Simulation``.  ``advance(n)`` runs ``n`` steps in
 chunks; after each chunk the recorded data goes to the host once and on to the recorders.
 
-A chunk (one call of the compiled program) is sized from the measured wall time so that it
-takes about ``CALL_SECONDS``: the number of steps (at most ``spec.chunk``) is a traced argument
-of the compiled program (``engine/runner.py``), so any size reuses it.  Ctrl-C during ``advance`` only sets a flag; the loop
-stops after the chunk in progress, with the step counter, the carry and the recorders at that
-chunk's end, and raises ``KeyboardInterrupt``; ``get_data()`` and a further ``run()`` work.
+A chunk (one call of the compiled program) is sized from the measured wall time so that it takes
+about ``CALL_SECONDS``: the number of steps (at most ``spec.chunk``) is a traced argument of the
+compiled program (``engine/runner.py``), so any size reuses it.  Ctrl-C during ``advance`` only
+sets a flag; the loop stops after the chunk in progress, with the step counter, the carry and
+the recorders at that chunk's end, and raises ``KeyboardInterrupt``; ``get_data()`` and a
+further ``run()`` work.
 """
 from __future__ import annotations
 
@@ -314,9 +315,9 @@ class Simulation:
                 pop = self.populations[i]
                 raise NumericalInstabilityError(
                     f"Population {pop.label!r} ({pop.celltype}): the state diverged (NaN, infinite "
-                    f"or beyond 1e12) at t = {(int(step) + 1) * self.state.dt:.3f} ms. Data recorded "
-                    f"up to t = {self.state.t:.3f} ms is kept. Check parameters (e.g. very large "
-                    f"weights, delta_T, or a time step too large for the model).")
+                    f"or beyond 1e12) at t = {(int(step) + 1) * self.state.dt:.3f} ms. Data "
+                    f"recorded up to t = {self.state.t:.3f} ms is kept. Check parameters (e.g. "
+                    f"very large weights, delta_T, or a time step too large for the model).")
 
 
 class _SigintFlag:

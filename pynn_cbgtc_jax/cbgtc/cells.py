@@ -158,9 +158,9 @@ class GP_RT2004(_RubinTermanCell):
     0.03 µS) Poisson trains, rates over 1.5 s: population rates 1.5-1.9 % lower (RK4 at
     0.025 ms: 0.04 %), per cell at most 4.4 % or 6.7 spikes/s off; with 130 Hz, 0.3 ms, 30 nA
     DBS pulses into every cell 1.7-2.0 % lower, per cell at most 6.5 % (RK4 at 0.025 ms:
-    0.3-0.6 %, 8.5 %: the pulses lock cells to sub-harmonics, so a small phase error moves one cell's rate by a step).  Spike times lag:
-    0.33 ms after 100 ms at 0.025 ms, 0.88 ms at 0.05 ms (``gp.step_exponential``).  For spike
-    timing use ``dt <= 0.025`` ms.
+    0.3-0.6 %, 8.5 %: the pulses lock cells to sub-harmonics, so a small phase error moves one
+    cell's rate by a step).  Spike times lag: 0.33 ms after 100 ms at 0.025 ms, 0.88 ms at 0.05 ms
+    (``gp.step_exponential``).  For spike timing use ``dt <= 0.025`` ms.
     """
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.spec import (ElectrodeData, ElectrodeSpec, NetData, NetSpec, PopSpec, RecData, RecSpec,
-                           SynData, SynSpec)
+from ..engine.spec import (ElectrodeData, ElectrodeSpec, NetData, NetSpec, PopSpec, RecData,
+                           RecSpec, SynData, SynSpec)
 from ..engine.spike_sources import SOURCES, BuildContext
 from ..engine.synapse_rules import RULES, rule_param
 from ..engine.waveforms import FIELDS, WAVEFORMS, kind_index

@@ -14,10 +14,10 @@ The figures per cell and per synapse are measured (tracemalloc, CPython 3.11, Nu
 
 * a cell costs 249 B kept whatever its type (409 B on CPython 3.12) -- one PyNN ``ID`` object (an
   ``int`` with an instance ``__dict__``, ~200 B), its slot in ``all_cells``, the id range and
-  the local mask -- plus 8 B per native parameter and initial value (float64 columns); the peak while the
-  parameter space is evaluated adds up to 8 B per parameter (IF_cond_exp 433 B, IF_curr_exp
-  401 B, EIF_cond_exp_isfa_ista 513 B, HH_cond_exp 465 B, SpikeSourcePoisson 305 B, Izhikevich
-  337 B per cell at the peak);
+  the local mask -- plus 8 B per native parameter and initial value (float64 columns); the peak
+  while the parameter space is evaluated adds up to 8 B per parameter (IF_cond_exp 433 B,
+  IF_curr_exp 401 B, EIF_cond_exp_isfa_ista 513 B, HH_cond_exp 465 B, SpikeSourcePoisson 305 B,
+  Izhikevich 337 B per cell at the peak);
 * a synapse costs 16 B of indices (pre, post int64) and 8 B per native parameter kept, and 24 B
   more at the peak (the connector's blocks of pre, post and delays before they are joined),
   8 B more per parameter drawn at random (StaticSynapse 56 B, TsodyksMarkramSynapse 80 B, with a

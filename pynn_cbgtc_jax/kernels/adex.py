@@ -1,4 +1,5 @@
-"""Adaptive exponential integrate-and-fire neuron (Brette & Gerstner 2005, J. Neurophysiol. 94:3637).
+"""Adaptive exponential integrate-and-fire neuron (Brette & Gerstner 2005, J. Neurophysiol.
+94:3637).
 
 PyNN ``EIF_cond_exp_isfa_ista`` / ``EIF_cond_alpha_isfa_ista`` (NEST ``aeif_cond_exp`` /
 ``aeif_cond_alpha``).  Equations (mV, ms, nA, nF, uS; ``a`` in nS)::
@@ -20,9 +21,9 @@ float64 and the second in float32 -- a static choice, the dtype is known when th
 
 ``step_exp_nest`` / ``step_alpha_nest``: NEST's own scheme.  The whole state (v, the conductances,
 w) is advanced over a step ``dt`` by adaptive Runge-Kutta-Fehlberg 4(5) steps with GSL's
-step-size control (``integrators.attempt``; ``gsl_odeiv_control_yp_new(1e-6, 1e-6)``: absolute tolerance
-1e-6 and relative tolerance 1e-6 on ``h |dy/dt|``, in NEST's units mV, nS, pA).  The step size
-is a state variable, ``h_ode``, kept from one time step to the next as NEST's
+step-size control (``integrators.attempt``; ``gsl_odeiv_control_yp_new(1e-6, 1e-6)``: absolute
+tolerance 1e-6 and relative tolerance 1e-6 on ``h |dy/dt|``, in NEST's units mV, nS, pA).  The step
+size is a state variable, ``h_ode``, kept from one time step to the next as NEST's
 ``IntegrationStep_``; 0, its initial value and so also its value after ``reset()``, means
 ``dt``, which is where NEST starts.  ``v >= v_spike`` is tested after every accepted RKF45 step:
 there the neuron is reset, ``b`` added to ``w`` and, with a refractory period, v held at

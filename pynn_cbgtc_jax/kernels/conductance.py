@@ -4,7 +4,8 @@ Exponential:  dg/dt = -g/tau,             spike of weight w (uS): g += w
 Alpha:        dg/dt = D - g/tau, dD/dt = -D/tau,  spike: D += e w / tau  (peak w at t = tau)
 
 Both are linear, so their values inside a step are known exactly: the membrane equation is then
-integrated with RK4 (``integrators.rk4``) using the exact conductance at the stage times 0, dt/2, dt.
+integrated with RK4 (``integrators.rk4``) using the exact conductance at the stage times 0, dt/2,
+dt.
 """
 from __future__ import annotations
 

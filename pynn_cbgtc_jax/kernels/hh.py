@@ -35,13 +35,13 @@ until the neuron that needs most tries is done.
 
 ``step_rk4``: the conductances are exact exponentials; (v, m, h, n) are advanced by classical
 RK4 on ``N_SUB`` = 10 equal substeps per ``dt`` using the exact conductances at the stage times
-(``integrators.rk4_substeps``).  The spike upstroke has rates of ~100/ms (gbar_Na/cm), so an undivided RK4
-step of 0.1 ms would be unstable.  Over 8 spikes, v stays within 0.001 / 0.01 / 0.09 / 0.6 mV
-of a tolerance-1e-12 SciPy solution at dt = 0.05 / 0.1 / 0.2 / 0.3 ms -- more accurate than
+(``integrators.rk4_substeps``).  The spike upstroke has rates of ~100/ms (gbar_Na/cm), so an
+undivided RK4 step of 0.1 ms would be unstable.  Over 8 spikes, v stays within 0.001 / 0.01 / 0.09
+/ 0.6 mV of a tolerance-1e-12 SciPy solution at dt = 0.05 / 0.1 / 0.2 / 0.3 ms -- more accurate than
 NEST's scheme, which is why a peak close to a step boundary can land on the other step than
-NEST's.  The count is static and the loop unrolled (see ``integrators.rk4_substeps``): one fused step on a
-GPU, at the price of a longer first compilation (~4 s on a CPU); ``h_ode`` is passed through
-unchanged.
+NEST's.  The count is static and the loop unrolled (see ``integrators.rk4_substeps``): one fused
+step on a GPU, at the price of a longer first compilation (~4 s on a CPU); ``h_ode`` is passed
+through unchanged.
 """
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ refractory, exactly as NEST's right-hand side; all four conductances keep decayi
 
 Scheme: every conductance is exponential between spikes and known exactly; v is advanced by
 classical RK4 on ``N_SUB`` equal substeps per ``dt`` using the exact conductances at the stage
-times (``integrators.rk4_substeps``).  Substeps because the relative-refractory conductance makes the
-membrane stiff right after the refractory period: g_r/cm reaches 3/ms with PyNN's defaults and
+times (``integrators.rk4_substeps``).  Substeps because the relative-refractory conductance makes
+the membrane stiff right after the refractory period: g_r/cm reaches 3/ms with PyNN's defaults and
 15/ms with cm = 0.2 nF, where a single RK4 step of 0.1 ms is ~1e-3 mV from the exact solution
 and two substeps are ~5e-5 mV from it (NEST's adaptive RKF45, absolute tolerance 1e-3, is
 ~4e-5 mV from it there).

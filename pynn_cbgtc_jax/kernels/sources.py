@@ -13,8 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 
 __all__ = ["PoissonParams", "poisson_counts", "poisson_block_counts", "poisson_max_spikes",
-           "ArrayParams", "array_counts", "GammaParams", "gamma_counts", "DeadTimeParams", "dead_time_counts", "InhGammaParams",
-           "inh_gamma_counts"]
+           "ArrayParams", "array_counts", "GammaParams", "gamma_counts", "DeadTimeParams",
+           "dead_time_counts", "InhGammaParams", "inh_gamma_counts"]
 
 
 class PoissonParams(NamedTuple):

@@ -82,9 +82,10 @@ not even be much cheaper.
 
 Cost: the right-hand side takes 11 ``tanh`` (every sigmoid, :func:`~._gates.sigmoid`), 2
 ``exp`` (τ_f) and 4 divisions; on a CPU a population is integrated as one stacked state array
-(:func:`~.integrators.rk4_batched` explains why).  10 000 neurons, float32, dt = 0.025 ms, this project's
-2-core CPU: 0.21 ms per step (``validation/benchmarks/bench_kernels.py --models STN``), against
-0.37 ms variable by variable with a stage loop and 0.65 ms for the unrolled, ``exp``-based step.
+(:func:`~.integrators.rk4_batched` explains why).  10 000 neurons, float32, dt = 0.025 ms, this
+project's 2-core CPU: 0.21 ms per step (``validation/benchmarks/bench_kernels.py --models STN``),
+against 0.37 ms variable by variable with a stage loop and 0.65 ms for the unrolled, ``exp``-based
+step.
 
 A spike is an upward crossing of ``v_thresh`` (-20 mV) inside the step: ``v`` below it before,
 at or above it after.

@@ -106,10 +106,12 @@ def test_rk4_population_mixes_shared_and_per_neuron_arguments(x64):
             return integrators.rk4_batched(lambda y, c, i_: stn._derivatives(c, y, i_), s,
                                            0.025, coeffs, i)
         if n is None:
-            f = lambda s: step(s, i_app)
+            def f(s):
+                return step(s, i_app)
             s = s0
         else:
-            f = lambda s: jax.vmap(step)(s, i_app)
+            def f(s):
+                return jax.vmap(step)(s, i_app)
             s = jax.tree_util.tree_map(lambda x: jnp.full((n,), x), s0)
         def body(s, _):
             s = f(s)

@@ -1,4 +1,5 @@
-"""RKF45 with GSL's step-size control (kernels/integrators.py): order, error control, step-size rules.
+"""RKF45 with GSL's step-size control (kernels/integrators.py): order, error control, step-size
+rules.
 
 References: the analytic solution of dy/dt = -y (and of a rotation), and the rules of GSL's
 ``ode-initval/cstd.c`` and ``evolve.c`` restated in the comment above ``integrators.rkf45``.
