@@ -22,3 +22,27 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             "PyNN 0.13 system scenarios on pynn_cbgtc_jax: "
             + ", ".join(f"{n} {k}" for k, n in SCENARIO_COUNTS.items()))
+
+
+#: test files of the "contracts" tier: properties every network and model must keep
+CONTRACT_FILES = {"test_engine_contracts.py", "test_model_conformance.py", "test_kind_tables.py",
+                  "test_program_size.py", "test_process_settings.py", "test_delivery.py",
+                  "test_gpu_lowering.py", "test_checkpoint.py", "test_interrupt.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test gets one tier marker: ``scenarios`` (PyNN's own system scenarios),
+    ``versus`` (against pyNN.nest or pyNN.neuron: the ``nest``/``neuron`` markers),
+    ``contracts`` (``CONTRACT_FILES``) or ``unit`` (the rest: kernels, numerics, API, errors),
+    so ``pytest -m unit`` etc. runs one tier."""
+    for item in items:
+        name = item.path.name
+        if name == "test_pynn_scenarios.py":
+            tier = "scenarios"
+        elif item.get_closest_marker("nest") or item.get_closest_marker("neuron"):
+            tier = "versus"
+        elif name in CONTRACT_FILES:
+            tier = "contracts"
+        else:
+            tier = "unit"
+        item.add_marker(getattr(pytest.mark, tier))
