@@ -105,6 +105,22 @@ def scan_steps(step: Callable, coeffs, state: S, i_inj: jax.Array):
     return final, v, spiked
 
 
+def seed_step(step: Callable, prepare: Callable) -> Callable:
+    """The seed API's single step for a kernel's ``step``/``prepare``:
+    ``(state, params, dt_ms, I_ext, I_syn, t_ms=0) -> (new_state, (V, spiked))``.
+
+    ``I_ext`` and ``I_syn`` (µA/cm², positive depolarising) are added to ``params.I_app``;
+    ``t_ms`` is accepted for compatibility and unused (the models are autonomous).
+    """
+
+    def seed(state, params, dt_ms, I_ext, I_syn, t_ms=0.0):
+        del t_ms
+        new, spiked = step(prepare(params, dt_ms), state, I_ext + I_syn)
+        return new, (new.v, spiked)
+
+    return seed
+
+
 def _batch_axes(tree):
     """``vmap`` in_axes: 0 for every leaf with a leading (neuron) axis, None for scalars."""
     return jax.tree_util.tree_map(lambda x: 0 if jnp.ndim(x) >= 1 else None, tree)

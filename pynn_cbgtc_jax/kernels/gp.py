@@ -46,20 +46,18 @@ Terman D, Rubin JE, Yew AC, Wilson CJ (2002) J Neurosci 22:2963–2976.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Union
+from typing import NamedTuple, Union
 
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, perturbed_population, scan_steps, sigmoid,
-                     vectorize_seed_step)
+from ._gates import (crossed_upward, scan_steps, sigmoid)
 from .integrators import Relax, exponential_midpoint, rk4_batched
 
 __all__ = [
     "GPParams", "GPState", "Params", "State", "Coeffs",
     "default_gp_params", "gpe_normal_params", "gpe_parkinsonian_params", "gpi_params",
-    "default_gp_state", "initial_state", "prepare", "step", "simulate",
-    "gp_step", "create_vectorized_gp", "create_population_state",
+    "initial_state", "prepare", "step", "simulate",
     "step_exponential", "simulate_exponential",
     "V_INIT", "DT_MAX", "DT_MAX_EXPONENTIAL",
 ]
@@ -283,41 +281,3 @@ def step_exponential(coeffs: Coeffs, state: GPState,
 def simulate_exponential(params: GPParams, state: GPState, dt: float, i_inj: jax.Array):
     """:func:`simulate` with :func:`step_exponential`: ``(final_state, v[k], spiked[k])``."""
     return scan_steps(step_exponential, prepare(params, dt), state, i_inj)
-
-
-# --- seed-style API -------------------------------------------------------------------------------
-
-
-def default_gp_state() -> GPState:
-    """Initial state of the default cell: :func:`initial_state` at :data:`V_INIT`."""
-    return initial_state(default_gp_params())
-
-
-def gp_step(state: GPState, params: GPParams, dt_ms: float, I_ext, I_syn, t_ms=0.0):
-    """Seed-style single step: ``(new_state, (V, spiked))``.
-
-    ``I_ext`` and ``I_syn`` (µA/cm², positive depolarising) are added to ``params.I_app``;
-    ``t_ms`` is accepted for compatibility and unused (the model is autonomous).
-    """
-    del t_ms
-    new, spiked = step(prepare(params, dt_ms), state, I_ext + I_syn)
-    return new, (new.v, spiked)
-
-
-def create_vectorized_gp(compile: bool = True) -> Callable:
-    """Population step ``(states, params, dt, I_ext[n], I_syn[n], t)``.
-
-    Returns ``(new_states, (V[n], spiked[n]))``.
-
-    Shared (scalar) or per-neuron (leading-axis) parameter leaves are both accepted.
-    """
-    return vectorize_seed_step(gp_step, compile)
-
-
-def create_population_state(n_neurons: int, heterogeneity: float = 0.05,
-                            key: Union[jax.Array, int, None] = None,
-                            params: GPParams | None = None) -> GPState:
-    """``n_neurons`` copies of :func:`initial_state`, each variable times ``1 + heterogeneity·z``
-    (``z`` standard normal; gates clipped to [0, 1], Ca to >= 0; ``key``: key, int seed or None)."""
-    return perturbed_population(initial_state(params or default_gp_params()),
-                                n_neurons, heterogeneity, key)

@@ -113,7 +113,7 @@ import jax
 import jax.numpy as jnp
 
 from ._gates import (crossed_upward, perturbed_population, safe_exp, scan_steps, sigmoid,
-                     vectorize_seed_step)
+                     seed_step, vectorize_seed_step)
 from .integrators import rk4_batched
 
 __all__ = [
@@ -321,15 +321,11 @@ def default_stn_state() -> STNState:
     return initial_state(default_stn_params())
 
 
-def stn_step(state: STNState, params: STNParams, dt_ms: float, I_ext, I_syn, t_ms=0.0):
-    """Seed-compatible single step: ``(new_state, (V, spiked))``.
-
-    ``I_ext`` and ``I_syn`` (µA/cm², positive depolarising) are added to ``params.I_app``;
-    ``t_ms`` is accepted for compatibility and unused (the model is autonomous).
-    """
-    del t_ms
-    new, spiked = step(prepare(params, dt_ms), state, I_ext + I_syn)
-    return new, (new.v, spiked)
+stn_step = seed_step(step, prepare)
+stn_step.__name__ = stn_step.__qualname__ = "stn_step"
+stn_step.__doc__ = """Seed-compatible single step ``(state, params, dt_ms, I_ext, I_syn, t_ms=0) ->
+(new_state, (V, spiked))``: :func:`step` with ``I_ext + I_syn`` (µA/cm², positive depolarising)
+added to ``params.I_app``; ``t_ms`` is accepted for compatibility and unused."""
 
 
 def create_vectorized_stn(compile: bool = True) -> Callable:

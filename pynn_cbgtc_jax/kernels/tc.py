@@ -35,19 +35,17 @@ Rubin JE, Terman D (2004) J Comput Neurosci 16:211–235; ModelDB 116867.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Union
+from typing import NamedTuple, Union
 
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, perturbed_population, safe_exp, scan_steps, sigmoid,
-                     vectorize_seed_step)
+from ._gates import (crossed_upward, safe_exp, scan_steps, sigmoid)
 from .integrators import rk4_batched
 
 __all__ = [
     "TCParams", "TCState", "Params", "State", "Coeffs",
-    "default_tc_params", "default_tc_state", "initial_state", "prepare", "step", "simulate",
-    "tc_step", "create_vectorized_tc", "create_population_state",
+    "default_tc_params", "initial_state", "prepare", "step", "simulate",
     "V_INIT", "DT_MAX",
 ]
 
@@ -170,41 +168,3 @@ def step(coeffs: Coeffs, state: TCState, i_inj: jax.Array) -> tuple[TCState, jax
 def simulate(params: TCParams, state: TCState, dt: float, i_inj: jax.Array):
     """Run one neuron over a current trace with ``lax.scan``: ``(final_state, v[k], spiked[k])``."""
     return scan_steps(step, prepare(params, dt), state, i_inj)
-
-
-# --- seed-style API -------------------------------------------------------------------------------
-
-
-def default_tc_state() -> TCState:
-    """Initial state of the default cell: :func:`initial_state` at :data:`V_INIT`."""
-    return initial_state(default_tc_params())
-
-
-def tc_step(state: TCState, params: TCParams, dt_ms: float, I_ext, I_syn, t_ms=0.0):
-    """Seed-style single step: ``(new_state, (V, spiked))``.
-
-    ``I_ext`` and ``I_syn`` (µA/cm², positive depolarising) are added to ``params.I_app``;
-    ``t_ms`` is accepted for compatibility and unused (the model is autonomous).
-    """
-    del t_ms
-    new, spiked = step(prepare(params, dt_ms), state, I_ext + I_syn)
-    return new, (new.v, spiked)
-
-
-def create_vectorized_tc(compile: bool = True) -> Callable:
-    """Population step ``(states, params, dt, I_ext[n], I_syn[n], t)``.
-
-    Returns ``(new_states, (V[n], spiked[n]))``.
-
-    Shared (scalar) or per-neuron (leading-axis) parameter leaves are both accepted.
-    """
-    return vectorize_seed_step(tc_step, compile)
-
-
-def create_population_state(n_neurons: int, heterogeneity: float = 0.05,
-                            key: Union[jax.Array, int, None] = None,
-                            params: TCParams | None = None) -> TCState:
-    """``n_neurons`` copies of :func:`initial_state`, each variable times ``1 + heterogeneity·z``
-    (``z`` standard normal; gates clipped to [0, 1]; ``key``: key, int seed or None)."""
-    return perturbed_population(initial_state(params or default_tc_params()),
-                                n_neurons, heterogeneity, key)

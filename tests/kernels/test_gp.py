@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from pynn_cbgtc_jax.kernels import gp
+from pynn_cbgtc_jax.kernels._gates import perturbed_population, seed_step, vectorize_seed_step
 
 from . import rubin_terman_reference as ref
 
@@ -138,9 +139,10 @@ def test_engine_api_batches_with_vmap(assert_engine_api_batches):
 
 
 def test_vectorized_population_equals_per_neuron_loop(assert_vectorized_matches_loop):
-    """Reference: ``gp_step`` run neuron by neuron (float32, 20 neurons, 10 ms)."""
-    assert_vectorized_matches_loop(gp.gp_step, gp.create_vectorized_gp(compile=True),
-                                   gp.create_population_state(20, heterogeneity=0.05, key=2),
+    """Reference: the seed-style step run neuron by neuron (float32, 20 neurons, 10 ms)."""
+    seed = seed_step(gp.step, gp.prepare)
+    state = perturbed_population(gp.initial_state(gp.default_gp_params()), 20, 0.05, key=2)
+    assert_vectorized_matches_loop(seed, vectorize_seed_step(seed, compile=True), state,
                                    gp.gpe_normal_params(), n_steps=400)
 
 

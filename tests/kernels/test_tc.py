@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from pynn_cbgtc_jax.kernels import tc
+from pynn_cbgtc_jax.kernels._gates import perturbed_population, seed_step, vectorize_seed_step
 
 from . import rubin_terman_reference as ref
 
@@ -93,7 +94,8 @@ def test_engine_api_batches_with_vmap(assert_engine_api_batches):
 
 
 def test_vectorized_population_equals_per_neuron_loop(assert_vectorized_matches_loop):
-    """Reference: ``tc_step`` run neuron by neuron (float32, 20 neurons, 10 ms)."""
-    assert_vectorized_matches_loop(tc.tc_step, tc.create_vectorized_tc(compile=True),
-                                   tc.create_population_state(20, heterogeneity=0.05, key=5),
+    """Reference: the seed-style step run neuron by neuron (float32, 20 neurons, 10 ms)."""
+    seed = seed_step(tc.step, tc.prepare)
+    state = perturbed_population(tc.initial_state(tc.default_tc_params()), 20, 0.05, key=5)
+    assert_vectorized_matches_loop(seed, vectorize_seed_step(seed, compile=True), state,
                                    tc.default_tc_params(I_app=5.0), n_steps=400)

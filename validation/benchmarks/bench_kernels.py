@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from pynn_cbgtc_jax.kernels import gp, stn, tc
+from pynn_cbgtc_jax.kernels._gates import perturbed_population, seed_step, vectorize_seed_step
 from pynn_cbgtc_jax.kernels.base import Drive
 from pynn_cbgtc_jax.kernels.registry import NEURON_MODELS
 
@@ -42,12 +43,12 @@ def _point_model(name, n, steps, dt):
     return run, state
 
 
-def _rubin_terman(kernel, params, vectorized, i_ext):
+def _rubin_terman(kernel, params, i_ext):
     """Factory for a seed-API population of ``kernel`` with a constant ``i_ext`` (µA/cm²)."""
 
     def make(n, steps, dt):
-        state = kernel.create_population_state(n, heterogeneity=0.05, key=0)
-        pop = vectorized(compile=False)
+        state = perturbed_population(kernel.initial_state(params), n, 0.05, key=0)
+        pop = vectorize_seed_step(seed_step(kernel.step, kernel.prepare), compile=False)
         i = jnp.full(n, i_ext, jnp.float32)
 
         @jax.jit
@@ -58,9 +59,9 @@ def _rubin_terman(kernel, params, vectorized, i_ext):
     return make
 
 
-_stn = _rubin_terman(stn, stn.default_stn_params(), stn.create_vectorized_stn, 5.0)
-_gp = _rubin_terman(gp, gp.gpe_normal_params(), gp.create_vectorized_gp, 0.0)
-_tc = _rubin_terman(tc, tc.default_tc_params(), tc.create_vectorized_tc, 5.0)
+_stn = _rubin_terman(stn, stn.default_stn_params(), 5.0)
+_gp = _rubin_terman(gp, gp.gpe_normal_params(), 0.0)
+_tc = _rubin_terman(tc, tc.default_tc_params(), 5.0)
 
 MODELS = {
     "IF_cond_exp": (lambda n, s, d: _point_model("IF_cond_exp", n, s, d), 0.1),
