@@ -51,8 +51,8 @@ from typing import NamedTuple, Union
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, scan_steps, sigmoid)
-from .integrators import Relax, exponential_midpoint, rk4_batched
+from ._gates import crossed_upward, rk4_kernel, scan_steps, sigmoid
+from .integrators import Relax, exponential_midpoint
 
 __all__ = [
     "GPParams", "GPState", "Params", "State", "Coeffs",
@@ -191,29 +191,8 @@ def initial_state(params: GPParams, v: Union[float, jax.Array, None] = None) -> 
     return GPState(v=v, h=h, n=n, r=r, ca=-(i_ca + i_t) / params.k_Ca)
 
 
-def step(coeffs: Coeffs, state: GPState, i_inj: jax.Array) -> tuple[GPState, jax.Array]:
-    """Advance one neuron by ``coeffs.dt`` (RK4, ``i_inj`` held constant over the step).
-
-    Parameters
-    ----------
-    coeffs : Coeffs
-        From :func:`prepare`.
-    state : GPState
-        State at the start of the step.
-    i_inj : float or jax.Array, scalar
-        Total injected current density for this step, µA/cm², positive depolarising
-        (added to ``params.I_app``).
-
-    Returns
-    -------
-    new_state : GPState
-    spiked : jax.Array of bool, scalar
-        ``v`` crossed ``params.v_thresh`` upwards during the step.
-    """
-    p = coeffs.params
-    i_total = p.I_app + i_inj
-    new = rk4_batched(_rhs, state, coeffs.dt, p, i_total)
-    return new, crossed_upward(state.v, new.v, p.v_thresh)
+#: ``step(coeffs, state, i_inj) -> (new_state, spiked)``: RK4 (:func:`._gates.rk4_kernel`)
+step = rk4_kernel(_rhs)
 
 
 def simulate(params: GPParams, state: GPState, dt: float, i_inj: jax.Array):

@@ -112,9 +112,8 @@ from typing import Callable, NamedTuple, Union
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, perturbed_population, safe_exp, scan_steps, sigmoid,
+from ._gates import (perturbed_population, rk4_kernel, safe_exp, scan_steps, sigmoid,
                      seed_step, vectorize_seed_step)
-from .integrators import rk4_batched
 
 __all__ = [
     "STNParams", "STNState", "Params", "State", "Coeffs",
@@ -280,28 +279,8 @@ def initial_state(params: STNParams, v: Union[float, jax.Array, None] = None) ->
     return STNState(v=v, h=h, n=n, r=r, f=f, ca=-(i_ca + i_t) / params.k_Ca)
 
 
-def step(coeffs: Coeffs, state: STNState, i_inj: jax.Array) -> tuple[STNState, jax.Array]:
-    """Advance one neuron by ``coeffs.dt`` (RK4, ``i_inj`` held constant over the step).
-
-    Parameters
-    ----------
-    coeffs : Coeffs
-        From :func:`prepare`.
-    state : STNState
-        State at the start of the step.
-    i_inj : float or jax.Array, scalar
-        Total injected current density for this step, µA/cm², positive depolarising
-        (added to ``params.I_app``).
-
-    Returns
-    -------
-    new_state : STNState
-    spiked : jax.Array of bool, scalar
-        ``v`` crossed ``params.v_thresh`` upwards during the step.
-    """
-    i_total = coeffs.params.I_app + i_inj
-    new = rk4_batched(_rhs, state, coeffs.dt, coeffs, i_total)
-    return new, crossed_upward(state.v, new.v, coeffs.params.v_thresh)
+#: ``step(coeffs, state, i_inj) -> (new_state, spiked)``: RK4 (:func:`._gates.rk4_kernel`)
+step = rk4_kernel(_rhs, lambda coeffs: coeffs)
 
 
 def simulate(params: STNParams, state: STNState, dt: float, i_inj: jax.Array):

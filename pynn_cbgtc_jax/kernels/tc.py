@@ -40,8 +40,7 @@ from typing import NamedTuple, Union
 import jax
 import jax.numpy as jnp
 
-from ._gates import (crossed_upward, safe_exp, scan_steps, sigmoid)
-from .integrators import rk4_batched
+from ._gates import rk4_kernel, safe_exp, scan_steps, sigmoid
 
 __all__ = [
     "TCParams", "TCState", "Params", "State", "Coeffs",
@@ -140,29 +139,8 @@ def initial_state(params: TCParams, v: Union[float, jax.Array, None] = None) -> 
     return TCState(v=v, h=h, r=r)
 
 
-def step(coeffs: Coeffs, state: TCState, i_inj: jax.Array) -> tuple[TCState, jax.Array]:
-    """Advance one neuron by ``coeffs.dt`` (RK4, ``i_inj`` held constant over the step).
-
-    Parameters
-    ----------
-    coeffs : Coeffs
-        From :func:`prepare`.
-    state : TCState
-        State at the start of the step.
-    i_inj : float or jax.Array, scalar
-        Total injected current density for this step, µA/cm², positive depolarising
-        (added to ``params.I_app``).
-
-    Returns
-    -------
-    new_state : TCState
-    spiked : jax.Array of bool, scalar
-        ``v`` crossed ``params.v_thresh`` upwards during the step.
-    """
-    p = coeffs.params
-    i_total = p.I_app + i_inj
-    new = rk4_batched(_rhs, state, coeffs.dt, p, i_total)
-    return new, crossed_upward(state.v, new.v, p.v_thresh)
+#: ``step(coeffs, state, i_inj) -> (new_state, spiked)``: RK4 (:func:`._gates.rk4_kernel`)
+step = rk4_kernel(_rhs)
 
 
 def simulate(params: TCParams, state: TCState, dt: float, i_inj: jax.Array):
