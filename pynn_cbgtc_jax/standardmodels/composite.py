@@ -17,49 +17,25 @@ __all__ = ["PointNeuron", "LIF", "AdExp", "CurrExpPostSynapticResponse",
            "CondBetaPostSynapticResponse", "CurrExpPSR", "ExpPSR", "AlphaPSR", "BetaPSR"]
 
 
-class LIF(cells.LIF):
-    __doc__ = cells.LIF.__doc__
-    translations = identity_translations(cells.LIF.default_parameters)
-    kernel_base = "LIF"
+def _component(base, **attributes):
+    """Our subclass of a PyNN component type: its docstring, identity translations (one unit
+    system) and ``attributes``."""
+    return type(base.__name__, (base,), {
+        "__doc__": base.__doc__, "__module__": __name__,
+        "translations": identity_translations(base.default_parameters), **attributes})
 
 
-class AdExp(cells.AdExp):
-    __doc__ = cells.AdExp.__doc__
-    translations = identity_translations(cells.AdExp.default_parameters)
-    kernel_base = "AdExp"
-
-
-class CurrExpPostSynapticResponse(receptors.CurrExpPostSynapticResponse):
-    __doc__ = receptors.CurrExpPostSynapticResponse.__doc__
-    translations = identity_translations(
-        receptors.CurrExpPostSynapticResponse.default_parameters)
-    recordable = ["isyn"]
-    shape = "curr_exp"
-
-
-class CondExpPostSynapticResponse(receptors.CondExpPostSynapticResponse):
-    __doc__ = receptors.CondExpPostSynapticResponse.__doc__
-    translations = identity_translations(
-        receptors.CondExpPostSynapticResponse.default_parameters)
-    recordable = ["gsyn"]
-    shape = "cond_exp"
-
-
-class CondAlphaPostSynapticResponse(receptors.CondAlphaPostSynapticResponse):
-    __doc__ = receptors.CondAlphaPostSynapticResponse.__doc__
-    translations = identity_translations(
-        receptors.CondAlphaPostSynapticResponse.default_parameters)
-    recordable = ["gsyn"]
-    shape = "cond_alpha"
-
-
-class CondBetaPostSynapticResponse(receptors.CondBetaPostSynapticResponse):
-    __doc__ = receptors.CondBetaPostSynapticResponse.__doc__
-    translations = identity_translations(
-        receptors.CondBetaPostSynapticResponse.default_parameters)
-    recordable = ["gsyn"]
-    shape = "cond_beta"
-
+LIF = _component(cells.LIF, kernel_base="LIF")
+AdExp = _component(cells.AdExp, kernel_base="AdExp")
+#: post-synaptic responses: the recorded variable and the kernel's shape (kernels/composite.py)
+CurrExpPostSynapticResponse = _component(receptors.CurrExpPostSynapticResponse,
+                                         recordable=["isyn"], shape="curr_exp")
+CondExpPostSynapticResponse = _component(receptors.CondExpPostSynapticResponse,
+                                         recordable=["gsyn"], shape="cond_exp")
+CondAlphaPostSynapticResponse = _component(receptors.CondAlphaPostSynapticResponse,
+                                           recordable=["gsyn"], shape="cond_alpha")
+CondBetaPostSynapticResponse = _component(receptors.CondBetaPostSynapticResponse,
+                                          recordable=["gsyn"], shape="cond_beta")
 
 CurrExpPSR = CurrExpPostSynapticResponse
 ExpPSR = CondExpPostSynapticResponse
