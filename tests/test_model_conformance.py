@@ -80,9 +80,8 @@ def test_model_contract(model, precision):
         name = _scalar_parameter(celltype)
         before = np.asarray(pop.get(name), float)
         pop.set(**{name: float(before.flat[0]) * 1.01})
-        initial = {k: v for k, v in pop.initial_values.items()}
         pop.initialize(**{k: v.base_value if hasattr(v, "base_value") else v
-                          for k, v in initial.items()})
+                          for k, v in pop.initial_values.items()})
         sim.run(2.0)
         assert TRACE_COUNT["chunk"] == traces, "set()/initialize() recompiled the chunk"
         np.testing.assert_allclose(pop.get(name), before * 1.01, rtol=1e-6)

@@ -65,7 +65,8 @@ def per_cell_measures(trains: Sequence[np.ndarray], t_from: float, t_to: float,
 
     ``trains``: spike times (ms) per cell; only spikes with ``t_from <= t < t_to`` count.
     Cells without enough ISIs have no CV/LV; silent cells and cells with a constant count
-    have no correlation (left out, not zero)."""
+    have no correlation (left out, not zero).  Correlations are over the whole ``bin_ms``
+    bins of the window: spikes in a shorter last bin do not enter them."""
     with warnings.catch_warnings():
         # Elephant 1.x passes quantities' deprecated `copy` argument
         warnings.filterwarnings("ignore", message=".*'copy' argument")

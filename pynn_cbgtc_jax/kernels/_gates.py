@@ -18,6 +18,8 @@ from typing import Callable, NamedTuple, TypeVar
 import jax
 import jax.numpy as jnp
 
+from .integrators import rk4_batched
+
 __all__ = [
     "sigmoid", "safe_exp", "crossed_upward", "scan_steps",
     "vectorize_seed_step", "perturbed_population",
@@ -114,8 +116,6 @@ def rk4_kernel(rhs: Callable, rhs_arg: Callable = lambda coeffs: coeffs.params) 
     depolarising, added to ``params.I_app``) held constant over the step; ``spiked`` is True
     where ``v`` crossed ``params.v_thresh`` upwards during the step.
     """
-    from .integrators import rk4_batched
-
     def step(coeffs, state, i_inj):
         p = coeffs.params
         new = rk4_batched(rhs, state, coeffs.dt, rhs_arg(coeffs), p.I_app + i_inj)

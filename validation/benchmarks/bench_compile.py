@@ -7,9 +7,9 @@ steps.  The cases:
 * ``cbgtc:S`` / ``coba:S``: the shared benchmark script (``--bench-dir``) at scale ``S`` with
   ``--warmup D --duration D``: the warm-up is the first run (compile + D ms of steps), the
   timed run of the same length needs no compilation, so their difference is the one-off cost;
-* ``features``: the every-feature network of ``tests/test_gpu_lowering.py`` (every kernel
-  family, spike source, synapse rule and electrode, 20 cells a population), first
-  ``run(1.0)`` and second ``run(1.0)``.
+* ``features``: the every-feature network (``tests/every_feature_network.py``, the one
+  ``tests/test_gpu_lowering.py`` lowers for CUDA: every kernel family, spike source, synapse
+  rule and electrode, 20 cells a population), first ``run(1.0)`` and second ``run(1.0)``.
 
 JAX's own compile events (``jax.monitoring``) split the first run into tracing + lowering
 (jaxpr trace, jaxpr -> MLIR) and XLA's backend compile, summed over that ``run()`` call.
@@ -73,38 +73,11 @@ def _listen():
     return first
 
 
-def _features_network(sim):
-    """The network of ``tests/test_gpu_lowering.py``: one of everything the engine lowers."""
-    sim.setup(timestep=0.025, min_delay=0.1, rng_seed=1)
-    cells = [sim.Population(20, celltype) for celltype in (
-        sim.IF_cond_exp(), sim.IF_curr_alpha(), sim.EIF_cond_exp_isfa_ista(),
-        sim.HH_cond_exp(), sim.Izhikevich(), sim.STN_RT2004(), sim.GPe_RT2004(),
-        sim.TC_RT2004())]
-    sources = [sim.Population(20, sim.SpikeSourcePoisson(rate=30.0)),
-               sim.Population(20, sim.SpikeSourceGamma(alpha=2.0, beta=40.0)),
-               sim.Population(2, sim.SpikeSourceArray(spike_times=[1.0, 2.0]))]
-    synapses = [sim.StaticSynapse(weight=0.002, delay=0.5),
-                sim.TsodyksMarkramSynapse(weight=0.002, delay=0.5),
-                sim.STDPMechanism(timing_dependence=sim.SpikePairRule(),
-                                  weight_dependence=sim.AdditiveWeightDependence(w_max=0.01),
-                                  weight=0.002, delay=0.5)]
-    projections = []
-    for i, post in enumerate(cells):
-        pre = sources[i % 2] if i % 3 else cells[(i + 1) % len(cells)]
-        projections.append(sim.Projection(pre, post, sim.FixedProbabilityConnector(0.2),
-                                          synapses[i % len(synapses)],
-                                          receptor_type="excitatory"))
-    sim.DCSource(amplitude=0.1, start=1.0, stop=5.0).inject_into(cells[0])
-    sim.NoisyCurrentSource(mean=0.0, stdev=0.05, dt=0.1).inject_into(cells[1])
-    sim.DBSSource().inject_into(cells[5])
-    for pop in cells:
-        pop.record(["spikes", "v"])
-    return cells, projections
-
-
 def _run_features(totals):
     import pynn_cbgtc_jax as sim
-    cells, projections = _features_network(sim)
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from every_feature_network import build              # the network of test_gpu_lowering
+    cells, projections = build(sim)
     t0 = time.perf_counter()
     sim.run(1.0)
     t1 = time.perf_counter()
