@@ -31,8 +31,24 @@ from .standardmodels import *                                              # noq
 from .cbgtc import *                                                       # noqa: F401,F403
 
 
+def __getattr__(name):
+    """The cell type of every declared neuron model, e.g. ``sim.Izhikevich_cond``: generated
+    from its declaration on first use (``standardmodels.cells.cell_types``)."""
+    from .standardmodels.cells import cell_types
+    if name in cell_types():
+        return cell_types()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    from .standardmodels.cells import cell_types
+    return sorted({*globals(), *cell_types()})      # (``set`` is PyNN's procedural set here)
+
+
 def list_standard_models():
-    """Names of the standard cell types available in this backend."""
-    return [obj.__name__ for obj in globals().values()
-            if isinstance(obj, type) and issubclass(obj, StandardCellType)
-            and obj is not StandardCellType]
+    """Names of the standard cell types available in this backend (every declared model's)."""
+    from .standardmodels.cells import cell_types
+    names = [obj.__name__ for obj in globals().values()
+             if isinstance(obj, type) and issubclass(obj, StandardCellType)
+             and obj is not StandardCellType]
+    return names + sorted(name for name in cell_types() if name not in names)

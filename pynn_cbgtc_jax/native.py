@@ -21,7 +21,7 @@ from pyNN.standardmodels import build_translations
 from .standardmodels import cells, synapses
 
 __all__ = ["native_cell_type", "native_synapse_type", "NativeRNG", "NATIVE_CELL_TYPES",
-           "NATIVE_SYNAPSE_TYPES", "draw", "native_seed"]
+           "NATIVE_SYNAPSE_TYPES", "draw", "native_seed", "model_initial", "user_recorded"]
 
 
 def _normal_clipped(generator, n, mu, sigma, low, high):
@@ -167,6 +167,21 @@ _CELLS = {   # NEST model -> (our standard type, parameter table, initial, recor
 _UNITS = {"C_m": "pF", "g_L": "nS", "I_e": "pA", "b": "pA", "a": "nS", "V_m": "mV", "w": "pA",
           "g_ex": "nS", "g_in": "nS"}
 NATIVE_CELL_TYPES = sorted(_CELLS)
+
+
+def model_initial(celltype, variable: str, values: np.ndarray):
+    """An initial value as the user gave it -> ``(state variable, values)`` in the model's
+    names and units: identity, except for the NEST-named types (``V_m`` -> ``v``, ``w`` in pA
+    -> nA)."""
+    variable, scale = getattr(celltype, "initial_map", {}).get(variable, (variable, 1.0))
+    return variable, values * scale
+
+
+def user_recorded(celltype, name: str, values):
+    """Recorded values of ``name`` in the model's units -> the cell type's units: identity,
+    except for the NEST-named types (``g_ex`` in nS, ``w`` in pA)."""
+    scale = getattr(celltype, "record_map", {}).get(name, (name, 1.0))[1]
+    return values if scale == 1.0 else np.asarray(values) * scale
 
 
 def _translations(table, has_g_l):

@@ -16,9 +16,10 @@ from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
+from .native import model_initial
 from .compiler.footprint import check_population
 from .recording import Recorder
-from .standardmodels.cells import check_parameters
+from .standardmodels.cells import check_parameters, check_time_step
 
 __all__ = ["Population", "PopulationView", "Assembly"]
 
@@ -157,9 +158,7 @@ class _ParameterAccess:
         values = np.broadcast_to(np.asarray(initial_values.evaluate(simplify=False), float),
                                  (len(idx),))
         _check_finite_initial(variable, values, "initialize")
-        # native (NEST-named) cell types: V_m -> v, w in pA -> nA
-        variable, scale = getattr(pop.celltype, "initial_map", {}).get(variable, (variable, 1.0))
-        values = values * scale
+        variable, values = model_initial(pop.celltype, variable, values)   # NEST-named types
         current = pop._initial.setdefault(variable, np.zeros(pop.size))
         current[idx] = values
         sim = simulator.state.simulation
@@ -188,6 +187,7 @@ class Population(_ParameterAccess, common.Population):
 
     def _create_cells(self):
         state = simulator.state
+        check_time_step(self.celltype, state.dt)
         given = self.celltype.parameter_space      # composite cells nest ParameterSpaces
         _check_lengths(self.celltype, {name: getattr(given[name], "base_value", None)
                                        for name in given.keys()},

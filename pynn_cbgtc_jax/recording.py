@@ -13,6 +13,7 @@ import numpy as np
 from pyNN import errors, recording
 
 from . import simulator
+from .native import user_recorded
 
 __all__ = ["Recorder"]
 
@@ -79,10 +80,7 @@ class Recorder(recording.Recorder):
             self._spikes.append((np.asarray(ids, np.int64), np.asarray(times, float)))
 
     def store_signal(self, name, steps, ids, values):
-        # native (NEST-named) cell types record in NEST units, e.g. g_ex in nS
-        scale = getattr(self.population.celltype, "record_map", {}).get(name, (name, 1.0))[1]
-        if scale != 1.0:
-            values = np.asarray(values) * scale
+        values = user_recorded(self.population.celltype, name, values)   # NEST-named types
         every = self.sampling_steps()
         keep = steps % every == 0
         if np.any(keep):

@@ -105,3 +105,47 @@ def test_model_contract(model, precision):
     finally:
         sim.end()
         jax.config.update("jax_enable_x64", x64)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_declaration_matches_the_cell_type(model):
+    """The declaration is the one source: the cell type's names, defaults and units are the
+    declared ones, and for a PyNN standard type those are PyNN's own (``pyNN.standardmodels.
+    cells``, the reference) -- a declared default or unit that drifts from PyNN fails here.
+    GIF_cond_exp's array parameters are declared per component and are compared so."""
+    celltype = CELL_TYPES[model]
+    declared = NEURON_MODELS[model]
+    for native, p in zip(declared.param_names, declared.parameters.values()):
+        base, _, k = native.rpartition("_")
+        if base in celltype.default_parameters and k.isdigit():          # GIF components
+            expected = celltype.default_parameters[base].value[int(k)]
+            unit = celltype.units[base]
+        else:
+            expected, unit = celltype.default_parameters[native], celltype.units[native]
+        assert p.default == pytest.approx(expected, rel=0, abs=0), native
+        assert p.unit == unit, native
+    # PyNN's standard types list fewer recordables than the state offers (IF_curr_*: v)
+    assert set(celltype.recordable) <= {"spikes", *declared.recordables}
+    if declared.pynn_type is None:
+        assert set(celltype.recordable) == {"spikes", *declared.recordables}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_declared_limits_are_enforced(model):
+    """Every parameter declared ``> 0`` refuses 0 and every ``>= 0`` refuses -1, with
+    ``InvalidParameterValueError`` naming it (the PyNN boundary reads the declaration)."""
+    from pyNN import errors
+    from pynn_cbgtc_jax.kernels.declaration import NON_NEGATIVE, POSITIVE
+    from pynn_cbgtc_jax.standardmodels.cells import check_parameters
+    celltype = CELL_TYPES[model]
+    declared = NEURON_MODELS[model]
+    checked = 0
+    for native, p in zip(declared.param_names, declared.parameters.values()):
+        bad = {POSITIVE: 0.0, NON_NEGATIVE: -1.0}.get(p.limit)
+        if bad is None:
+            continue
+        with pytest.raises(errors.InvalidParameterValueError, match=native.split("_")[0]):
+            check_parameters(celltype(), {native: np.array([bad])})
+        checked += 1
+    if model not in ("Izhikevich",):
+        assert checked > 0, f"{model} declares no limit at all"

@@ -107,18 +107,21 @@ def scan_steps(step: Callable, coeffs, state: S, i_inj: jax.Array):
     return final, v, spiked
 
 
-def rk4_kernel(rhs: Callable, rhs_arg: Callable = lambda coeffs: coeffs.params) -> Callable:
-    """The engine-facing step of a Rubin-Terman kernel whose right-hand side is
-    ``rhs(state, rhs_arg(coeffs), i_total)`` (``integrators.rk4_batched``).
+def rk4_kernel(derivatives: Callable) -> Callable:
+    """The density-unit step of a Rubin-Terman kernel whose right-hand side is
+    ``derivatives(coeffs, state, i_total)`` (``integrators.rk4_batched``).
 
     The returned ``step(coeffs, state, i_inj) -> (new_state, spiked)`` advances one neuron by
     ``coeffs.dt`` with RK4, the injected current density ``i_inj`` (µA/cm², positive
     depolarising, added to ``params.I_app``) held constant over the step; ``spiked`` is True
     where ``v`` crossed ``params.v_thresh`` upwards during the step.
     """
+    def rhs(y, coeffs, i_total):
+        return derivatives(coeffs, y, i_total)
+
     def step(coeffs, state, i_inj):
         p = coeffs.params
-        new = rk4_batched(rhs, state, coeffs.dt, rhs_arg(coeffs), p.I_app + i_inj)
+        new = rk4_batched(rhs, state, coeffs.dt, coeffs, p.I_app + i_inj)
         return new, crossed_upward(state.v, new.v, p.v_thresh)
 
     step.__doc__ = rk4_kernel.__doc__.split("\n\n", 1)[1].strip()

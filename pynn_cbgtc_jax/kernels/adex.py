@@ -53,36 +53,29 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from .base import Drive, refractory_steps
-from .conductance import SynCoeffs, advance, syn_coeffs
+from . import lif_cond
+from .base import Drive
+from .conductance import SynCoeffs, advance
+from .declaration import NON_NEGATIVE, POSITIVE, NeuronModel, Parameter, Rule, params_type
 from .integrators import SCHEMES, attempt, rk4, use_nest_scheme
+from .pynn_parameters import lif_membrane, reversal_potentials, synapse_time_constants
 
 __all__ = ["Params", "ExpState", "AlphaState", "Coeffs", "prepare_exp", "prepare_alpha",
            "step_exp", "step_alpha", "step_exp_nest", "step_alpha_nest", "step_exp_rk4",
            "step_alpha_rk4", "substeps", "membrane", "SCHEMES",
-           "EPS_NEST", "MAX_TRIES"]
+           "EPS_NEST", "MAX_TRIES", "MODELS"]
 
 
-class Params(NamedTuple):
-    """PyNN parameters of EIF_cond_*_isfa_ista."""
-
-    cm: jnp.ndarray
-    tau_refrac: jnp.ndarray
-    v_spike: jnp.ndarray
-    v_reset: jnp.ndarray
-    v_rest: jnp.ndarray
-    tau_m: jnp.ndarray
-    i_offset: jnp.ndarray
-    a: jnp.ndarray          # nS
-    b: jnp.ndarray          # nA
-    delta_T: jnp.ndarray
-    tau_w: jnp.ndarray
-    v_thresh: jnp.ndarray
-    e_rev_E: jnp.ndarray
-    tau_syn_E: jnp.ndarray
-    e_rev_I: jnp.ndarray
-    tau_syn_I: jnp.ndarray
+PARAMETERS = {**lif_membrane(v_rest=-70.6, cm=0.281, tau_m=9.3667, v_reset=-70.6,
+                              v_thresh=-50.4),
+              **synapse_time_constants(), **reversal_potentials(e_rev_I=-80.0),
+              "v_spike": Parameter("mV", -40.0), "a": Parameter("nS", 4.0),
+              "b": Parameter("nA", 0.0805), "delta_T": Parameter("mV", 2.0, NON_NEGATIVE),
+              "tau_w": Parameter("ms", 144.0, POSITIVE)}
+Params = params_type(PARAMETERS)
+"""PyNN parameters of EIF_cond_*_isfa_ista (mV, nF, ms, nA; ``a`` in nS)."""
 
 
 class ExpState(NamedTuple):
@@ -117,11 +110,10 @@ class Coeffs(NamedTuple):
 
 
 def _prepare(p: Params, dt, alpha: bool) -> Coeffs:
-    return Coeffs(p=p, g_leak=p.cm / p.tau_m, a_uS=p.a * 1e-3,
+    lif = lif_cond.prepare_alpha(p, dt) if alpha else lif_cond.prepare_exp(p, dt)
+    return Coeffs(p=p, g_leak=lif.g_leak, a_uS=p.a * 1e-3,
                   v_peak=jnp.where(p.delta_T > 0, p.v_spike, p.v_thresh),
-                  exc=syn_coeffs(p.tau_syn_E, dt, alpha), inh=syn_coeffs(p.tau_syn_I, dt, alpha),
-                  n_ref=refractory_steps(p.tau_refrac, dt),
-                  dt=jnp.asarray(dt, dtype=jnp.result_type(p.cm)))
+                  exc=lif.exc, inh=lif.inh, n_ref=lif.n_ref, dt=lif.dt)
 
 
 def prepare_exp(p: Params, dt) -> Coeffs:
@@ -257,7 +249,6 @@ def substeps(dt: float, params: dict) -> int:
     cases; a steeper upswing (NEST's default V_peak = 0 mV: 25) needs ``SUBSTEP_MS`` substeps
     (tests/test_native.py).
     """
-    import numpy as np
     delta_t = np.asarray(params["delta_T"], float)
     steep = np.where(delta_t > 0, (np.asarray(params["v_spike"], float)
                                    - np.asarray(params["v_thresh"], float))
@@ -363,3 +354,36 @@ def step_exp(c: Coeffs, s: ExpState, d: Drive, n_sub: int = 1, scheme: str | Non
 def step_alpha(c: Coeffs, s: AlphaState, d: Drive, n_sub: int = 1, scheme: str | None = None):
     """One step of EIF_cond_alpha_isfa_ista; ``scheme`` as in ``step_exp``."""
     return (step_alpha_nest if _use_nest(s, scheme) else step_alpha_rk4)(c, s, d, n_sub)
+
+
+# aeif_cond_exp.cpp / aeif_cond_alpha.cpp, Parameters_::set: the exponential term at V_peak,
+# exp((V_peak - V_th) / Delta_T), must stay 1e20 below the largest double
+_MAX_EXP_ARG = float(np.log(np.finfo(np.float64).max / 1e20))
+
+
+def _rules(nest_model: str) -> tuple:
+    """NEST's checks of ``aeif_cond_*``'s parameters (``Parameters_::set``)."""
+    return (
+        Rule(("v_spike", "v_thresh"), np.greater_equal, "{0} >= {1}",
+             "raise {0} (the spike-detection voltage) or lower {1}",
+             f"models/{nest_model}.cpp: 'V_peak >= V_th required.'"),
+        Rule(("v_reset", "v_spike"), np.less, "{0} < {1}", "lower {0} or raise {1}",
+             f"models/{nest_model}.cpp: 'Ensure that: V_reset < V_peak .'"),
+        Rule(("v_spike", "v_thresh", "delta_T"),
+             lambda peak, th, delta: (delta == 0) | ((peak - th) / np.where(
+                 delta == 0, 1.0, delta) < _MAX_EXP_ARG),
+             f"({{0}} - {{1}}) / {{2}} < {_MAX_EXP_ARG:.1f} (= log(max double / 1e20); "
+             f"exp() would overflow at the spike)", "increase {2} or reduce {0}",
+             f"models/{nest_model}.cpp: 'The current combination of V_peak, V_th and Delta_T "
+             f"will lead to numerical overflow at spike time'"))
+
+
+_VARIABLES = {"v": "v", "w": "w", "gsyn_exc": "gsyn_exc", "gsyn_inh": "gsyn_inh"}
+MODELS = (
+    NeuronModel("EIF_cond_exp_isfa_ista", PARAMETERS, ExpState, prepare_exp, step_exp,
+                initial=_VARIABLES, recordables=_VARIABLES, substeps=substeps,
+                rules=_rules("aeif_cond_exp"), pynn_type="EIF_cond_exp_isfa_ista"),
+    NeuronModel("EIF_cond_alpha_isfa_ista", PARAMETERS, AlphaState, prepare_alpha, step_alpha,
+                initial=_VARIABLES, recordables=_VARIABLES, substeps=substeps,
+                rules=_rules("aeif_cond_alpha"), pynn_type="EIF_cond_alpha_isfa_ista"),
+)

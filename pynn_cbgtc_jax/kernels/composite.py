@@ -29,7 +29,8 @@ from . import adex, lif_cond
 from .base import refractory_steps
 from .conductance import advance, profile, syn_coeffs
 from .integrators import rk4
-from .registry import NEURON_MODELS, NeuronModel, register
+from .declaration import POSITIVE, NeuronModel, Parameter
+from .registry import NEURON_MODELS, register
 
 __all__ = ["point_neuron_model", "BASE_PARAMETERS", "PSR_PARAMETERS"]
 
@@ -41,6 +42,11 @@ BASE_PARAMETERS = {
 PSR_PARAMETERS = {"curr_exp": ("tau_syn",), "cond_exp": ("e_syn", "tau_syn"),
                   "cond_alpha": ("e_syn", "tau_syn"),
                   "cond_beta": ("e_syn", "tau_rise", "tau_decay")}
+_PSR_UNITS = {"e_syn": Parameter("mV", 0.0), "tau_syn": Parameter("ms", 5.0, POSITIVE),
+              "tau_rise": Parameter("ms", 0.2, POSITIVE),
+              "tau_decay": Parameter("ms", 1.7, POSITIVE)}
+"""Units and ranges of the PSR parameters (the defaults are PyNN's, given by its PSR types)."""
+_BASE_DECLARATIONS = {"LIF": lif_cond.PARAMETERS_EXP, "AdExp": adex.PARAMETERS}
 _PSR_STATE = {"curr_exp": ("g",), "cond_exp": ("g",), "cond_alpha": ("g", "dg"),
               "cond_beta": ("g", "rise")}
 
@@ -91,7 +97,9 @@ def point_neuron_model(base: str, receptors: tuple) -> NeuronModel:
     for r, shape in receptors:
         native += [f"{r}.{p}" for p in PSR_PARAMETERS[shape]]
         fields += [_field(r, p) for p in PSR_PARAMETERS[shape]]
-    Params = namedtuple("Params", fields)
+    parameters = {f: _BASE_DECLARATIONS[base][f] for f in base_names}
+    for r, shape in receptors:
+        parameters.update({_field(r, p): _PSR_UNITS[p] for p in PSR_PARAMETERS[shape]})
     state_fields = ["v"] + (["w"] if base == "AdExp" else []) + ["refrac"]
     for r, shape in receptors:
         state_fields += [_field(r, s) for s in _PSR_STATE[shape]]
@@ -171,7 +179,7 @@ def point_neuron_model(base: str, receptors: tuple) -> NeuronModel:
         var = "isyn" if shape == "curr_exp" else "gsyn"
         recordables[f"{r}.{var}"] = _field(r, "g")
         initial[_field(r, "g")] = f"{r}.{var}"
-    model = NeuronModel(name, Params, State, prepare, step, initial=initial,
+    model = NeuronModel(name, parameters, State, prepare, step, initial=initial,
                         recordables=recordables, native_names=tuple(native),
-                        n_receptors=len(receptors))
+                        receptor_types=tuple(r for r, _ in receptors))
     return register(model)

@@ -34,10 +34,12 @@ import jax.numpy as jnp
 
 from .base import Drive, refractory_steps
 from .conductance import SynCoeffs, advance, profile, syn_coeffs
+from .declaration import ANY, NON_NEGATIVE, POSITIVE, NeuronModel, Parameter, params_type
 from .integrators import rk4
+from .pynn_parameters import lif_membrane, reversal_potentials, synapse_time_constants
 
 __all__ = ["N_COMPONENTS", "SCALAR_PARAMS", "KERNEL_PARAMS", "Params", "State", "Coeffs",
-           "prepare", "step", "component_names"]
+           "prepare", "step", "component_names", "MODELS"]
 
 N_COMPONENTS = 3
 
@@ -51,11 +53,20 @@ def component_names(name: str) -> tuple:
     return tuple(f"{name}_{k}" for k in range(N_COMPONENTS))
 
 
-Params = NamedTuple("Params", [(name, jnp.ndarray) for name in SCALAR_PARAMS]
-                    + [(name, jnp.ndarray) for base in KERNEL_PARAMS
-                       for name in component_names(base)])
-Params.__doc__ = ("PyNN parameters of GIF_cond_exp; the array parameters split into "
-                  "``N_COMPONENTS`` scalar fields each.")
+_KERNEL_UNITS = {"tau_eta": "ms", "tau_gamma": "ms", "a_eta": "nA", "a_gamma": "mV"}
+_KERNEL_DEFAULTS = {"tau_eta": (1.0, 10.0, 100.0), "tau_gamma": (1.0, 10.0, 100.0),
+                    "a_eta": (1.0, 1.0, 1.0), "a_gamma": (1.0, 1.0, 1.0)}
+PARAMETERS = {
+    **lif_membrane(tau_refrac=4.0), **synapse_time_constants(), **reversal_potentials(),
+    "delta_v": Parameter("mV", 0.5, POSITIVE), "v_t_star": Parameter("mV", -48.0),
+    "lambda0": Parameter("Hz", 1.0, NON_NEGATIVE),
+    **{name: Parameter(_KERNEL_UNITS[base], _KERNEL_DEFAULTS[base][k],
+                       POSITIVE if base.startswith("tau") else ANY)
+       for base in KERNEL_PARAMS for k, name in enumerate(component_names(base))}}
+del PARAMETERS["v_thresh"]           # the threshold is v_t, a state variable
+Params = params_type(PARAMETERS)
+"""PyNN parameters of GIF_cond_exp; the array parameters split into ``N_COMPONENTS`` scalar
+fields each (``tau_eta_0``, ...)."""
 
 State = NamedTuple("State", [("v", jnp.ndarray),          # mV
                              ("gsyn_exc", jnp.ndarray),   # uS
@@ -125,3 +136,9 @@ def step(c: Coeffs, s: State, d: Drive):
     refrac = jnp.where(free, jnp.where(spiked, c.n_ref, 0), s.refrac - 1)
     return State(jnp.where(free, v, p.v_reset), ge, gi, i_eta, v_t, *eta, *gamma,
                  refrac), spiked
+
+
+_VARIABLES = {"v": "v", "gsyn_exc": "gsyn_exc", "gsyn_inh": "gsyn_inh", "i_eta": "i_eta",
+              "v_t": "v_t"}
+MODELS = (NeuronModel("GIF_cond_exp", PARAMETERS, State, prepare, step, initial=_VARIABLES,
+                      recordables=_VARIABLES, random=True, pynn_type="GIF_cond_exp"),)

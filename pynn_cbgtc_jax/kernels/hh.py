@@ -53,9 +53,11 @@ import jax.numpy as jnp
 from ._gates import safe_exp
 from .integrators import SCHEMES, attempt, decay_factors, rk4_substeps, use_nest_scheme
 from .base import Drive, refractory_steps
+from .declaration import NON_NEGATIVE, POSITIVE, NeuronModel, Parameter, params_type
+from .pynn_parameters import reversal_potentials, synapse_time_constants
 
 __all__ = ["N_SUB", "T_REF", "EPS_NEST", "MAX_TRIES", "SCHEMES", "Params", "State", "Coeffs",
-           "prepare", "step", "step_nest", "step_rk4", "rates"]
+           "prepare", "step", "step_nest", "step_rk4", "rates", "MODELS"]
 
 N_SUB = 10          # RK4 substeps per time step
 T_REF = 2.0         # ms, NEST hh_cond_exp_traub t_ref default
@@ -65,22 +67,15 @@ MAX_TRIES = 10_000   # RKF45 tries in one time step before it is declared failed
 _NEST_UNIT = 1e-3    # eps_abs is 1e-3 nS for the conductances in NEST: 1e-6 uS here (nS -> uS)
 
 
-class Params(NamedTuple):
-    """PyNN parameters of HH_cond_exp."""
-
-    gbar_Na: jnp.ndarray    # uS
-    gbar_K: jnp.ndarray     # uS
-    g_leak: jnp.ndarray     # uS
-    cm: jnp.ndarray         # nF
-    v_offset: jnp.ndarray   # mV, shifts the rate functions (NEST V_T)
-    e_rev_Na: jnp.ndarray   # mV
-    e_rev_K: jnp.ndarray
-    e_rev_leak: jnp.ndarray
-    e_rev_E: jnp.ndarray
-    e_rev_I: jnp.ndarray
-    tau_syn_E: jnp.ndarray  # ms
-    tau_syn_I: jnp.ndarray
-    i_offset: jnp.ndarray   # nA
+PARAMETERS = {
+    "gbar_Na": Parameter("uS", 20.0, NON_NEGATIVE), "gbar_K": Parameter("uS", 6.0, NON_NEGATIVE),
+    "g_leak": Parameter("uS", 0.01, NON_NEGATIVE), "cm": Parameter("nF", 0.2, POSITIVE),
+    "v_offset": Parameter("mV", -63.0),          # shifts the rate functions (NEST V_T)
+    "e_rev_Na": Parameter("mV", 50.0), "e_rev_K": Parameter("mV", -90.0),
+    "e_rev_leak": Parameter("mV", -65.0), **reversal_potentials(e_rev_I=-80.0),
+    **synapse_time_constants(tau_syn_E=0.2, tau_syn_I=2.0), "i_offset": Parameter("nA", 0.0)}
+Params = params_type(PARAMETERS)
+"""PyNN parameters of HH_cond_exp (uS, nF, mV, ms, nA)."""
 
 
 class State(NamedTuple):
@@ -219,3 +214,9 @@ def step(c: Coeffs, s: State, d: Drive, scheme: str | None = None):
     scheme in float64, RK4 in float32 (the dtype is known when the step is traced).
     """
     return (step_nest if _use_nest(s, scheme) else step_rk4)(c, s, d)
+
+
+_RECORDABLES = {"v": "v", "gsyn_exc": "gsyn_exc", "gsyn_inh": "gsyn_inh"}
+MODELS = (NeuronModel("HH_cond_exp", PARAMETERS, State, prepare, step,
+                      initial=dict(_RECORDABLES, m="m", h="h", n="n"), recordables=_RECORDABLES,
+                      pynn_type="HH_cond_exp"),)

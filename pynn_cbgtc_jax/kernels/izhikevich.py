@@ -24,20 +24,19 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from .base import Drive
+from .declaration import NeuronModel, Parameter, params_type
 
-__all__ = ["V_PEAK", "Params", "State", "Coeffs", "prepare", "step"]
+__all__ = ["V_PEAK", "Params", "State", "Coeffs", "prepare", "step", "MODELS"]
 
 V_PEAK = 30.0   # mV, spike cut-off (NEST izhikevich V_th default)
 
 
-class Params(NamedTuple):
-    """PyNN parameters of Izhikevich."""
-
-    a: jnp.ndarray          # 1/ms
-    b: jnp.ndarray          # 1/ms
-    c: jnp.ndarray          # mV, reset of v
-    d: jnp.ndarray          # mV/ms, increment of u at a spike
-    i_offset: jnp.ndarray   # nA
+PARAMETERS = {"a": Parameter("/ms", 0.02), "b": Parameter("/ms", 0.2),
+              "c": Parameter("mV", -65.0),           # reset of v
+              "d": Parameter("mV/ms", 2.0),          # increment of u at a spike
+              "i_offset": Parameter("nA", 0.0)}
+Params = params_type(PARAMETERS)
+"""PyNN parameters of Izhikevich."""
 
 
 class State(NamedTuple):
@@ -62,3 +61,8 @@ def step(c: Coeffs, s: State, d: Drive):
     u = s.u + h * p.a * (p.b * s.v - s.u)
     spiked = v >= V_PEAK
     return State(v=jnp.where(spiked, p.c, v), u=jnp.where(spiked, u + p.d, u)), spiked
+
+
+MODELS = (NeuronModel("Izhikevich", PARAMETERS, State, prepare, step, initial={"v": "v", "u": "u"},
+                      recordables={"v": "v", "u": "u"}, conductance_based=False,
+                      pynn_type="Izhikevich"),)

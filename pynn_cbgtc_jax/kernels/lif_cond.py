@@ -23,26 +23,20 @@ import jax.numpy as jnp
 
 from .base import Drive, refractory_steps
 from .conductance import SynCoeffs, advance, profile, syn_coeffs
+from .declaration import NeuronModel, params_type, reset_below_threshold
 from .integrators import rk4
+from .pynn_parameters import lif_membrane, reversal_potentials, synapse_time_constants
 
 __all__ = ["Params", "ExpState", "AlphaState", "Coeffs", "prepare_exp", "prepare_alpha",
-           "step_exp", "step_alpha", "membrane"]
+           "step_exp", "step_alpha", "membrane", "MODELS"]
 
 
-class Params(NamedTuple):
-    """PyNN parameters of IF_cond_exp / IF_cond_alpha (mV, nF, ms, nA)."""
-
-    v_rest: jnp.ndarray
-    cm: jnp.ndarray
-    tau_m: jnp.ndarray
-    tau_refrac: jnp.ndarray
-    tau_syn_E: jnp.ndarray
-    tau_syn_I: jnp.ndarray
-    e_rev_E: jnp.ndarray
-    e_rev_I: jnp.ndarray
-    v_thresh: jnp.ndarray
-    v_reset: jnp.ndarray
-    i_offset: jnp.ndarray
+PARAMETERS_EXP = {**lif_membrane(), **synapse_time_constants(tau_syn_E=5.0, tau_syn_I=5.0),
+                  **reversal_potentials()}
+PARAMETERS_ALPHA = {**lif_membrane(), **synapse_time_constants(tau_syn_E=0.3, tau_syn_I=0.5),
+                    **reversal_potentials()}
+Params = params_type(PARAMETERS_EXP)
+"""PyNN parameters of IF_cond_exp / IF_cond_alpha (mV, nF, ms, nA)."""
 
 
 class ExpState(NamedTuple):
@@ -132,3 +126,14 @@ def step_alpha(c: Coeffs, s: AlphaState, d: Drive):
                                                 s.dgsyn_exc, s.dgsyn_inh, d)
     return AlphaState(v=v, gsyn_exc=ge, gsyn_inh=gi, dgsyn_exc=dge, dgsyn_inh=dgi,
                       refrac=refrac), spiked
+
+
+_VARIABLES = {"v": "v", "gsyn_exc": "gsyn_exc", "gsyn_inh": "gsyn_inh"}
+MODELS = (
+    NeuronModel("IF_cond_exp", PARAMETERS_EXP, ExpState, prepare_exp, step_exp,
+                initial=_VARIABLES, recordables=_VARIABLES,
+                rules=(reset_below_threshold("iaf_cond_exp"),), pynn_type="IF_cond_exp"),
+    NeuronModel("IF_cond_alpha", PARAMETERS_ALPHA, AlphaState, prepare_alpha, step_alpha,
+                initial=_VARIABLES, recordables=_VARIABLES,
+                rules=(reset_below_threshold("iaf_cond_alpha"),), pynn_type="IF_cond_alpha"),
+)

@@ -21,23 +21,17 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from .base import Drive, alpha_integral, exp_integral, refractory_steps
+from .declaration import NeuronModel, params_type, reset_below_threshold
+from .pynn_parameters import lif_membrane, synapse_time_constants
 
-__all__ = ["Params", "ExpState", "AlphaState", "ExpCoeffs", "AlphaCoeffs",
-           "prepare_exp", "step_exp", "prepare_alpha", "step_alpha"]
+__all__ = ["Params", "ExpState", "AlphaState", "ExpCoeffs", "AlphaCoeffs", "MembraneCoeffs",
+           "membrane_coeffs", "prepare_exp", "step_exp", "prepare_alpha", "step_alpha", "MODELS"]
 
 
-class Params(NamedTuple):
-    """PyNN parameters of IF_curr_exp / IF_curr_alpha (mV, nF, ms, nA)."""
-
-    v_rest: jnp.ndarray
-    cm: jnp.ndarray
-    tau_m: jnp.ndarray
-    tau_refrac: jnp.ndarray
-    tau_syn_E: jnp.ndarray
-    tau_syn_I: jnp.ndarray
-    i_offset: jnp.ndarray
-    v_reset: jnp.ndarray
-    v_thresh: jnp.ndarray
+PARAMETERS_EXP = {**lif_membrane(), **synapse_time_constants(tau_syn_E=5.0, tau_syn_I=5.0)}
+PARAMETERS_ALPHA = {**lif_membrane(), **synapse_time_constants(tau_syn_E=0.5, tau_syn_I=0.5)}
+Params = params_type(PARAMETERS_EXP)
+"""PyNN parameters of IF_curr_exp / IF_curr_alpha (mV, nF, ms, nA)."""
 
 
 class ExpState(NamedTuple):
@@ -56,7 +50,9 @@ class AlphaState(NamedTuple):
     refrac: jnp.ndarray     # int32
 
 
-class _Membrane(NamedTuple):
+class MembraneCoeffs(NamedTuple):
+    """The exact propagator of the leaky membrane over one step (NEST iaf_psc_*)."""
+
     p22: jnp.ndarray        # exp(-dt/tau_m)
     p20: jnp.ndarray        # mV per nA of constant current over one step
     v_rest: jnp.ndarray
@@ -67,7 +63,7 @@ class _Membrane(NamedTuple):
 
 
 class ExpCoeffs(NamedTuple):
-    mem: _Membrane
+    mem: MembraneCoeffs
     decay_e: jnp.ndarray
     decay_i: jnp.ndarray
     p21e: jnp.ndarray       # mV per nA of I_exc at the start of the step
@@ -75,7 +71,7 @@ class ExpCoeffs(NamedTuple):
 
 
 class AlphaCoeffs(NamedTuple):
-    mem: _Membrane
+    mem: MembraneCoeffs
     decay_e: jnp.ndarray
     decay_i: jnp.ndarray
     p31e: jnp.ndarray       # mV per (nA/ms) of D_exc
@@ -87,27 +83,27 @@ class AlphaCoeffs(NamedTuple):
     dt: jnp.ndarray
 
 
-def _membrane(p: Params, dt) -> _Membrane:
+def membrane_coeffs(p, dt) -> MembraneCoeffs:
     p22 = jnp.exp(-dt / p.tau_m)
-    return _Membrane(p22=p22, p20=-jnp.expm1(-dt / p.tau_m) * p.tau_m / p.cm,
+    return MembraneCoeffs(p22=p22, p20=-jnp.expm1(-dt / p.tau_m) * p.tau_m / p.cm,
                      v_rest=p.v_rest, v_reset=p.v_reset, v_thresh=p.v_thresh,
                      i_offset=p.i_offset, n_ref=refractory_steps(p.tau_refrac, dt))
 
 
-def _membrane_step(m: _Membrane, v, refrac, synaptic_drive, i_inj):
+def _membrane_step(m: MembraneCoeffs, v, refrac, synaptic_drive, i_inj):
     """Exact step of v for a free neuron; hold v while refractory (NEST iaf_psc_*)."""
     free = refrac == 0
     v_free = m.v_rest + m.p22 * (v - m.v_rest) + synaptic_drive + m.p20 * (m.i_offset + i_inj)
     return jnp.where(free, v_free, v), jnp.where(free, refrac, refrac - 1)
 
 
-def _fire(m: _Membrane, v, refrac):
+def _fire(m: MembraneCoeffs, v, refrac):
     spiked = v >= m.v_thresh
     return jnp.where(spiked, m.v_reset, v), jnp.where(spiked, m.n_ref, refrac), spiked
 
 
 def prepare_exp(p: Params, dt) -> ExpCoeffs:
-    mem = _membrane(p, dt)
+    mem = membrane_coeffs(p, dt)
     return ExpCoeffs(
         mem=mem,
         decay_e=jnp.exp(-dt / p.tau_syn_E), decay_i=jnp.exp(-dt / p.tau_syn_I),
@@ -126,7 +122,7 @@ def step_exp(c: ExpCoeffs, s: ExpState, d: Drive):
 
 
 def prepare_alpha(p: Params, dt) -> AlphaCoeffs:
-    mem = _membrane(p, dt)
+    mem = membrane_coeffs(p, dt)
     ae = 1.0 / p.tau_syn_E - 1.0 / p.tau_m
     ai = 1.0 / p.tau_syn_I - 1.0 / p.tau_m
     return AlphaCoeffs(
@@ -154,3 +150,14 @@ def step_alpha(c: AlphaCoeffs, s: AlphaState, d: Drive):
     v, refrac, spiked = _fire(c.mem, v, refrac)
     return AlphaState(v=v, isyn_exc=ie, isyn_inh=ii, disyn_exc=de, disyn_inh=di,
                       refrac=refrac), spiked
+
+
+_VARIABLES = {"v": "v", "isyn_exc": "isyn_exc", "isyn_inh": "isyn_inh"}
+MODELS = (
+    NeuronModel("IF_curr_exp", PARAMETERS_EXP, ExpState, prepare_exp, step_exp,
+                initial=_VARIABLES, recordables=_VARIABLES, conductance_based=False,
+                rules=(reset_below_threshold("iaf_psc_exp"),), pynn_type="IF_curr_exp"),
+    NeuronModel("IF_curr_alpha", PARAMETERS_ALPHA, AlphaState, prepare_alpha, step_alpha,
+                initial=_VARIABLES, recordables=_VARIABLES, conductance_based=False,
+                rules=(reset_below_threshold("iaf_psc_alpha"),), pynn_type="IF_curr_alpha"),
+)

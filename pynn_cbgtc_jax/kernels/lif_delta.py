@@ -18,21 +18,17 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from .base import Drive, refractory_steps
+from .base import Drive
+from .declaration import NeuronModel, params_type, reset_below_threshold
+from .lif_curr import MembraneCoeffs, membrane_coeffs
+from .pynn_parameters import lif_membrane
 
-__all__ = ["Params", "State", "Coeffs", "prepare", "step"]
+__all__ = ["Params", "State", "Coeffs", "prepare", "step", "MODELS"]
 
 
-class Params(NamedTuple):
-    """PyNN parameters of IF_curr_delta (mV, nF, ms, nA)."""
-
-    v_rest: jnp.ndarray
-    cm: jnp.ndarray
-    tau_m: jnp.ndarray
-    tau_refrac: jnp.ndarray
-    i_offset: jnp.ndarray
-    v_reset: jnp.ndarray
-    v_thresh: jnp.ndarray
+PARAMETERS = lif_membrane()
+Params = params_type(PARAMETERS)
+"""PyNN parameters of IF_curr_delta (mV, nF, ms, nA)."""
 
 
 class State(NamedTuple):
@@ -40,29 +36,23 @@ class State(NamedTuple):
     refrac: jnp.ndarray     # int32, refractory steps left
 
 
-class Coeffs(NamedTuple):
-    p33: jnp.ndarray        # exp(-dt/tau_m)
-    p30: jnp.ndarray        # mV per nA of constant current over one step
-    v_rest: jnp.ndarray
-    v_reset: jnp.ndarray
-    v_thresh: jnp.ndarray
-    i_offset: jnp.ndarray
-    n_ref: jnp.ndarray      # int32
-
-
-def prepare(p: Params, dt) -> Coeffs:
-    return Coeffs(p33=jnp.exp(-dt / p.tau_m), p30=-jnp.expm1(-dt / p.tau_m) * p.tau_m / p.cm,
-                  v_rest=p.v_rest, v_reset=p.v_reset, v_thresh=p.v_thresh,
-                  i_offset=p.i_offset, n_ref=refractory_steps(p.tau_refrac, dt))
+Coeffs = MembraneCoeffs
+"""The exact propagator of the membrane (``lif_curr.MembraneCoeffs``)."""
+prepare = membrane_coeffs
 
 
 def step(c: Coeffs, s: State, d: Drive):
     """One step of IF_curr_delta; returns ``(state, spiked)``."""
     free = s.refrac == 0
-    v_free = (c.v_rest + c.p33 * (s.v - c.v_rest) + c.p30 * (c.i_offset + d.i_inj)
+    v_free = (c.v_rest + c.p22 * (s.v - c.v_rest) + c.p20 * (c.i_offset + d.i_inj)
               + d.exc + d.inh)
     v = jnp.where(free, v_free, s.v)
     refrac = jnp.where(free, s.refrac, s.refrac - 1)
     spiked = v >= c.v_thresh
     return (State(v=jnp.where(spiked, c.v_reset, v),
                   refrac=jnp.where(spiked, c.n_ref, refrac)), spiked)
+
+
+MODELS = (NeuronModel("IF_curr_delta", PARAMETERS, State, prepare, step, initial={"v": "v"},
+                      recordables={"v": "v"}, conductance_based=False,
+                      rules=(reset_below_threshold("iaf_psc_delta"),), pynn_type="IF_curr_delta"),)

@@ -26,34 +26,22 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from .integrators import decay_factors, rk4_substeps
 from .base import Drive, refractory_steps
+from .declaration import POSITIVE, NeuronModel, Parameter, params_type, reset_below_threshold
+from .integrators import decay_factors, rk4_substeps
+from .pynn_parameters import lif_membrane, reversal_potentials, synapse_time_constants
 
-__all__ = ["N_SUB", "Params", "State", "Coeffs", "prepare", "step"]
+__all__ = ["N_SUB", "Params", "State", "Coeffs", "prepare", "step", "MODELS"]
 
 N_SUB = 2   # RK4 substeps per time step
 
 
-class Params(NamedTuple):
-    """PyNN parameters of IF_cond_exp_gsfa_grr."""
-
-    v_rest: jnp.ndarray
-    cm: jnp.ndarray
-    tau_m: jnp.ndarray
-    tau_refrac: jnp.ndarray
-    tau_syn_E: jnp.ndarray
-    tau_syn_I: jnp.ndarray
-    e_rev_E: jnp.ndarray
-    e_rev_I: jnp.ndarray
-    v_thresh: jnp.ndarray
-    v_reset: jnp.ndarray
-    i_offset: jnp.ndarray
-    tau_sfa: jnp.ndarray    # ms
-    e_rev_sfa: jnp.ndarray  # mV
-    q_sfa: jnp.ndarray      # nS
-    tau_rr: jnp.ndarray     # ms
-    e_rev_rr: jnp.ndarray   # mV
-    q_rr: jnp.ndarray       # nS
+PARAMETERS = {**lif_membrane(), **synapse_time_constants(), **reversal_potentials(),
+              "tau_sfa": Parameter("ms", 100.0, POSITIVE), "e_rev_sfa": Parameter("mV", -75.0),
+              "q_sfa": Parameter("nS", 15.0), "tau_rr": Parameter("ms", 2.0, POSITIVE),
+              "e_rev_rr": Parameter("mV", -75.0), "q_rr": Parameter("nS", 3000.0)}
+Params = params_type(PARAMETERS)
+"""PyNN parameters of IF_cond_exp_gsfa_grr (mV, nF, ms, nA; q_sfa, q_rr in nS)."""
 
 
 class State(NamedTuple):
@@ -103,3 +91,10 @@ def step(c: Coeffs, s: State, d: Drive):
     return State(v=jnp.where(spiked, p.v_reset, v), gsyn_exc=ge + d.exc, gsyn_inh=gi + d.inh,
                  g_s=g_s + jnp.where(spiked, p.q_sfa, 0.0),
                  g_r=g_r + jnp.where(spiked, p.q_rr, 0.0), refrac=refrac), spiked
+
+
+_VARIABLES = {"v": "v", "gsyn_exc": "gsyn_exc", "gsyn_inh": "gsyn_inh", "g_r": "g_r", "g_s": "g_s"}
+MODELS = (NeuronModel("IF_cond_exp_gsfa_grr", PARAMETERS, State, prepare, step,
+                      initial=_VARIABLES, recordables=_VARIABLES,
+                      rules=(reset_below_threshold("iaf_cond_exp_sfa_rr"),),
+                      pynn_type="IF_cond_exp_gsfa_grr"),)

@@ -114,13 +114,15 @@ import jax.numpy as jnp
 
 from ._gates import (perturbed_population, rk4_kernel, safe_exp, scan_steps, sigmoid,
                      seed_step, vectorize_seed_step)
+from .declaration import NON_NEGATIVE, POSITIVE, params_type
+from .density import DensityKernel, declare, density_cell
 
 __all__ = [
     "STNParams", "STNState", "Params", "State", "Coeffs",
     "default_stn_params", "rt2002_stn_params", "default_stn_state",
     "initial_state", "prepare", "step", "simulate",
     "stn_step", "create_vectorized_stn", "create_population_state",
-    "V_INIT", "DT_MAX",
+    "V_INIT", "DT_MAX", "PARAMETERS", "derivatives", "MODELS",
 ]
 
 V_INIT = -60.0
@@ -131,34 +133,29 @@ DT_MAX = 0.05
 SciPy reference over 1 s); RK4 itself stays stable up to about 0.08 ms."""
 
 
-class STNParams(NamedTuple):
-    """Rubin & Terman 2004 STN parameters plus I_h (defaults: ModelDB 116867 ``.ode``)."""
+PARAMETERS = {
+    **declare("mS/cm**2", NON_NEGATIVE, g_L=2.25, g_Na=37.5, g_K=45.0, g_AHP=9.0,
+              g_Ca=0.5,       # high-voltage Ca (instantaneous s_inf)
+              g_T=0.5,        # low-threshold T-type Ca
+              g_h=0.5),       # HCN; half the Ih.mod default (module docstring)
+    **declare("mV", E_L=-60.0, E_Na=55.0, E_K=-80.0, E_Ca=140.0, E_h=-56.1),
+    **declare("dimensionless",
+              k1=15.0,        # Ca units, AHP half-activation
+              k_Ca=22.5),     # Ca removal constant, µA/cm² per Ca unit (inside φ·ε(...))
+    **declare("1/ms", eps=5e-5),                                  # Ca scaling
+    **declare("dimensionless", phi=0.75, phi_r=0.5),              # h/n (and Ca), r rate factors
+    **declare("ms", POSITIVE, tau_r0=7.1),
+    **declare("ms", tau_r1=17.5),
+    **declare("dimensionless", theta_b=0.25, sigma_b=-0.07),      # b_inf(r) half-point, slope
+    **declare("degC", celsius_h=35.5),  # temperature of the I_h kinetics (35.5 -> q = q_g = 1)
+    **declare("uA/cm**2", I_app=0.0),   # bias current, positive depolarising
+    **declare("uF/cm**2", POSITIVE, C_m=1.0),
+    **declare("mV", v_thresh=-20.0),    # spike detection threshold (upward crossing)
+}
+"""Rubin & Terman 2004 STN parameters plus I_h (defaults: ModelDB 116867 ``.ode``), density
+units."""
 
-    g_L: float = 2.25        # mS/cm²
-    g_Na: float = 37.5       # mS/cm²
-    g_K: float = 45.0        # mS/cm²
-    g_AHP: float = 9.0       # mS/cm²
-    g_Ca: float = 0.5        # mS/cm², high-voltage Ca (instantaneous s_inf)
-    g_T: float = 0.5         # mS/cm², low-threshold T-type Ca
-    g_h: float = 0.5         # mS/cm², HCN; half the Ih.mod default (module docstring)
-    E_L: float = -60.0       # mV
-    E_Na: float = 55.0       # mV
-    E_K: float = -80.0       # mV
-    E_Ca: float = 140.0      # mV
-    E_h: float = -56.1       # mV
-    k1: float = 15.0         # Ca units, AHP half-activation
-    k_Ca: float = 22.5       # Ca removal constant, µA/cm² per Ca unit (inside φ·ε(...))
-    eps: float = 5e-5        # ms⁻¹, Ca scaling
-    phi: float = 0.75        # dimensionless, h/n (and Ca) rate factor
-    phi_r: float = 0.5       # dimensionless, r rate factor
-    tau_r0: float = 7.1      # ms
-    tau_r1: float = 17.5     # ms
-    theta_b: float = 0.25    # dimensionless, b_inf(r) half-point
-    sigma_b: float = -0.07   # dimensionless, b_inf(r) slope
-    celsius_h: float = 35.5  # °C, temperature of the I_h kinetics (35.5 -> q = q_g = 1)
-    I_app: float = 0.0       # µA/cm², bias current, positive depolarising
-    C_m: float = 1.0         # µF/cm²
-    v_thresh: float = -20.0  # mV, spike detection threshold (upward crossing)
+STNParams = params_type(PARAMETERS, "STNParams", defaults=True)
 
 
 class STNState(NamedTuple):
@@ -217,12 +214,7 @@ def _calcium_currents(c: Coeffs, v, r):
     return i_ca, i_t
 
 
-def _rhs(y, c, i_total):
-    """:func:`_derivatives` in the argument order of :func:`~.integrators.rk4_batched`."""
-    return _derivatives(c, y, i_total)
-
-
-def _derivatives(c: Coeffs, y: STNState, i_total) -> STNState:
+def derivatives(c: Coeffs, y: STNState, i_total) -> STNState:
     """Time derivatives (per ms) of every state variable; ``i_total`` in µA/cm².
 
     Per call: 11 ``tanh`` (the sigmoids), 2 ``exp`` (τ_f) and 4 divisions; the I_h rate
@@ -280,7 +272,7 @@ def initial_state(params: STNParams, v: Union[float, jax.Array, None] = None) ->
 
 
 #: ``step(coeffs, state, i_inj) -> (new_state, spiked)``: RK4 (:func:`._gates.rk4_kernel`)
-step = rk4_kernel(_rhs, lambda coeffs: coeffs)
+step = rk4_kernel(derivatives)
 
 
 def simulate(params: STNParams, state: STNState, dt: float, i_inj: jax.Array):
@@ -328,3 +320,25 @@ def create_population_state(n_neurons: int, heterogeneity: float = 0.05,
     """
     return perturbed_population(initial_state(params or default_stn_params()),
                                 n_neurons, heterogeneity, key)
+
+
+MODELS = (density_cell(
+    "STN_RT2004", DensityKernel(PARAMETERS, STNParams, STNState, prepare, derivatives,
+                                initial_state),
+    {"v": "v", "h": "h", "n": "n", "r": "r", "f": "f", "ca": "Ca"},
+    {"v": "mV", "h": "dimensionless", "n": "dimensionless", "r": "dimensionless",
+     "f": "dimensionless", "Ca": "dimensionless"},
+    dt_max=DT_MAX, e_rev_I=-100.0,
+    doc="""Subthalamic nucleus cell of Rubin & Terman 2004 with the I_h of Gillies & Willshaw 2006.
+
+    Kernel: :mod:`pynn_cbgtc_jax.kernels.stn` (equations, parameter sources, the choice of
+    ``g_h``); bridge to PyNN units: :mod:`pynn_cbgtc_jax.kernels.density`.  Alone at
+    ``I_app = 0`` it fires at about 2.7 Hz; after a hyperpolarising step it fires a rebound
+    burst.  ``e_rev_I`` defaults to -100 mV, the GPe->STN reversal of Rubin & Terman 2004.
+
+    Examples
+    --------
+    >>> import pynn_cbgtc_jax as sim
+    >>> _ = sim.setup(timestep=0.025)
+    >>> stn = sim.Population(10, sim.STN_RT2004(I_app=0.0, area=10000.0))
+    """),)

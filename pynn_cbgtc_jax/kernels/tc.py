@@ -41,11 +41,13 @@ import jax
 import jax.numpy as jnp
 
 from ._gates import rk4_kernel, safe_exp, scan_steps, sigmoid
+from .declaration import NON_NEGATIVE, POSITIVE, params_type
+from .density import DensityKernel, KernelCoeffs, declare, density_cell, plain_prepare
 
 __all__ = [
     "TCParams", "TCState", "Params", "State", "Coeffs",
     "default_tc_params", "initial_state", "prepare", "step", "simulate",
-    "V_INIT", "DT_MAX",
+    "V_INIT", "DT_MAX", "PARAMETERS", "derivatives", "MODELS",
 ]
 
 V_INIT = -65.0
@@ -55,22 +57,19 @@ DT_MAX = 0.05
 """Largest time step (ms) at which the kernel is validated."""
 
 
-class TCParams(NamedTuple):
-    """Rubin & Terman 2004 TC parameters (ModelDB 116867)."""
+PARAMETERS = {
+    **declare("mS/cm**2", NON_NEGATIVE, g_L=0.05, g_Na=3.0, g_K=5.0,
+              g_T=5.0),       # low-threshold T-type Ca
+    **declare("mV", E_L=-70.0, E_Na=50.0, E_K=-90.0, E_T=0.0),
+    **declare("dimensionless", phi_r=2.5),                         # r rate factor
+    **declare("ms", POSITIVE, tau_r0=28.0),
+    **declare("uA/cm**2", I_app=0.0),   # bias current, positive depolarising
+    **declare("uF/cm**2", POSITIVE, C_m=1.0),
+    **declare("mV", v_thresh=-20.0),    # spike detection threshold (upward crossing)
+}
+"""Rubin & Terman 2004 TC parameters (ModelDB 116867), density units."""
 
-    g_L: float = 0.05        # mS/cm²
-    g_Na: float = 3.0        # mS/cm²
-    g_K: float = 5.0         # mS/cm²
-    g_T: float = 5.0         # mS/cm², low-threshold T-type Ca
-    E_L: float = -70.0       # mV
-    E_Na: float = 50.0       # mV
-    E_K: float = -90.0       # mV
-    E_T: float = 0.0         # mV
-    phi_r: float = 2.5       # dimensionless, r rate factor
-    tau_r0: float = 28.0     # ms
-    I_app: float = 0.0       # µA/cm², bias current, positive depolarising
-    C_m: float = 1.0         # µF/cm²
-    v_thresh: float = -20.0  # mV, spike detection threshold (upward crossing)
+TCParams = params_type(PARAMETERS, "TCParams", defaults=True)
 
 
 class TCState(NamedTuple):
@@ -81,11 +80,8 @@ class TCState(NamedTuple):
     r: jax.Array  # T-type inactivation
 
 
-class Coeffs(NamedTuple):
-    """Per-run coefficients from :func:`prepare`."""
-
-    params: TCParams
-    dt: float  # ms
+Coeffs = KernelCoeffs
+"""Per-run coefficients from :func:`prepare`: the parameters and ``dt`` (ms)."""
 
 
 Params = TCParams
@@ -102,13 +98,9 @@ def _steady_gates(v):
     return sigmoid((v + 41.0) / 4.0), sigmoid((v + 84.0) / 4.0)
 
 
-def _rhs(y, c, i_total):
-    """:func:`_derivatives` in the argument order of :func:`~.integrators.rk4_batched`."""
-    return _derivatives(c, y, i_total)
-
-
-def _derivatives(p: TCParams, y: TCState, i_total) -> TCState:
+def derivatives(c: Coeffs, y: TCState, i_total) -> TCState:
     """Time derivatives (per ms) of every state variable; ``i_total`` in µA/cm²."""
+    p = c.params
     v = y.v
     h_inf, r_inf = _steady_gates(v)
     m_inf = sigmoid(-(v + 37.0) / 7.0)
@@ -126,9 +118,8 @@ def _derivatives(p: TCParams, y: TCState, i_total) -> TCState:
     )
 
 
-def prepare(params: TCParams, dt: float) -> Coeffs:
-    """Per-run coefficients for :func:`step` (the parameters and ``dt`` in ms)."""
-    return Coeffs(params=params, dt=dt)
+prepare = plain_prepare
+"""Per-run coefficients for :func:`step` (the parameters and ``dt`` in ms)."""
 
 
 def initial_state(params: TCParams, v: Union[float, jax.Array, None] = None) -> TCState:
@@ -140,9 +131,23 @@ def initial_state(params: TCParams, v: Union[float, jax.Array, None] = None) -> 
 
 
 #: ``step(coeffs, state, i_inj) -> (new_state, spiked)``: RK4 (:func:`._gates.rk4_kernel`)
-step = rk4_kernel(_rhs)
+step = rk4_kernel(derivatives)
 
 
 def simulate(params: TCParams, state: TCState, dt: float, i_inj: jax.Array):
     """Run one neuron over a current trace with ``lax.scan``: ``(final_state, v[k], spiked[k])``."""
     return scan_steps(step, prepare(params, dt), state, i_inj)
+
+
+MODELS = (density_cell(
+    "TC_RT2004", DensityKernel(PARAMETERS, TCParams, TCState, prepare, derivatives,
+                               initial_state),
+    {"v": "v", "h": "h", "r": "r"},
+    {"v": "mV", "h": "dimensionless", "r": "dimensionless"},
+    dt_max=DT_MAX, e_rev_I=-85.0,
+    doc="""Thalamocortical relay cell of Rubin & Terman 2004.
+
+    Kernel: :mod:`pynn_cbgtc_jax.kernels.tc`.  Silent at rest; relays each 5 ms / 5 µA/cm²
+    (0.5 nA at the default area) sensorimotor pulse with one spike.  ``e_rev_I`` defaults to
+    -85 mV, the GPi->TC reversal of Rubin & Terman 2004.
+    """),)

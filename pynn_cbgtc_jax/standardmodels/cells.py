@@ -1,24 +1,28 @@
-"""PyNN standard cell types.
+"""PyNN cell types, generated from the neuron models' declarations (``kernels/declaration.py``).
 
-Native names and units are PyNN's own (one unit system), so every translation is the identity
--- except that ``GIF_cond_exp``'s array parameters (``tau_eta``, ...) are split into one scalar
-native parameter per kernel component; each type is derived from its ``NeuronModel`` declaration
-in ``kernels/registry.py``.  Parameter values are checked here, at the PyNN boundary, before
-anything is compiled.
+``cell_type(model)`` gives the cell type of a registered ``NeuronModel``: a subclass of PyNN's
+standard type where the model names one (``pynn_type``), with identity translations (native
+names and units are PyNN's own: one unit system), otherwise a new ``StandardCellType`` with the
+declared names, units, defaults, initial values, recordables and receptors.  ``cell_types()``
+gives all of them, by name; ``import pynn_cbgtc_jax as sim`` exports each as ``sim.<name>``.
+The exception is ``GIF_cond_exp``, whose array parameters (``tau_eta``, ...) are split into one
+scalar native parameter per kernel component (below).  Parameter values are checked here, at
+the PyNN boundary, before anything is compiled: each parameter's declared range, the model's
+rules on several parameters, and the time step against the model's ``dt_max``.
 """
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Callable, NamedTuple
 
 import numpy as np
 from pyNN import errors
 from pyNN.parameters import ArrayParameter, ParameterSpace, Sequence
-from pyNN.standardmodels import build_translations, cells
+from pyNN.standardmodels import StandardCellType, build_translations, cells
 
 from .. import simulator
 from ..kernels import gif
+from ..kernels.declaration import ANY, NON_NEGATIVE, POSITIVE, NeuronModel, Rule
 from ..kernels.registry import NEURON_MODELS
 from .translations import identity_translations
 
@@ -26,72 +30,37 @@ __all__ = ["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha",
            "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "IF_curr_delta",
            "IF_cond_exp_gsfa_grr", "HH_cond_exp", "Izhikevich", "GIF_cond_exp",
            "SpikeSourcePoisson", "SpikeSourceArray", "SpikeSourceGamma",
-           "SpikeSourcePoissonRefractory", "SpikeSourceInhGamma", "check_parameters"]
+           "SpikeSourcePoissonRefractory", "SpikeSourceInhGamma", "check_parameters",
+           "check_time_step", "cell_type", "cell_types", "variant"]
 
-# parameters that must be > 0 (time constants, capacitance) or >= 0
-_POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "tau_w", "tau_sfa", "tau_rr", "delta_v",
-             "alpha", *gif.component_names("tau_eta"), *gif.component_names("tau_gamma"))
-_NON_NEGATIVE = ("tau_refrac", "rate", "duration", "delta_T", "gbar_Na", "gbar_K", "g_leak",
-                 "lambda0", "beta")
-
-
-class _Rule(NamedTuple):
-    """A condition on several parameters of one cell that NEST's ``set_status`` enforces."""
-
-    names: tuple            # native parameter names, in the order ``ok`` takes them
-    ok: Callable            # (arrays...) -> bool array, True where the values are consistent
-    requirement: str        # the condition, with {0}, {1}, ... for the names as the user wrote
-    fix: str                # what to change
-    nest: str               # NEST's check: model file and message
-
-
-# aeif_cond_exp.cpp / aeif_cond_alpha.cpp, Parameters_::set: the exponential term at V_peak,
-# exp((V_peak - V_th) / Delta_T), must stay 1e20 below the largest double
-_MAX_EXP_ARG = float(np.log(np.finfo(np.float64).max / 1e20))
-
-
-def _reset_below_threshold(nest_model):
-    return _Rule(("v_reset", "v_thresh"), np.less, "{0} < {1}",
-                 "lower {0} or raise {1}",
-                 f"models/{nest_model}.cpp: 'Reset potential must be smaller than threshold.'")
-
-
-def _adex_rules(nest_model):
-    return (
-        _Rule(("v_spike", "v_thresh"), np.greater_equal, "{0} >= {1}",
-              "raise {0} (the spike-detection voltage) or lower {1}",
-              f"models/{nest_model}.cpp: 'V_peak >= V_th required.'"),
-        _Rule(("v_reset", "v_spike"), np.less, "{0} < {1}", "lower {0} or raise {1}",
-              f"models/{nest_model}.cpp: 'Ensure that: V_reset < V_peak .'"),
-        _Rule(("v_spike", "v_thresh", "delta_T"),
-              lambda peak, th, delta: (delta == 0) | ((peak - th) / np.where(
-                  delta == 0, 1.0, delta) < _MAX_EXP_ARG),
-              f"({{0}} - {{1}}) / {{2}} < {_MAX_EXP_ARG:.1f} (= log(max double / 1e20); "
-              f"exp() would overflow at the spike)", "increase {2} or reduce {0}",
-              f"models/{nest_model}.cpp: 'The current combination of V_peak, V_th and Delta_T "
-              f"will lead to numerical overflow at spike time'"))
-
-
-# Cross-parameter checks per model (PyNN name of the cell type / kernel).  Checks of a single
-# parameter (C_m > 0, tau > 0, t_ref >= 0, Delta_T >= 0, rate >= 0 ...) are _POSITIVE and
-# _NON_NEGATIVE above; models not listed (HH_cond_exp = hh_cond_exp_traub, Izhikevich,
-# GIF_cond_exp) have no cross-parameter check in NEST.
-_CONSISTENCY = {
-    "IF_curr_exp": (_reset_below_threshold("iaf_psc_exp"),),
-    "IF_curr_alpha": (_reset_below_threshold("iaf_psc_alpha"),),
-    "IF_curr_delta": (_reset_below_threshold("iaf_psc_delta"),),
-    "IF_cond_exp": (_reset_below_threshold("iaf_cond_exp"),),
-    "IF_cond_alpha": (_reset_below_threshold("iaf_cond_alpha"),),
-    "IF_cond_exp_gsfa_grr": (_reset_below_threshold("iaf_cond_exp_sfa_rr"),),
-    "EIF_cond_exp_isfa_ista": _adex_rules("aeif_cond_exp"),
-    "EIF_cond_alpha_isfa_ista": _adex_rules("aeif_cond_alpha"),
+# allowed ranges of the spike sources' parameters (the neuron models declare their own)
+_SOURCE_LIMITS = {"rate": NON_NEGATIVE, "duration": NON_NEGATIVE, "beta": NON_NEGATIVE,
+                  "tau_refrac": NON_NEGATIVE, "alpha": POSITIVE}
+_SOURCE_RULES = {
     "SpikeSourcePoissonRefractory": (
-        _Rule(("rate", "tau_refrac"), lambda rate, dead: rate * dead < 1000.0,
-              "{0} * {1} < 1000 (the mean interval 1000/{0} ms must exceed the dead time {1})",
-              "lower {0} or {1}",
-              "models/ppd_sup_generator.cpp: 'The inverse rate has to be larger than the dead "
-              "time.'"),),
+        Rule(("rate", "tau_refrac"), lambda rate, dead: rate * dead < 1000.0,
+             "{0} * {1} < 1000 (the mean interval 1000/{0} ms must exceed the dead time {1})",
+             "lower {0} or {1}",
+             "models/ppd_sup_generator.cpp: 'The inverse rate has to be larger than the dead "
+             "time.'"),),
 }
+_LIMIT_TEXT = {POSITIVE: "> 0 (a time constant, capacitance, area or threshold width)",
+               NON_NEGATIVE: ">= 0"}
+
+
+def _model(celltype) -> NeuronModel | None:
+    kernel = getattr(celltype, "kernel", None)
+    return kernel if isinstance(kernel, NeuronModel) else None
+
+
+def _limit(celltype, name) -> str:
+    model = _model(celltype)
+    return model.limit_of(name) if model is not None else _SOURCE_LIMITS.get(name, ANY)
+
+
+def _rules(celltype) -> tuple:
+    model = _model(celltype)
+    return model.rules if model is not None else _SOURCE_RULES.get(type(celltype).__name__, ())
 
 
 def _display(celltype, name):
@@ -110,14 +79,12 @@ def _check_array(celltype, name, values):
         raise errors.InvalidParameterValueError(
             f"{celltype}: parameter {shown} = {float(values[~np.isfinite(values)][0])} is not "
             f"finite; give a finite value in {unit}.")
-    if name in _POSITIVE and np.any(values <= 0):
+    limit = _limit(celltype, name)
+    bad = (values <= 0) if limit == POSITIVE else (values < 0) if limit == NON_NEGATIVE else None
+    if bad is not None and np.any(bad):
         raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {shown} = {float(values[values <= 0][0])} "
-            f"{unit}; it must be > 0 (a time constant, capacitance or threshold width).")
-    if name in _NON_NEGATIVE and np.any(values < 0):
-        raise errors.InvalidParameterValueError(
-            f"{celltype}: parameter {shown} = {float(values[values < 0][0])} "
-            f"{unit}; it must be >= 0.")
+            f"{celltype}: parameter {shown} = {float(values[bad][0])} {unit}; it must be "
+            f"{_LIMIT_TEXT[limit]}.")
     if name == "start" and np.any(values < 0):
         raise errors.InvalidParameterValueError(
             f"{celltype}: start = {float(values[values < 0][0])} ms; it must be >= 0.")
@@ -165,14 +132,12 @@ def _user_name(celltype, native):
 
 
 def _check_consistency(celltype, parameters: dict, current: Mapping | None):
-    """Raise ``InvalidParameterValueError`` where a rule of ``_CONSISTENCY`` fails.
+    """Raise ``InvalidParameterValueError`` where one of the cell type's rules fails.
 
     ``current``: the values before a ``set()`` (None at creation); a rule is checked when one
     of its parameters is given, on the new values merged with the current ones.
     """
-    kernel = getattr(celltype, "kernel", None)
-    key = kernel.name if kernel is not None else type(celltype).__name__
-    for rule in _CONSISTENCY.get(key, ()):
+    for rule in _rules(celltype):
         if not any(name in parameters for name in rule.names):
             continue
         current = current or {}
@@ -196,7 +161,7 @@ def _check_consistency(celltype, parameters: dict, current: Mapping | None):
 
 def check_parameters(celltype, parameters: dict, current: Mapping | None = None):
     """Raise ``InvalidParameterValueError`` for values outside a parameter's allowed range,
-    and for combinations NEST refuses (``_CONSISTENCY``: v_reset < v_thresh, ...).
+    and for combinations NEST refuses (the model's ``rules``: v_reset < v_thresh, ...).
 
     Parameters
     ----------
@@ -227,33 +192,83 @@ def _check_ranges(celltype, parameters: dict):
             _check_array(celltype, name, values)
 
 
+def check_time_step(celltype, dt: float):
+    """Raise ``InvalidParameterValueError`` if ``dt`` (ms) exceeds the model's ``dt_max``."""
+    model = _model(celltype)
+    if model is None or model.dt_max is None or dt <= model.dt_max * (1 + 1e-9):
+        return
+    raise errors.InvalidParameterValueError(
+        f"{celltype}: the time step dt = {dt} ms is larger than {model.dt_max} ms, the largest "
+        f"step at which this cell's integration is validated ({model.schemes}); call "
+        f"setup(timestep={model.dt_max}) or smaller (0.01 ms resolves 60 us DBS pulses).")
+
+
 class _KernelCell:
-    """Mixin: the kernel model behind a standard cell type."""
+    """Mixin: the kernel model behind a cell type."""
 
     kernel = None
 
     def __str__(self):
         return type(self).__name__
 
-
-def _neuron(base):
-    model = NEURON_MODELS[base.__name__]
-    return type(base.__name__, (_KernelCell, base),
-                {"__doc__": base.__doc__, "translations": identity_translations(model.param_names),
-                 "kernel": model,
-                 "__module__": __name__})
+    @property
+    def dt_max(self) -> float | None:
+        """Largest time step (ms) at which this cell's integration is validated (None: any)."""
+        return getattr(self.kernel, "dt_max", None)
 
 
-IF_curr_exp = _neuron(cells.IF_curr_exp)
-IF_curr_alpha = _neuron(cells.IF_curr_alpha)
-IF_cond_exp = _neuron(cells.IF_cond_exp)
-IF_cond_alpha = _neuron(cells.IF_cond_alpha)
-EIF_cond_exp_isfa_ista = _neuron(cells.EIF_cond_exp_isfa_ista)
-EIF_cond_alpha_isfa_ista = _neuron(cells.EIF_cond_alpha_isfa_ista)
-IF_curr_delta = _neuron(cells.IF_curr_delta)
-IF_cond_exp_gsfa_grr = _neuron(cells.IF_cond_exp_gsfa_grr)
-HH_cond_exp = _neuron(cells.HH_cond_exp)
-Izhikevich = _neuron(cells.Izhikevich)
+class _DeclaredCell(_KernelCell, StandardCellType):
+    """Base of the cell types of models that are not PyNN standard types."""
+
+    injectable = True
+
+
+def _initial_values(model: NeuronModel, parameters: dict) -> dict:
+    if model.steady_state is not None:
+        return model.steady_state(parameters)
+    return {name: float(model.variables[name].initial) for name in model.initial.values()}
+
+
+def cell_type(model: NeuronModel) -> type:
+    """The PyNN cell type of ``model`` (see the module docstring)."""
+    translations = identity_translations(model.param_names)
+    if model.pynn_type is not None:
+        base = getattr(cells, model.pynn_type)
+        return type(base.__name__, (_KernelCell, base),
+                    {"__doc__": base.__doc__, "translations": translations, "kernel": model,
+                     "__module__": __name__})
+    defaults = model.default_parameters()
+    units = {n: p.unit for n, p in zip(model.param_names, model.parameters.values())}
+    units.update({n: v.unit for n, v in model.variables.items()})
+    return type(model.name, (_DeclaredCell,), {
+        "__doc__": model.doc, "kernel": model, "translations": translations,
+        "default_parameters": defaults,
+        "default_initial_values": _initial_values(model, defaults),
+        "recordable": ["spikes", *model.recordables], "units": units,
+        "receptor_types": tuple(model.receptor_types),
+        "conductance_based": model.conductance_based, "__module__": __name__})
+
+
+def variant(base: type, name: str, doc: str, **defaults: float) -> type:
+    """A subclass of the declared cell type ``base`` with other default parameters (and the
+    initial values that follow from them), e.g. ``GPi_RT2004`` from ``GP_RT2004``."""
+    parameters = dict(base.default_parameters, **{k: float(v) for k, v in defaults.items()})
+    return type(name, (base,), {"__doc__": doc, "default_parameters": parameters,
+                                "default_initial_values": _initial_values(base.kernel,
+                                                                          parameters),
+                                "__module__": base.__module__})
+
+
+IF_curr_exp = cell_type(NEURON_MODELS["IF_curr_exp"])
+IF_curr_alpha = cell_type(NEURON_MODELS["IF_curr_alpha"])
+IF_cond_exp = cell_type(NEURON_MODELS["IF_cond_exp"])
+IF_cond_alpha = cell_type(NEURON_MODELS["IF_cond_alpha"])
+EIF_cond_exp_isfa_ista = cell_type(NEURON_MODELS["EIF_cond_exp_isfa_ista"])
+EIF_cond_alpha_isfa_ista = cell_type(NEURON_MODELS["EIF_cond_alpha_isfa_ista"])
+IF_curr_delta = cell_type(NEURON_MODELS["IF_curr_delta"])
+IF_cond_exp_gsfa_grr = cell_type(NEURON_MODELS["IF_cond_exp_gsfa_grr"])
+HH_cond_exp = cell_type(NEURON_MODELS["HH_cond_exp"])
+Izhikevich = cell_type(NEURON_MODELS["Izhikevich"])
 
 
 # -- GIF_cond_exp: array parameters as one scalar native parameter per component ---------------
@@ -399,3 +414,22 @@ class SpikeSourceArray(_KernelCell, cells.SpikeSourceArray):
     silently).
     """
     translations = build_translations(("spike_times", "spike_times"))
+
+
+_CELL_TYPES: dict = {}
+
+
+def cell_types() -> dict:
+    """Name -> cell type of every registered neuron model (the ``PointNeuron`` combinations,
+    built on demand, aside): the classes above for PyNN's standard types, a generated class
+    (``cell_type``) for every other model.  Generated once and kept, so a name always gives the
+    same class."""
+    if not _CELL_TYPES:
+        module = globals()
+        for name, model in NEURON_MODELS.items():
+            if name.startswith("PointNeuron["):
+                continue
+            known = module.get(name)
+            _CELL_TYPES[name] = (known if isinstance(known, type) and getattr(known, "kernel", None)
+                                 is model else cell_type(model))
+    return _CELL_TYPES

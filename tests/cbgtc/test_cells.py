@@ -224,7 +224,7 @@ def test_gp_exponential_scheme_is_stable_under_dbs_pulses(cbgtc):
 def test_gp_scheme_is_chosen_by_the_time_step(cbgtc, dt, uses_exponential):
     """RK4 up to gp.DT_MAX (the accuracy contracts at dt <= 0.025 ms are unchanged), the
     exponential scheme above it; the choice is the static ``n_sub`` of the population."""
-    from pynn_cbgtc_jax.cbgtc import models
-    from pynn_cbgtc_jax.kernels import gp
-    assert (models._gp_scheme(dt, {}) == models._EXPONENTIAL) == uses_exponential
+    from pynn_cbgtc_jax.kernels import density, gp
+    scheme = gp.MODELS[0].substeps
+    assert (scheme(dt, {}) == density._LARGE_STEP) == uses_exponential
     assert (dt > gp.DT_MAX) == uses_exponential

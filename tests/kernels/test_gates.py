@@ -35,10 +35,9 @@ def _trace(kernel, params, integrate, n=None):
     """v over 100 ms (4 000 steps of 0.025 ms) from the steady state, for one neuron or for
     ``n`` identical neurons through ``jax.vmap``."""
     coeffs = kernel.prepare(params, 0.025)
-    rhs_coeffs = coeffs if kernel is stn else coeffs.params
 
     def step(s):
-        return integrate(lambda y, c, i: kernel._derivatives(c, y, i), s, 0.025, rhs_coeffs,
+        return integrate(lambda y, c, i: kernel.derivatives(c, y, i), s, 0.025, coeffs,
                          params.I_app)
 
     if n is not None:
@@ -103,7 +102,7 @@ def test_rk4_population_mixes_shared_and_per_neuron_arguments(x64):
 
     def run(i_app, n=None):
         def step(s, i):
-            return integrators.rk4_batched(lambda y, c, i_: stn._derivatives(c, y, i_), s,
+            return integrators.rk4_batched(lambda y, c, i_: stn.derivatives(c, y, i_), s,
                                            0.025, coeffs, i)
         if n is None:
             def f(s):
