@@ -32,7 +32,7 @@ try:            # public, but young: jax.custom_batching (and lax.platform_depen
 except ImportError:                                      # pragma: no cover (jax >= 0.4.30 has it)
     custom_vmap = None
 
-__all__ = ["Tableau", "RK4", "RKF45", "rk_step", "rk4", "decay_factors", "rk4_substeps",
+__all__ = ["Tableau", "RK4", "MIDPOINT", "RKF45", "rk_step", "rk4", "decay_factors", "rk4_substeps",
            "rk4_batched", "STACKED_RK4", "rkf45", "Attempt", "attempt", "SCHEMES",
            "use_nest_scheme", "Relax", "exponential_euler", "exponential_midpoint"]
 
@@ -64,6 +64,9 @@ class Tableau(NamedTuple):
 RK4 = Tableau(c=(0.5, 0.5, 1.0), a=((1.0,), (0.0, 1.0), (0.0, 0.0, 1.0)), a_scale=(0.5, 0.5, 1.0),
               b=(1.0, 2.0, 2.0, 1.0), b_denominator=6.0)
 """Classical fourth-order Runge-Kutta (Kutta 1901)."""
+
+MIDPOINT = Tableau(c=(0.5,), a=((1.0,),), a_scale=(0.5,), b=(0.0, 1.0))
+"""The explicit midpoint method (Runge 1895), second order: ``y + h f(y + (h/2) f(y))``."""
 
 RKF45 = Tableau(
     c=(0.25, 3.0 / 8.0, 12.0 / 13.0, 1.0, 0.5),
