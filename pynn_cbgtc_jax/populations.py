@@ -16,7 +16,7 @@ from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
-from .compiler.footprint import check_population
+from .footprint import check_population
 from .recording import Recorder
 from .standardmodels.cells import check_parameters
 
