@@ -96,7 +96,7 @@ def fingerprint(state, simulation) -> dict:
           "integration_scheme": repr(state.integration_scheme),
           "number of populations": len(state.populations),
           "population labels": [p.label for p in state.populations]}
-    index = {id(p): i for i, p in enumerate(build.populations)}
+    index = {id(p): i for i, p in enumerate(simulation.populations)}
     for i, pop in enumerate(state.populations):
         name = f"population {i} ({pop.label!r})"
         fp[f"{name} cell type and size"] = f"{type(pop.celltype).__name__} x {pop.size}"

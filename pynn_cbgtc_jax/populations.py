@@ -16,8 +16,8 @@ from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
+from .footprint import check_population
 from .native import model_initial
-from .compiler.footprint import check_population
 from .recording import Recorder
 from .standardmodels.cells import check_parameters, check_time_step
 

@@ -17,7 +17,7 @@ from pyNN.core import is_listlike
 from pyNN.space import Space
 
 from . import simulator
-from .compiler.footprint import check_projection
+from .footprint import check_projection
 from .standardmodels.synapses import StaticSynapse, check_synapse_values
 
 __all__ = ["Projection", "Connection", "delay_steps"]

@@ -30,6 +30,7 @@ from .engine.spike_sources import SOURCES
 from .engine.spike_timing import HISTORY
 from .engine.synapse_rules import RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
+from .export import export_network
 from .kernels.registry import NEURON_MODELS
 from .simulator import NumericalInstabilityError
 
@@ -45,7 +46,9 @@ def ensure_simulation(state) -> "Simulation":
     """The simulation for ``state``: rebuilt if the structure changed, data refreshed if stale."""
     sim = state.simulation
     if sim is None or state.structure_changed or state.data_changed:
-        build = build_network(state, previous=sim.build if sim is not None else None)
+        # unchanged synapses are not exported: the previous build's tables are reused
+        network = export_network(state, synapses=sim is None or state.synapses_changed)
+        build = build_network(network, previous=sim.build if sim is not None else None)
         if sim is None:
             check_fits(build)
             sim = Simulation(state, build)
@@ -89,7 +92,11 @@ class Simulation:
         old = getattr(self, "build", None)
         self.build = build
         self.spec = build.spec
-        self.populations = build.populations
+        # the build names populations, projections and sources by their index in the state
+        self.populations = [self.state.populations[i] for i in build.populations]
+        self.sources = [self.state.current_sources[i] for i in build.sources]
+        self.syn_members = [[(self.state.projections[i], n) for i, n in members]
+                            for _, members, _ in build.syn_groups]
         if old is not None and len(build.data.syns) == len(old.data.syns) \
                 and all(a is b for a, b in zip(build.data.syns, old.data.syns)):
             # synapse tables reused by build_network: keep their device copies
@@ -155,7 +162,8 @@ class Simulation:
             else:
                 states.append(_initial_state(pop, dtype))
         syn_states = []
-        for (rule, members, perm), data in zip(self.build.syn_groups, self.build.data.syns):
+        for (rule, _, perm), members, data in zip(self.build.syn_groups, self.syn_members,
+                                                  self.build.data.syns):
             init = {}
             for name in RULES[rule].state:
                 # NaN where a projection was not initialised: initial_state's default there
@@ -242,14 +250,15 @@ class Simulation:
         self._call_steps = int(np.clip(CALL_SECONDS / per_step, 1, self.spec.chunk))
 
     def _projections(self):
-        return [prj for _, members, _ in self.build.syn_groups for prj, _ in members]
+        return [prj for members in self.syn_members for prj, _ in members]
 
     def synapse_values(self, projection, name):
         """Current values of a plastic synapse variable of ``projection`` (projection order).
 
         None if the projection's rule keeps ``name`` constant (then the host copy is current).
         """
-        for g, (rule, members, perm) in enumerate(self.build.syn_groups):
+        for g, ((rule, _, perm), members) in enumerate(zip(self.build.syn_groups,
+                                                           self.syn_members)):
             names = RULES[rule].state
             if name not in names or all(p is not projection for p, _ in members):
                 continue
@@ -280,7 +289,7 @@ class Simulation:
                                        dtype)
             amps = np.asarray(amps)
             for j in self.build.recorded_sources:
-                self.build.sources[j]._store(np.zeros(1), amps[j:j + 1])
+                self.sources[j]._store(np.zeros(1), amps[j:j + 1])
 
     def _route(self, outputs, step0, n):
         steps = step0 + 1 + np.arange(n, dtype=np.int64)
@@ -307,7 +316,7 @@ class Simulation:
         if self.spec.electrodes.record:
             currents = np.asarray(outputs.currents[:n])
             for j in self.build.recorded_sources:
-                self.build.sources[j]._store(steps * self.state.dt, currents[:, j])
+                self.sources[j]._store(steps * self.state.dt, currents[:, j])
 
     def _check(self, bad):
         for i, step in enumerate(bad):

@@ -27,7 +27,8 @@ def pytest_terminal_summary(terminalreporter):
 #: test files of the "contracts" tier: properties every network and model must keep
 CONTRACT_FILES = {"test_engine_contracts.py", "test_model_conformance.py", "test_kind_tables.py",
                   "test_program_size.py", "test_process_settings.py", "test_delivery.py",
-                  "test_gpu_lowering.py", "test_checkpoint.py", "test_interrupt.py"}
+                  "test_gpu_lowering.py", "test_checkpoint.py", "test_interrupt.py",
+                  "test_compiler_inputs.py"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,6 +1,7 @@
 """Memory checked before it is spent: a Population or Projection that cannot fit is refused as
-it is created (``compiler/footprint.py``), quickly, with the estimate, its largest term, the
-memory available and the fix in the message, and nothing registered.
+it is created (``footprint.py`` reads its sizes, ``compiler/footprint.py`` estimates and
+refuses), quickly, with the estimate, its largest term, the memory available and the fix in
+the message, and nothing registered.
 
 Reference: the estimate's own terms (sizes x measured bytes per cell / synapse), so the
 threshold is tested exactly by setting the available memory to the estimate and one byte less.
@@ -9,7 +10,8 @@ import time
 
 import pytest
 
-from pynn_cbgtc_jax.compiler import footprint
+from pynn_cbgtc_jax import footprint
+from pynn_cbgtc_jax.compiler import footprint as estimate
 
 
 def _registry(sim):
@@ -81,36 +83,36 @@ def _estimate_population(sim, n):
 
 def test_host_threshold_exact(sim, monkeypatch):
     """Refused exactly when the estimate exceeds what is available: no hidden factor."""
-    monkeypatch.setattr(footprint, "_FLOOR", 0)
-    monkeypatch.setattr(footprint, "free_device_bytes", lambda: (None, "none"))
+    monkeypatch.setattr(estimate, "_FLOOR", 0)
+    monkeypatch.setattr(estimate, "free_device_bytes", lambda: (None, "none"))
     host, _ = _estimate_population(sim, 1000)
-    monkeypatch.setattr(footprint, "available_host_bytes", lambda: host - 1)
+    monkeypatch.setattr(estimate, "available_host_bytes", lambda: host - 1)
     with pytest.raises(sim.HostMemoryError, match="Largest term"):
         sim.Population(1000, sim.IF_cond_exp())
     assert sim.simulator.state.populations == []
-    monkeypatch.setattr(footprint, "available_host_bytes", lambda: host)
+    monkeypatch.setattr(estimate, "available_host_bytes", lambda: host)
     sim.Population(1000, sim.IF_cond_exp())
     assert len(sim.simulator.state.populations) == 1
 
 
 def test_device_threshold_counts_earlier_objects(sim, monkeypatch):
     """The device check adds the new object to what earlier ones will need on the device."""
-    monkeypatch.setattr(footprint, "_FLOOR", 0)
-    monkeypatch.setattr(footprint, "available_host_bytes", lambda: None)
+    monkeypatch.setattr(estimate, "_FLOOR", 0)
+    monkeypatch.setattr(estimate, "available_host_bytes", lambda: None)
     _, cells = _estimate_population(sim, 100)
     a = sim.Population(100, sim.IF_cond_exp())
     b = sim.Population(100, sim.IF_cond_exp())
     # static float32: int32 column + float32 weight + uint8 delay (memory.estimate's table)
     synapses = 100 * 100 * 9
     total = 2 * cells + synapses
-    monkeypatch.setattr(footprint, "free_device_bytes", lambda: (total - 1, "a test device"))
+    monkeypatch.setattr(estimate, "free_device_bytes", lambda: (total - 1, "a test device"))
     before = _registry(sim)
     with pytest.raises(sim.DeviceMemoryError) as info:
         sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
     assert "a test device" in str(info.value) and "Largest term: synapse tables" in str(
         info.value)
     assert _registry(sim) == before
-    monkeypatch.setattr(footprint, "free_device_bytes", lambda: (total, "a test device"))
+    monkeypatch.setattr(estimate, "free_device_bytes", lambda: (total, "a test device"))
     sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
     # the next population is checked against all of it
     with pytest.raises(sim.DeviceMemoryError, match="earlier populations and projections"):
@@ -121,8 +123,8 @@ def test_normal_network_accepted_without_querying(sim, monkeypatch):
     """Below the floor nothing is read: no /proc/meminfo, no device query."""
     def fail(*_):
         raise AssertionError("queried memory for a small network")
-    monkeypatch.setattr(footprint, "available_host_bytes", fail)
-    monkeypatch.setattr(footprint, "free_device_bytes", fail)
+    monkeypatch.setattr(estimate, "available_host_bytes", fail)
+    monkeypatch.setattr(estimate, "free_device_bytes", fail)
     a = sim.Population(1000, sim.IF_cond_exp())
     sim.Projection(a, a, sim.FixedProbabilityConnector(0.1, rng=sim.NumpyRNG(1)),
                    sim.StaticSynapse(weight=0.01))

@@ -1,4 +1,5 @@
-"""Compile the registered PyNN objects into a ``NetSpec`` (static) and ``NetData`` (arrays).
+"""Compile a ``Network`` (``inputs.py``: the plain data the PyNN layer exports) into a ``NetSpec``
+(static) and ``NetData`` (arrays).
 
 * populations -> model parameters as arrays (spike sources: step ranges, event lists);
 * projections -> synapses grouped by (pre population, post population, receptor) and sorted by
@@ -6,7 +7,7 @@
 * current sources -> one table of waveforms plus (source, cell) injection pairs;
 * recorders -> index arrays of the recorded cells.
 
-NumPy only; the result is handed to ``simulation.Simulation``.
+NumPy only (and no PyNN object); the result is handed to ``simulation.Simulation``.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ..engine.spec import (ElectrodeData, ElectrodeSpec, NetData, NetSpec, PopSp
 from ..engine.spike_sources import SOURCES, BuildContext
 from ..engine.synapse_rules import RULES, rule_param
 from ..engine.waveforms import FIELDS, WAVEFORMS, kind_index
-from .layout import resolve_cells
+from .inputs import Network, PopulationData
 
 __all__ = ["Build", "build_network", "SENTINEL", "MAX_CHUNK"]
 
@@ -31,16 +32,20 @@ _RECORD_BYTES_PER_CHUNK = 64 * 2 ** 20
 
 @dataclass
 class Build:
-    """A compiled network: spec, host arrays, and what the runner needs to route results."""
+    """A compiled network: spec, host arrays, and what the runner needs to route results.
+
+    Populations, projections and sources are named by their index in the ``Network``.
+    """
 
     spec: NetSpec
     data: NetData
-    populations: list
+    populations: tuple                                # population indices, in spec order
     signal_names: list = field(default_factory=list)  # per population: recorded variable names
-    recorded_sources: list = field(default_factory=list)
+    recorded_sources: list = field(default_factory=list)  # positions in ``sources``
     array_events: list = field(default_factory=list)  # per population: (stamps, cells, times)
-    syn_groups: list = field(default_factory=list)    # per group: (rule, [(projection, n)], perm)
-    sources: list = field(default_factory=list)
+    syn_groups: list = field(default_factory=list)    # per group: (rule, [(projection index,
+                                                      # n)], perm)
+    sources: tuple = ()                               # source indices of the electrode table
 
 
 def _next_pow2(n):
@@ -53,16 +58,16 @@ def _steps(t_ms, dt):
 
 
 # -- populations --------------------------------------------------------------------------------
-def _population(pop, dt, dtype, cell_offset, ring_offset, scheme=None, min_delay=None):
-    celltype = pop.celltype
-    kind = celltype.kernel.name if celltype.kernel is not None else type(celltype).__name__
-    p = pop._parameters
+def _population(pop: PopulationData, dt, dtype, cell_offset, ring_offset, scheme=None,
+                min_delay=None):
+    kind = pop.kind
+    p = pop.parameters
     if kind in SOURCES:
         ctx = BuildContext(dt, dtype, dt if min_delay is None else min_delay,
                            lambda t: _steps(t, dt), _next_pow2)
         params, bound, events = SOURCES[kind].build(pop, ctx)
         return PopSpec(kind, pop.size, cell_offset, bound=bound), params, events
-    model = celltype.kernel
+    model = pop.model
     params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
     n_sub = model.substeps(dt, p) if model.substeps is not None else 1
     if "scheme" not in inspect.signature(model.step).parameters:
@@ -87,10 +92,12 @@ def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
     return order
 
 
-def _synapses(projections, pops, pops_py, dt, dtype):
+def _synapses(projections, pops, populations, dt, dtype):
     """Synapses grouped by rule, each group one CSR table by global presynaptic cell.
 
-    Returns ([(SynData, fan-out per cell, member list)], max delay in steps).
+    ``projections``: ``ProjectionData``; ``pops``: the ``PopSpec`` of ``populations``
+    (``PopulationData``).  Returns ([(rule, SynData, fan-out per cell, [(projection index, n)],
+    perm)], max delay in steps).
     """
     cell_offset = np.array([p.cell_offset for p in pops], np.int64)
     ring_offset = np.array([p.ring_offset for p in pops], np.int64)
@@ -98,23 +105,22 @@ def _synapses(projections, pops, pops_py, dt, dtype):
     n_cells = int(size.sum())
     by_rule = {}
     for prj in projections:
-        prj._consolidate()
-        if len(prj):
-            by_rule.setdefault(prj._rule, []).append(prj)
+        if prj.size:
+            by_rule.setdefault(prj.rule, []).append(prj)
     groups, max_delay = [], 1
     for rule in sorted(by_rule):
         names = RULES[rule].params
         pre_g, post_g, target, weight, delay, params, members = [], [], [], [], [], [], []
         for prj in by_rule[rule]:
-            pre_pop, pre = resolve_cells(prj.pre, prj._pre)
-            post_pop, post = resolve_cells(prj.post, prj._post)
+            pre_pop, pre = prj.pre_population, prj.pre_cells
+            post_pop, post = prj.post_population, prj.post_cells
             pre_g.append(cell_offset[pre_pop] + pre)
             post_g.append(cell_offset[post_pop] + post)
-            target.append(ring_offset[post_pop] + prj._receptor * size[post_pop] + post)
-            weight.append(prj._params["weight"])
-            delay.append(prj._params["delay"])
-            params.append([rule_param(prj, n, post_pop, post, pops_py) for n in names])
-            members.append((prj, len(prj)))
+            target.append(ring_offset[post_pop] + prj.receptor * size[post_pop] + post)
+            weight.append(prj.weight)
+            delay.append(prj.delay)
+            params.append([rule_param(prj, n, populations) for n in names])
+            members.append((prj.index, prj.size))
         pre_g, post_g, target = (np.concatenate(a) for a in (pre_g, post_g, target))
         weight, delay = np.concatenate(weight), np.concatenate(delay)
         params = [np.concatenate([p[j] for p in params]) for j in range(len(names))]
@@ -170,7 +176,7 @@ def _expected_events(populations, pops, fanout, dt):
     events = 0.0
     for pop, spec in zip(populations, pops):
         rows = fanout[spec.cell_offset:spec.cell_offset + spec.size]
-        rate = (SOURCES[spec.kind].rate(pop._parameters, spec.size, spec.bound, dt)
+        rate = (SOURCES[spec.kind].rate(pop.parameters, spec.size, spec.bound, dt)
                 if spec.kind in SOURCES else None)
         if rate is None:
             rate = np.full(spec.size, 30.0 * dt * 1e-3)     # a busy neuron: 30 Hz
@@ -200,20 +206,22 @@ def _syn_spec(rule, n_syn, n_cells, events):
 # -- electrodes ---------------------------------------------------------------------------------
 def _electrodes(sources, populations, dt, dtype, seed):
     """One table of every source's waveform (``engine/waveforms.py``: each kind's entry builds
-    its fields from the source's native values) plus the (source, cell) injection pairs."""
+    its fields from the source's native values) plus the (source, cell) injection pairs.
+
+    ``sources``: ``SourceData``; ``populations``: ``PopulationData``."""
     S = len(sources)
     kind, start, stop = (np.zeros(S, np.int32) for _ in range(3))
     record_gid = np.zeros(S, np.int32)
     built = []
     for j, src in enumerate(sources):
-        v = src._native
-        kind[j] = kind_index(src._waveform_name)
+        v = src.native
+        kind[j] = kind_index(src.waveform)
         start[j] = _steps(v.get("start", 0.0), dt)
         stop[j] = _steps(v.get("stop", 1e12), dt) if "stop" in v else SENTINEL - 1
-        built.append(WAVEFORMS[src._waveform_name].build(v, dt, lambda t: _steps(t, dt)))
-        if src._targets:
-            p, idx = src._targets[0]
-            record_gid[j] = p.first_id + int(idx[0])
+        built.append(WAVEFORMS[src.waveform].build(v, dt, lambda t: _steps(t, dt)))
+        if src.targets:
+            p, idx = src.targets[0]
+            record_gid[j] = populations[p].first_id + int(idx[0])
     kinds = tuple(name for i, name in enumerate(WAVEFORMS) if np.any(kind == i))
     names = sorted({name for k in kinds for name in WAVEFORMS[k].fields})
     width = max([np.size(b[n]) for b in built for n in b if FIELDS[n][1]] + [0])
@@ -235,8 +243,8 @@ def _electrodes(sources, populations, dt, dtype, seed):
     for pop in populations:
         srcs, cells = [], []
         for j, src in enumerate(sources):
-            for p, idx in src._targets:
-                if p is pop:
+            for p, idx in src.targets:
+                if p == pop.index:
                     srcs.append(np.full(idx.size, j))
                     cells.append(idx)
         if not srcs:
@@ -253,7 +261,7 @@ def _electrodes(sources, populations, dt, dtype, seed):
                                         for a in (pair_source, pair_cell, pair_gid))
     spec = ElectrodeSpec(n_sources=S, kinds=kinds, table=width,
                          targets=tuple(targets), n_target_cells=n_target_cells,
-                         record=any(src._recording for src in sources))
+                         record=any(src.recording for src in sources))
     import jax
     data = ElectrodeData(kind=kind, start=start, stop=stop, fields=fields,
                          pair_source=pair_source, pair_cell=pair_cell, pair_gid=pair_gid,
@@ -263,54 +271,57 @@ def _electrodes(sources, populations, dt, dtype, seed):
 
 
 # -- recording ----------------------------------------------------------------------------------
-def _recording(pop):
-    rec = pop.recorder
-    spikes = rec.recorded_indices("spikes")
+def _recording(pop: PopulationData):
+    spikes = pop.spikes
     names, signals, idx = [], [], []
-    recordables = getattr(pop.celltype.kernel, "recordables", {}) or {}
-    for var in sorted({v.name for v in rec.recorded if v.name != "spikes"}):
-        cells = rec.recorded_indices(var)
-        if cells.size:
-            names.append(var)
-            pynn_name = getattr(pop.celltype, "record_map", {}).get(var, (var, 1.0))[0]
-            signals.append((recordables[pynn_name], int(cells.size)))
-            idx.append(cells.astype(np.int32))
+    recordables = getattr(pop.model, "recordables", {}) or {}
+    for signal in pop.signals:
+        names.append(signal.name)
+        signals.append((recordables[signal.recordable], int(signal.cells.size)))
+        idx.append(signal.cells.astype(np.int32))
     return (RecSpec(spikes=int(spikes.size), signals=tuple(signals)),
             RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)
 
 
-def build_network(state, previous: "Build | None" = None) -> Build:
-    """Translate everything registered in ``state`` into a ``Build``.
+def build_network(network: Network, previous: "Build | None" = None) -> Build:
+    """Translate ``network`` (the PyNN layer's export, ``export.export_network``) into a
+    ``Build``.
 
     ``previous``: the last build of the same network; its synapse tables (the costly part:
-    sorting every synapse) are reused unless ``state.synapses_changed`` -- so a ``set()`` of
-    neuron parameters between runs does not rebuild 100M synapses.
+    sorting every synapse) are reused when ``network.projections`` is None (the synapses are
+    unchanged) -- so a ``set()`` of neuron parameters between runs does not rebuild 100M
+    synapses.
     """
     import jax
-    dt, dtype = state.dt, np.dtype(state.precision)
-    populations = list(state.populations)
+    dt, dtype = network.dt, np.dtype(network.precision)
+    populations = list(network.populations)
+    indices = tuple(p.index for p in populations)
     pops, params, events, cell, ring = [], [], [], 0, 0
     for pop in populations:
-        is_neuron = pop.celltype.injectable
+        is_neuron = pop.injectable
         spec, prm, ev = _population(pop, dt, dtype, cell, ring if is_neuron else -1,
-                                    state.integration_scheme, float(state.min_delay))
+                                    network.integration_scheme, network.min_delay)
         pops.append(spec)
         params.append(prm)
         events.append(ev)
         cell += pop.size
         ring += spec.n_receptors * pop.size if is_neuron else 0
-    if previous is not None and previous.populations == populations:
+    if previous is not None and previous.populations == indices:
         # a set() of Poisson rates keeps the compiled by-total bound (poisson_counts falls back
         # to per-cell draws where the new rates exceed it): no recompilation
         pops = [p._replace(bound=q.bound) if p.kind == q.kind and p.kind in SOURCES
                 and SOURCES[p.kind].keep_bound else p
                 for p, q in zip(pops, previous.spec.pops)]
-    if previous is not None and not state.synapses_changed:
+    if network.projections is None:
+        if previous is None:
+            raise ValueError("build_network: network.projections is None (synapses unchanged) "
+                             "but there is no previous build whose tables could be reused; "
+                             "export the projections.")
         syn_specs, syn_data = list(previous.spec.syns), list(previous.data.syns)
         syn_groups, post_tau = previous.syn_groups, previous.data.post_tau
         max_delay = previous.spec.ring - 1
     else:
-        groups, max_delay = _synapses(state.projections, pops, populations, dt, dtype)
+        groups, max_delay = _synapses(network.projections, pops, populations, dt, dtype)
         post_tau = _post_tau(groups, cell, dtype)
         syn_specs, syn_data = [], []
         for rule, data_g, fanout, _, _ in groups:
@@ -318,8 +329,8 @@ def build_network(state, previous: "Build | None" = None) -> Build:
             syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, n_events))
             syn_data.append(_device_table(rule, data_g, syn_specs[-1]))
         syn_groups = [(rule, members, perm) for rule, _, _, members, perm in groups]
-    sources = [s for s in state.current_sources if s._targets or s._recording]
-    e_spec, e_data = _electrodes(sources, populations, dt, dtype, state.rng_seed)
+    sources = [s for s in network.sources if s.targets or s.recording]
+    e_spec, e_data = _electrodes(sources, populations, dt, dtype, network.rng_seed)
     recs, rdata, names = zip(*[_recording(p) for p in populations]) if populations \
         else ((), (), ())
     bytes_per_step = sum(r.spikes + sum(n for _, n in r.signals) * dtype.itemsize for r in recs)
@@ -330,11 +341,11 @@ def build_network(state, previous: "Build | None" = None) -> Build:
                    history=any(RULES[g.rule].plastic_weight for g in syn_specs),
                    dtype=dtype.name)
     data = NetData(params=tuple(params), syns=tuple(syn_data), recs=tuple(rdata),
-                   electrodes=e_data, key=jax.random.key_data(jax.random.key(state.rng_seed)),
+                   electrodes=e_data, key=jax.random.key_data(jax.random.key(network.rng_seed)),
                    dt=np.asarray(dt, dtype),
                    post_tau=post_tau)
-    return Build(spec=spec, data=data, populations=populations,
+    return Build(spec=spec, data=data, populations=indices,
                  syn_groups=syn_groups,
                  signal_names=list(names), array_events=list(events),
-                 recorded_sources=[j for j, s in enumerate(sources) if s._recording],
-                 sources=sources)
+                 recorded_sources=[j for j, s in enumerate(sources) if s.recording],
+                 sources=tuple(s.index for s in sources))

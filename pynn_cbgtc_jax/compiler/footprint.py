@@ -1,10 +1,12 @@
 """Memory checked before it is spent: each Population and Projection as it is created.
 
-``check_population`` (called by ``Population._create_cells`` before any per-cell array exists)
-and ``check_projection`` (called by ``Projection.__init__`` before the connector draws) estimate
-from the object's size alone -- O(1), nothing allocated; the device total adds one number per
-earlier object -- the host memory its creation takes and the device memory the network will
-need with it (~15 us per object), and refuse an object that cannot fit
+The PyNN layer (``pynn_cbgtc_jax/footprint.py``: ``check_population``, called by
+``Population._create_cells`` before any per-cell array exists, and ``check_projection``, called
+by ``Projection.__init__`` before the connector draws) describes the object by its sizes alone
+(``inputs.py``: ``PopulationFootprint``, ``ProjectionFootprint``, and the network so far,
+``NetworkFootprint``); here ``population_bytes`` / ``projection_bytes`` estimate from them --
+O(1), nothing allocated -- the host memory its creation takes and the device memory the
+network will need with it (~15 us per object), and ``check`` refuses an object that cannot fit
 with ``HostMemoryError`` or ``DeviceMemoryError`` (both ``MemoryError``), naming the estimate,
 its largest term, the memory available and the fixes.  Nothing is registered then: the
 simulator state is as before the call.  Without the check such an object dies in a bare NumPy
@@ -38,18 +40,13 @@ start JAX's backend to ask for the device's free memory.
 """
 from __future__ import annotations
 
-import numbers
 import sys
 
-import numpy as np
-from pyNN.parameters import Sequence
-from pyNN.random import NumpyRNG
-
 from ..engine.synapse_rules import RULES
+from .inputs import NetworkFootprint, PopulationFootprint, ProjectionFootprint
 from .memory import DeviceMemoryError, HostMemoryError, _gb, free_device_bytes
 
-__all__ = ["check_population", "check_projection", "available_host_bytes", "population_bytes",
-           "projection_bytes", "expected_synapses"]
+__all__ = ["check", "available_host_bytes", "population_bytes", "projection_bytes"]
 
 _FLOOR = 64 * 2 ** 20         # bytes: below this nothing is checked
 # ID object, its all_cells slot, id range, mask: an ID with its ``parent`` attribute is 248 B
@@ -76,88 +73,38 @@ def available_host_bytes():
     return None
 
 
-def _itemsize(state) -> int:
-    return 8 if state.precision == "float64" else 4
-
-
-def _ring_slots(state) -> int:
-    # the ring holds max_delay / dt + 1 slots; with max_delay 'auto' it is not known until the
-    # build, and one slot keeps the term a lower bound
-    max_delay = state.explicit_max_delay
-    return int(round(max_delay / state.dt)) + 1 if max_delay else 1
-
-
-def population_bytes(population, state) -> dict:
+def population_bytes(population: PopulationFootprint, network: NetworkFootprint) -> dict:
     """{term: bytes} on the host (creation peak) and on the device for ``population``."""
-    celltype = population.celltype
     n = population.size
-    params = celltype.get_native_names() if hasattr(celltype, "get_native_names") else list(
-        celltype.default_parameters)
-    sequences = sum(1 for v in celltype.default_parameters.values() if isinstance(v, Sequence))
-    n_initial = len(celltype.default_initial_values)
-    n_receptors = len(getattr(celltype, "receptor_types", ()))
-    item = _itemsize(state)
+    item = network.itemsize
     host = {
         "cell ids (one PyNN ID object per cell)": n * _CELL_BYTES,
-        "parameter arrays": n * (len(params) * _CELL_PARAM_BYTES
-                                 + sequences * _CELL_SEQUENCE_BYTES),
-        "initial values": n * n_initial * _CELL_INITIAL_BYTES,
+        "parameter arrays": n * (population.n_parameters * _CELL_PARAM_BYTES
+                                 + population.n_sequences * _CELL_SEQUENCE_BYTES),
+        "initial values": n * population.n_initial * _CELL_INITIAL_BYTES,
     }
     device = {
-        "neuron parameters and states": n * item * (len(params) + n_initial),
-        "ring buffer (delayed inputs)": n * item * n_receptors * _ring_slots(state),
+        "neuron parameters and states": n * item * (population.n_parameters
+                                                    + population.n_initial),
+        "ring buffer (delayed inputs)": n * item * population.n_receptors * network.ring_slots,
     }
     return {"host": host, "device": device}
 
 
-def expected_synapses(connector, projection) -> float:
-    """The number of synapses ``connector`` is expected to make for ``projection`` (its mean
-    for random connectors), from sizes alone; 0 where it is not known before connecting
-    (distance- or index-dependent probabilities, files, arrays)."""
-    from pyNN import connectors as c
-    n_pre, n_post = projection.pre.size, projection.post.size
-    n = getattr(connector, "n", None)
-    if isinstance(connector, c.AllToAllConnector):
-        same = projection.pre == projection.post
-        autapses = min(n_pre, n_post) if same and connector.allow_self_connections is False else 0
-        return float(n_pre * n_post - autapses)
-    if isinstance(connector, c.FixedProbabilityConnector):
-        p = connector.p_connect
-        return float(p) * n_pre * n_post if isinstance(p, numbers.Real) else 0.0
-    if isinstance(connector, c.OneToOneConnector):
-        return float(min(n_pre, n_post))
-    if not isinstance(n, (int, np.integer)):
-        n = None
-    if isinstance(connector, c.FixedNumberPreConnector) and n is not None:
-        return float(n) * n_post
-    if isinstance(connector, c.FixedNumberPostConnector) and n is not None:
-        return float(n) * n_pre
-    if isinstance(connector, c.FixedTotalNumberConnector) and n is not None:
-        return float(n)
-    if isinstance(connector, c.FromListConnector) and not isinstance(
-            connector, c.FromFileConnector):
-        return float(len(connector.conn_list))
-    if isinstance(connector, c.CloneConnector):
-        return float(connector.reference_projection._pre.size)
-    return 0.0
-
-
-def _synapse_bytes(synapse_type, rule, state):
+def _synapse_bytes(projection: ProjectionFootprint, network: NetworkFootprint):
     """(host bytes per synapse: indices, parameters; device bytes per synapse: table, state)."""
-    space = synapse_type.parameter_space
-    n_params = len(space.keys())
-    n_random = sum(1 for name in space.keys() if not space[name].is_homogeneous)
-    item = _itemsize(state)
-    spec = RULES.get(rule, RULES["static"])
-    return ((_SYN_INDEX_BYTES + _SYN_BLOCK_BYTES, _SYN_PARAM_BYTES * (n_params + n_random)),
+    item = network.itemsize
+    spec = RULES.get(projection.rule, RULES["static"])
+    return ((_SYN_INDEX_BYTES + _SYN_BLOCK_BYTES,
+             _SYN_PARAM_BYTES * (projection.n_parameters + projection.n_random)),
             (4 + item + 1 + item * len(spec.params), item * len(spec.state)))
 
 
-def projection_bytes(projection, connector, state) -> dict:
-    """{term: bytes} on the host (creation peak) and on the device for ``projection``."""
-    n_syn = expected_synapses(connector, projection)
-    (index, params), (table, plastic) = _synapse_bytes(projection.synapse_type,
-                                                       projection._rule, state)
+def projection_bytes(projection: ProjectionFootprint, network: NetworkFootprint) -> dict:
+    """{term: bytes} on the host (creation peak) and on the device for ``projection``, with
+    its expected ``synapses`` and the ``device per synapse``."""
+    n_syn = projection.n_synapses
+    (index, params), (table, plastic) = _synapse_bytes(projection, network)
     return {"host": {"synapse indices (pre, post int64; the connector's blocks)": n_syn * index,
                      "synapse parameters (float64)": n_syn * params},
             "device": {"synapse tables": n_syn * table,
@@ -165,19 +112,23 @@ def projection_bytes(projection, connector, state) -> dict:
             "synapses": n_syn, "device per synapse": table + plastic}
 
 
-def _existing_device_bytes(state) -> float:
-    """The device bytes of the populations and projections already created (from the figures
-    their own check left on them: a sum of numbers, no estimate is made again)."""
-    return (sum(getattr(pop, "_footprint_device", 0.0) for pop in state.populations)
-            + sum(prj._pre.size * getattr(prj, "_footprint_per_synapse", 0.0)
-                  for prj in state.projections))
-
-
 _FIXES_DEVICE = ("simulate fewer synapses or neurons, use setup(precision='float32') if "
                  "float64 is set, record fewer cells, or run on a device with more memory")
 
 
-def _check(what: str, terms: dict, state, fixes: str, rollback=None, hint=""):
+def check(what: str, terms: dict, network: NetworkFootprint, fixes: str, rollback=None,
+          hint=""):
+    """Refuse an object whose ``terms`` (``population_bytes`` / ``projection_bytes``) do not
+    fit: its host terms in ``available_host_bytes()``, its device terms with the
+    ``network.device_bytes`` of the earlier objects in ``free_device_bytes()``.
+
+    ``what`` names the object and ``fixes`` says how to make it fit, in the message;
+    ``rollback()`` is called before raising.
+
+    Raises
+    ------
+    HostMemoryError, DeviceMemoryError
+    """
     host, device = terms["host"], terms["device"]
     host_total = sum(host.values())
     if host_total > _FLOOR:
@@ -194,7 +145,7 @@ def _check(what: str, terms: dict, state, fixes: str, rollback=None, hint=""):
     new_device = sum(device.values())
     if new_device == 0:
         return
-    device_total = new_device + _existing_device_bytes(state)
+    device_total = new_device + network.device_bytes
     if device_total > _FLOOR:
         free, where = free_device_bytes()
         if free is not None and device_total > free:
@@ -206,41 +157,3 @@ def _check(what: str, terms: dict, state, fixes: str, rollback=None, hint=""):
                 f"(this object {_gb(new_device)}, earlier populations and projections "
                 f"{_gb(device_total - new_device)}) but {_gb(free)} is free on {where}. "
                 f"Largest term: {largest} ({_gb(size)}). To fit: {_FIXES_DEVICE}{hint}.")
-
-
-def check_population(population) -> None:
-    """Refuse ``population`` before its cells are created if it cannot fit."""
-    from ..simulator import state
-    terms = population_bytes(population, state)
-
-    def rollback():       # PyNN registered the recorder before creating the cells
-        state.recorders.discard(getattr(population, "recorder", None))
-    per_cell = sum(terms["host"].values()) / max(population.size, 1)
-    _check(f"Population({population.size:,}, {type(population.celltype).__name__}) "
-           f"({per_cell:.0f} B per cell)", terms, state,
-           "create fewer cells (a smaller or scaled-down network), or run on a machine with more "
-           "memory", rollback)
-    population._footprint_device = sum(terms["device"].values())
-
-
-def check_projection(projection, connector) -> None:
-    """Refuse ``projection`` before ``connector`` draws if its synapses cannot fit."""
-    from ..simulator import state
-    terms = projection_bytes(projection, connector, state)
-    n_syn = terms["synapses"]
-    per_syn = sum(terms["host"].values()) / max(n_syn, 1)
-    what = (f"Projection({projection.pre.size:,} -> {projection.post.size:,} cells, "
-            f"{type(connector).__name__}, about {_count(n_syn)} synapses, {per_syn:.0f} B per "
-            f"synapse)")
-    # a probability connector with a NumpyRNG also draws one number per candidate pair
-    hint = ("; rng=NativeRNG(seed) draws the connections in O(synapses) instead of one "
-            "number per candidate pair" if isinstance(getattr(connector, "rng", None), NumpyRNG)
-            else "")
-    _check(what, terms, state, "make fewer synapses (a lower connection probability, fewer "
-           "connections per cell, smaller populations), or run on a machine with more memory",
-           hint=hint)
-    projection._footprint_per_synapse = terms["device per synapse"]
-
-
-def _count(n: float) -> str:
-    return f"{n:,.0f}" if n < 1e7 else f"{n:.2g}".replace("e+", "e")

@@ -1,11 +1,12 @@
 """Spike sources: one entry of ``SOURCES`` per PyNN spike-source type.
 
-An entry (a ``Source``) declares how the build turns a population's PyNN-layer values into
-its parameters (``kernels/sources.py``), its static bound and, for ``SpikeSourceArray``, the
-event list reported back to the recorder; the spikes per cell and step it leads the build to
-expect; its state at a step (the carry's); and its traced draw.  ``compiler/build.py``,
-``simulation.py``, ``source_blocks.py`` and ``runner.py`` dispatch through the entry and
-nowhere switch on the kind.  Adding a source is adding an entry.
+An entry (a ``Source``) declares how the build turns a population's exported values
+(``compiler/inputs.py: PopulationData``) into its parameters (``kernels/sources.py``), its
+static bound and, for ``SpikeSourceArray``, the event list reported back to the recorder; the
+spikes per cell and step it leads the build to expect; its state at a step (the carry's); and
+its traced draw.  ``compiler/build.py``, ``simulation.py``, ``source_blocks.py`` and
+``runner.py`` dispatch through the entry and nowhere switch on the kind.  Adding a source is
+adding an entry.
 
 * ``SpikeSourcePoisson``: a Poisson count per cell and step, ``rate dt / 1000`` inside
   ``[start, start + duration)``; a population whose cells share one rate is drawn by total
@@ -57,14 +58,15 @@ def _busy(p, size, bound, dt):
 class Source(NamedTuple):
     """One spike-source type, declared once.
 
-    ``build(pop, ctx) -> (params, bound, events)``: the population's parameters, its static
-    bound (``PopSpec.bound``) and the (stamps, cells, times) it reports, or None.
-    ``rate(parameters, size, bound, dt)``: expected spikes per cell and step (None: as a busy
-    neuron).  ``initial(size, params, step)``: the carry state at ``step`` (NumPy).  A block
-    entry draws ``draw(params, ages, key, k, dt, static) -> (counts, ages)`` for all its
-    populations at once (``ages`` None when stateless; ``arrange(pops, members) -> (members,
-    static)`` orders the block); otherwise ``draw(params, state, k, pop) -> (counts, state)``
-    per population.
+    ``build(pop, ctx) -> (params, bound, events)``: from ``pop`` (a ``PopulationData``: its
+    ``size`` and native ``parameters``), the population's parameters, its static bound
+    (``PopSpec.bound``) and the (stamps, cells, times) it reports, or None.
+    ``rate(parameters, size, bound, dt)`` (``parameters``: ``PopulationData.parameters``):
+    expected spikes per cell and step (None: as a busy neuron).  ``initial(size, params,
+    step)``: the carry state at ``step`` (NumPy).  A block entry draws ``draw(params, ages,
+    key, k, dt, static) -> (counts, ages)`` for all its populations at once (``ages`` None
+    when stateless; ``arrange(pops, members) -> (members, static)`` orders the block);
+    otherwise ``draw(params, state, k, pop) -> (counts, state)`` per population.
     """
 
     build: Callable
@@ -89,7 +91,7 @@ def _window(p, ctx):
 
 # -- Poisson ------------------------------------------------------------------------------------
 def _poisson_build(pop, ctx):
-    p = pop._parameters
+    p = pop.parameters
     start, stop = _window(p, ctx)
     params = src.PoissonParams(rate=np.asarray(p["rate"], ctx.dtype),
                                start_step=start.astype(np.int32), stop_step=stop.astype(np.int32))
@@ -121,21 +123,21 @@ def _ages(size, params, step):
 
 
 def _gamma_build(pop, ctx):
-    p = pop._parameters
+    p = pop.parameters
     start, stop = (x.astype(np.int32) for x in _window(p, ctx))
     return (src.GammaParams(np.asarray(p["alpha"], ctx.dtype), np.asarray(p["beta"], ctx.dtype),
                             start, stop), 0, None)
 
 
 def _dead_time_build(pop, ctx):
-    p = pop._parameters
+    p = pop.parameters
     start, stop = (x.astype(np.int32) for x in _window(p, ctx))
     return (src.DeadTimeParams(np.asarray(p["rate"], ctx.dtype),
                                np.asarray(p["tau_refrac"], ctx.dtype), start, stop), 0, None)
 
 
 def _inh_gamma_build(pop, ctx):
-    p = pop._parameters
+    p = pop.parameters
     start, stop = (x.astype(np.int32) for x in _window(p, ctx))
     seqs = [[np.atleast_1d(np.asarray(getattr(v, "value", v), float)) for v in p[name]]
             for name in ("a", "b", "tbins")]
@@ -203,7 +205,7 @@ def _array_build(pop, ctx):
     """One event list sorted by (stamp, cell), padded with a window of sentinels; the bound is
     the window: the largest number of events on one stamp, rounded up to a power of two."""
     stamps, cells = [], []
-    for i, seq in enumerate(pop._parameters["spike_times"]):
+    for i, seq in enumerate(pop.parameters["spike_times"]):
         times = np.asarray(getattr(seq, "value", seq), float)
         # a spike at t goes out with the step NEST stamps it with (see spike_source_stamps)
         s = spike_source_stamps(times, ctx.dt, ctx.min_delay)
@@ -212,7 +214,7 @@ def _array_build(pop, ctx):
     stamps = np.concatenate(stamps) if stamps else np.zeros(0, np.int64)
     cells = np.concatenate(cells) if cells else np.zeros(0, np.int64)
     times = np.concatenate([np.asarray(getattr(seq, "value", seq), float)
-                            for seq in pop._parameters["spike_times"]] or [np.zeros(0)])
+                            for seq in pop.parameters["spike_times"]] or [np.zeros(0)])
     order = np.lexsort((cells, stamps))
     stamps, cells, times = stamps[order], cells[order], times[order]
     window = ctx.next_pow2(np.bincount(stamps).max() if stamps.size else 1)

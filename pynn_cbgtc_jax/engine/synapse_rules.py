@@ -45,7 +45,7 @@ def _no_state(weight, rule_params, given, dtype):
     return ()
 
 
-def _nothing_missing(prj, name, post_pop, post, pops_py):
+def _nothing_missing(prj, name, populations):
     return None
 
 
@@ -56,8 +56,10 @@ class Rule(NamedTuple):
     the events' synapse indices, multiplicities and valid flags [E], the group's tables, the
     spike time ``t`` (ms); it returns (delivered weights [E], new state).  ``initial(weight,
     rule_params, given, dtype)`` gives the NumPy state at t = 0 (``given``: the values set with
-    ``Projection.initialize``, NaN where not given).  ``missing(prj, name, post_pop, post,
-    pops_py)`` the values of a parameter the PyNN synapse type does not hold (None: none).
+    ``Projection.initialize``, NaN where not given).  ``missing(prj, name, populations)`` the
+    values of a parameter the PyNN synapse type does not hold (None: none), from the
+    projection's and the populations' exported data (``compiler/inputs.py``:
+    ``ProjectionData``, ``PopulationData``).
     """
 
     params: tuple        # per-synapse native parameters the rule reads (besides weight, delay)
@@ -100,14 +102,15 @@ def _tsodyks_initial(weight, rule_params, given, dtype):
             _given(given, "y", zeros, dtype), zeros.copy())
 
 
-def _tau_psc(prj, name, post_pop, post, pops_py):
+def _tau_psc(prj, name, populations):
     """NEST copies tau_psc from the postsynaptic cell's tau_syn_E/I (3 ms for cells without)."""
     if name != "tau_psc":
         return None
-    key = ("tau_syn_E", "tau_syn_I")[prj._receptor]
-    out = np.full(len(prj), 3.0)
+    key = ("tau_syn_E", "tau_syn_I")[prj.receptor]
+    post_pop, post = prj.post_population, prj.post_cells
+    out = np.full(prj.size, 3.0)
     for i in np.unique(post_pop):
-        par = pops_py[i]._parameters
+        par = populations[i].parameters
         if key in par:
             sel = post_pop == i
             out[sel] = np.asarray(par[key], float)[post[sel]]
@@ -141,9 +144,9 @@ def _quantal_initial(weight, rule_params, given, dtype):
             np.zeros(weight.shape[0], dtype))
 
 
-def _one_site(prj, name, post_pop, post, pops_py):
+def _one_site(prj, name, populations):
     """StochasticTsodyksMarkramSynapse: one release site."""
-    return np.ones(len(prj)) if name == "n" else None
+    return np.ones(prj.size) if name == "n" else None
 
 
 def _release(recover_first: bool):
@@ -174,11 +177,11 @@ def _release(recover_first: bool):
     return on_pre
 
 
-def _weight_dependence(prj, name, post_pop, post, pops_py):
+def _weight_dependence(prj, name, populations):
     """NEST's mu_plus / mu_minus of the STDPMechanism's weight dependence (Gutig's are
     parameters of the synapse type)."""
     if name in ("mu_plus", "mu_minus"):
-        return np.full(len(prj), prj._weight_dependence_mu[name])
+        return np.full(prj.size, prj.constants[name])
     return None
 
 
@@ -204,13 +207,14 @@ def initial_state(rule: str, weight, rule_params, params, dtype):
     return RULES[rule].initial(weight, rule_params, params, dtype)
 
 
-def rule_param(prj, name, post_pop, post, pops_py):
-    """Values of a rule parameter for every synapse of ``prj`` (PyNN units)."""
-    if name in prj._params:
-        return prj._params[name]
-    values = RULES[prj._rule].missing(prj, name, post_pop, post, pops_py)
+def rule_param(prj, name, populations):
+    """Values of a rule parameter for every synapse of ``prj`` (a ``ProjectionData``; PyNN
+    units); ``populations``: the network's ``PopulationData``."""
+    if name in prj.parameters:
+        return prj.parameters[name]
+    values = RULES[prj.rule].missing(prj, name, populations)
     if values is None:
-        raise KeyError(f"synapse parameter {name!r} missing for rule {prj._rule!r}")
+        raise KeyError(f"synapse parameter {name!r} missing for rule {prj.rule!r}")
     return values
 
 

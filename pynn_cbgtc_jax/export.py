@@ -1,0 +1,96 @@
+"""The PyNN layer's export to the compiler: the registered network as ``compiler.inputs`` data.
+
+``export_network(state)`` walks the simulator state and describes every population,
+projection and current source with plain data (``PopulationData``, ``ProjectionData``,
+``SourceData`` in a ``Network``); views and assemblies are resolved here to (population
+index, cell index) pairs, so the compiler reads no PyNN object.  The arrays are the objects'
+own, not copies.
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import numpy as np
+from pyNN.common import Assembly, PopulationView
+
+from .compiler.inputs import (Network, PopulationData, ProjectionData, RecordedSignal,
+                              SourceData)
+
+__all__ = ["export_network", "population_data", "projection_data", "source_data",
+           "resolve_cells"]
+
+
+def resolve_cells(cells, idx):
+    """Map indices into a Population, PopulationView or Assembly to (population index, local).
+
+    Returns two int64 arrays aligned with ``idx``; for a Population the first is a broadcast
+    (zero-stride) array and the second ``idx`` itself.
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    if isinstance(cells, Assembly):
+        pop_of = np.empty(idx.size, np.int64)
+        local = np.empty(idx.size, np.int64)
+        offsets = np.cumsum([0] + [p.size for p in cells.populations])
+        which = np.searchsorted(offsets, idx, side="right") - 1
+        for j, member in enumerate(cells.populations):
+            sel = which == j
+            pop_of[sel], local[sel] = resolve_cells(member, idx[sel] - offsets[j])
+        return pop_of, local
+    if isinstance(cells, PopulationView):
+        root = cells.grandparent
+        return (np.broadcast_to(np.int64(root._index), idx.shape),
+                np.asarray(cells.index_in_grandparent(idx), np.int64))
+    return np.broadcast_to(np.int64(cells._index), idx.shape), idx
+
+
+def population_data(pop) -> PopulationData:
+    """``pop`` (a Population) as the compiler reads it."""
+    celltype = pop.celltype
+    model = celltype.kernel
+    rec = pop.recorder
+    record_map = getattr(celltype, "record_map", {})
+    signals = []
+    for var in sorted({v.name for v in rec.recorded if v.name != "spikes"}):
+        cells = rec.recorded_indices(var)
+        if cells.size:
+            signals.append(RecordedSignal(var, record_map.get(var, (var, 1.0))[0], cells))
+    return PopulationData(
+        index=pop._index, size=pop.size, first_id=int(pop.first_id),
+        kind=model.name if model is not None else type(celltype).__name__, model=model,
+        injectable=bool(celltype.injectable), parameters=MappingProxyType(pop._parameters),
+        spikes=rec.recorded_indices("spikes"), signals=tuple(signals))
+
+
+def projection_data(prj) -> ProjectionData:
+    """``prj`` (a Projection) as the compiler reads it."""
+    prj._consolidate()
+    pre_pop, pre = resolve_cells(prj.pre, prj._pre)
+    post_pop, post = resolve_cells(prj.post, prj._post)
+    return ProjectionData(
+        index=prj._index, rule=prj._rule, pre_population=pre_pop, pre_cells=pre,
+        post_population=post_pop, post_cells=post, receptor=prj._receptor,
+        parameters=MappingProxyType(prj._params),
+        constants=MappingProxyType(dict(prj._weight_dependence_mu)))
+
+
+def source_data(src) -> SourceData:
+    """``src`` (a current source of ``standardmodels/electrodes.py``) as the compiler reads it."""
+    return SourceData(index=src._index, waveform=src._waveform_name,
+                      native=MappingProxyType(src._native),
+                      targets=tuple((pop._index, idx) for pop, idx in src._targets),
+                      recording=bool(src._recording))
+
+
+def export_network(state, synapses: bool = True) -> Network:
+    """The network registered in ``state`` (``simulator.State``) as compiler input.
+
+    ``synapses``: export the projections; False when the previous build's synapse tables are
+    reused (``Network.projections`` is then None and no synapse is visited).
+    """
+    return Network(
+        populations=tuple(population_data(p) for p in state.populations),
+        projections=(tuple(projection_data(p) for p in state.projections) if synapses
+                     else None),
+        sources=tuple(source_data(s) for s in state.current_sources),
+        dt=state.dt, precision=state.precision, min_delay=float(state.min_delay),
+        integration_scheme=state.integration_scheme, rng_seed=state.rng_seed)
