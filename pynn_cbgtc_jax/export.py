@@ -61,6 +61,31 @@ def population_data(pop) -> PopulationData:
         spikes=rec.recorded_indices("spikes"), signals=tuple(signals))
 
 
+def _populations(cells) -> list:
+    """The populations behind a Population, PopulationView or Assembly."""
+    if isinstance(cells, Assembly):
+        return [p for member in cells.populations for p in _populations(member)]
+    while isinstance(cells, PopulationView):
+        cells = cells.parent
+    return [cells]
+
+
+def _receptor(prj, post_population: np.ndarray):
+    """The receptor index of ``prj``'s receptor type in each postsynaptic population's cell
+    type (one int when it is the same for all): an Assembly of cell types that order their
+    receptors differently gets each population's own index, never a position in PyNN's
+    ``Assembly.receptor_types``, which is built from a set (its order varies between
+    processes)."""
+    index = {p._index: list(p.celltype.receptor_types).index(prj.receptor_type)
+             for p in _populations(prj.post)}
+    if len(set(index.values())) == 1:
+        return next(iter(index.values()))
+    lookup = np.zeros(max(index) + 1, np.int64)
+    for population, receptor in index.items():
+        lookup[population] = receptor
+    return lookup[post_population]
+
+
 def projection_data(prj) -> ProjectionData:
     """``prj`` (a Projection) as the compiler reads it."""
     prj._consolidate()
@@ -68,7 +93,7 @@ def projection_data(prj) -> ProjectionData:
     post_pop, post = resolve_cells(prj.post, prj._post)
     return ProjectionData(
         index=prj._index, rule=prj._rule, pre_population=pre_pop, pre_cells=pre,
-        post_population=post_pop, post_cells=post, receptor=prj._receptor,
+        post_population=post_pop, post_cells=post, receptor=_receptor(prj, post_pop),
         parameters=MappingProxyType(prj._params),
         constants=MappingProxyType(dict(prj._weight_dependence_mu)))
 

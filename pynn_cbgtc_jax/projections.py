@@ -85,7 +85,6 @@ class Projection(common.Projection):
                 f"Projection: synapse_type {type(self.synapse_type).__name__} is not supported "
                 f"by pynn_cbgtc_jax; use one of its standard synapse types.")
         self._weight_dependence_mu = getattr(self.synapse_type, "weight_dependence_mu", {})
-        self._receptor = list(self.post.receptor_types).index(self.receptor_type)
         self._pending = []             # appended (pre, post, {name: values}) chunks
         self._pre = np.zeros(0, np.int64)
         self._post = np.zeros(0, np.int64)

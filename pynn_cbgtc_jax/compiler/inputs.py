@@ -62,8 +62,9 @@ class ProjectionData:
     pre_cells: np.ndarray        # int64 [n]
     post_population: np.ndarray  # int64 [n]
     post_cells: np.ndarray       # int64 [n]
-    receptor: int            # the receptor type: its position in the postsynaptic cell
-                             # type's ``receptor_types``
+    receptor: Any            # the receptor type: its position in the postsynaptic cell
+                             # type's ``receptor_types`` (int, or int64 [n] per synapse when
+                             # an Assembly's cell types order their receptors differently)
     parameters: Mapping[str, np.ndarray]   # native name -> float64 [n]: weight (nA or uS),
                                            # delay (ms, on the grid), the rule's parameters,
                                            # initial values given with ``initialize()``
