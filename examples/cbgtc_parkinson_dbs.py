@@ -37,17 +37,22 @@ Each condition writes ``<output>/cbgtc_<condition>.pkl`` (Neo) and ``cbgtc_<cond
   25 ms of the pulse onset; spikes between two responses count as errors too (So et al.
   2012's ``calculateEI.m``); EI = errors / (pulses x cells).
 
-``--sweep`` runs the DBS condition at several frequencies (20-180 Hz), prints the STN rate, the
-STN/GPe/GPi beta power relative to DBS off and the EI for each, and draws
-``cbgtc_dbs_sweep.png`` (copied to ``docs/figures/``).  Published shape (Kumaravelu et al.
-2016): ineffective below 40 Hz, gradual from 50 to 130 Hz, saturated above 150 Hz.  This
-network reproduces the two ends but not the middle: it is entrained 1:1 from 40 Hz on.
+``--sweep`` runs the DBS condition over DBS frequency (20-180 Hz) x amplitude x seeds as ONE
+ensemble run (``sim.grid`` and ``sim.Batch``: every member is a variant of the network in the
+same compiled program), prints the STN rate, the STN/GPe/GPi beta power relative to DBS off and
+the EI per frequency and amplitude (mean over seeds), and draws ``cbgtc_dbs_sweep.png``: beta
+power and EI against frequency, and heat maps of STN beta power and EI over frequency x
+amplitude (copied to ``docs/figures/``).  It also times the same members run one by one
+(``--sequential all``; by default the first two, the rest estimated from them).  Published
+shape (Kumaravelu et al. 2016): ineffective below 40 Hz, gradual from 50 to 130 Hz, saturated
+above 150 Hz.  This network reproduces the two ends but not the middle: at the default
+amplitude it is entrained 1:1 from 40 Hz on.
 
 Time step 0.025 ms, the largest at which the GP cells use RK4 (up to 0.05 ms they switch to an
 exponential midpoint scheme, rates within ~2 %); ``--dt 0.01`` also works.
 
     python examples/cbgtc_parkinson_dbs.py                 # 3 conditions, 2.5 s each
-    python examples/cbgtc_parkinson_dbs.py --sweep         # plus the DBS frequency sweep
+    python examples/cbgtc_parkinson_dbs.py --sweep         # plus the DBS sweep (one ensemble)
 """
 import argparse
 import os
@@ -63,6 +68,12 @@ p.add_argument("--output", default="output", help="folder for the figures and Ne
 p.add_argument("--sweep", action="store_true", help="also sweep the DBS frequency")
 p.add_argument("--frequencies", default="20,40,60,90,130,160,180",
                help="DBS frequencies of the sweep (Hz, comma separated)")
+p.add_argument("--amplitudes", default="10,20,30",
+               help="DBS amplitudes of the sweep (nA, comma separated)")
+p.add_argument("--seeds", type=int, default=2, help="seeds per sweep point (ensemble members)")
+p.add_argument("--sequential", default="2",
+               help="members of the sweep also run one by one for the timing: a number, or "
+                    "'all' (then their spike counts are checked against the ensemble's)")
 p.add_argument("--dt", type=float, default=0.025, help="time step (ms), <= 0.05")
 p.add_argument("--seed", type=int, default=11)
 p.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
@@ -108,14 +119,18 @@ def _ring(n, offsets):
     return [(i, (i + o) % n) for i in range(n) for o in offsets]
 
 
-def build(condition, dbs_frequency=130.0):
+def build(condition, dbs_frequency=130.0, dbs_amplitude=None, seed=None):
     """The network of one condition; returns the populations by name.
 
     Every condition has the same structure (absent pathways have weight 0, DBS amplitude 0), so
     one compiled program serves all runs: parameters are traced, not compiled in.
+    ``dbs_frequency``, ``dbs_amplitude`` and ``seed`` (of the Poisson inputs) may be
+    ``sim.Batch`` values: the network is then an ensemble with one member per value; the
+    connectivity and initial values (drawn from ``--seed``) are the same for every member.
     """
     pd = condition != "healthy"
-    sim.setup(timestep=args.dt, min_delay=args.dt, rng_seed=args.seed)
+    sim.setup(timestep=args.dt, min_delay=args.dt,
+              rng_seed=args.seed if seed is None else seed)
     rng = sim.NumpyRNG(seed=args.seed)
     ctx_in = sim.Population(N_CTX, sim.SpikeSourcePoisson(rate=P["ctx_in_rate"]), label="ctx_in")
     str_in = sim.Population(N_STR, sim.SpikeSourcePoisson(rate=P["str_in_rate"]), label="str_in")
@@ -161,8 +176,10 @@ def build(condition, dbs_frequency=130.0):
     sm = sim.DBSSource(amplitude=P["sm_amplitude"], frequency=1000.0 / SM_PERIOD,
                        pulse_width=SM_WIDTH, start=100.0)
     sm.inject_into(tc)
-    dbs = sim.DBSSource(amplitude=P["dbs_amplitude"] if condition == "dbs" else 0.0,
-                        frequency=dbs_frequency, pulse_width=P["dbs_width"])
+    if dbs_amplitude is None:
+        dbs_amplitude = P["dbs_amplitude"] if condition == "dbs" else 0.0
+    dbs = sim.DBSSource(amplitude=dbs_amplitude, frequency=dbs_frequency,
+                        pulse_width=P["dbs_width"])
     dbs.inject_into(stn)
     pops = dict(CTX=ctx, STR=stri, STN=stn, GPe=gpe, GPi=gpi, TC=tc)
     for pop in pops.values():
@@ -170,8 +187,8 @@ def build(condition, dbs_frequency=130.0):
     return pops
 
 
-def spiketrains(pop):
-    return pop.get_data().segments[0].spiketrains
+def spiketrains(pop, member=None):
+    return pop.get_data(member=member).segments[0].spiketrains
 
 
 def population_rate(trains, bin_ms=1.0):
@@ -303,7 +320,8 @@ def main():
         sweep(h, pd)
 
 def sweep(healthy, pd):
-    """DBS frequency sweep of the Parkinsonian network: a table and ``cbgtc_dbs_sweep.png``.
+    """DBS frequency x amplitude x seeds of the Parkinsonian network as one ensemble run: a
+    table, ``cbgtc_dbs_sweep.png``, and the time against the same members run one by one.
 
     Reference shape (Kumaravelu et al. 2016, GPi 7-35 Hz power; Rubin & Terman 2004 and So et
     al. 2012, TC error index): DBS below about 40 Hz is ineffective (at or above the
@@ -311,46 +329,100 @@ def sweep(healthy, pd):
     saturates above about 150 Hz.  Beta power is printed relative to DBS off.
     """
     freqs = [float(x) for x in args.frequencies.split(",")]
-    print("DBS frequency sweep (Parkinsonian network; beta relative to DBS off):")
-    print(f"{'f (Hz)':>8}{'STN rate':>10}{'beta STN':>10}{'beta GPe':>10}{'beta GPi':>10}"
-          f"{'EI':>7}")
-    rows = []
-    for f, r in [(0.0, pd)] + [(f, None) for f in freqs]:
-        r = r or run_condition("dbs", dbs_frequency=f, save=False)
-        rel = {n: r["beta"][n] / pd["beta"][n] for n in ("STN", "GPe", "GPi")}
-        rows.append((f, rel, r["ei"]))
-        label = "off" if f == 0.0 else f"{f:.0f}"
-        print(f"{label:>8}{r['rates']['STN']:10.1f}{rel['STN']:10.2f}{rel['GPe']:10.2f}"
-              f"{rel['GPi']:10.2f}{r['ei']:7.2f}", flush=True)
+    amps = [float(x) for x in args.amplitudes.split(",")]
+    seeds = [args.seed + 100 * k for k in range(args.seeds)]
+    g = sim.grid(frequency=freqs, amplitude=amps, seed=seeds)
+    n = len(g["seed"])
+    t0 = time.perf_counter()
+    pops = build("dbs", dbs_frequency=g["frequency"], dbs_amplitude=g["amplitude"],
+                 seed=g["seed"])
+    sim.run(args.duration)
+    t_batch = time.perf_counter() - t0
+    results = [analyse({name: spiketrains(pop, m) for name, pop in pops.items()})
+               for m in range(n)]
+    counts = [sum(len(st) for st in spiketrains(pops["STN"], m)) for m in range(n)]
+    sim.end()
+    print(f"DBS sweep: {len(freqs)} frequencies x {len(amps)} amplitudes x {len(seeds)} seeds "
+          f"= {n} members in one run: {t_batch:.1f} s (build, compile and run)", flush=True)
+    k = n if args.sequential == "all" else min(n, int(args.sequential))
+    t0 = time.perf_counter()
+    for m in range(k):
+        single = build("dbs", dbs_frequency=g["frequency"][m], dbs_amplitude=g["amplitude"][m],
+                       seed=g["seed"][m])
+        sim.run(args.duration)
+        if args.sequential == "all":
+            assert sum(len(st) for st in spiketrains(single["STN"])) == counts[m], m
+        sim.end()
+    t_one = (time.perf_counter() - t0) / max(k, 1)
+    what = "measured" if k == n else f"estimated from the first {k}"
+    print(f"the same {n} members one by one: {t_one * n:.1f} s ({what}); "
+          f"ensemble speed-up {t_one * n / t_batch:.1f}x", flush=True)
+
+    def mean(values):
+        return float(np.mean(values))
+
+    table = {}        # (frequency, amplitude) -> (STN rate, beta rel. STN/GPe/GPi, EI)
+    for f in freqs:
+        for a in amps:
+            members = [m for m in range(n) if g["frequency"][m] == f and g["amplitude"][m] == a]
+            rel = {name: mean([results[m]["beta"][name] for m in members]) / pd["beta"][name]
+                   for name in ("STN", "GPe", "GPi")}
+            table[f, a] = (mean([results[m]["rates"]["STN"] for m in members]), rel,
+                           mean([results[m]["ei"] for m in members]))
+    print("DBS sweep (Parkinsonian network; beta relative to DBS off; mean over seeds):")
+    print(f"{'f (Hz)':>8}{'A (nA)':>8}{'STN rate':>10}{'beta STN':>10}{'beta GPe':>10}"
+          f"{'beta GPi':>10}{'EI':>7}")
+    print(f"{'off':>8}{'':>8}{pd['rates']['STN']:10.1f}{1.0:10.2f}{1.0:10.2f}{1.0:10.2f}"
+          f"{pd['ei']:7.2f}")
+    for (f, a), (rate, rel, ei) in table.items():
+        print(f"{f:8.0f}{a:8.0f}{rate:10.1f}{rel['STN']:10.2f}{rel['GPe']:10.2f}"
+              f"{rel['GPi']:10.2f}{ei:7.2f}")
     if not args.no_figures:
-        sweep_figure(rows[1:], healthy, pd, os.path.join(args.output, "cbgtc_dbs_sweep.png"))
+        sweep_figure(freqs, amps, table, healthy, pd,
+                     os.path.join(args.output, "cbgtc_dbs_sweep.png"))
 
 
-def sweep_figure(rows, healthy, pd, path):
+def sweep_figure(freqs, amps, table, healthy, pd, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    f = np.array([r[0] for r in rows])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    f = np.array(freqs)
+    a_top = amps[-1]
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
+    ax1, ax2, ax3, ax4 = axes
     for name, colour in (("STN", "C3"), ("GPe", "C0"), ("GPi", "C2")):
         # floor at 1e-3: a fully entrained network has no beta power at all
-        ax1.semilogy(f, [max(r[1][name], 1e-3) for r in rows], "o-", color=colour, label=name)
+        ax1.semilogy(f, [max(table[x, a_top][1][name], 1e-3) for x in freqs], "o-",
+                     color=colour, label=name)
         ax1.axhline(healthy["beta"][name] / pd["beta"][name], color=colour, ls=":", lw=1)
     ax1.set_ylim(5e-4, 10.0)
     ax1.axhline(1.0, color="k", lw=1, label="DBS off (PD)")
-    ax2.plot(f, [r[2] for r in rows], "o-", color="C1", label="DBS")
+    ax1.set_ylabel(f"beta power / DBS off at {a_top:g} nA (dotted: healthy)")
+    for a in amps:
+        ax2.plot(f, [table[x, a][2] for x in freqs], "o-", label=f"{a:g} nA")
     ax2.axhline(pd["ei"], color="k", lw=1, label="DBS off (PD)")
     ax2.axhline(healthy["ei"], color="k", ls=":", lw=1, label="healthy")
+    ax2.set_ylabel("TC error index")
     for ax in (ax1, ax2):
         ax.axvspan(0, 40, color="0.92")
         ax.axvspan(150, f.max() + 10, color="0.92")
         ax.set_xlim(0, f.max() + 10)
         ax.set_xlabel("DBS frequency (Hz)")
         ax.legend(fontsize=8)
-    ax1.set_ylabel("beta power / DBS off (dotted: healthy)")
-    ax2.set_ylabel("TC error index")
-    fig.suptitle("DBS frequency sweep; shaded: ineffective (< 40 Hz) and saturated (> 150 Hz) "
-                 "in Kumaravelu et al. 2016", fontsize=10)
+    beta = np.array([[max(table[x, a][1]["STN"], 1e-3) for x in freqs] for a in amps])
+    ei = np.array([[table[x, a][2] for x in freqs] for a in amps])
+    for ax, values, title, kw in (
+            (ax3, np.log10(beta), "STN beta power / DBS off (log10)", dict(cmap="viridis")),
+            (ax4, ei, "TC error index", dict(cmap="magma", vmin=0.0))):
+        im = ax.imshow(values, origin="lower", aspect="auto", **kw)
+        ax.set_xticks(range(len(freqs)), [f"{x:g}" for x in freqs])
+        ax.set_yticks(range(len(amps)), [f"{x:g}" for x in amps])
+        ax.set_xlabel("DBS frequency (Hz)")
+        ax.set_ylabel("DBS amplitude (nA)")
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax)
+    fig.suptitle("DBS sweep as one ensemble run (mean over seeds); shaded: ineffective (< 40 Hz) "
+                 "and saturated (> 150 Hz) in Kumaravelu et al. 2016", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

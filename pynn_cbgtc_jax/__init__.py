@@ -19,6 +19,7 @@ from .control import (end, get_current_time, get_max_delay, get_min_delay,  # no
                       get_time_step, initialize, num_processes, rank, reset, run, run_for,
                       run_until, setup)
 from .populations import Assembly, Population, PopulationView              # noqa: F401
+from .ensembles import Batch, grid                                         # noqa: F401
 from .procedural_api import connect, create, record, record_gsyn, record_v, set  # noqa: F401
 from .projections import Projection                                        # noqa: F401
 from .native import NativeRNG, native_cell_type, native_synapse_type      # noqa: F401

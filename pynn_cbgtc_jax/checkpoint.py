@@ -269,8 +269,16 @@ def _recorder_in(recorder, i, meta, arrays):
 
 
 # -- save / load --------------------------------------------------------------------------------
+def _refuse_ensembles(state, call: str):
+    if state.members:
+        raise NotImplementedError(
+            f"{call}: checkpoints of an ensemble ({state.members} members, ensembles.py) are "
+            f"not supported yet; checkpoint single networks, or rerun the ensemble.")
+
+
 def save(state, path) -> None:
     """Write a checkpoint of the simulation of ``state`` to ``path`` (atomically)."""
+    _refuse_ensembles(state, "checkpoint()")
     from .files import atomic_path
     from .simulation import ensure_simulation
     simulation = ensure_simulation(state)
@@ -318,6 +326,7 @@ def _read(path):
 
 def load(state, path) -> None:
     """Restore the checkpoint ``path`` into the network built in ``state`` (see module doc)."""
+    _refuse_ensembles(state, "restore()")
     from .simulation import ensure_simulation
     header, arrays = _read(path)
     simulation = ensure_simulation(state)

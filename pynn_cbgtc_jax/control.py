@@ -10,6 +10,7 @@ from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TI
 
 from . import simulator
 from .engine import process
+from .ensembles import Batch
 
 __all__ = ["setup", "end", "run", "run_until", "run_for", "reset", "initialize",
            "get_current_time", "get_time_step", "get_min_delay", "get_max_delay",
@@ -71,8 +72,11 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         Integration time step (ms).
     min_delay, max_delay : float or 'auto'
         Delay bounds (ms).  'auto' takes them from the projections.
-    rng_seed : int
+    rng_seed : int or Batch
         Seed of the backend's random numbers (Poisson sources, noisy currents); default 42.
+        A ``Batch`` of seeds makes an ensemble with one member per seed (``ensembles.py``):
+        each member draws its own spike sources and noise; connectors use the first seed, so
+        every member has the same connectivity.
     precision : {'float32', 'float64'}
         Floating-point type of the simulation (float64 enables JAX's x64 mode).
     integration_scheme : {None, 'nest', 'rk4'}
@@ -102,7 +106,14 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.max_delay = max_delay
     state.precision = precision
     state.integration_scheme = extra_params.get("integration_scheme")
-    state.rng_seed = int(extra_params.get("rng_seed", extra_params.get("grng_seed", 42)))
+    seed = extra_params.get("rng_seed", extra_params.get("grng_seed", 42))
+    if isinstance(seed, Batch):
+        # each member its own spike-source and noise streams; connectors and NativeRNG draws
+        # use the first member's seed, so the connectivity is the same for every member
+        state.ensemble(len(seed), "setup(rng_seed=Batch(...))")
+        state.rng_seeds = Batch([int(v) for v in seed])
+        seed = seed[0]
+    state.rng_seed = int(seed)
     if precision == "float64":
         import jax
         jax.config.update("jax_enable_x64", True)

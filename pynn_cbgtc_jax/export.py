@@ -43,8 +43,9 @@ def resolve_cells(cells, idx):
     return np.broadcast_to(np.int64(cells._index), idx.shape), idx
 
 
-def population_data(pop) -> PopulationData:
-    """``pop`` (a Population) as the compiler reads it."""
+def population_data(pop, member: int | None = None) -> PopulationData:
+    """``pop`` (a Population) as the compiler reads it; ``member``: that ensemble member's
+    parameter values (``Population._batches``), None for the first member's."""
     celltype = pop.celltype
     model = celltype.kernel
     rec = pop.recorder
@@ -57,7 +58,9 @@ def population_data(pop) -> PopulationData:
     return PopulationData(
         index=pop._index, size=pop.size, first_id=int(pop.first_id),
         kind=model.name if model is not None else type(celltype).__name__, model=model,
-        injectable=bool(celltype.injectable), parameters=MappingProxyType(pop._parameters),
+        injectable=bool(celltype.injectable), parameters=MappingProxyType(
+            pop._parameters if not member or not pop._batches else
+            {**pop._parameters, **{n: v[member] for n, v in pop._batches.items()}}),
         spikes=rec.recorded_indices("spikes"), signals=tuple(signals))
 
 
@@ -98,24 +101,27 @@ def projection_data(prj) -> ProjectionData:
         constants=MappingProxyType(dict(prj._weight_dependence_mu)))
 
 
-def source_data(src) -> SourceData:
-    """``src`` (a current source of ``standardmodels/electrodes.py``) as the compiler reads it."""
+def source_data(src, member: int | None = None) -> SourceData:
+    """``src`` (a current source of ``standardmodels/electrodes.py``) as the compiler reads it;
+    ``member``: that ensemble member's values."""
     return SourceData(index=src._index, waveform=src._waveform_name,
-                      native=MappingProxyType(src._native),
+                      native=MappingProxyType(src.member_native(member)),
                       targets=tuple((pop._index, idx) for pop, idx in src._targets),
                       recording=bool(src._recording))
 
 
-def export_network(state, synapses: bool = True) -> Network:
+def export_network(state, synapses: bool = True, member: int | None = None) -> Network:
     """The network registered in ``state`` (``simulator.State``) as compiler input.
 
     ``synapses``: export the projections; False when the previous build's synapse tables are
-    reused (``Network.projections`` is then None and no synapse is visited).
+    reused (``Network.projections`` is then None and no synapse is visited).  ``member``: the
+    values of that ensemble member (``ensembles.py``); None for the first member's.
     """
+    seed = state.rng_seed if not member or state.rng_seeds is None else state.rng_seeds[member]
     return Network(
-        populations=tuple(population_data(p) for p in state.populations),
+        populations=tuple(population_data(p, member) for p in state.populations),
         projections=(tuple(projection_data(p) for p in state.projections) if synapses
                      else None),
-        sources=tuple(source_data(s) for s in state.current_sources),
+        sources=tuple(source_data(s, member) for s in state.current_sources),
         dt=state.dt, precision=state.precision, min_delay=float(state.min_delay),
-        integration_scheme=state.integration_scheme, rng_seed=state.rng_seed)
+        integration_scheme=state.integration_scheme, rng_seed=int(seed))

@@ -17,6 +17,7 @@ from pyNN.standardmodels import StandardCellType
 
 from . import simulator
 from .footprint import check_population
+from .ensembles import Batch, member_values, split_batches
 from .native import model_initial
 from .recording import Recorder
 from .standardmodels.cells import check_parameters, check_time_step
@@ -94,6 +95,37 @@ class _Selected(Mapping):
         return len(self._columns)
 
 
+def _set_batch(pop, idx: np.ndarray, name: str, batch: Batch, call: str):
+    """Give parameter ``name`` of cells ``idx`` of ``pop`` one value per ensemble member.
+
+    The population keeps member 0's values in ``_parameters`` (what every single-network path
+    reads) and every member's in ``_batches[name]`` (``[N, size]``), which the export reads
+    per member.  Each member's values are checked as a ``set()`` of them would be."""
+    what = f"{call}: {name}=Batch(...)"
+    if name not in pop._parameters or np.asarray(pop._parameters[name]).dtype == object:
+        raise errors.InvalidParameterValueError(
+            f"{what}: {name!r} cannot vary across ensemble members on "
+            f"{type(pop.celltype).__name__} (a Batch is taken for numeric parameters with "
+            f"PyNN's own names; the network's structure -- sizes, spike_times, array "
+            f"parameters -- is shared by all members).")
+    simulator.state.ensemble(len(batch), what)
+    values = member_values(batch, len(idx), what)
+    batches = pop.__dict__.setdefault("_batches", {})
+    for m, row in enumerate(values):
+        current = {n: (batches[n][m] if n in batches else pop._parameters[n])
+                   for n in pop._parameters}
+        try:
+            check_parameters(pop.celltype, {name: row}, _Selected(current, idx))
+        except errors.InvalidParameterValueError as e:
+            raise errors.InvalidParameterValueError(f"{what}, member {m}: {e}") from None
+    full = batches.get(name)
+    if full is None:
+        full = np.repeat(np.asarray(pop._parameters[name], float)[None, :], len(batch), axis=0)
+    full[:, idx] = values
+    batches[name] = full
+    pop._parameters[name][idx] = values[0]
+
+
 class Assembly(common.Assembly):
     _simulator = simulator
 
@@ -126,8 +158,13 @@ class _ParameterAccess:
 
     def set(self, **parameters):
         simulator.check_current(self._pop, "set()")
+        parameters, batches = split_batches(parameters)
         _check_lengths(self.celltype, parameters, self.size, "set()")
         super().set(**parameters)
+        for name, batch in batches.items():
+            _set_batch(self._pop, self._idx, name, batch, "set()")
+        if batches:
+            simulator.state.mark_changed()
 
     set.__doc__ = common.Population.set.__doc__
 
@@ -146,6 +183,20 @@ class _ParameterAccess:
         # Tsodyks-Markram synapses take tau_psc from the postsynaptic cells' tau_syn
         synapses = any(name.startswith("tau_syn") for name in values)
         simulator.state.mark_changed(structure=structure, synapses=synapses)
+
+    def get_data(self, variables="all", gather=True, clear=False, locations=None,
+                 member=None):
+        """PyNN's ``get_data``; in an ensemble (``ensembles.py``) one Segment per member (per
+        run segment), each annotated with ``member`` and that member's Batch values, or with
+        ``member=i`` member i's Block alone, exactly as a single run would give it."""
+        simulator.check_current(self._pop, "get_data()")
+        return self.recorder.get_members(variables, gather, self._record_filter, clear,
+                                         locations=locations, member=member)
+
+    def get_spike_counts(self, gather=True, member=None):
+        """PyNN's ``get_spike_counts``; ``member``: that ensemble member's (default 0)."""
+        with self.recorder.member(member or 0):
+            return super().get_spike_counts(gather)
 
     def _set_initial_value_array(self, variable, initial_values):
         pop, idx = self._pop, self._idx
@@ -202,6 +253,10 @@ class Population(_ParameterAccess, common.Population):
         parameters = {name: _column(value, self.size) for name, value in parameter_space.items()}
         check_parameters(self.celltype, parameters)     # before anything is registered
         self._parameters = parameters
+        self._batches = {}                # name -> [N, size]: one row per ensemble member
+        for name, batch in getattr(self.celltype, "_batches", {}).items():
+            _set_batch(self, np.arange(self.size), name, batch,
+                       f"Population({self.size}, {type(self.celltype).__name__})")
         ids = np.arange(state.id_counter, state.id_counter + self.size)
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
         for cell in self.all_cells:

@@ -8,6 +8,7 @@ selections.
 from __future__ import annotations
 
 import numbers
+from contextlib import contextmanager
 
 import numpy as np
 from pyNN import errors, recording
@@ -15,7 +16,26 @@ from pyNN import errors, recording
 from . import simulator
 from .native import user_recorded
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "member_annotations"]
+
+
+def member_annotations(member: int) -> dict:
+    """Annotations of ensemble member ``member``'s segments: its index and its value of every
+    Batch -- ``rng_seed``, ``<population label>.<parameter>`` (a number when all cells
+    share it, else a list) and ``<source type><index>.<parameter>`` of current sources."""
+    state = simulator.state
+    out = {"member": int(member)}
+    if state.rng_seeds is not None:
+        out["rng_seed"] = int(state.rng_seeds[member])
+    for pop in state.populations:
+        for name, values in getattr(pop, "_batches", {}).items():
+            row = np.asarray(values[member])
+            out[f"{pop.label}.{name}"] = (float(row[0]) if np.all(row == row[0])
+                                          else row.tolist())
+    for src in state.current_sources:
+        for name in sorted(src.__dict__.get("_batched", ())):
+            out[f"{type(src).__name__}{src._index}.{name}"] = src.member_value(member, name)
+    return out
 
 
 def _check_interval(value, dt: float):
@@ -39,6 +59,37 @@ class Recorder(recording.Recorder):
         super().__init__(population, file)
         self._spikes = []        # [(ids int64 [n], times float64 [n] in ms)]
         self._signals = {}       # name -> [(steps int64 [m], ids int64 [c], values [m, c])]
+        self._members = {}       # ensemble member >= 1 -> its own copy of the per-run data
+
+    # -- ensembles: one set of data per member -----------------------------------------------
+    _PER_MEMBER = ("_spikes", "_signals", "cache", "clear_flag", "_recording_start_time")
+
+    @contextmanager
+    def member(self, m: int):
+        """While active, this recorder holds ensemble member ``m``'s data (member 0's is the
+        recorder's own, so a single network never switches)."""
+        if not m:
+            yield self
+            return
+        from pyNN.recording import DataCache
+        saved = {name: getattr(self, name) for name in self._PER_MEMBER}
+        mine = self._members.get(m) or dict(
+            _spikes=[], _signals={}, cache=DataCache(), clear_flag=saved["clear_flag"],
+            _recording_start_time=saved["_recording_start_time"])
+        for name in self._PER_MEMBER:
+            setattr(self, name, mine[name])
+        try:
+            yield self
+        finally:
+            self._members[m] = {name: getattr(self, name) for name in self._PER_MEMBER}
+            for name, value in saved.items():
+                setattr(self, name, value)
+
+    def store_to_cache(self, annotations=None):
+        """reset(): every member's current segment goes to its cache."""
+        for m in range(max(1, simulator.state.members)):
+            with self.member(m):
+                super().store_to_cache(annotations)
 
     # -- what is recorded (read by the compiler) --------------------------------------------
     def _check_sampling_interval(self, sampling_interval):
@@ -75,17 +126,29 @@ class Recorder(recording.Recorder):
         return max(1, int(round(self.sampling_interval / simulator.state.dt)))
 
     # -- data from the engine ----------------------------------------------------------------
-    def store_spikes(self, ids, times):
+    def store_spikes(self, ids, times, member: int = 0):
+        if member:
+            with self.member(member):
+                return self.store_spikes(ids, times)
         if len(ids):
             self._spikes.append((np.asarray(ids, np.int64), np.asarray(times, float)))
 
-    def store_signal(self, name, steps, ids, values):
+    def store_signal(self, name, steps, ids, values, member: int = 0):
+        if member:
+            with self.member(member):
+                return self.store_signal(name, steps, ids, values)
         values = user_recorded(self.population.celltype, name, values)   # NEST-named types
         every = self.sampling_steps()
         keep = steps % every == 0
         if np.any(keep):
             self._signals.setdefault(name, []).append(
                 (steps[keep], np.asarray(ids, np.int64), np.asarray(values)[keep]))
+
+    def clear_members(self):
+        """reset(): ``_clear_simulator`` for every ensemble member."""
+        for m in range(max(1, simulator.state.members)):
+            with self.member(m):
+                self._clear_simulator()
 
     def _clear_simulator(self):
         """Drop the data (keeping, for signals, the sample at the current time as new start)."""
@@ -115,9 +178,39 @@ class Recorder(recording.Recorder):
                              f"file name (e.g. 'data.pkl' or 'data.nix') or a Neo IO.")
         io = None if isinstance(target, str) else target
         filename = target if io is None else io.filename
-        data = self.get(variables, gather, filter_ids, clear, annotations=annotations,
-                        locations=locations)
+        data = self.get_members(variables, gather, filter_ids, clear, annotations=annotations,
+                                locations=locations)      # every ensemble member
         write_neo_block(data, filename, io)
+
+    def get_members(self, variables, gather=False, filter_ids=None, clear=False,
+                    annotations=None, locations=None, member=None):
+        """``get`` for ensembles: member ``member``'s Block, or (None) one Block with every
+        member's segments, in member order (for each member its segments in run order, as
+        PyNN gives them after ``reset()``).  Each segment is annotated with ``member`` and the
+        member's values of every Batch (``member_annotations``)."""
+        members = simulator.state.members
+        if not members:
+            if member not in (None, 0):
+                raise IndexError(f"get_data(member={member}): this simulation is not an "
+                                 f"ensemble (no Batch values); leave member out.")
+            return self.get(variables, gather, filter_ids, clear, annotations, locations)
+        if member is not None:
+            if not 0 <= member < members:
+                raise IndexError(f"get_data(member={member}): the ensemble has {members} "
+                                 f"members, 0 to {members - 1}.")
+            with self.member(member):
+                block = self.get(variables, gather, filter_ids, clear, annotations, locations)
+            for segment in block.segments:
+                segment.annotate(**member_annotations(member))
+            return block
+        blocks = [self.get_members(variables, gather, filter_ids, clear, annotations, locations,
+                                   m) for m in range(members)]
+        block = blocks[0]
+        for other in blocks[1:]:
+            for segment in other.segments:
+                segment.block = block
+                block.segments.append(segment)
+        return block
 
     # -- PyNN hooks --------------------------------------------------------------------------
     def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .compiler.build import build_network
+from .compiler.ensemble import stack_builds
 from .compiler.memory import check_fits
 from .engine.runner import TRACE_COUNT, chunk_function
 from .engine.spec import Carry
@@ -48,7 +49,10 @@ def ensure_simulation(state) -> "Simulation":
     if sim is None or state.structure_changed or state.data_changed:
         # unchanged synapses are not exported: the previous build's tables are reused
         network = export_network(state, synapses=sim is None or state.synapses_changed)
-        build = build_network(network, previous=sim.build if sim is not None else None)
+        previous = None if sim is None else (sim.build.member_builds or (sim.build,))[0]
+        build = build_network(network, previous=previous)
+        if state.members:
+            build = _ensemble_build(state, build)
         if sim is None:
             check_fits(build)
             sim = Simulation(state, build)
@@ -60,6 +64,25 @@ def ensure_simulation(state) -> "Simulation":
         state.simulation = sim
         state.structure_changed = state.data_changed = state.synapses_changed = False
     return sim
+
+
+def _ensemble_build(state, first):
+    """Every ensemble member built as a single network with its values (sharing member 0's
+    synapse tables and static bounds), stacked (``compiler/ensemble.py``)."""
+    builds = [first] + [build_network(export_network(state, synapses=False, member=m),
+                                      previous=first)
+                        for m in range(1, state.members)]
+    return stack_builds(builds, [state.populations[i].label for i in first.populations])
+
+
+def _stack(trees):
+    """Member trees (NumPy leaves) -> one tree with a leading member axis."""
+    return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *trees)
+
+
+def _member(tree, m):
+    """Member ``m``'s slice of a tree with a leading member axis on every leaf."""
+    return jax.tree_util.tree_map(lambda x: x[m], tree)
 
 
 def _initial_state(pop, dtype):
@@ -153,17 +176,32 @@ class Simulation:
         self.carry = self._initial_carry(step=0)
         self._sampled_start = False
 
+    @property
+    def members(self) -> int:
+        """Ensemble members (0: a single network)."""
+        return self.spec.members
+
+    def _member_builds(self):
+        return self.build.member_builds or (self.build,)
+
     def _initial_carry(self, step):
+        if self.members:       # the member axes of engine/runner.py: carry_axes
+            carry = _stack([self._initial_carry_of(b, step) for b in self._member_builds()])
+            return jax.device_put(carry._replace(step=np.int32(step)))
+        return jax.device_put(self._initial_carry_of(self.build, step))
+
+    def _initial_carry_of(self, build, step):
+        """The initial carry of one network (one member), NumPy leaves."""
         dtype = np.dtype(self.spec.dtype)
         states = []
-        for pop, pspec, params in zip(self.populations, self.spec.pops, self.build.data.params):
+        for pop, pspec, params in zip(self.populations, self.spec.pops, build.data.params):
             if pspec.kind in SOURCES:
                 states.append(SOURCES[pspec.kind].initial(pspec.size, params, step))
             else:
                 states.append(_initial_state(pop, dtype))
         syn_states = []
-        for (rule, _, perm), members, data in zip(self.build.syn_groups, self.syn_members,
-                                                  self.build.data.syns):
+        for (rule, _, perm), members, data in zip(build.syn_groups, self.syn_members,
+                                                  build.data.syns):
             init = {}
             for name in RULES[rule].state:
                 # NaN where a projection was not initialised: initial_state's default there
@@ -179,15 +217,17 @@ class Simulation:
                       history=((np.full((n_cells, HISTORY), -1e9, dtype),
                                 np.zeros((n_cells, HISTORY), dtype)) if self.spec.history else ()),
                       bad_step=tuple(np.int32(-1) for _ in self.populations))
-        return jax.device_put(carry)
+        return carry
 
     def _refresh_source_states(self):
         """The states that follow the parameters (SpikeSourceArray's pointer), at this step."""
         states = list(self.carry.states)
-        for i, (pspec, params) in enumerate(zip(self.spec.pops, self.build.data.params)):
+        for i, pspec in enumerate(self.spec.pops):
             if pspec.kind in SOURCES and SOURCES[pspec.kind].refresh:
-                states[i] = jnp.asarray(SOURCES[pspec.kind].initial(pspec.size, params,
-                                                                    self.state.step))
+                fresh = [SOURCES[pspec.kind].initial(pspec.size, b.data.params[i],
+                                                     self.state.step)
+                         for b in self._member_builds()]
+                states[i] = jnp.asarray(_stack(fresh) if self.members else fresh[0])
         self.carry = self.carry._replace(states=tuple(states))
 
     def set_live_state(self, pop, variable, idx, values):
@@ -201,7 +241,11 @@ class Simulation:
             return
         st = self.carry.states[i]
         arr = getattr(st, fields[0])
-        arr = arr.at[jnp.asarray(np.arange(pop.size)[idx])].set(jnp.asarray(values, arr.dtype))
+        cells = jnp.asarray(np.arange(pop.size)[idx])
+        if self.members:          # every member (initialize() takes no Batch)
+            arr = arr.at[:, cells].set(jnp.asarray(values, arr.dtype))
+        else:
+            arr = arr.at[cells].set(jnp.asarray(values, arr.dtype))
         states = list(self.carry.states)
         states[i] = st._replace(**{fields[0]: arr})
         self.carry = self.carry._replace(states=tuple(states))
@@ -263,6 +307,12 @@ class Simulation:
             if name not in names or all(p is not projection for p, _ in members):
                 continue
             values = np.asarray(self.carry.syn_states[g][names.index(name)])
+            if self.members:
+                raise NotImplementedError(
+                    f"{name} of the plastic synapses of projection {projection.label!r} in an "
+                    f"ensemble of {self.members} members: reading it back per member is not "
+                    f"supported yet; record the postsynaptic activity instead, or run the "
+                    f"members separately.")
             ordered = np.empty_like(values)
             ordered[perm] = values
             offset = 0
@@ -276,22 +326,36 @@ class Simulation:
         """The t = 0 samples: initial values of recorded signals and source currents."""
         self._sampled_start = True
         states = jax.device_get(self.carry.states)
+        if self.members:
+            for m in range(self.members):
+                self._record_start_of(_member(states, m), m)
+        else:
+            self._record_start_of(states, 0)
+
+    def _record_start_of(self, states, member):
         steps = np.zeros(1, np.int64)
         for i, pop in enumerate(self.populations):
             rs, rd = self.spec.recs[i], self.build.data.recs[i]
             for (fld, _), idx, name in zip(rs.signals, rd.signals, self.build.signal_names[i]):
                 values = np.asarray(getattr(states[i], fld))[idx][None, :]
-                pop.recorder.store_signal(name, steps, pop.first_id + idx, values)
+                pop.recorder.store_signal(name, steps, pop.first_id + idx, values, member)
         if self.spec.electrodes.record:
-            e_spec, e = self.spec.electrodes, self.data.electrodes
+            e_spec, e = self.spec.electrodes, self._member_builds()[member].data.electrodes
             dtype = jnp.dtype(self.spec.dtype)
             amps = recorded_amplitudes(e_spec, e, source_amplitudes(e_spec, e, 0, dtype), 0,
                                        dtype)
             amps = np.asarray(amps)
             for j in self.build.recorded_sources:
-                self.sources[j]._store(np.zeros(1), amps[j:j + 1])
+                self.sources[j]._store(np.zeros(1), amps[j:j + 1], member)
 
     def _route(self, outputs, step0, n):
+        if self.members:          # outputs [N, chunk, ...]
+            for m in range(self.members):
+                self._route_member(_member(outputs, m), step0, n, m)
+        else:
+            self._route_member(outputs, step0, n, 0)
+
+    def _route_member(self, outputs, step0, n, member):
         steps = step0 + 1 + np.arange(n, dtype=np.int64)
         for i, pop in enumerate(self.populations):
             rd = self.build.data.recs[i]
@@ -302,28 +366,35 @@ class Simulation:
                 lo = np.searchsorted(stamps, step0 + 1, side="left")
                 hi = np.searchsorted(stamps, step0 + n, side="right")
                 sel = np.isin(cells[lo:hi], rd.spikes)
-                pop.recorder.store_spikes(pop.first_id + cells[lo:hi][sel], times[lo:hi][sel])
+                pop.recorder.store_spikes(pop.first_id + cells[lo:hi][sel], times[lo:hi][sel],
+                                          member)
                 continue
             counts = np.asarray(outputs.spikes[i][:n])
             if counts.size:
                 rows, cols = np.nonzero(counts)
                 reps = counts[rows, cols].astype(np.int64)
                 ids = np.repeat(pop.first_id + rd.spikes[cols].astype(np.int64), reps)
-                pop.recorder.store_spikes(ids, np.repeat(steps[rows], reps) * self.state.dt)
+                pop.recorder.store_spikes(ids, np.repeat(steps[rows], reps) * self.state.dt,
+                                          member)
             for values, idx, name in zip(outputs.signals[i], rd.signals,
                                          self.build.signal_names[i]):
-                pop.recorder.store_signal(name, steps, pop.first_id + idx, values[:n])
+                pop.recorder.store_signal(name, steps, pop.first_id + idx, values[:n], member)
         if self.spec.electrodes.record:
             currents = np.asarray(outputs.currents[:n])
             for j in self.build.recorded_sources:
-                self.sources[j]._store(steps * self.state.dt, currents[:, j])
+                self.sources[j]._store(steps * self.state.dt, currents[:, j], member)
 
     def _check(self, bad):
-        for i, step in enumerate(bad):
-            if step >= 0:
+        for i, steps in enumerate(bad):
+            steps = np.atleast_1d(steps)
+            if np.any(steps >= 0):
                 pop = self.populations[i]
+                member = int(np.flatnonzero(steps >= 0)[0])
+                step = steps[member]
+                where = f" in ensemble member {member}" if self.members else ""
                 raise NumericalInstabilityError(
-                    f"Population {pop.label!r} ({pop.celltype}): the state diverged (NaN, infinite "
+                    f"Population {pop.label!r} ({pop.celltype}){where}: the state diverged "
+                    f"(NaN, infinite "
                     f"or beyond 1e12) at t = {(int(step) + 1) * self.state.dt:.3f} ms. Data "
                     f"recorded up to t = {self.state.t:.3f} ms is kept. Check parameters (e.g. "
                     f"very large weights, delta_T, or a time step too large for the model).")

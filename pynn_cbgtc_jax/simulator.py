@@ -150,7 +150,22 @@ class State(common.control.BaseState):
         self.structure_changed = True
         self.data_changed = True
         self.synapses_changed = True     # the synapse tables must be rebuilt (compiler.build)
+        self.members = 0                 # ensemble members (0: a single network; ensembles.py)
+        self.rng_seeds = None            # a Batch of rng_seed, one per member, or None
         self.reset()
+
+    def ensemble(self, n: int, what: str):
+        """Register a ``Batch`` of ``n`` members given to ``what``; every Batch of a simulation
+        has the same length (``InvalidParameterValueError`` otherwise)."""
+        from pyNN import errors
+        if self.members and n != self.members:
+            raise errors.InvalidParameterValueError(
+                f"{what}: a Batch of {n} members, but this simulation's ensemble has "
+                f"{self.members} (every Batch of one simulation has the same length; use "
+                f"sim.grid(...) to combine parameters, or give {self.members} values).")
+        if self.members == 0:
+            self.members = n
+            self.mark_changed(structure=True)
 
     def add_population(self, population) -> int:
         self.populations.append(population)
@@ -248,7 +263,7 @@ class State(common.control.BaseState):
         self.t_start = 0
         self.segment_counter += 1
         for recorder in self.recorders:
-            recorder._clear_simulator()
+            recorder.clear_members()          # every ensemble member's current segment
         if getattr(self, "simulation", None) is not None:
             self.simulation.restart()
 

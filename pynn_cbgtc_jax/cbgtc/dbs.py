@@ -76,6 +76,8 @@ class DBSSource(_CurrentSource):
     units = dict(amplitude="nA", frequency="Hz", pulse_width="ms", start="ms", stop="ms",
                  biphasic="dimensionless", amplitude2="nA", pulse_width2="ms", gap="ms")
 
+    _OWN = ("_native", "_given")     # per ensemble member (electrodes._CurrentSource)
+
     def __init__(self, **parameters):
         object.__setattr__(self, "_given", {})
         super().__init__(**parameters)

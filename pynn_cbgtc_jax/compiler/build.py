@@ -46,6 +46,7 @@ class Build:
     syn_groups: list = field(default_factory=list)    # per group: (rule, [(projection index,
                                                       # n)], perm)
     sources: tuple = ()                               # source indices of the electrode table
+    member_builds: tuple = ()                         # ensembles: each member's own Build
 
 
 def _next_pow2(n):

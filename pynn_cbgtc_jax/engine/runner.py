@@ -148,6 +148,28 @@ def _idle_outputs(spec: NetSpec, data: NetData):
         currents=(jnp.zeros(spec.electrodes.n_sources, dtype) if spec.electrodes.record else ()))
 
 
+def carry_axes(carry: Carry, members: int):
+    """The member axis of each leaf of an ensemble's carry (None: one for all members): the
+    step counter is one for all members (a batched counter would turn every read and clear of
+    the ring buffer's slot into a gather and a scatter)."""
+    axes = jax.tree_util.tree_map(lambda _: 0, carry)
+    return axes._replace(step=None) if members else axes
+
+
+def _ensemble_chunk(spec: NetSpec, single):
+    """The chunk of an ensemble: ``single`` (one network's chunk) vmapped over the members --
+    the data leaves flagged in ``spec.batched`` and the carry as ``carry_axes``."""
+
+    def chunk(data: NetData, carry: Carry, n_active):
+        axes = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(data),
+                                            [0 if b else None for b in spec.batched])
+        c_axes = carry_axes(carry, spec.members)
+        return jax.vmap(single, in_axes=(axes, c_axes, None),
+                        out_axes=(c_axes, 0))(data, carry, n_active)
+
+    return chunk
+
+
 def chunk_function(spec: NetSpec):
     """The jit-compiled chunk for ``spec`` (cached)."""
     if spec in _CACHE:
@@ -171,6 +193,9 @@ def chunk_function(spec: NetSpec):
         _, carry, rows = jax.lax.while_loop(lambda loop: loop[0] < n_active, body,
                                             (jnp.int32(0), carry, rows))
         return carry, rows
+
+    if spec.members:
+        chunk = _ensemble_chunk(spec, chunk)
 
     fn = jax.jit(chunk)
     _CACHE[spec] = fn

@@ -57,6 +57,9 @@ class NetSpec(NamedTuple):
     chunk: int               # steps per compiled scan
     history: bool            # some rule needs postsynaptic spike histories
     dtype: str               # "float32" or "float64"
+    members: int = 0         # ensemble members (0: one network; ensembles.py): the carry and
+                             # the data leaves flagged in ``batched`` have a leading member axis
+    batched: tuple = ()      # per leaf of NetData (tree_leaves order): has a member axis
 
 
 class SynData(NamedTuple):

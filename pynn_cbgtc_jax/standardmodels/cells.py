@@ -21,6 +21,7 @@ from pyNN.parameters import ArrayParameter, ParameterSpace, Sequence
 from pyNN.standardmodels import StandardCellType, build_translations, cells
 
 from .. import simulator
+from ..ensembles import split_batches
 from ..kernels import gif
 from ..kernels.declaration import ANY, NON_NEGATIVE, POSITIVE, NeuronModel, Rule
 from ..kernels.registry import NEURON_MODELS
@@ -204,9 +205,16 @@ def check_time_step(celltype, dt: float):
 
 
 class _KernelCell:
-    """Mixin: the kernel model behind a cell type."""
+    """Mixin: the kernel model behind a cell type; takes ``Batch`` values (ensembles.py)."""
 
     kernel = None
+    _batches: dict = {}
+
+    def __init__(self, **parameters):
+        # PyNN's own checks see the first member's value; the Population takes the Batch
+        parameters, batches = split_batches(parameters)
+        super().__init__(**parameters)
+        self._batches = batches
 
     def __str__(self):
         return type(self).__name__

@@ -19,6 +19,7 @@ from pyNN.common import Assembly, Population, PopulationView
 from pyNN.parameters import ParameterSpace, Sequence
 from pyNN.standardmodels import StandardCurrentSource, build_translations, electrodes
 
+from ..ensembles import Batch, split_batches
 from ..simulator import check_current, grid_steps, state
 
 __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
@@ -35,14 +36,72 @@ class _CurrentSource(StandardCurrentSource):
     _waveform_name = None
 
     def __init__(self, **parameters):
+        parameters, batches = split_batches(parameters)
         object.__setattr__(self, "_targets", [])   # [(population, local index array)]
         object.__setattr__(self, "_recording", False)
         object.__setattr__(self, "_record_data", [])
         object.__setattr__(self, "_native", {})
+        object.__setattr__(self, "_members", None)  # ensembles: per member (native, own)
         object.__setattr__(self, "_generation", state.generation)  # simulator.check_current
         super().__init__(**parameters)
         self.set_native_parameters(self.translate(self.parameter_space))
         object.__setattr__(self, "_index", state.add_current_source(self))
+        if batches:
+            self._set_batches(batches)
+
+    def set_parameters(self, copy=True, **parameters):
+        """PyNN's ``set_parameters``; a ``Batch`` value gives each ensemble member its own."""
+        parameters, batches = split_batches(parameters)
+        if parameters:
+            super().set_parameters(copy=copy, **parameters)
+            if self._members is not None:       # the plain values hold for every member
+                self._set_batches({name: Batch([value] * len(self._members))
+                                   for name, value in parameters.items()})
+        if batches:
+            self._set_batches(batches)
+
+    # the per-source state a member has of its own (DBSSource adds the values as given)
+    _OWN = ("_native",)
+
+    def _set_batches(self, batches: dict):
+        """One value per ensemble member for each name of ``batches``: each member's native
+        values are derived and checked as a single source's (``set_native_parameters``); the
+        source's own stay member 0's, which every single-network path reads."""
+        n = len(next(iter(batches.values())))
+        what = f"{type(self).__name__}: {', '.join(batches)}=Batch(...)"
+        state.ensemble(n, what)
+        mine = {name: getattr(self, name) for name in self._OWN}
+        members = self._members or [dict(mine) for _ in range(n)]
+        updated = []
+        try:
+            for m in range(n):
+                for name, value in members[m].items():
+                    object.__setattr__(self, name, value)
+                values = ParameterSpace({k: b[m] for k, b in batches.items()},
+                                        self.get_schema(), (1,))
+                try:
+                    self.set_native_parameters(self.translate(values))
+                except errors.InvalidParameterValueError as e:
+                    raise errors.InvalidParameterValueError(f"{what}, member {m}: {e}") from None
+                updated.append({name: getattr(self, name) for name in self._OWN})
+        finally:
+            for name, value in (updated[0] if updated else mine).items():
+                object.__setattr__(self, name, value)
+        object.__setattr__(self, "_members", updated)
+        object.__setattr__(self, "_batched", self.__dict__.get("_batched", frozenset())
+                           | set(batches))
+        state.mark_changed()
+
+    def member_value(self, member: int, name: str):
+        """Ensemble member ``member``'s value of parameter ``name`` as the user gave it."""
+        own = self._members[member]
+        return own.get("_given", own["_native"]).get(name)
+
+    def member_native(self, member: int | None) -> dict:
+        """The native values of ensemble member ``member`` (None or 0: the source's own)."""
+        if not member or self._members is None:
+            return self._native
+        return self._members[member]["_native"]
 
     # -- parameters --------------------------------------------------------------------------
     def set_native_parameters(self, parameters):
@@ -129,17 +188,24 @@ class _CurrentSource(StandardCurrentSource):
         object.__setattr__(self, "_recording", True)
         state.mark_changed(structure=True)
 
-    def _store(self, times, values):
+    def _store(self, times, values, member: int = 0):
+        if member:        # ensembles: each member's recorded current apart (ensembles.py)
+            self.__dict__.setdefault("_member_data", {}).setdefault(member, []).append(
+                (np.asarray(times), np.asarray(values)))
+            return
         self._record_data.append((np.asarray(times), np.asarray(values)))
 
     def _clear(self):
         object.__setattr__(self, "_record_data", [])
+        object.__setattr__(self, "_member_data", {})
 
-    def _get_data(self):
-        if not self._record_data:
+    def _get_data(self, member: int = 0):
+        data = self._record_data if not member else self.__dict__.get(
+            "_member_data", {}).get(member, [])
+        if not data:
             return np.zeros(0), np.zeros(0)
-        t = np.concatenate([d[0] for d in self._record_data])
-        i = np.concatenate([d[1] for d in self._record_data])
+        t = np.concatenate([d[0] for d in data])
+        i = np.concatenate([d[1] for d in data])
         return t, i
 
 
