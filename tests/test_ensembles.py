@@ -218,3 +218,20 @@ def test_checkpoints_and_plastic_weights_of_ensembles_are_refused_not_wrong(tmp_
     with pytest.raises(NotImplementedError, match="ensemble"):
         prj.get("weight", format="array")
     sim.end()
+
+
+def test_the_memory_estimate_counts_every_member():
+    """The carry and step terms of ``compiler.memory.estimate`` are per member: an ensemble of
+    N members estimates N times one member's ring buffer and recording buffers (reference:
+    the single network's own estimate, exact array sizes)."""
+    from pynn_cbgtc_jax.compiler.memory import estimate
+    estimates = {}
+    for n in (1, 3):
+        (pop,), _ = _lif_poisson(sim, sim.Batch([10.0 + k for k in range(n)]) if n > 1
+                                 else 10.0, 1)
+        pop.record(["spikes", "v"])
+        sim.run(1.0)
+        estimates[n] = estimate(sim.simulator.state.simulation.build)
+        sim.end()
+    for term in ("ring buffer (delayed inputs)", "recording buffers (one chunk)"):
+        assert estimates[3][term] == 3 * estimates[1][term], term

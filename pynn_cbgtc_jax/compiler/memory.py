@@ -44,23 +44,27 @@ def _nbytes(tree) -> int:
 
 
 def estimate(build) -> dict:
-    """Bytes per term for ``build`` (a ``compiler.build.Build``), largest first."""
+    """Bytes per term for ``build`` (a ``compiler.build.Build``), largest first.
+
+    An ensemble's data already holds its stacked members (``compiler/ensemble.py``); the terms
+    of the loop carry and of a step are per member, so they count ``spec.members`` times."""
     spec, data = build.spec, build.data
     item = np.dtype(spec.dtype).itemsize
     n_cells = sum(p.size for p in spec.pops)
+    n = max(1, spec.members)
     terms = {
         "synapse tables": _nbytes(data.syns),
         "neuron parameters and index tables": _nbytes((data.params, data.recs, data.electrodes,
                                                        data.post_tau)),
         # the state has about as many arrays as the parameters; sources keep a counter
-        "neuron states": _nbytes(data.params) + 4 * n_cells,
-        "ring buffer (delayed inputs)": spec.ring * spec.width * item + spec.width * item,
-        "plastic synapse states": sum(g.n_syn * len(RULES[g.rule].state) * item
-                                      for g in spec.syns),
-        "spike histories": 2 * n_cells * HISTORY * item if spec.history else 0,
-        "recording buffers (one chunk)": spec.chunk * sum(
-            r.spikes + sum(n for _, n in r.signals) * item for r in spec.recs),
-        "spike delivery working set": max(
+        "neuron states": _nbytes(data.params) + 4 * n_cells * n,
+        "ring buffer (delayed inputs)": n * (spec.ring * spec.width * item + spec.width * item),
+        "plastic synapse states": n * sum(g.n_syn * len(RULES[g.rule].state) * item
+                                          for g in spec.syns),
+        "spike histories": n * 2 * n_cells * HISTORY * item if spec.history else 0,
+        "recording buffers (one chunk)": n * spec.chunk * sum(
+            r.spikes + sum(k for _, k in r.signals) * item for r in spec.recs),
+        "spike delivery working set": n * max(
             [g.n_syn * _DENSE_BYTES if g.dense else g.batch * _EVENT_BYTES + n_cells * 12
              for g in spec.syns] or [0]),
     }
@@ -108,5 +112,7 @@ def check_fits(build, free=None) -> int:
             f"temporaries) but {_gb(free)} is free on {where}. Largest term: {largest} "
             f"({_gb(size)}); all terms: {detail}. To fit: simulate fewer synapses or neurons, "
             f"record fewer cells or signals (recording buffers), use setup(precision='float32') "
-            f"if float64 is set, or run on a device with more memory.")
+            f"if float64 is set, run fewer ensemble members at once"
+            f"{f' (this ensemble has {build.spec.members})' if build.spec.members else ''}, "
+            f"or run on a device with more memory.")
     return total
