@@ -353,10 +353,11 @@ def sweep(healthy, pd):
         if args.sequential == "all":
             assert sum(len(st) for st in spiketrains(single["STN"])) == counts[m], m
         sim.end()
-    t_one = (time.perf_counter() - t0) / max(k, 1)
-    what = "measured" if k == n else f"estimated from the first {k}"
-    print(f"the same {n} members one by one: {t_one * n:.1f} s ({what}); "
-          f"ensemble speed-up {t_one * n / t_batch:.1f}x", flush=True)
+    if k:
+        t_one = (time.perf_counter() - t0) / k
+        what = "measured" if k == n else f"estimated from the first {k}"
+        print(f"the same {n} members one by one: {t_one * n:.1f} s ({what}); "
+              f"ensemble speed-up {t_one * n / t_batch:.1f}x", flush=True)
 
     def mean(values):
         return float(np.mean(values))

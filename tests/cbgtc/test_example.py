@@ -39,7 +39,9 @@ def test_parkinson_dbs_example(tmp_path):
 # less than 40 Hz were ineffective, low-frequency oscillatory power decreased gradually for
 # frequencies between 50 Hz and 130 Hz, and saturated at frequencies higher than 150 Hz"; Rubin
 # & Terman 2004 / So et al. 2012: the TC error index is restored by high-frequency DBS only.
-# One reduced sweep (1.5 s runs: 1 s analysed, two Welch windows) serves both tests.
+# One reduced sweep (1.5 s runs: 1 s analysed, two Welch windows) serves both tests: one ensemble
+# run over the frequencies at the example's DBS amplitude (30 nA) with one seed, so every member
+# is the network a single run at that frequency builds (tests/test_ensembles.py: bitwise).
 SWEEP_FREQUENCIES = (20, 40, 60, 130, 180)
 
 
@@ -48,11 +50,12 @@ def sweep(tmp_path_factory):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "cbgtc_parkinson_dbs.py"),
                           "--duration", "1500", "--sweep", "--no-figures",
                           "--frequencies", ",".join(map(str, SWEEP_FREQUENCIES)),
+                          "--amplitudes", "30", "--seeds", "1", "--sequential", "0",
                           "--output", str(tmp_path_factory.mktemp("sweep"))],
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
-    rows = re.findall(r"^\s+(off|\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$",
-                      out.stdout, re.M)
+    number = r"\s+([\d.]+)"
+    rows = re.findall(r"^\s+(off|\d+)(?:\s+30)?" + 5 * number + "$", out.stdout, re.M)
     table = {0 if f == "off" else int(f): dict(zip(("rate", "STN", "GPe", "GPi", "EI"),
                                                   map(float, v))) for f, *v in rows}
     assert sorted(table) == [0, *SWEEP_FREQUENCIES], out.stdout
