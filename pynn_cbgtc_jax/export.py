@@ -89,15 +89,18 @@ def _receptor(prj, post_population: np.ndarray):
     return lookup[post_population]
 
 
-def projection_data(prj) -> ProjectionData:
-    """``prj`` (a Projection) as the compiler reads it."""
+def projection_data(prj, member: int | None = None) -> ProjectionData:
+    """``prj`` (a Projection) as the compiler reads it; ``member``: that ensemble member's
+    synapse values (``Projection._batches``)."""
     prj._consolidate()
     pre_pop, pre = resolve_cells(prj.pre, prj._pre)
     post_pop, post = resolve_cells(prj.post, prj._post)
     return ProjectionData(
         index=prj._index, rule=prj._rule, pre_population=pre_pop, pre_cells=pre,
         post_population=post_pop, post_cells=post, receptor=_receptor(prj, post_pop),
-        parameters=MappingProxyType(prj._params),
+        parameters=MappingProxyType(
+            prj._params if not member or not prj._batches else
+            {**prj._params, **{n: v[member] for n, v in prj._batches.items()}}),
         constants=MappingProxyType(dict(prj._weight_dependence_mu)))
 
 
@@ -120,7 +123,7 @@ def export_network(state, synapses: bool = True, member: int | None = None) -> N
     seed = state.rng_seed if not member or state.rng_seeds is None else state.rng_seeds[member]
     return Network(
         populations=tuple(population_data(p, member) for p in state.populations),
-        projections=(tuple(projection_data(p) for p in state.projections) if synapses
+        projections=(tuple(projection_data(p, member) for p in state.projections) if synapses
                      else None),
         sources=tuple(source_data(s, member) for s in state.current_sources),
         dt=state.dt, precision=state.precision, min_delay=float(state.min_delay),

@@ -18,6 +18,7 @@ from pyNN.space import Space
 
 from . import simulator
 from .footprint import check_projection
+from .ensembles import Batch, split_batches
 from .standardmodels.synapses import StaticSynapse, check_synapse_values
 
 __all__ = ["Projection", "Connection", "delay_steps"]
@@ -92,6 +93,9 @@ class Projection(common.Projection):
         check_projection(self, connector)     # refuses what cannot fit, before drawing
         connector.connect(self)
         self._consolidate()
+        self._batches = {}            # name -> [N, n]: one row per ensemble member
+        for name, batch in getattr(self.synapse_type, "_batches", {}).items():
+            self._set_batch(name, batch)
         self._index = simulator.state.add_projection(self)
 
     # -- building ----------------------------------------------------------------------------
@@ -253,6 +257,48 @@ class Projection(common.Projection):
         return result
 
     # -- updates -----------------------------------------------------------------------------
+    def set(self, **attributes):
+        """PyNN's ``Projection.set``; a ``Batch`` value gives each ensemble member its own
+        (``ensembles.py``): a number, or one value per synapse in the order of
+        ``get(name, format="list")``, or a ``(pre.size, post.size)`` array, per member."""
+        attributes, batches = split_batches(attributes)
+        if attributes:
+            super().set(**attributes)
+        for name, batch in batches.items():
+            self._set_batch(name, batch)
+
+    def _set_batch(self, name: str, batch: Batch):
+        """One value per ensemble member of synapse parameter ``name`` (member 0's in
+        ``_params``, every member's in ``_batches[name]``, checked as a ``set()`` of them)."""
+        self._consolidate()
+        simulator.check_current(self, "Projection.set()")
+        what = f"Projection {self.label!r}: {name}=Batch(...)"
+        translations = getattr(self.synapse_type, "translations", {})
+        native = translations.get(name, {}).get("translated_name", name)
+        if name == "delay" or native != name or name not in self._params:
+            why = ("a delay sets the length of the spike ring buffer, which all members share"
+                   if name == "delay" else
+                   f"{name!r} is not a numeric synapse parameter with PyNN's own name here")
+            raise errors.InvalidParameterValueError(
+                f"{what}: cannot vary across ensemble members ({why}); give it one value.")
+        simulator.state.ensemble(len(batch), what)
+        rows = []
+        for m, value in enumerate(batch):
+            arr = np.asarray(value, dtype=float)
+            if arr.ndim == 2:
+                arr = arr[self._pre, self._post]
+            row = np.broadcast_to(arr, (len(self),)).astype(float) if arr.ndim < 2 else arr
+            try:
+                check_synapse_values(self.synapse_type, {name: row})
+                if name in _FINITE:
+                    self._check_finite(name, row)
+            except errors.InvalidParameterValueError as e:
+                raise errors.InvalidParameterValueError(f"{what}, member {m}: {e}") from None
+            rows.append(row)
+        self._batches[name] = np.stack(rows)
+        self._params[name][:] = rows[0]
+        simulator.state.mark_changed(synapses=True)
+
     def _set_attributes(self, parameter_space):
         self._consolidate()
         parameter_space.evaluate(simplify=True)

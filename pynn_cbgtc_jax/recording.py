@@ -22,7 +22,8 @@ __all__ = ["Recorder", "member_annotations"]
 def member_annotations(member: int) -> dict:
     """Annotations of ensemble member ``member``'s segments: its index and its value of every
     Batch -- ``rng_seed``, ``<population label>.<parameter>`` (a number when all cells
-    share it, else a list) and ``<source type><index>.<parameter>`` of current sources."""
+    share it, else a list), ``<projection label>.<parameter>`` and
+    ``<source type><index>.<parameter>`` of current sources."""
     state = simulator.state
     out = {"member": int(member)}
     if state.rng_seeds is not None:
@@ -31,6 +32,11 @@ def member_annotations(member: int) -> dict:
         for name, values in getattr(pop, "_batches", {}).items():
             row = np.asarray(values[member])
             out[f"{pop.label}.{name}"] = (float(row[0]) if np.all(row == row[0])
+                                          else row.tolist())
+    for prj in state.projections:
+        for name, values in getattr(prj, "_batches", {}).items():
+            row = np.asarray(values[member])
+            out[f"{prj.label}.{name}"] = (float(row[0]) if row.size and np.all(row == row[0])
                                           else row.tolist())
     for src in state.current_sources:
         for name in sorted(src.__dict__.get("_batched", ())):

@@ -69,7 +69,10 @@ def ensure_simulation(state) -> "Simulation":
 def _ensemble_build(state, first):
     """Every ensemble member built as a single network with its values (sharing member 0's
     synapse tables and static bounds), stacked (``compiler/ensemble.py``)."""
-    builds = [first] + [build_network(export_network(state, synapses=False, member=m),
+    # members share member 0's synapse tables unless a synapse value is batched; then each
+    # member's tables are built from its values (the same order: the same stable sort)
+    synapses = any(prj._batches for prj in state.projections)
+    builds = [first] + [build_network(export_network(state, synapses=synapses, member=m),
                                       previous=first)
                         for m in range(1, state.members)]
     return stack_builds(builds, [state.populations[i].label for i in first.populations])

@@ -69,6 +69,20 @@ def _dbs_sweep(sim, frequency_amplitude, seed):
     return [stn], 100.0
 
 
+def _synapse_values(sim, weight_u, seed):
+    """Weights of static synapses and of Tsodyks-Markram synapses (with their U) per member."""
+    weight, u = weight_u
+    sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
+    src = sim.Population(20, sim.SpikeSourcePoisson(rate=60.0))
+    pop = sim.Population(10, sim.IF_cond_exp(i_offset=0.3))
+    sim.Projection(src, pop, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(seed=5)),
+                   sim.StaticSynapse(weight=weight, delay=1.0), label="static")
+    tm = sim.Projection(src, pop, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(seed=6)),
+                        sim.TsodyksMarkramSynapse(weight=0.01, delay=1.0), label="tm")
+    tm.set(U=u)
+    return [pop], 200.0
+
+
 class _Pairs(list):
     """Member values given as (frequency, amplitude) pairs: the ensemble gets two Batches."""
 
@@ -80,6 +94,8 @@ SCENARIOS = {
                             [0.0, 5.0, 10.0]),
     "rubin_terman_stdp_dbs": (lambda s, v, seed: _rubin_terman_dbs(s, v, seed, "stdp"),
                               [0.0, 5.0, 10.0]),
+    "synapse_weights_and_U": (_synapse_values, _Pairs([(0.005, 0.2), (0.01, 0.5),
+                                                        (0.02, 0.8)])),
     "dbs_frequency_amplitude": (_dbs_sweep, _Pairs([(50.0, 10.0), (130.0, 10.0),
                                                     (130.0, 30.0)])),
 }
@@ -235,3 +251,12 @@ def test_the_memory_estimate_counts_every_member():
         sim.end()
     for term in ("ring buffer (delayed inputs)", "recording buffers (one chunk)"):
         assert estimates[3][term] == 3 * estimates[1][term], term
+
+
+def test_a_batch_of_delays_is_refused():
+    sim.setup()
+    a, b = sim.Population(2, sim.IF_cond_exp()), sim.Population(2, sim.IF_cond_exp())
+    prj = sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
+    with pytest.raises(sim.errors.InvalidParameterValueError, match="delay.*ring buffer"):
+        prj.set(delay=sim.Batch([1.0, 2.0]))
+    sim.end()

@@ -9,6 +9,7 @@ import numpy as np
 from pyNN import errors
 from pyNN.standardmodels import build_translations, synapses
 
+from ..ensembles import Batch, split_batches
 from ..simulator import state
 from .translations import identity_translations
 
@@ -80,6 +81,16 @@ def check_synapse_values(synapse_type, values: dict):
 
 
 class _MinDelay:
+    """The default delay, and ``Batch`` values (ensembles.py): PyNN's checks see the first
+    member's value, the Projection takes the Batch after connecting."""
+
+    _batches: dict = {}
+
+    def __init__(self, **parameters):
+        parameters, batches = split_batches(parameters)
+        super().__init__(**parameters)
+        self._batches = batches
+
     def _get_minimum_delay(self):
         # delay=None means min_delay; with min_delay='auto' that is one time step
         return state.explicit_min_delay or state.dt
@@ -146,6 +157,9 @@ class STDPMechanism(_MinDelay, synapses.STDPMechanism):
     def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
                  dendritic_delay_fraction=1.0, weight=0.0, delay=None):
         from pyNN import errors
+        self._batches = {}
+        if isinstance(weight, Batch):          # ensembles: one weight per member
+            self._batches, weight = {"weight": weight}, weight[0]
         if voltage_dependence is not None:
             raise errors.InvalidParameterValueError(
                 "STDPMechanism: voltage_dependence is not supported by pynn_cbgtc_jax; "
