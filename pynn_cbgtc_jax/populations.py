@@ -184,6 +184,43 @@ class _ParameterAccess:
         synapses = any(name.startswith("tau_syn") for name in values)
         simulator.state.mark_changed(structure=structure, synapses=synapses)
 
+    def initialize(self, **initial_values):
+        """PyNN's ``initialize``; a ``Batch`` value gives each ensemble member its own initial
+        value (a number or one per cell, per member)."""
+        initial_values, batches = split_batches(initial_values)
+        if initial_values:
+            super().initialize(**initial_values)
+        for variable, batch in batches.items():
+            self._set_initial_batch(variable, batch)
+
+    def _set_initial_batch(self, variable, batch):
+        pop, idx = self._pop, self._idx
+        simulator.check_current(pop, "initialize()")
+        what = f"initialize({variable}=Batch(...))"
+        if variable not in pop.celltype.default_initial_values:
+            raise errors.NonExistentParameterError(
+                f"{what}: {variable!r} is not a state variable of "
+                f"{type(pop.celltype).__name__}", type(pop.celltype).__name__,
+                sorted(pop.celltype.default_initial_values))
+        simulator.state.ensemble(len(batch), what)
+        values = member_values(batch, len(idx), what)
+        _check_finite_initial(variable, values, "initialize")
+        rows = [model_initial(pop.celltype, variable, row) for row in values]
+        variable, values = rows[0][0], np.stack([row for _, row in rows])
+        default = pop.celltype.default_initial_values.get(variable, 0.0)
+        first = pop._initial.setdefault(variable, np.full(pop.size, default, float))
+        batches = pop.__dict__.setdefault("_initial_batches", {})
+        full = batches.get(variable)
+        if full is None:
+            full = np.repeat(np.asarray(first, float)[None, :], len(batch), axis=0)
+        full[:, idx] = values
+        batches[variable] = full
+        first[idx] = values[0]
+        sim = simulator.state.simulation
+        if sim is not None and pop in sim.populations and sim.members:
+            sim.set_live_state(pop, variable, idx, values)
+        simulator.state.mark_changed()
+
     def get_data(self, variables="all", gather=True, clear=False, locations=None,
                  member=None):
         """PyNN's ``get_data``; in an ensemble (``ensembles.py``) one Segment per member (per

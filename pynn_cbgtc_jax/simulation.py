@@ -88,16 +88,19 @@ def _member(tree, m):
     return jax.tree_util.tree_map(lambda x: x[m], tree)
 
 
-def _initial_state(pop, dtype):
+def _initial_state(pop, dtype, member=0):
+    """A population's initial state (ensemble member ``member``'s initial values)."""
     model = NEURON_MODELS[pop.celltype.kernel.name]
     defaults = pop.celltype.default_initial_values
+    batches = getattr(pop, "_initial_batches", {}) if member else {}
     fields = []
     for name in model.state._fields:
         if name == "refrac":
             fields.append(np.zeros(pop.size, np.int32))
         elif name in model.initial:
             key = model.initial[name]
-            value = pop._initial.get(key, np.full(pop.size, defaults.get(key, 0.0)))
+            value = (batches[key][member] if key in batches else
+                     pop._initial.get(key, np.full(pop.size, defaults.get(key, 0.0))))
             fields.append(np.asarray(value, dtype))
         else:
             fields.append(np.zeros(pop.size, dtype))
@@ -189,11 +192,12 @@ class Simulation:
 
     def _initial_carry(self, step):
         if self.members:       # the member axes of engine/runner.py: carry_axes
-            carry = _stack([self._initial_carry_of(b, step) for b in self._member_builds()])
+            carry = _stack([self._initial_carry_of(b, step, m)
+                            for m, b in enumerate(self._member_builds())])
             return jax.device_put(carry._replace(step=np.int32(step)))
         return jax.device_put(self._initial_carry_of(self.build, step))
 
-    def _initial_carry_of(self, build, step):
+    def _initial_carry_of(self, build, step, member=0):
         """The initial carry of one network (one member), NumPy leaves."""
         dtype = np.dtype(self.spec.dtype)
         states = []
@@ -201,7 +205,7 @@ class Simulation:
             if pspec.kind in SOURCES:
                 states.append(SOURCES[pspec.kind].initial(pspec.size, params, step))
             else:
-                states.append(_initial_state(pop, dtype))
+                states.append(_initial_state(pop, dtype, member))
         syn_states = []
         for (rule, _, perm), members, data in zip(build.syn_groups, self.syn_members,
                                                   build.data.syns):
@@ -245,7 +249,7 @@ class Simulation:
         st = self.carry.states[i]
         arr = getattr(st, fields[0])
         cells = jnp.asarray(np.arange(pop.size)[idx])
-        if self.members:          # every member (initialize() takes no Batch)
+        if self.members:          # values [N, cells] (a Batch) or [cells] (every member)
             arr = arr.at[:, cells].set(jnp.asarray(values, arr.dtype))
         else:
             arr = arr.at[cells].set(jnp.asarray(values, arr.dtype))

@@ -83,6 +83,14 @@ def _synapse_values(sim, weight_u, seed):
     return [pop], 200.0
 
 
+def _initial_values(sim, v0, seed):
+    """initialize(v=...) per member (Rubin-Terman STN: the gates keep their defaults)."""
+    sim.setup(timestep=0.025, precision="float64", rng_seed=seed)
+    stn = sim.Population(5, sim.STN_RT2004())
+    stn.initialize(v=v0)
+    return [stn], 100.0
+
+
 class _Pairs(list):
     """Member values given as (frequency, amplitude) pairs: the ensemble gets two Batches."""
 
@@ -96,6 +104,7 @@ SCENARIOS = {
                               [0.0, 5.0, 10.0]),
     "synapse_weights_and_U": (_synapse_values, _Pairs([(0.005, 0.2), (0.01, 0.5),
                                                         (0.02, 0.8)])),
+    "initial_v": (_initial_values, [-70.0, -60.0, -50.0]),
     "dbs_frequency_amplitude": (_dbs_sweep, _Pairs([(50.0, 10.0), (130.0, 10.0),
                                                     (130.0, 30.0)])),
 }
