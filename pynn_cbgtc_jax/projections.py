@@ -210,13 +210,31 @@ class Projection(common.Projection):
     def _max_delay_value(self):
         return float(self._params["delay"].max()) if len(self) else None
 
+    _get_member = None
+
+    def get(self, attribute_names, format, gather=True, with_address=True,
+            multiple_synapses="sum", member=None):
+        """PyNN's ``Projection.get``; in an ensemble ``member`` selects whose values (needed
+        where they differ between members: Batch values, plastic weights after a run)."""
+        self._get_member = member
+        try:
+            return super().get(attribute_names, format, gather, with_address,
+                               multiple_synapses)
+        finally:
+            self._get_member = None
+
     def _current(self, name):
-        """Host values of a synapse parameter, or the live ones for plastic state (weights)."""
+        """Host values of a synapse parameter, or the live ones for plastic state (weights);
+        in an ensemble those of member ``get(member=...)``."""
+        from .simulation import one_member
+        member = self._get_member
         sim = simulator.state.simulation
         if sim is not None and simulator.state.running and self in sim._projections():
-            live = sim.synapse_values(self, name)
+            live = sim.synapse_values(self, name, member)
             if live is not None:
                 return live
+        if name in self._batches:
+            return one_member(self._batches[name], member, f"Projection {self.label!r}: {name}")
         return self._params[name]
 
     def _columns(self, names):

@@ -33,6 +33,8 @@ from .engine.synapse_rules import RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
 from .export import export_network
 from .kernels.registry import NEURON_MODELS
+from pyNN import errors
+
 from .simulator import NumericalInstabilityError
 
 __all__ = ["Simulation", "ensure_simulation", "CALL_SECONDS"]
@@ -86,6 +88,22 @@ def _stack(trees):
 def _member(tree, m):
     """Member ``m``'s slice of a tree with a leading member axis on every leaf."""
     return jax.tree_util.tree_map(lambda x: x[m], tree)
+
+
+def one_member(values, member, what):
+    """Member ``member``'s row of ``values`` ``[N, ...]``; with ``member`` None the rows must
+    all be equal (then any is the answer), else ``InvalidParameterValueError`` asks for one."""
+    values = np.asarray(values)
+    if member is not None:
+        if not 0 <= member < len(values):
+            raise IndexError(f"{what}: member={member}, but the ensemble has {len(values)} "
+                             f"members (0 to {len(values) - 1}).")
+        return values[member]
+    if not all(np.array_equal(values[0], row, equal_nan=True) for row in values[1:]):
+        raise errors.InvalidParameterValueError(
+            f"{what}: the values differ between the {len(values)} ensemble members; give "
+            f"member=i (e.g. Projection.get('weight', format='list', member=0)).")
+    return values[0]
 
 
 def _initial_state(pop, dtype, member=0):
@@ -303,8 +321,9 @@ class Simulation:
     def _projections(self):
         return [prj for members in self.syn_members for prj, _ in members]
 
-    def synapse_values(self, projection, name):
-        """Current values of a plastic synapse variable of ``projection`` (projection order).
+    def synapse_values(self, projection, name, member=None):
+        """Current values of a plastic synapse variable of ``projection`` (projection order);
+        in an ensemble, member ``member``'s (``one_member`` says what None means).
 
         None if the projection's rule keeps ``name`` constant (then the host copy is current).
         """
@@ -315,11 +334,7 @@ class Simulation:
                 continue
             values = np.asarray(self.carry.syn_states[g][names.index(name)])
             if self.members:
-                raise NotImplementedError(
-                    f"{name} of the plastic synapses of projection {projection.label!r} in an "
-                    f"ensemble of {self.members} members: reading it back per member is not "
-                    f"supported yet; record the postsynaptic activity instead, or run the "
-                    f"members separately.")
+                values = one_member(values, member, f"Projection {projection.label!r}: {name}")
             ordered = np.empty_like(values)
             ordered[perm] = values
             offset = 0

@@ -233,15 +233,34 @@ def test_values_that_change_the_compiled_structure_are_refused_with_the_populati
     sim.end()
 
 
-def test_checkpoints_and_plastic_weights_of_ensembles_are_refused_not_wrong(tmp_path):
-    """Not supported yet: a clear error rather than member 0's values."""
-    (pop,), _ = _lif_stdp(sim, sim.Batch([0.0, 0.5]), 1)
+def test_checkpoints_of_ensembles_are_refused_not_wrong(tmp_path):
+    """Not supported yet: a clear error rather than member 0's state."""
+    _lif_stdp(sim, sim.Batch([0.0, 0.5]), 1)
     sim.run(5.0)
     with pytest.raises(NotImplementedError, match="ensemble"):
         sim.checkpoint(str(tmp_path / "x.npz"))
+    sim.end()
+
+
+def test_plastic_weights_are_read_back_per_member():
+    """After a run each member's STDP weights are its own: equal to the separate simulation's
+    (bitwise, float64); without ``member`` the differing values are refused, not averaged or
+    taken from member 0."""
+    values = [0.0, 1.0]
+    _lif_stdp(sim, sim.Batch(values), sim.Batch(SEEDS[:2]))
+    sim.run(200.0)
     prj = sim.simulator.state.projections[0]
-    with pytest.raises(NotImplementedError, match="ensemble"):
-        prj.get("weight", format="array")
+    ours = [np.asarray(prj.get("weight", format="list", with_address=False, member=m))
+            for m in range(2)]
+    with pytest.raises(sim.errors.InvalidParameterValueError, match="member=i"):
+        prj.get("weight", format="list")
+    for m, value in enumerate(values):
+        _lif_stdp(sim, value, SEEDS[m])
+        sim.run(200.0)
+        ref = sim.simulator.state.projections[0].get("weight", format="list",
+                                                     with_address=False)
+        np.testing.assert_array_equal(ours[m], np.asarray(ref))
+    assert not np.array_equal(ours[0], ours[1])
     sim.end()
 
 

@@ -86,10 +86,10 @@ class _MinDelay:
 
     _batches: dict = {}
 
-    def __init__(self, **parameters):
+    def __init__(self, *args, **parameters):
         parameters, batches = split_batches(parameters)
-        super().__init__(**parameters)
-        self._batches = batches
+        super().__init__(*args, **parameters)
+        self._batches = {**self._batches, **batches}   # STDPMechanism sets its weight's first
 
     def _get_minimum_delay(self):
         # delay=None means min_delay; with min_delay='auto' that is one time step
