@@ -91,6 +91,20 @@ def _initial_values(sim, v0, seed):
     return [stn], 100.0
 
 
+def _poisson_rates(sim, rate, seed):
+    """Spike-source rates per member, set through an Assembly (a small source: per-cell draws;
+    a large one, >= 1024 cells: the population-total path with its static bound)."""
+    sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
+    small = sim.Population(20, sim.SpikeSourcePoisson(rate=10.0))
+    large = sim.Population(1500, sim.SpikeSourcePoisson(rate=10.0))
+    pop = sim.Population(10, sim.IF_cond_exp())
+    (small + large).set(rate=rate)
+    for src, w in ((small, 0.01), (large, 0.0005)):
+        sim.Projection(src, pop, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(seed=5)),
+                       sim.StaticSynapse(weight=w, delay=1.0))
+    return [pop], 100.0
+
+
 class _Pairs(list):
     """Member values given as (frequency, amplitude) pairs: the ensemble gets two Batches."""
 
@@ -105,6 +119,7 @@ SCENARIOS = {
     "synapse_weights_and_U": (_synapse_values, _Pairs([(0.005, 0.2), (0.01, 0.5),
                                                         (0.02, 0.8)])),
     "initial_v": (_initial_values, [-70.0, -60.0, -50.0]),
+    "poisson_rates_through_an_assembly": (_poisson_rates, [20.0, 40.0, 80.0]),
     "dbs_frequency_amplitude": (_dbs_sweep, _Pairs([(50.0, 10.0), (130.0, 10.0),
                                                     (130.0, 30.0)])),
 }
