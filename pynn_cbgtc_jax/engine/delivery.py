@@ -81,8 +81,16 @@ def _apply(spec: SynSpec, s: SynData, events, state, ring, hist, k, dt, key, wid
 
 
 def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, width: int,
-            ring_len: int):
+            ring_len: int, member_axis: str | None = None):
     """Deliver the spikes ``counts`` (int32 [n_cells]) of step ``k`` over one synapse group.
+
+    ``member_axis``: the name of the ensemble's member axis when this runs ``vmap``-ed over
+    the members (``runner.py``), else None.  The event path then takes as many batches as the
+    member with the most events needs (``lax.pmax``): a loop whose end differs per member is
+    a batched ``while_loop``, which copies the whole ring and selects it back per batch (two
+    passes over ``[N, ring * width]`` per batch).  A member's extra batches hold no valid event:
+    they add ``+0.0`` to one ring cell, which changes no bit (a cell cleared to ``+0.0`` and
+    summed never holds ``-0.0``), so each member stays bitwise equal to its single run.
 
     Returns ``(state, ring)``.
     """
@@ -102,7 +110,8 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
         state, ring = _apply(spec, s, events, state, ring, hist, k, dt, key, width, ring_len)
         return first + spec.batch, state, ring
 
-    _, state, ring = jax.lax.while_loop(lambda c: c[0] < n_events, batch,
+    n_loop = n_events if member_axis is None else jax.lax.pmax(n_events, member_axis)
+    _, state, ring = jax.lax.while_loop(lambda c: c[0] < n_loop, batch,
                                         (jnp.int32(0), state, ring))
     return state, ring
 

@@ -38,6 +38,10 @@ TRACE_COUNT = Counter()
 #: bound; one network needs one program (two when it records differently in another run)
 PROGRAM_CACHE_SIZE = 16
 _CACHE: OrderedDict = OrderedDict()
+#: the name of an ensemble's member axis (``jax.vmap(axis_name=...)``), for the few reductions
+#: over members that keep a loop's trip count or a conditional's branch the same for all of
+#: them (``delivery.deliver``, ``kernels/sources.py: poisson_block_counts``)
+MEMBER_AXIS = "members"
 
 
 class StepOutputs(NamedTuple):
@@ -65,6 +69,7 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     ~300-420 instructions to the program: issue 18)."""
     k = carry.step
     dtype = jnp.dtype(spec.dtype)
+    member_axis = MEMBER_AXIS if spec.members else None
     coeffs, block_data = prepared
     e_spec, e_data = spec.electrodes, data.electrodes
     amps = source_amplitudes(e_spec, e_data, k, dtype) if e_spec.n_sources else None
@@ -72,7 +77,7 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     states, counts = list(carry.states), [None] * len(spec.pops)
     bad = list(carry.bad_step)
     for block, params in zip(source_blocks(spec.pops), block_data):
-        c, st = block_counts(block, params, carry.states, data.key, k, data.dt)
+        c, st = block_counts(block, params, carry.states, data.key, k, data.dt, member_axis)
         for i, ci, si in zip(block.members, c, st):
             counts[i], states[i] = ci, si
     # The slot of step k was read at the end of step k - 1 (``carry.inputs``).  Ring order per
@@ -107,7 +112,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     for g, (gspec, gdata) in enumerate(zip(spec.syns, data.syns)):
         key = jax.random.fold_in(jax.random.fold_in(data.key, 1_000_000 + g), k)
         st, ring = deliver(gspec, gdata, all_counts, carry.syn_states[g], ring, carry.history,
-                           k, data.dt, key, spec.width, spec.ring)
+                           k, data.dt, key, spec.width, spec.ring,
+                           member_axis)
         syn_states.append(st)
     inputs = read_slot(ring, k + 1, spec.width, spec.ring)
     history = (record_post_spikes(carry.history, all_counts, ((k + 1) * data.dt).astype(dtype),
@@ -164,8 +170,8 @@ def _ensemble_chunk(spec: NetSpec, single):
         axes = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(data),
                                             [0 if b else None for b in spec.batched])
         c_axes = carry_axes(carry, spec.members)
-        return jax.vmap(single, in_axes=(axes, c_axes, None),
-                        out_axes=(c_axes, 0))(data, carry, n_active)
+        return jax.vmap(single, in_axes=(axes, c_axes, None), out_axes=(c_axes, 0),
+                        axis_name=MEMBER_AXIS)(data, carry, n_active)
 
     return chunk
 

@@ -63,16 +63,18 @@ def block_params(block: Block, params: tuple):
     return jax.tree_util.tree_map(lambda *x: jnp.concatenate(x), *members)
 
 
-def block_counts(block: Block, params, states: tuple, key, k, dt):
+def block_counts(block: Block, params, states: tuple, key, k, dt,
+                 member_axis: str | None = None):
     """Spike counts of step ``k`` of the block, split per member.
 
-    ``params`` from :func:`block_params`; ``states`` the carry's per-population states.
+    ``params`` from :func:`block_params`; ``states`` the carry's per-population states;
+    ``member_axis`` the name of an ensemble's member axis (``runner.MEMBER_AXIS``) or None.
     Returns ``(counts, states)``, each a tuple in member order (stateless sources: ``()``).
     """
     source = SOURCES[block.kind]
     key = jax.random.fold_in(key, STREAM + BLOCK_KINDS.index(block.kind))
     cut = np.cumsum(block.sizes)[:-1]
     ages = jnp.concatenate([states[i] for i in block.members]) if source.stateful else None
-    counts, ages = source.draw(params, ages, key, k, dt, block.static)
+    counts, ages = source.draw(params, ages, key, k, dt, block.static, member_axis)
     return (tuple(jnp.split(counts, cut)),
             tuple(() for _ in block.members) if ages is None else tuple(jnp.split(ages, cut)))

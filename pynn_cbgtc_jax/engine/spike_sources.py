@@ -64,8 +64,10 @@ class Source(NamedTuple):
     ``rate(parameters, size, bound, dt)`` (``parameters``: ``PopulationData.parameters``):
     expected spikes per cell and step (None: as a busy neuron).  ``initial(size, params,
     step)``: the carry state at ``step`` (NumPy).  A block entry draws ``draw(params, ages,
-    key, k, dt, static) -> (counts, ages)`` for all its populations at once (``ages`` None
-    when stateless; ``arrange(pops, members) -> (members, static)`` orders the block);
+    key, k, dt, static, member_axis) -> (counts, ages)`` for all its populations at once
+    (``ages`` None when stateless; ``member_axis`` the name of an ensemble's member axis, or
+    None, for a draw that must keep a conditional one for all members;
+    ``arrange(pops, members) -> (members, static)`` orders the block);
     otherwise ``draw(params, state, k, pop) -> (counts, state)`` per population.
     """
 
@@ -109,8 +111,8 @@ def _by_total_last(pops, members):
     return members, tuple((pops[i].size, pops[i].bound) for i in total)
 
 
-def _poisson_draw(params, ages, key, k, dt, by_total):
-    return src.poisson_block_counts(params, key, k, dt, by_total), None
+def _poisson_draw(params, ages, key, k, dt, by_total, member_axis=None):
+    return src.poisson_block_counts(params, key, k, dt, by_total, member_axis), None
 
 
 def _rate_hz(p, size, bound, dt):
@@ -164,7 +166,7 @@ def _inh_gamma_pad(members):
 
 
 def _renewal(counts):
-    def draw(params, ages, key, k, dt, static):
+    def draw(params, ages, key, k, dt, static, member_axis=None):
         return counts(params, ages, key, k, dt)
     return draw
 

@@ -33,7 +33,8 @@ def poisson_counts(p: PoissonParams, key, k, dt, max_spikes: int = 0):
                                 ((size, max_spikes),) if max_spikes > 0 and size else ())
 
 
-def poisson_block_counts(p: PoissonParams, key, k, dt, by_total: tuple = ()):
+def poisson_block_counts(p: PoissonParams, key, k, dt, by_total: tuple = (),
+                         member_axis: str | None = None):
     """Spike counts for step ``k`` of a block of cells: those of several populations,
     concatenated, each Poisson with mean ``rate dt / 1000`` inside its active range.
 
@@ -53,6 +54,14 @@ def poisson_block_counts(p: PoissonParams, key, k, dt, by_total: tuple = ()):
     copy of this code in the compiled program, whatever the number of populations, and the
     rare cases (a mean above 2, a population falling back from its total) share one
     conditional per step.
+
+    ``member_axis``: the name of the ``vmap`` axis of an ensemble's members, or None.  Under
+    ``vmap`` a conditional whose predicate differs per member runs both branches for every
+    member (the rare one holds ``jax.random.poisson``'s two sampling loops: in the CBGTC
+    example ensemble, more time than all the usual draws).  With the axis the rare branch is
+    taken when some member needs it, by every member; ``rare`` gives a member that does not
+    need it the same bits as ``usual`` (the same uniforms, the inverse CDF), so each member
+    still draws exactly what its single network draws.
     """
     active = (k >= p.start_step) & (k < p.stop_step)
     lam = jnp.where(active, p.rate * (dt * 1e-3), 0.0)
@@ -79,7 +88,7 @@ def poisson_block_counts(p: PoissonParams, key, k, dt, by_total: tuple = ()):
         u = jax.random.uniform(k_cells, (n_all,), lam.dtype)
         lam_each = lam if one_by_one is None else jnp.where(one_by_one, lam, 0.0)
         counts = jax.lax.cond(
-            jnp.max(lam_each, initial=0.0) <= _SMALL_LAMBDA,
+            _all_members(jnp.max(lam_each, initial=0.0) <= _SMALL_LAMBDA, member_axis),
             lambda: _inverse_cdf_poisson(u, lam_each),
             lambda: jnp.where(lam_each <= _SMALL_LAMBDA, _inverse_cdf_poisson(u, lam_each),
                               jax.random.poisson(k_exact, lam_each).astype(jnp.int32)))
@@ -89,7 +98,23 @@ def poisson_block_counts(p: PoissonParams, key, k, dt, by_total: tuple = ()):
                                                                picked]))
 
     slow = (jnp.max(lam[:n_each], initial=0.0) > _SMALL_LAMBDA) | ~jnp.all(ok)
+    slow = _any_member(slow, member_axis)
     return jnp.where(active, jax.lax.cond(slow, rare, usual), 0)
+
+
+def _any_member(flag, member_axis: str | None):
+    """``flag`` (a bool scalar), or'ed over the ensemble's members when ``member_axis`` names
+    their ``vmap`` axis: one predicate for all members, so a conditional on it stays one."""
+    if member_axis is None:
+        return flag
+    return jax.lax.psum(flag.astype(jnp.int32), member_axis) > 0
+
+
+def _all_members(flag, member_axis: str | None):
+    """``flag``, and'ed over the ensemble's members (see :func:`_any_member`)."""
+    if member_axis is None:
+        return flag
+    return jax.lax.psum((~flag).astype(jnp.int32), member_axis) == 0
 
 
 def _by_total(lam, k_total, k_pick, by_total: tuple):

@@ -1,0 +1,133 @@
+"""Ensembles (issue 14): N members in one compiled run against N separate single runs.
+
+Two networks: the CBGTC example (``examples/cbgtc_parkinson_dbs.py``, ``build("dbs")``: ~140
+cells, Rubin-Terman STN/GPe/GPi/TC, dt 0.025 ms) and the Vogels-Abbott COBA network (4000
+IF_cond_exp cells, dt 0.1 ms, the model of ``validation/scripts/coba.py``).  The members differ
+in their seed (``setup(rng_seed=sim.Batch(...))``), so every member is the same network with
+its own Poisson input.
+
+Per N: the wall time of ``run(--duration)`` of the N-member ensemble (after a warm-up run that
+compiles; build and compile times are not counted), the time per member and simulated second,
+members x simulated seconds per wall second, and the speed-up over N single runs.  The single
+run is timed ``--sequential`` times (different seeds) and its mean is multiplied by N: the
+sequential column is that extrapolation, not N measured runs.  A 2-core machine shared with
+other jobs gives figures that move by tens of percent between runs: compare within one run.
+
+Usage::
+
+    python validation/benchmarks/bench_ensembles.py [--networks cbgtc coba]
+        [--members 1 2 4 8 16 32 64] [--coba-members 1 2 4 8] [--duration 200]
+
+A benchmark, not a test: it prints figures (see ``tests/test_ensembles.py`` for the bitwise
+equality of every member with its single run).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import pathlib
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# --- COBA: the model of validation/scripts/coba.py -------------------------------------------
+CELL = {"tau_m": 20.0, "cm": 0.2, "v_rest": -60.0, "v_reset": -60.0, "v_thresh": -50.0,
+        "tau_refrac": 5.0, "tau_syn_E": 5.0, "tau_syn_I": 10.0, "e_rev_E": 0.0,
+        "e_rev_I": -80.0}
+N_CELLS, R_EI, P_CONN, DELAY = 4000, 4.0, 0.02, 0.2
+W_EXC, W_INH = 4e-3, 51e-3                                   # uS
+KICK_N, KICK_RATE, KICK_DURATION, KICK_P, KICK_W = 20, 100.0, 50.0, 0.01, 0.1
+
+
+def build_coba(sim, seed):
+    """The COBA network; ``seed`` (a number or ``sim.Batch``) seeds the Poisson kick."""
+    sim.setup(timestep=0.1, min_delay=DELAY, max_delay=1.0, rng_seed=seed)
+    rng = sim.NumpyRNG(seed=98765)
+    n_exc = int(round(N_CELLS * R_EI / (1 + R_EI)))
+    exc = sim.Population(n_exc, sim.IF_cond_exp(**CELL), label="exc")
+    inh = sim.Population(N_CELLS - n_exc, sim.IF_cond_exp(**CELL), label="inh")
+    kick = sim.Population(KICK_N, sim.SpikeSourcePoisson(rate=KICK_RATE, start=0.0,
+                                                         duration=KICK_DURATION), label="kick")
+    v_init = sim.RandomDistribution("uniform", low=CELL["v_reset"], high=CELL["v_thresh"],
+                                    rng=rng)
+    exc.initialize(v=v_init)
+    inh.initialize(v=v_init)
+    conn = sim.FixedProbabilityConnector(P_CONN, rng=rng)
+    for pre, w, receptor in ((exc, W_EXC, "excitatory"), (inh, W_INH, "inhibitory")):
+        for post in (exc, inh):
+            sim.Projection(pre, post, conn, sim.StaticSynapse(weight=w, delay=DELAY),
+                           receptor_type=receptor)
+    kick_conn = sim.FixedProbabilityConnector(KICK_P, rng=rng)
+    for post in (exc, inh):
+        sim.Projection(kick, post, kick_conn, sim.StaticSynapse(weight=KICK_W, delay=DELAY),
+                       receptor_type="excitatory")
+    exc.record("spikes")
+    inh.record("spikes")
+
+
+def _cbgtc_module():
+    """The example script as a module (its argument parser reads ``sys.argv``)."""
+    argv, sys.argv = sys.argv, [sys.argv[0]]
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "cbgtc_example", ROOT / "examples" / "cbgtc_parkinson_dbs.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.argv = argv
+    return module
+
+
+def _timed(sim, build, seed, warmup, duration):
+    """Build, run ``warmup`` ms (compiles), time ``run(duration)``; seconds."""
+    build(seed)
+    sim.run(warmup)
+    t0 = time.perf_counter()
+    sim.run(duration)
+    elapsed = time.perf_counter() - t0
+    sim.end()
+    return elapsed
+
+
+def bench(name, sim, build, members, args):
+    singles = [_timed(sim, build, 1000 + s, args.warmup, args.duration)
+               for s in range(args.sequential)]
+    single = sum(singles) / len(singles)
+    sim_s = args.duration / 1000.0
+    print(f"\n{name}: run({args.duration:g} ms) after a {args.warmup:g} ms warm-up; one "
+          f"single run {single:.3f} s (mean of {len(singles)}); sequential = N x that")
+    print(f"{'N':>4} {'batched s':>10} {'s/member/sim s':>15} {'member sim s/s':>15} "
+          f"{'sequential s':>13} {'speed-up':>9} {'x one member':>13}")
+    for n in members:
+        seed = 1000 if n == 1 else sim.Batch([1000 + m for m in range(n)])
+        t = _timed(sim, build, seed, args.warmup, args.duration)
+        print(f"{n:>4} {t:>10.3f} {t / n / sim_s:>15.4f} {n * sim_s / t:>15.2f} "
+              f"{n * single:>13.3f} {n * single / t:>9.2f} {t / single:>13.2f}", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--networks", nargs="+", default=["cbgtc", "coba"], choices=["cbgtc", "coba"])
+    p.add_argument("--members", nargs="+", type=int, default=[1, 2, 4, 8, 16, 32, 64],
+                   help="ensemble sizes of the CBGTC network")
+    p.add_argument("--coba-members", nargs="+", type=int, default=[1, 2, 4, 8],
+                   help="ensemble sizes of the COBA network")
+    p.add_argument("--duration", type=float, default=200.0, help="timed run, ms")
+    p.add_argument("--warmup", type=float, default=10.0, help="untimed first run, ms")
+    p.add_argument("--sequential", type=int, default=3, help="single runs timed")
+    args = p.parse_args()
+    import jax
+    print(f"jax {jax.__version__}, {jax.default_backend()}, "
+          f"{len(jax.devices())} device(s)")
+    if "cbgtc" in args.networks:
+        ex = _cbgtc_module()
+        bench("CBGTC example (build('dbs'))", ex.sim,
+              lambda seed: ex.build("dbs", seed=seed), args.members, args)
+    if "coba" in args.networks:
+        import pynn_cbgtc_jax as sim
+        bench("COBA 4000", sim, lambda seed: build_coba(sim, seed), args.coba_members, args)
+
+
+if __name__ == "__main__":
+    main()
