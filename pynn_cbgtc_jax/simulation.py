@@ -24,7 +24,8 @@ import numpy as np
 
 from .compiler.build import build_network
 from .compiler.ensemble import stack_builds
-from .compiler.memory import check_fits
+from .compiler import memory
+from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
 from .engine.runner import TRACE_COUNT, chunk_function
 from .engine.spec import Carry
 from .engine.spike_sources import SOURCES
@@ -53,19 +54,51 @@ def ensure_simulation(state) -> "Simulation":
         network = export_network(state, synapses=sim is None or state.synapses_changed)
         previous = None if sim is None else (sim.build.member_builds or (sim.build,))[0]
         build = build_network(network, previous=previous)
+        size = None
         if state.members:
             build = _ensemble_build(state, build)
-        if sim is None:
-            check_fits(build)
-            sim = Simulation(state, build)
+            size = _group_size(build)
+        if sim is None or getattr(sim, "size", None) != size:
+            if sim is not None and state.step > 0:
+                raise NotImplementedError(
+                    "The ensemble's members no longer fit the device in the same groups "
+                    "(MemberGroups) during a run; call reset() first, or run fewer members.")
+            sim = Simulation(state, build) if size is None else MemberGroups(state, build, size)
         elif build.spec != sim.build.spec or state.structure_changed:
-            check_fits(build)
+            if size is None:
+                check_fits(build)
             sim.rebuild(build)
         else:
             sim.upload(build)
         state.simulation = sim
         state.structure_changed = state.data_changed = state.synapses_changed = False
     return sim
+
+
+def _group_size(build) -> int | None:
+    """None if the ensemble ``build`` fits the device at once; otherwise the largest number of
+    members that does (``MemberGroups`` then runs them group after group), from the memory
+    estimate's shared part and its part per member (``compiler/memory.py``, linear in the
+    members); ``DeviceMemoryError`` if not even one member fits."""
+    try:
+        check_fits(build)
+        return None
+    except DeviceMemoryError as error:
+        n = build.spec.members
+        total = sum(estimate(build).values())
+        one = sum(estimate(build.member_builds[0]).values())
+        per_member = max((total - one) / max(n - 1, 1), 1.0)
+        shared = max(one - per_member, 0.0)
+        free, where = memory.free_device_bytes()
+        size = int((free / HEADROOM - shared) // per_member) if free is not None else 0
+        if size < 1:
+            raise error
+        size = min(size, n - 1)
+        logger.warning(
+            "The ensemble of %d members needs about %s of %s (%s free): running it in groups "
+            "of %d members one after another (the last group may compile a second program).",
+            n, _gb(int(total * HEADROOM)), where, _gb(free), size)
+        return size
 
 
 def _ensemble_build(state, first):
@@ -126,10 +159,14 @@ def _initial_state(pop, dtype, member=0):
 
 
 class Simulation:
-    """Device-side network plus the host loop that drives it."""
+    """Device-side network plus the host loop that drives it.
 
-    def __init__(self, state, build):
+    ``member_offset``: for a group of an ensemble's members (``MemberGroups``), the index of
+    its first member; recorded data goes to member ``member_offset + m``."""
+
+    def __init__(self, state, build, member_offset=0):
         self.state = state
+        self.member_offset = member_offset
         self._load(build)
         self.carry = self._initial_carry(step=state.step)
         self._sampled_start = False
@@ -210,7 +247,7 @@ class Simulation:
 
     def _initial_carry(self, step):
         if self.members:       # the member axes of engine/runner.py: carry_axes
-            carry = _stack([self._initial_carry_of(b, step, m)
+            carry = _stack([self._initial_carry_of(b, step, self.member_offset + m)
                             for m, b in enumerate(self._member_builds())])
             return jax.device_put(carry._replace(step=np.int32(step)))
         return jax.device_put(self._initial_carry_of(self.build, step))
@@ -360,7 +397,8 @@ class Simulation:
             rs, rd = self.spec.recs[i], self.build.data.recs[i]
             for (fld, _), idx, name in zip(rs.signals, rd.signals, self.build.signal_names[i]):
                 values = np.asarray(getattr(states[i], fld))[idx][None, :]
-                pop.recorder.store_signal(name, steps, pop.first_id + idx, values, member)
+                pop.recorder.store_signal(name, steps, pop.first_id + idx, values,
+                                          self.member_offset + member)
         if self.spec.electrodes.record:
             e_spec, e = self.spec.electrodes, self._member_builds()[member].data.electrodes
             dtype = jnp.dtype(self.spec.dtype)
@@ -368,7 +406,7 @@ class Simulation:
                                        dtype)
             amps = np.asarray(amps)
             for j in self.build.recorded_sources:
-                self.sources[j]._store(np.zeros(1), amps[j:j + 1], member)
+                self.sources[j]._store(np.zeros(1), amps[j:j + 1], self.member_offset + member)
 
     def _route(self, outputs, step0, n):
         if self.members:          # outputs [N, chunk, ...]
@@ -379,6 +417,7 @@ class Simulation:
 
     def _route_member(self, outputs, step0, n, member):
         steps = step0 + 1 + np.arange(n, dtype=np.int64)
+        member = self.member_offset + member        # the recorders' (ensemble) index
         for i, pop in enumerate(self.populations):
             rd = self.build.data.recs[i]
             events = self.build.array_events[i]
@@ -446,3 +485,73 @@ class _SigintFlag:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
         return False
+
+
+class MemberGroups:
+    """An ensemble that does not fit the device at once, run as successive groups of ``size``
+    members: each group is a ``Simulation`` of its members' stacked build (one compiled
+    program for every full group; a smaller last group compiles its own).  A run advances
+    every group by the same steps, one group after the other, so each member's data equals
+    the all-at-once ensemble's (and a separate simulation's)."""
+
+    def __init__(self, state, build, size: int):
+        self.state, self.size, self.build = state, size, build
+        self.groups = [Simulation(state, b, lo) for lo, b in self._split(build)]
+
+    def _split(self, build):
+        names = [self.state.populations[i].label for i in build.populations]
+        members = build.member_builds
+        return [(lo, stack_builds(members[lo:lo + self.size], names))
+                for lo in range(0, len(members), self.size)]
+
+    @property
+    def spec(self):
+        return self.build.spec
+
+    @property
+    def members(self) -> int:
+        return self.build.spec.members
+
+    @property
+    def populations(self):
+        return self.groups[0].populations
+
+    def _projections(self):
+        return self.groups[0]._projections()
+
+    def upload(self, build):
+        self.build = build
+        for (_, b), group in zip(self._split(build), self.groups):
+            group.upload(b)
+
+    def rebuild(self, build):
+        self.build = build
+        for (_, b), group in zip(self._split(build), self.groups):
+            group.rebuild(b)
+
+    def restart(self):
+        for group in self.groups:
+            group.restart()
+
+    def advance(self, n_steps: int):
+        step0 = self.state.step
+        for group in self.groups:
+            self.state.step = step0
+            group.advance(n_steps)
+
+    def set_live_state(self, pop, variable, idx, values):
+        values = np.asarray(values)
+        for group in self.groups:
+            lo = group.member_offset
+            group.set_live_state(pop, variable, idx,
+                                 values[lo:lo + group.members] if values.ndim == 2 else values)
+
+    def synapse_values(self, projection, name, member=None):
+        if member is not None:
+            group = self.groups[member // self.size]
+            return group.synapse_values(projection, name, member - group.member_offset)
+        rows = [group.synapse_values(projection, name, m)
+                for group in self.groups for m in range(group.members)]
+        if rows[0] is None:
+            return None
+        return one_member(np.stack(rows), None, f"Projection {projection.label!r}: {name}")

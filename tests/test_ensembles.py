@@ -303,3 +303,41 @@ def test_a_batch_of_delays_is_refused():
     with pytest.raises(sim.errors.InvalidParameterValueError, match="delay.*ring buffer"):
         prj.set(delay=sim.Batch([1.0, 2.0]))
     sim.end()
+
+
+def test_an_ensemble_too_large_for_the_device_runs_in_groups(monkeypatch, caplog):
+    """With device memory for 2 of 4 members (the estimate's shared part + 2.5 members'), the
+    ensemble runs as groups of 2 one after the other, says so once, and every member's data
+    equals the all-at-once ensemble's bitwise (which equals separate runs: above)."""
+    from pynn_cbgtc_jax.compiler import memory
+    from pynn_cbgtc_jax.simulation import MemberGroups
+
+    def run(free):
+        if free is not None:
+            monkeypatch.setattr(memory, "free_device_bytes", lambda: (free, "test device"))
+        (pop,), _ = _lif_poisson(sim, sim.Batch([10.0, 20.0, 30.0, 40.0]), sim.Batch(SEEDS + [10]))
+        pop.record(["spikes", "v"])
+        sim.run(50.0)
+        sim.reset()
+        sim.run(20.0)
+        blocks = [pop.get_data(member=m) for m in range(4)]
+        simulation = sim.simulator.state.simulation
+        build = simulation.build
+        sim.end()
+        return blocks, simulation, build
+
+    whole, simulation, build = run(None)
+    assert not isinstance(simulation, MemberGroups)
+    total = sum(memory.estimate(build).values())
+    one = sum(memory.estimate(build.member_builds[0]).values())
+    per_member = (total - one) / 3
+    free = int((one - per_member + 2.5 * per_member) * memory.HEADROOM)
+    with caplog.at_level("WARNING", logger="PyNN"):
+        grouped, simulation, _ = run(free)
+    assert isinstance(simulation, MemberGroups) and simulation.size == 2
+    assert sum("groups of 2 members" in r.getMessage() for r in caplog.records) == 1
+    for a, b in zip(whole, grouped):
+        assert len(a.segments) == len(b.segments) == 2
+        for sa, sb in zip(a.segments, b.segments):
+            np.testing.assert_array_equal(sa.filter(name="v")[0].magnitude,
+                                          sb.filter(name="v")[0].magnitude)
