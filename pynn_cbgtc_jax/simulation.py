@@ -63,6 +63,8 @@ def ensure_simulation(state) -> "Simulation":
                 raise NotImplementedError(
                     "The ensemble's members no longer fit the device in the same groups "
                     "(MemberGroups) during a run; call reset() first, or run fewer members.")
+            if size is None:
+                check_fits(build)
             sim = Simulation(state, build) if size is None else MemberGroups(state, build, size)
         elif build.spec != sim.build.spec or state.structure_changed:
             if size is None:
