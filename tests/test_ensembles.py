@@ -25,6 +25,17 @@ def _lif_poisson(sim, tau_m, seed):
     return [pop], 100.0
 
 
+def _static_event_table(sim, tau_m, seed):
+    """A static table that a single run delivers by the event path (1 000 synapses from 200
+    sparse sources) and an ensemble by the dense path (``delivery._dense_for_members``)."""
+    sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
+    src = sim.Population(200, sim.SpikeSourcePoisson(rate=10.0))
+    pop = sim.Population(10, sim.IF_cond_exp(tau_m=tau_m, i_offset=0.2))
+    sim.Projection(src, pop, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(seed=5)),
+                   sim.StaticSynapse(weight=0.004, delay=1.0))
+    return [pop], 100.0
+
+
 def _lif_stdp(sim, i_offset, seed):
     sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
     src = sim.Population(20, sim.SpikeSourcePoisson(rate=80.0))
@@ -112,6 +123,7 @@ class _Pairs(list):
 SCENARIOS = {
     "lif_poisson_static": (_lif_poisson, [10.0, 20.0, 30.0]),
     "lif_stdp": (_lif_stdp, [0.0, 0.5, 1.0]),
+    "static_event_table_delivered_dense": (_static_event_table, [10.0, 20.0, 30.0]),
     "rubin_terman_tm_dbs": (lambda s, v, seed: _rubin_terman_dbs(s, v, seed, "tm"),
                             [0.0, 5.0, 10.0]),
     "rubin_terman_stdp_dbs": (lambda s, v, seed: _rubin_terman_dbs(s, v, seed, "stdp"),

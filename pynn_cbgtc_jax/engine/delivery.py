@@ -80,6 +80,23 @@ def _apply(spec: SynSpec, s: SynData, events, state, ring, hist, k, dt, key, wid
     return state, _scatter(ring, width, ring_len, k, s.delay[syn], s.target[syn], amount)
 
 
+def _dense_for_members(spec: SynSpec, n_cells: int) -> bool:
+    """Whether an ensemble delivers over this event-path table by the dense path.
+
+    Vmapped over the members, the event path pays for every member what the busiest one
+    needs: a running sum over the cells, then for each batch a binary search
+    (``log2(n_cells)`` gathers) per event of all ``batch`` slots, valid or not -- at least
+    one batch in every step where any member has an event.  A pass over every synapse is
+    cheaper when the table is not much larger than that batch (CBGTC example: 378 synapses,
+    120 cells, batch 256).
+
+    Static synapses only: their amount is ``weight * multiplicity``, one rounding in either
+    path.  A rule with more arithmetic (STDP) compiles to other fusions over ``[n_syn]`` than
+    over ``[batch]``, and XLA:CPU's FMA contraction then rounds them differently (measured:
+    ``lif_stdp`` in ``tests/test_ensembles.py`` 2e-14 mV off its single run)."""
+    return spec.rule == "static" and spec.n_syn <= 2 * n_cells + 4 * spec.batch
+
+
 def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, width: int,
             ring_len: int, member_axis: str | None = None):
     """Deliver the spikes ``counts`` (int32 [n_cells]) of step ``k`` over one synapse group.
@@ -96,10 +113,10 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
     """
     if spec.n_syn == 0:
         return state, ring
-    if spec.dense:
+    n_cells = counts.shape[0]
+    if spec.dense or (member_axis is not None and _dense_for_members(spec, n_cells)):
         return _apply(spec, s, _dense_events(s, counts), state, ring, hist, k, dt, key, width,
                       ring_len)
-    n_cells = counts.shape[0]
     length = jnp.where(counts > 0, s.row_ptr[1:n_cells + 1] - s.row_ptr[:n_cells], 0)
     last = jnp.cumsum(length)
     n_events = last[-1]
