@@ -5,6 +5,17 @@ import pytest
 import pynn_cbgtc_jax
 
 
+@pytest.fixture(autouse=True)
+def _restore_x64():
+    """Every test starts with the x64 mode the previous one found: a test that runs a float64
+    simulation (which turns JAX's x64 mode on, process-wide) without the ``sim`` fixture must
+    not make a later test's default float32 arrays float64 (found: tests/kernels' float32
+    checks failed after test_ensembles.py)."""
+    x64 = jax.config.jax_enable_x64
+    yield
+    jax.config.update("jax_enable_x64", x64)
+
+
 @pytest.fixture
 def sim():
     """The backend module, set up with defaults; ``end()`` and x64 restored after the test."""
