@@ -31,39 +31,21 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-# --- COBA: the model of validation/scripts/coba.py -------------------------------------------
-CELL = {"tau_m": 20.0, "cm": 0.2, "v_rest": -60.0, "v_reset": -60.0, "v_thresh": -50.0,
-        "tau_refrac": 5.0, "tau_syn_E": 5.0, "tau_syn_I": 10.0, "e_rev_E": 0.0,
-        "e_rev_I": -80.0}
-N_CELLS, R_EI, P_CONN, DELAY = 4000, 4.0, 0.02, 0.2
-W_EXC, W_INH = 4e-3, 51e-3                                   # uS
-KICK_N, KICK_RATE, KICK_DURATION, KICK_P, KICK_W = 20, 100.0, 50.0, 0.01, 0.1
+# --- COBA: validation/scripts/coba.py's network --------------------------------------------
+def _coba_module():
+    spec = importlib.util.spec_from_file_location(
+        "coba_validation", ROOT / "validation" / "scripts" / "coba.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def build_coba(sim, seed):
-    """The COBA network; ``seed`` (a number or ``sim.Batch``) seeds the Poisson kick."""
-    sim.setup(timestep=0.1, min_delay=DELAY, max_delay=1.0, rng_seed=seed)
-    rng = sim.NumpyRNG(seed=98765)
-    n_exc = int(round(N_CELLS * R_EI / (1 + R_EI)))
-    exc = sim.Population(n_exc, sim.IF_cond_exp(**CELL), label="exc")
-    inh = sim.Population(N_CELLS - n_exc, sim.IF_cond_exp(**CELL), label="inh")
-    kick = sim.Population(KICK_N, sim.SpikeSourcePoisson(rate=KICK_RATE, start=0.0,
-                                                         duration=KICK_DURATION), label="kick")
-    v_init = sim.RandomDistribution("uniform", low=CELL["v_reset"], high=CELL["v_thresh"],
-                                    rng=rng)
-    exc.initialize(v=v_init)
-    inh.initialize(v=v_init)
-    conn = sim.FixedProbabilityConnector(P_CONN, rng=rng)
-    for pre, w, receptor in ((exc, W_EXC, "excitatory"), (inh, W_INH, "inhibitory")):
-        for post in (exc, inh):
-            sim.Projection(pre, post, conn, sim.StaticSynapse(weight=w, delay=DELAY),
-                           receptor_type=receptor)
-    kick_conn = sim.FixedProbabilityConnector(KICK_P, rng=rng)
-    for post in (exc, inh):
-        sim.Projection(kick, post, kick_conn, sim.StaticSynapse(weight=KICK_W, delay=DELAY),
-                       receptor_type="excitatory")
-    exc.record("spikes")
-    inh.record("spikes")
+    """The COBA network; ``seed`` (a number or ``sim.Batch``) seeds the Poisson kick, the
+    connectivity and initial values are drawn from a fixed seed (the same for every member)."""
+    coba = _coba_module()
+    sim.setup(timestep=0.1, min_delay=coba.DELAY, max_delay=1.0, rng_seed=seed)
+    coba.build(sim, seed, sim.NumpyRNG(seed=98765))
 
 
 def _cbgtc_module():

@@ -29,22 +29,14 @@ W_EXC, W_INH = 4e-3, 51e-3                                   # uS
 KICK_N, KICK_RATE, KICK_DURATION, KICK_P, KICK_W = 20, 100.0, 50.0, 0.01, 0.1
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--simulator", default="nest", help="imports pyNN.<SIMULATOR>")
-    parser.add_argument("--seed", type=int, default=98765)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--duration", type=float, default=1000.0, help="ms")
-    parser.add_argument("--precision", default="float32", choices=["float32", "float64"],
-                        help="pynn_cbgtc_jax only (default float32, its default)")
-    args = parser.parse_args()
-    sim = importlib.import_module("pyNN." + args.simulator)
-    from pyNN.random import NumpyRNG, RandomDistribution
-
-    sim.setup(timestep=0.1, min_delay=DELAY, max_delay=1.0, rng_seed=args.seed,
-              spike_precision="on_grid", verbosity="error", precision=args.precision)
-    rng = NumpyRNG(seed=args.seed, parallel_safe=True)
-    n_total = int(round(N_CELLS * args.scale))
+def build(sim, seed, rng, scale=1.0):
+    """The COBA network on ``sim`` (after ``sim.setup``): populations, initial values,
+    connections and the kick; spikes of every neuron recorded.  ``rng`` (a NumpyRNG) draws the
+    connectivity and the initial values.  Returns ``(exc, inh)``.  ``seed`` is unused here (the
+    caller's ``setup(rng_seed=...)`` seeds the kick); kept for the callers' symmetry."""
+    del seed
+    RandomDistribution = importlib.import_module("pyNN.random").RandomDistribution
+    n_total = int(round(N_CELLS * scale))
     n_exc = int(round(n_total * R_EI / (1 + R_EI)))
     exc = sim.Population(n_exc, sim.IF_cond_exp(**CELL), label="exc")
     inh = sim.Population(n_total - n_exc, sim.IF_cond_exp(**CELL), label="inh")
@@ -53,7 +45,7 @@ def main():
     v_init = RandomDistribution("uniform", low=CELL["v_reset"], high=CELL["v_thresh"], rng=rng)
     exc.initialize(v=v_init)
     inh.initialize(v=v_init)
-    conn = sim.FixedProbabilityConnector(min(1.0, P_CONN / args.scale), rng=rng)
+    conn = sim.FixedProbabilityConnector(min(1.0, P_CONN / scale), rng=rng)
     for pre, w, receptor in ((exc, W_EXC, "excitatory"), (inh, W_INH, "inhibitory")):
         for post in (exc, inh):
             sim.Projection(pre, post, conn, sim.StaticSynapse(weight=w, delay=DELAY),
@@ -64,6 +56,24 @@ def main():
                        receptor_type="excitatory")
     exc.record("spikes")
     inh.record("spikes")
+    return exc, inh
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--simulator", default="nest", help="imports pyNN.<SIMULATOR>")
+    parser.add_argument("--seed", type=int, default=98765)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--duration", type=float, default=1000.0, help="ms")
+    parser.add_argument("--precision", default="float32", choices=["float32", "float64"],
+                        help="pynn_cbgtc_jax only (default float32, its default)")
+    args = parser.parse_args()
+    sim = importlib.import_module("pyNN." + args.simulator)
+    from pyNN.random import NumpyRNG
+
+    sim.setup(timestep=0.1, min_delay=DELAY, max_delay=1.0, rng_seed=args.seed,
+              spike_precision="on_grid", verbosity="error", precision=args.precision)
+    exc, inh = build(sim, args.seed, NumpyRNG(seed=args.seed, parallel_safe=True), args.scale)
     exc[0:2].record("v")
     sim.run(args.duration)
     for pop in (exc, inh):
