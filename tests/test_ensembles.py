@@ -16,24 +16,25 @@ from pynn_cbgtc_jax.engine.runner import TRACE_COUNT
 pytestmark = pytest.mark.unit
 
 
-def _lif_poisson(sim, tau_m, seed):
+def _lif_static(sim, tau_m, seed, sources=20, rate=50.0, p=0.3, weight=0.01, i_offset=0.5):
+    """LIF cells driven by Poisson sources through static synapses."""
     sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
-    src = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0))
-    pop = sim.Population(10, sim.IF_cond_exp(tau_m=tau_m, i_offset=0.5))
-    sim.Projection(src, pop, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(seed=5)),
-                   sim.StaticSynapse(weight=0.01, delay=1.0))
+    src = sim.Population(sources, sim.SpikeSourcePoisson(rate=rate))
+    pop = sim.Population(10, sim.IF_cond_exp(tau_m=tau_m, i_offset=i_offset))
+    sim.Projection(src, pop, sim.FixedProbabilityConnector(p, rng=sim.NumpyRNG(seed=5)),
+                   sim.StaticSynapse(weight=weight, delay=1.0))
     return [pop], 100.0
+
+
+def _lif_poisson(sim, tau_m, seed):
+    return _lif_static(sim, tau_m, seed)
 
 
 def _static_event_table(sim, tau_m, seed):
     """A static table that a single run delivers by the event path (1 000 synapses from 200
     sparse sources) and an ensemble by the dense path (``delivery._dense_for_members``)."""
-    sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
-    src = sim.Population(200, sim.SpikeSourcePoisson(rate=10.0))
-    pop = sim.Population(10, sim.IF_cond_exp(tau_m=tau_m, i_offset=0.2))
-    sim.Projection(src, pop, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(seed=5)),
-                   sim.StaticSynapse(weight=0.004, delay=1.0))
-    return [pop], 100.0
+    return _lif_static(sim, tau_m, seed, sources=200, rate=10.0, p=0.5, weight=0.004,
+                       i_offset=0.2)
 
 
 def _lif_stdp(sim, i_offset, seed):
