@@ -23,6 +23,13 @@ segment counter, fingerprint, and the layout of the data); every other member is
 numeric array: ``carry_<k>`` the carry's leaves in ``jax.tree_util`` order, ``pop<i>_...`` the
 recorded data of population ``i``, ``src<k>_...`` current-source recordings.  The file is
 written atomically (``files.atomic_path``).
+
+An ensemble (``ensembles.py``) is checkpointed whole: its carry has the members' axis, every
+member's recorded data is stored (``pop<i>m<m>_...`` and ``src<k>m<m>_...`` for members >= 1;
+the header's ``recorders`` and ``sources`` have one list per member), and the fingerprint holds
+the number of members and a hash of every member's values.  Version 2 (the per-member lists);
+version-1 files are refused.  An ensemble that runs in groups of members (``MemberGroups``) is
+not supported.
 """
 from __future__ import annotations
 
@@ -39,7 +46,7 @@ from pyNN import errors
 __all__ = ["FORMAT", "VERSION", "CheckpointMismatchError", "save", "load", "fingerprint"]
 
 FORMAT = "pynn_cbgtc_jax checkpoint"
-VERSION = 1
+VERSION = 2
 _MAX_LISTED = 8          # differences named in a mismatch message
 
 
@@ -126,6 +133,15 @@ def fingerprint(state, simulation) -> dict:
         name = f"current source {k} ({type(src).__name__})"
         fp[f"{name} parameters, targets and recording"] = _hash(
             src._native, [(t[0].label, t[1]) for t in src._targets], str(src._recording))
+    if state.members:     # ensembles: every member's values (ensembles.py)
+        fp["ensemble members"] = int(state.members)
+        fp["ensemble values"] = _hash(
+            None if state.rng_seeds is None else list(state.rng_seeds),
+            [(getattr(p, "_batches", {}), getattr(p, "_initial_batches", {}))
+             for p in state.populations],
+            [getattr(prj, "_batches", {}) for prj in state.projections],
+            [src.__dict__.get("_members") and [m["_native"] for m in src._members]
+             for src in state.current_sources])
     fp["compiled structure"] = _hash(repr(simulation.spec))
     fp["compiled arrays"] = _hash(_leaves(build.data))
     return fp
@@ -235,6 +251,12 @@ def _segment_in(meta, prefix, arrays):
     return segment
 
 
+def _key(i: int, member: int) -> str:
+    """The array-name key of object ``i`` and ensemble member ``member`` (plain ``i`` for
+    member 0, so a network's checkpoint reads as before)."""
+    return f"{i}" if not member else f"{i}m{member}"
+
+
 def _recorder_out(recorder, i, arrays) -> dict:
     p = f"pop{i}"
     if recorder._spikes:
@@ -269,32 +291,47 @@ def _recorder_in(recorder, i, meta, arrays):
 
 
 # -- save / load --------------------------------------------------------------------------------
-def _refuse_ensembles(state, call: str):
-    if state.members:
+def _refuse_member_groups(simulation, call: str):
+    from .simulation import MemberGroups
+    if isinstance(simulation, MemberGroups):
         raise NotImplementedError(
-            f"{call}: checkpoints of an ensemble ({state.members} members, ensembles.py) are "
-            f"not supported yet; checkpoint single networks, or rerun the ensemble.")
+            f"{call}: checkpoints of an ensemble that runs in groups of members (it does not "
+            f"fit the device at once) are not supported; checkpoint a smaller ensemble, or "
+            f"run on a device with more memory.")
+
+
+def _members(state) -> range:
+    """The ensemble members whose recorded data a checkpoint holds (one for a network)."""
+    return range(max(1, state.members))
 
 
 def save(state, path) -> None:
     """Write a checkpoint of the simulation of ``state`` to ``path`` (atomically)."""
-    _refuse_ensembles(state, "checkpoint()")
     from .files import atomic_path
     from .simulation import ensure_simulation
     simulation = ensure_simulation(state)
+    _refuse_member_groups(simulation, "checkpoint()")
     arrays = {}
     leaves = jax.device_get(jax.tree_util.tree_leaves(simulation.carry))
     for k, leaf in enumerate(leaves):
         arrays[f"carry_{k}"] = np.asarray(leaf)
-    recorders = [_recorder_out(pop.recorder, i, arrays)
-                 for i, pop in enumerate(state.populations)]
-    sources = []
-    for k, src in enumerate(state.current_sources):
-        data = getattr(src, "_record_data", [])
-        sources.append(bool(data))
-        if data:
-            arrays[f"src{k}_times"] = np.concatenate([np.asarray(d[0]) for d in data])
-            arrays[f"src{k}_values"] = np.concatenate([np.asarray(d[1]) for d in data])
+    recorders = []          # per member (ensembles), per population
+    for m in _members(state):
+        recorders.append([])
+        for i, pop in enumerate(state.populations):
+            with pop.recorder.member(m):
+                recorders[-1].append(_recorder_out(pop.recorder, _key(i, m), arrays))
+    sources = []            # per member, per source
+    for m in _members(state):
+        sources.append([])
+        for k, src in enumerate(state.current_sources):
+            data = (getattr(src, "_record_data", []) if not m
+                    else src.__dict__.get("_member_data", {}).get(m, []))
+            sources[-1].append(bool(data))
+            if data:
+                arrays[f"src{_key(k, m)}_times"] = np.concatenate([np.asarray(d[0]) for d in data])
+                arrays[f"src{_key(k, m)}_values"] = np.concatenate([np.asarray(d[1])
+                                                                     for d in data])
     header = {"format": FORMAT, "version": VERSION,
               "written": datetime.datetime.now(datetime.timezone.utc).isoformat(),
               "step": int(state.step), "t": float(state.t), "dt": float(state.dt),
@@ -326,10 +363,10 @@ def _read(path):
 
 def load(state, path) -> None:
     """Restore the checkpoint ``path`` into the network built in ``state`` (see module doc)."""
-    _refuse_ensembles(state, "restore()")
     from .simulation import ensure_simulation
     header, arrays = _read(path)
     simulation = ensure_simulation(state)
+    _refuse_member_groups(simulation, "restore()")
     differences = _differences(header["fingerprint"], fingerprint(state, simulation))
     if differences:
         listed = "; ".join(differences[:_MAX_LISTED])
@@ -353,8 +390,15 @@ def load(state, path) -> None:
     state.step = header["step"]
     state.segment_counter = header["segment_counter"]
     state.running = header["running"]
-    for i, (pop, meta) in enumerate(zip(state.populations, header["recorders"])):
-        _recorder_in(pop.recorder, i, meta, arrays)
-    for k, (src, has) in enumerate(zip(state.current_sources, header["sources"])):
-        object.__setattr__(src, "_record_data",
-                           [(arrays[f"src{k}_times"], arrays[f"src{k}_values"])] if has else [])
+    for m, metas in zip(_members(state), header["recorders"]):
+        for i, (pop, meta) in enumerate(zip(state.populations, metas)):
+            with pop.recorder.member(m):
+                _recorder_in(pop.recorder, _key(i, m), meta, arrays)
+    for m, flags in zip(_members(state), header["sources"]):
+        for k, (src, has) in enumerate(zip(state.current_sources, flags)):
+            data = [(arrays[f"src{_key(k, m)}_times"], arrays[f"src{_key(k, m)}_values"])] \
+                if has else []
+            if m:
+                src.__dict__.setdefault("_member_data", {})[m] = data
+            else:
+                object.__setattr__(src, "_record_data", data)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pynn_cbgtc_jax.checkpoint import VERSION
 from pynn_cbgtc_jax.engine.runner import TRACE_COUNT
 
 SCRIPT = Path(__file__).parent / "scripts" / "checkpoint_net.py"
@@ -156,9 +157,10 @@ def test_another_format_version_is_refused(sim, tmp_path):
     sim.checkpoint(path)
     with np.load(path) as archive:
         arrays = {name: archive[name] for name in archive.files}
-    header = arrays["header"].tobytes().decode().replace('"version": 1', '"version": 99')
+    header = arrays["header"].tobytes().decode().replace(f'"version": {VERSION}',
+                                                         '"version": 99')
     arrays["header"] = np.frombuffer(header.encode(), np.uint8)
     np.savez(path, **arrays)
     with pytest.raises(sim.errors.InvalidParameterValueError,
-                       match=r"version 99; this pynn_cbgtc_jax reads .* version 1"):
+                       match=rf"version 99; this pynn_cbgtc_jax reads .* version {VERSION}"):
         sim.restore(path)

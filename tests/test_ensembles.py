@@ -19,8 +19,8 @@ pytestmark = pytest.mark.unit
 def _lif_static(sim, tau_m, seed, sources=20, rate=50.0, p=0.3, weight=0.01, i_offset=0.5):
     """LIF cells driven by Poisson sources through static synapses."""
     sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
-    src = sim.Population(sources, sim.SpikeSourcePoisson(rate=rate))
-    pop = sim.Population(10, sim.IF_cond_exp(tau_m=tau_m, i_offset=i_offset))
+    src = sim.Population(sources, sim.SpikeSourcePoisson(rate=rate), label="sources")
+    pop = sim.Population(10, sim.IF_cond_exp(tau_m=tau_m, i_offset=i_offset), label="cells")
     sim.Projection(src, pop, sim.FixedProbabilityConnector(p, rng=sim.NumpyRNG(seed=5)),
                    sim.StaticSynapse(weight=weight, delay=1.0))
     return [pop], 100.0
@@ -261,15 +261,6 @@ def test_values_that_change_the_compiled_structure_are_refused_with_the_populati
     sim.end()
 
 
-def test_checkpoints_of_ensembles_are_refused_not_wrong(tmp_path):
-    """Not supported yet: a clear error rather than member 0's state."""
-    _lif_stdp(sim, sim.Batch([0.0, 0.5]), 1)
-    sim.run(5.0)
-    with pytest.raises(NotImplementedError, match="ensemble"):
-        sim.checkpoint(str(tmp_path / "x.npz"))
-    sim.end()
-
-
 def test_plastic_weights_are_read_back_per_member():
     """After a run each member's STDP weights are its own: equal to the separate simulation's
     (bitwise, float64); without ``member`` the differing values are refused, not averaged or
@@ -354,3 +345,36 @@ def test_an_ensemble_too_large_for_the_device_runs_in_groups(monkeypatch, caplog
         for sa, sb in zip(a.segments, b.segments):
             np.testing.assert_array_equal(sa.filter(name="v")[0].magnitude,
                                           sb.filter(name="v")[0].magnitude)
+
+
+def test_an_ensemble_checkpoint_continues_every_member_bitwise(tmp_path):
+    """run(30); checkpoint; a fresh setup() of the same ensemble; restore; run(20): every
+    member's data equals an uninterrupted run(50)'s, bitwise (the single-network contract of
+    tests/test_checkpoint.py, per member); a different Batch is refused."""
+    values, seeds = [10.0, 20.0, 30.0], sim.Batch([1, 2, 3])
+
+    def build(tau):
+        (pop,), _ = _lif_static(sim, sim.Batch(tau), seeds)
+        pop.record(["spikes", "v"])
+        return pop
+
+    pop = build(values)
+    sim.run(50.0)
+    whole = [pop.get_data(member=m).segments[0] for m in range(3)]
+    pop = build(values)
+    sim.run(30.0)
+    path = str(tmp_path / "ensemble.npz")
+    sim.checkpoint(path)
+    pop = build(values)
+    sim.restore(path)
+    sim.run(20.0)
+    for m in range(3):
+        seg = pop.get_data(member=m).segments[0]
+        np.testing.assert_array_equal(seg.filter(name="v")[0].magnitude,
+                                      whole[m].filter(name="v")[0].magnitude)
+        for a, b in zip(seg.spiketrains, whole[m].spiketrains):
+            np.testing.assert_array_equal(a.magnitude, b.magnitude)
+    build([10.0, 20.0, 31.0])
+    with pytest.raises(sim.CheckpointMismatchError, match="ensemble values|compiled arrays"):
+        sim.restore(path)
+    sim.end()
