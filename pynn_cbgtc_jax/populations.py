@@ -179,6 +179,8 @@ class _ParameterAccess:
         structure = False
         for name, value in values.items():
             pop._parameters[name][idx] = value
+            if name in pop._batches:              # a plain value holds for every member
+                pop._batches[name][:, idx] = value
             structure |= name == "spike_times"    # may change the event-table shape
         # Tsodyks-Markram synapses take tau_psc from the postsynaptic cells' tau_syn
         synapses = any(name.startswith("tau_syn") for name in values)
@@ -249,6 +251,9 @@ class _ParameterAccess:
         variable, values = model_initial(pop.celltype, variable, values)   # NEST-named types
         current = pop._initial.setdefault(variable, np.zeros(pop.size))
         current[idx] = values
+        batches = pop.__dict__.get("_initial_batches", {})
+        if variable in batches:                   # a plain value holds for every member
+            batches[variable][:, idx] = values
         sim = simulator.state.simulation
         if sim is not None and pop in sim.populations:
             sim.set_live_state(pop, variable, idx, values)

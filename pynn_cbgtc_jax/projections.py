@@ -285,6 +285,20 @@ class Projection(common.Projection):
         for name, batch in batches.items():
             self._set_batch(name, batch)
 
+    def _value_list_to_array(self, attributes):
+        """PyNN's, with the mask of connected pairs taken from the connectivity itself (PyNN
+        reads it from the weights, which can differ between ensemble members; weights are
+        always finite, so the two masks are the same)."""
+        self._consolidate()
+        mask = np.zeros(self.shape, bool)
+        mask[self._pre, self._post] = True
+        for name, value in attributes.items():
+            if isinstance(value, list) or (isinstance(value, np.ndarray) and value.ndim == 1):
+                array_value = np.full(self.shape, np.nan)
+                array_value[mask] = value
+                attributes[name] = array_value
+        return attributes
+
     def _set_batch(self, name: str, batch: Batch):
         """One value per ensemble member of synapse parameter ``name`` (member 0's in
         ``_params``, every member's in ``_batches[name]``, checked as a ``set()`` of them)."""
@@ -345,6 +359,8 @@ class Projection(common.Projection):
         if name in _FINITE:
             self._check_finite(name, np.asarray(values, dtype=float))
         self._params[name][index] = values
+        if name in self._batches:                 # a plain value holds for every member
+            self._batches[name][:, index] = values
         simulator.state.mark_changed(structure=(name == "delay"), synapses=True)
 
     def _set_initial_value_array(self, variable, initial_value):

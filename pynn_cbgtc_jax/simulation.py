@@ -21,6 +21,7 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from pyNN import errors
 
 from .compiler.build import build_network
 from .compiler.ensemble import stack_builds
@@ -34,8 +35,6 @@ from .engine.synapse_rules import RULES, initial_state
 from .engine.electrodes import recorded_amplitudes, source_amplitudes
 from .export import export_network
 from .kernels.registry import NEURON_MODELS
-from pyNN import errors
-
 from .simulator import NumericalInstabilityError
 
 __all__ = ["Simulation", "ensure_simulation", "CALL_SECONDS"]
@@ -494,7 +493,8 @@ class MemberGroups:
     members: each group is a ``Simulation`` of its members' stacked build (one compiled
     program for every full group; a smaller last group compiles its own).  A run advances
     every group by the same steps, one group after the other, so each member's data equals
-    the all-at-once ensemble's (and a separate simulation's)."""
+    the all-at-once ensemble's (and a separate simulation's).  Ctrl-C stops the group in
+    progress; the groups not yet advanced by that run stay behind (reset() to start again)."""
 
     def __init__(self, state, build, size: int):
         self.state, self.size, self.build = state, size, build

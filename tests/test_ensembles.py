@@ -378,3 +378,20 @@ def test_an_ensemble_checkpoint_continues_every_member_bitwise(tmp_path):
     with pytest.raises(sim.CheckpointMismatchError, match="ensemble values|compiled arrays"):
         sim.restore(path)
     sim.end()
+
+
+def test_a_plain_value_after_a_batch_holds_for_every_member():
+    """``set``/``initialize``/``Projection.set`` with one value after a Batch of the same
+    parameter give every member that value (reference: the host copies of each member's
+    values, which the export reads)."""
+    (pop,), _ = _lif_static(sim, sim.Batch([10.0, 20.0]), 1)
+    prj = sim.simulator.state.projections[0]
+    pop.initialize(v=sim.Batch([-70.0, -60.0]))
+    prj.set(weight=sim.Batch([0.01, 0.02]))
+    pop.set(tau_m=15.0)
+    pop.initialize(v=-65.0)
+    prj.set(weight=0.03)
+    assert np.all(pop._batches["tau_m"] == 15.0)
+    assert np.all(pop._initial_batches["v"] == -65.0)
+    assert np.all(prj._batches["weight"] == 0.03)
+    sim.end()
