@@ -28,8 +28,8 @@ An ensemble (``ensembles.py``) is checkpointed whole: its carry has the members'
 member's recorded data is stored (``pop<i>m<m>_...`` and ``src<k>m<m>_...`` for members >= 1;
 the header's ``recorders`` and ``sources`` have one list per member), and the fingerprint holds
 the number of members and a hash of every member's values.  Version 2 (the per-member lists);
-version-1 files are refused.  An ensemble that runs in groups of members (``MemberGroups``) is
-not supported.
+version-1 files are refused.  An ensemble that runs in groups of members (``MemberGroups``)
+saves and restores the groups' carries as one.
 """
 from __future__ import annotations
 
@@ -291,15 +291,6 @@ def _recorder_in(recorder, i, meta, arrays):
 
 
 # -- save / load --------------------------------------------------------------------------------
-def _refuse_member_groups(simulation, call: str):
-    from .simulation import MemberGroups
-    if isinstance(simulation, MemberGroups):
-        raise NotImplementedError(
-            f"{call}: checkpoints of an ensemble that runs in groups of members (it does not "
-            f"fit the device at once) are not supported; checkpoint a smaller ensemble, or "
-            f"run on a device with more memory.")
-
-
 def _members(state) -> range:
     """The ensemble members whose recorded data a checkpoint holds (one for a network)."""
     return range(max(1, state.members))
@@ -310,7 +301,6 @@ def save(state, path) -> None:
     from .files import atomic_path
     from .simulation import ensure_simulation
     simulation = ensure_simulation(state)
-    _refuse_member_groups(simulation, "checkpoint()")
     arrays = {}
     leaves = jax.device_get(jax.tree_util.tree_leaves(simulation.carry))
     for k, leaf in enumerate(leaves):
@@ -366,7 +356,6 @@ def load(state, path) -> None:
     from .simulation import ensure_simulation
     header, arrays = _read(path)
     simulation = ensure_simulation(state)
-    _refuse_member_groups(simulation, "restore()")
     differences = _differences(header["fingerprint"], fingerprint(state, simulation))
     if differences:
         listed = "; ".join(differences[:_MAX_LISTED])

@@ -16,7 +16,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import jax.numpy as jnp
@@ -27,7 +29,7 @@ from .compiler.build import build_network
 from .compiler.ensemble import stack_builds
 from .compiler import memory
 from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
-from .engine.runner import TRACE_COUNT, chunk_function
+from .engine.runner import TRACE_COUNT, carry_axes, chunk_function
 from .engine.spec import Carry
 from .engine.spike_sources import SOURCES
 from .engine.spike_timing import HISTORY
@@ -53,18 +55,22 @@ def ensure_simulation(state) -> "Simulation":
         network = export_network(state, synapses=sim is None or state.synapses_changed)
         previous = None if sim is None else (sim.build.member_builds or (sim.build,))[0]
         build = build_network(network, previous=previous)
-        size = None
+        size, workers = None, 1
         if state.members:
             build = _ensemble_build(state, build)
             size = _group_size(build)
-        if sim is None or getattr(sim, "size", None) != size:
+            if size is None:
+                size, workers = _parallel_groups(build)
+        if sim is None or (getattr(sim, "size", None), getattr(sim, "workers", 1)) \
+                != (size, workers):
             if sim is not None and state.step > 0:
                 raise NotImplementedError(
                     "The ensemble's members no longer fit the device in the same groups "
                     "(MemberGroups) during a run; call reset() first, or run fewer members.")
             if size is None:
                 check_fits(build)
-            sim = Simulation(state, build) if size is None else MemberGroups(state, build, size)
+            sim = (Simulation(state, build) if size is None else
+                   MemberGroups(state, build, size, workers))
         elif build.spec != sim.build.spec or state.structure_changed:
             if size is None:
                 check_fits(build)
@@ -100,6 +106,28 @@ def _group_size(build) -> int | None:
             "of %d members one after another (the last group may compile a second program).",
             n, _gb(int(total * HEADROOM)), where, _gb(free), size)
         return size
+
+
+def cpu_workers() -> int:
+    """The CPU cores this process may use (its affinity mask: ``taskset`` and container
+    limits count); 1 where JAX's default device is not a CPU."""
+    if jax.devices()[0].platform != "cpu":
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                   # not Linux
+        return os.cpu_count() or 1
+
+
+def _parallel_groups(build) -> tuple:
+    """``(size, workers)`` of an ensemble that fits the device at once: on a CPU with several
+    cores, groups of ``ceil(members / cores)`` members run side by side (``MemberGroups``);
+    elsewhere ``(None, 1)``, one program for every member."""
+    n, workers = build.spec.members, min(cpu_workers(), build.spec.members)
+    if workers < 2:
+        return None, 1
+    size = -(-n // workers)
+    return size, -(-n // size)
 
 
 def _ensemble_build(state, first):
@@ -321,31 +349,40 @@ class Simulation:
         with Python's default handler) stops the run after the chunk in progress and raises
         ``KeyboardInterrupt``; the simulation is then consistent at that chunk's end.
         """
-        if not self._sampled_start and self.state.step == 0:
-            self._record_start()
+        self._start()
         with _SigintFlag() as interrupt:
             done = 0
             while done < n_steps:
                 n = min(self._call_steps, n_steps - done)
                 step0 = self.state.step
-                traces = TRACE_COUNT["chunk"]
-                start = time.perf_counter()
-                self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
-                outputs, bad = jax.device_get((outputs, self.carry.bad_step))
-                elapsed = time.perf_counter() - start
-                self.state.step = step0 + n
-                self._route(outputs, step0, n)
+                self._finish(self._call(n), step0, n)
                 done += n
-                self._check(bad)
-                if TRACE_COUNT["chunk"] == traces:        # a call that compiled says nothing
-                    self._size_calls(n, elapsed)
-                if interrupt.requested:
-                    message = (f"Simulation interrupted (Ctrl-C) at t = {self.state.t:.3f} ms "
-                               f"(step {self.state.step}, {n_steps - done} steps of this run "
-                               f"not done): the data recorded up to there is kept and a "
-                               f"further run() continues from there.")
-                    logger.warning(message)
-                    raise KeyboardInterrupt(message)
+                _stop_if(interrupt, self.state, n_steps - done)
+
+    def _start(self):
+        """The t = 0 samples, before the first step."""
+        if not self._sampled_start and self.state.step == 0:
+            self._record_start()
+
+    def _call(self, n: int):
+        """One chunk of ``n`` steps on the device: ``(outputs, bad, seconds, compiled)``, the
+        outputs on the host.  Touches nothing but this simulation's carry (``MemberGroups``
+        calls the groups' chunks from several threads)."""
+        traces = TRACE_COUNT["chunk"]
+        start = time.perf_counter()
+        self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
+        outputs, bad = jax.device_get((outputs, self.carry.bad_step))
+        return outputs, bad, time.perf_counter() - start, TRACE_COUNT["chunk"] != traces
+
+    def _finish(self, called, step0: int, n: int):
+        """After the chunk ``called`` of ``n`` steps from ``step0``: the step counter, the
+        recorders, the divergence check and the next chunk's size."""
+        outputs, bad, elapsed, compiled = called
+        self.state.step = step0 + n
+        self._route(outputs, step0, n)
+        self._check(bad)
+        if not compiled:                 # a call that compiled says nothing
+            self._size_calls(n, elapsed)
 
     def _size_calls(self, n, elapsed):
         """Steps per chunk for about ``CALL_SECONDS`` of wall time (at most ``spec.chunk``).
@@ -462,6 +499,16 @@ class Simulation:
                     f"very large weights, delta_T, or a time step too large for the model).")
 
 
+def _stop_if(interrupt, state, left: int):
+    """``KeyboardInterrupt`` after the chunk in progress if Ctrl-C was pressed."""
+    if interrupt.requested:
+        message = (f"Simulation interrupted (Ctrl-C) at t = {state.t:.3f} ms "
+                   f"(step {state.step}, {left} steps of this run not done): the data "
+                   f"recorded up to there is kept and a further run() continues from there.")
+        logger.warning(message)
+        raise KeyboardInterrupt(message)
+
+
 class _SigintFlag:
     """While active, SIGINT (Ctrl-C) sets ``requested`` instead of raising mid-chunk.
 
@@ -489,15 +536,27 @@ class _SigintFlag:
 
 
 class MemberGroups:
-    """An ensemble that does not fit the device at once, run as successive groups of ``size``
-    members: each group is a ``Simulation`` of its members' stacked build (one compiled
-    program for every full group; a smaller last group compiles its own).  A run advances
-    every group by the same steps, one group after the other, so each member's data equals
-    the all-at-once ensemble's (and a separate simulation's).  Ctrl-C stops the group in
-    progress; the groups not yet advanced by that run stay behind (reset() to start again)."""
+    """An ensemble run as groups of ``size`` members, each group a ``Simulation`` of its
+    members' stacked build (one compiled program for every full group; a smaller last group
+    compiles its own).  Every group advances by the same steps, so each member's data equals
+    the all-at-once ensemble's (and a separate simulation's).
 
-    def __init__(self, state, build, size: int):
-        self.state, self.size, self.build = state, size, build
+    Two reasons to split an ensemble (``ensure_simulation``):
+
+    * ``workers > 1``: on a CPU with several cores the groups run at once, one host thread
+      each (``_parallel_groups``).  XLA:CPU spreads one program's operations over the cores
+      only inside each operation, which for a small network's ``[members, cells]`` arrays
+      gains nothing (the CBGTC example ensemble: the same time on one core as on two), while
+      two programs on two threads run side by side (2.2x the throughput on 2 cores).
+    * ``workers == 1``: the ensemble does not fit the device at once; the groups run one
+      after the other.
+
+    Chunks are called in rounds of all groups (``workers`` at a time), the recorded data is
+    routed on the calling thread after each round.  Ctrl-C stops after the round in progress.
+    """
+
+    def __init__(self, state, build, size: int, workers: int = 1):
+        self.state, self.size, self.build, self.workers = state, size, build, workers
         self.groups = [Simulation(state, b, lo) for lo, b in self._split(build)]
 
     def _split(self, build):
@@ -521,6 +580,32 @@ class MemberGroups:
     def _projections(self):
         return self.groups[0]._projections()
 
+    @property
+    def carry(self):
+        """Every member's carry, stacked (on the host): what a checkpoint saves."""
+        carries = jax.device_get([group.carry for group in self.groups])
+        return jax.tree_util.tree_map(
+            lambda axis, *xs: xs[0] if axis is None else np.concatenate(xs),
+            carry_axes(carries[0], self.members), *carries, is_leaf=lambda x: x is None)
+
+    @carry.setter
+    def carry(self, carry):
+        axes = carry_axes(carry, self.members)
+        for group in self.groups:
+            lo, hi = group.member_offset, group.member_offset + group.members
+            group.carry = jax.device_put(jax.tree_util.tree_map(
+                lambda axis, x: x if axis is None else x[lo:hi], axes, carry,
+                is_leaf=lambda x: x is None))
+
+    @property
+    def _sampled_start(self) -> bool:
+        return all(group._sampled_start for group in self.groups)
+
+    @_sampled_start.setter
+    def _sampled_start(self, value: bool):
+        for group in self.groups:
+            group._sampled_start = value
+
     def upload(self, build):
         self.build = build
         for (_, b), group in zip(self._split(build), self.groups):
@@ -536,10 +621,22 @@ class MemberGroups:
             group.restart()
 
     def advance(self, n_steps: int):
-        step0 = self.state.step
         for group in self.groups:
-            self.state.step = step0
-            group.advance(n_steps)
+            group._start()
+        with _SigintFlag() as interrupt, \
+                ThreadPoolExecutor(self.workers, thread_name_prefix="members") as pool:
+            done = 0
+            while done < n_steps:
+                n = min(min(group._call_steps for group in self.groups), n_steps - done)
+                step0 = self.state.step
+                if self.workers > 1:
+                    called = list(pool.map(lambda group: group._call(n), self.groups))
+                else:
+                    called = [group._call(n) for group in self.groups]
+                for group, result in zip(self.groups, called):
+                    group._finish(result, step0, n)
+                done += n
+                _stop_if(interrupt, self.state, n_steps - done)
 
     def set_live_state(self, pop, variable, idx, values):
         values = np.asarray(values)

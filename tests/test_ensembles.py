@@ -312,11 +312,15 @@ def test_a_batch_of_delays_is_refused():
 def test_an_ensemble_too_large_for_the_device_runs_in_groups(monkeypatch, caplog):
     """With device memory for 2 of 4 members (the estimate's shared part + 2.5 members'), the
     ensemble runs as groups of 2 one after the other, says so once, and every member's data
-    equals the all-at-once ensemble's bitwise (which equals separate runs: above)."""
+    equals the all-at-once ensemble's bitwise (which equals separate runs: above).  With
+    three CPU cores and the memory for all, it runs as groups of 2 on two threads at once,
+    silently, with the same data."""
+    from pynn_cbgtc_jax import simulation as simulation_module
     from pynn_cbgtc_jax.compiler import memory
     from pynn_cbgtc_jax.simulation import MemberGroups
 
-    def run(free):
+    def run(free, cores):
+        monkeypatch.setattr(simulation_module, "cpu_workers", lambda: cores)
         if free is not None:
             monkeypatch.setattr(memory, "free_device_bytes", lambda: (free, "test device"))
         (pop,), _ = _lif_poisson(sim, sim.Batch([10.0, 20.0, 30.0, 40.0]), sim.Batch(SEEDS + [10]))
@@ -330,28 +334,44 @@ def test_an_ensemble_too_large_for_the_device_runs_in_groups(monkeypatch, caplog
         sim.end()
         return blocks, simulation, build
 
-    whole, simulation, build = run(None)
+    whole, simulation, build = run(None, 1)
     assert not isinstance(simulation, MemberGroups)
+    with caplog.at_level("WARNING", logger="PyNN"):
+        parallel, simulation, _ = run(None, 3)
+    assert isinstance(simulation, MemberGroups)
+    assert (simulation.size, simulation.workers, len(simulation.groups)) == (2, 2, 2)
+    assert not caplog.records
     total = sum(memory.estimate(build).values())
     one = sum(memory.estimate(build.member_builds[0]).values())
     per_member = (total - one) / 3
     free = int((one - per_member + 2.5 * per_member) * memory.HEADROOM)
     with caplog.at_level("WARNING", logger="PyNN"):
-        grouped, simulation, _ = run(free)
+        grouped, simulation, _ = run(free, 3)
     assert isinstance(simulation, MemberGroups) and simulation.size == 2
+    assert simulation.workers == 1
     assert sum("groups of 2 members" in r.getMessage() for r in caplog.records) == 1
-    for a, b in zip(whole, grouped):
-        assert len(a.segments) == len(b.segments) == 2
-        for sa, sb in zip(a.segments, b.segments):
-            np.testing.assert_array_equal(sa.filter(name="v")[0].magnitude,
-                                          sb.filter(name="v")[0].magnitude)
+    for a, b, c in zip(whole, grouped, parallel):
+        assert len(a.segments) == len(b.segments) == len(c.segments) == 2
+        for sa, sb, sc in zip(a.segments, b.segments, c.segments):
+            for other in (sb, sc):
+                np.testing.assert_array_equal(sa.filter(name="v")[0].magnitude,
+                                              other.filter(name="v")[0].magnitude)
+                np.testing.assert_array_equal(
+                    np.concatenate([st.magnitude for st in sa.spiketrains]),
+                    np.concatenate([st.magnitude for st in other.spiketrains]))
 
 
-def test_an_ensemble_checkpoint_continues_every_member_bitwise(tmp_path):
+@pytest.mark.parametrize("cores", [(1, 1), (2, 2), (2, 1)],
+                         ids=["whole", "groups", "groups_then_whole"])
+def test_an_ensemble_checkpoint_continues_every_member_bitwise(tmp_path, monkeypatch, cores):
     """run(30); checkpoint; a fresh setup() of the same ensemble; restore; run(20): every
     member's data equals an uninterrupted run(50)'s, bitwise (the single-network contract of
-    tests/test_checkpoint.py, per member); a different Batch is refused."""
+    tests/test_checkpoint.py, per member); a different Batch is refused.  ``cores``: the CPU
+    cores when writing and when restoring -- with 2 the 3 members run as groups of 2 and 1
+    on two threads (``MemberGroups``), whose checkpoint is the whole ensemble's."""
+    from pynn_cbgtc_jax import simulation as simulation_module
     values, seeds = [10.0, 20.0, 30.0], sim.Batch([1, 2, 3])
+    monkeypatch.setattr(simulation_module, "cpu_workers", lambda: cores[0])
 
     def build(tau):
         (pop,), _ = _lif_static(sim, sim.Batch(tau), seeds)
@@ -365,6 +385,7 @@ def test_an_ensemble_checkpoint_continues_every_member_bitwise(tmp_path):
     sim.run(30.0)
     path = str(tmp_path / "ensemble.npz")
     sim.checkpoint(path)
+    monkeypatch.setattr(simulation_module, "cpu_workers", lambda: cores[1])
     pop = build(values)
     sim.restore(path)
     sim.run(20.0)

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
 from .delivery import clear_slot, deliver, population_input, read_slot
+from .lanes import population_step
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
 from .spec import Carry, NetData, NetSpec
@@ -103,8 +104,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
                     else model.step)
             if pop.scheme:
                 step = partial(step, scheme=pop.scheme)
-            states[i], spiked = jax.vmap(step)(coeffs[i], state,
-                                               Drive(exc, inh, i_inj, rand, receptors))
+            states[i], spiked = population_step(step, coeffs[i], state,
+                                                Drive(exc, inh, i_inj, rand, receptors))
             counts[i] = spiked.astype(jnp.int32)
             bad[i] = jnp.where((bad[i] < 0) & ~_sane(states[i]), k, bad[i])
     all_counts = jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32)

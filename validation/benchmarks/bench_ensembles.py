@@ -6,12 +6,16 @@ IF_cond_exp cells, dt 0.1 ms, the model of ``validation/scripts/coba.py``).  The
 in their seed (``setup(rng_seed=sim.Batch(...))``), so every member is the same network with
 its own Poisson input.
 
-Per N: the wall time of ``run(--duration)`` of the N-member ensemble (after a warm-up run that
-compiles; build and compile times are not counted), the time per member and simulated second,
-members x simulated seconds per wall second, and the speed-up over N single runs.  The single
-run is timed ``--sequential`` times (different seeds) and its mean is multiplied by N: the
-sequential column is that extrapolation, not N measured runs.  A 2-core machine shared with
-other jobs gives figures that move by tens of percent between runs: compare within one run.
+Per N, with the program already compiled (every configuration is built and run once
+untimed first): the wall time of ``run(--duration)`` of the N-member ensemble, members x
+simulated seconds per wall second, the speed-up over N single runs, and the same for the
+whole script -- build, ``run(--warmup)`` and ``run(--duration)`` (the "whole" columns: what a
+sweep of N separate runs of a script costs once its program is cached).  ``groups``: the
+groups of members that ran side by side on the CPU cores (``MemberGroups``; 1: one program).
+The single run is timed ``--sequential`` times (different seeds) and its mean is multiplied by
+N: the sequential columns are that extrapolation, not N measured runs.  A 2-core machine
+shared with other jobs gives figures that move by tens of percent between runs: compare
+within one run.
 
 Usage::
 
@@ -62,30 +66,41 @@ def _cbgtc_module():
 
 
 def _timed(sim, build, seed, warmup, duration):
-    """Build, run ``warmup`` ms (compiles), time ``run(duration)``; seconds."""
+    """Build, run ``warmup`` ms, run ``duration`` ms; ``(whole, run, groups)``: the seconds of
+    all three (build and warm-up included), of ``run(duration)`` alone, and the groups of
+    members that ran side by side (1: one program)."""
+    t0 = time.perf_counter()
     build(seed)
     sim.run(warmup)
-    t0 = time.perf_counter()
+    t1 = time.perf_counter()
     sim.run(duration)
-    elapsed = time.perf_counter() - t0
+    t2 = time.perf_counter()
+    simulation = sim.simulator.state.simulation
+    groups = getattr(simulation, "workers", 1)
     sim.end()
-    return elapsed
+    return t2 - t0, t2 - t1, groups
 
 
 def bench(name, sim, build, members, args):
+    _timed(sim, build, 999, args.warmup, args.duration)            # compiles
     singles = [_timed(sim, build, 1000 + s, args.warmup, args.duration)
                for s in range(args.sequential)]
-    single = sum(singles) / len(singles)
+    whole1 = sum(s[0] for s in singles) / len(singles)
+    single = sum(s[1] for s in singles) / len(singles)
     sim_s = args.duration / 1000.0
     print(f"\n{name}: run({args.duration:g} ms) after a {args.warmup:g} ms warm-up; one "
-          f"single run {single:.3f} s (mean of {len(singles)}); sequential = N x that")
-    print(f"{'N':>4} {'batched s':>10} {'s/member/sim s':>15} {'member sim s/s':>15} "
-          f"{'sequential s':>13} {'speed-up':>9} {'x one member':>13}")
+          f"single run {single:.3f} s, {whole1:.3f} s with its build and warm-up (mean of "
+          f"{len(singles)}, program compiled); sequential = N x that")
+    print(f"{'N':>4} {'groups':>6} {'run s':>8} {'member sim s/s':>15} {'sequential s':>13} "
+          f"{'speed-up':>9} {'x one member':>13} {'whole s':>8} {'seq. whole s':>13} "
+          f"{'speed-up':>9}")
     for n in members:
         seed = 1000 if n == 1 else sim.Batch([1000 + m for m in range(n)])
-        t = _timed(sim, build, seed, args.warmup, args.duration)
-        print(f"{n:>4} {t:>10.3f} {t / n / sim_s:>15.4f} {n * sim_s / t:>15.2f} "
-              f"{n * single:>13.3f} {n * single / t:>9.2f} {t / single:>13.2f}", flush=True)
+        _timed(sim, build, seed, args.warmup, args.duration)        # compiles
+        whole, t, groups = _timed(sim, build, seed, args.warmup, args.duration)
+        print(f"{n:>4} {groups:>6} {t:>8.3f} {n * sim_s / t:>15.2f} {n * single:>13.3f} "
+              f"{n * single / t:>9.2f} {t / single:>13.2f} {whole:>8.3f} {n * whole1:>13.3f} "
+              f"{n * whole1 / whole:>9.2f}", flush=True)
 
 
 def main():
