@@ -221,6 +221,7 @@ class Simulation:
         if fn is not getattr(self, "fn", None):
             self.fn = fn
             self._call_steps = min(_FIRST_CALL_STEPS, self.spec.chunk)   # no timing yet
+            self._timed = False
         self._initial_currents = None
 
     def upload(self, build):
@@ -392,6 +393,7 @@ class Simulation:
         """
         per_step = max(elapsed / n, 1e-9)
         self._call_steps = int(np.clip(CALL_SECONDS / per_step, 1, self.spec.chunk))
+        self._timed = True
 
     def _projections(self):
         return [prj for members in self.syn_members for prj, _ in members]
@@ -629,7 +631,9 @@ class MemberGroups:
             while done < n_steps:
                 n = min(min(group._call_steps for group in self.groups), n_steps - done)
                 step0 = self.state.step
-                if self.workers > 1:
+                # side by side once every group's program has run (is compiled): groups of
+                # one size share a program, which two threads would both compile
+                if self.workers > 1 and all(group._timed for group in self.groups):
                     called = list(pool.map(lambda group: group._call(n), self.groups))
                 else:
                     called = [group._call(n) for group in self.groups]

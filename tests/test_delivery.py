@@ -94,3 +94,29 @@ def test_synapse_order_is_a_stable_sort(n_keys):
     from pynn_cbgtc_jax.compiler.build import _stable_order
     keys = np.random.default_rng(n_keys % 1000).integers(0, n_keys, 50_000).astype(np.int64)
     np.testing.assert_array_equal(_stable_order(keys, n_keys), np.argsort(keys, kind="stable"))
+
+
+def test_members_search_their_event_owners_in_one_search():
+    """The ensemble rule of the event path's cell search (``delivery._owner_search``: the
+    members' running sums shifted into one array) against NumPy's ``searchsorted`` per
+    member, clipped to the last cell as the delivery does: members with no events, events
+    past a member's total, repeated sums (silent cells).  Integers: equality is exact."""
+    import jax
+    import jax.numpy as jnp
+    from pynn_cbgtc_jax.engine.delivery import _owner_search
+    rng = np.random.default_rng(3)
+    n_cells, batch, n_syn = 9, 24, 60
+    lengths = rng.integers(1, 6, (5, n_cells)) * (rng.random((5, n_cells)) < 0.7)
+    lengths[1] = 0                                       # a member without events
+    last = np.cumsum(lengths, axis=1).astype(np.int32)
+    events = (rng.integers(0, 2, (5, 1)) * 8 + np.arange(batch)).astype(np.int32)
+    assert np.sum(events < last[:, -1:]) > 40            # most events are a cell's
+    search = _owner_search(n_syn)
+    found = np.asarray(jax.jit(jax.vmap(search))(jnp.asarray(last), jnp.asarray(events)))
+    shared = np.asarray(jax.jit(jax.vmap(search, in_axes=(0, None)))(
+        jnp.asarray(last), jnp.asarray(events[0])))
+    for m in range(5):
+        expected = np.minimum(np.searchsorted(last[m], events[m], side="right"), n_cells - 1)
+        np.testing.assert_array_equal(np.minimum(found[m], n_cells - 1), expected)
+        expected = np.minimum(np.searchsorted(last[m], events[0], side="right"), n_cells - 1)
+        np.testing.assert_array_equal(np.minimum(shared[m], n_cells - 1), expected)
