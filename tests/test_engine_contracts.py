@@ -3,6 +3,8 @@
 References are the contracts themselves: the engine is deterministic (counter-based random
 numbers folded with the step number), so the comparisons are bitwise.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -117,17 +119,31 @@ def test_weight_set_takes_effect_between_runs(sim):
 
 @pytest.mark.parametrize("celltype", ["IF_cond_exp", "EIF_cond_alpha_isfa_ista"])
 def test_blow_up_is_reported_with_population_and_time(sim, celltype):
-    cell = sim.Population(2, getattr(sim, celltype)(), label="unstable")
-    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0]))
-    # an absurd inhibitory conductance: the explicit RK4 step overshoots to +-inf
-    sim.Projection(src, cell, sim.AllToAllConnector(), sim.StaticSynapse(weight=1e30, delay=1.0),
-                   receptor_type="inhibitory")
-    cell.record("v")
-    with pytest.raises(sim.NumericalInstabilityError, match=r"'unstable'.*t = 11\.[01]00 ms"):
+    """The first diverged step, with population and time; also when that step is a run's
+    last (the step loop checks the state each step starts from, the chunk its final state
+    after the loop): a second network runs exactly to the reported time and must raise."""
+    def build():
+        cell = sim.Population(2, getattr(sim, celltype)(), label="unstable")
+        src = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0]))
+        # an absurd inhibitory conductance: the explicit RK4 step overshoots to +-inf
+        sim.Projection(src, cell, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=1e30, delay=1.0), receptor_type="inhibitory")
+        cell.record("v")
+        return cell
+
+    cell = build()
+    with pytest.raises(sim.NumericalInstabilityError,
+                       match=r"'unstable'.*t = 11\.[01]00 ms") as error:
         sim.run(30.0)
     # nothing recorded before the blow-up is lost
     v = cell.get_data().segments[0].filter(name="v")[0]
     assert v.shape[0] >= 112 and np.all(np.isfinite(np.asarray(v)[:111]))
+    t = float(re.search(r"t = ([0-9.]+) ms", str(error.value)).group(1))
+    sim.end()
+    sim.setup(timestep=0.1)
+    build()
+    with pytest.raises(sim.NumericalInstabilityError, match=rf"t = {t:.3f} ms"):
+        sim.run(t)
 
 
 def test_set_between_runs_reuses_the_synapse_tables_and_equals_a_fresh_build(sim):
