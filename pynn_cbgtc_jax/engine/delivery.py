@@ -157,8 +157,8 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
         return state, ring
     n_cells = counts.shape[0]
     if spec.dense or (member_axis is not None and _dense_for_members(spec, n_cells)):
-        return _apply(spec, s, _dense_events(s, _materialised(counts, k)), state, ring, hist,
-                      k, dt, key, width, ring_len)
+        return _apply(spec, s, _dense_events(s, counts), state, ring, hist, k, dt, key, width,
+                      ring_len)
     length = jnp.where(counts > 0, s.row_ptr[1:n_cells + 1] - s.row_ptr[:n_cells], 0)
     last = jnp.cumsum(length)
     n_events = last[-1]
@@ -173,16 +173,6 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
     _, state, ring = jax.lax.while_loop(lambda c: c[0] < n_loop, batch,
                                         (jnp.int32(0), state, ring))
     return state, ring
-
-
-def _materialised(x, k):
-    """``x`` (int), computed into memory before its consumers run: a one-trip loop XLA cannot
-    see through (nor fuse across).  Without it XLA fuses every population's spike test into
-    the dense delivery's gather ``counts[pre]`` and recomputes it per synapse and member
-    (CBGTC example, 32 members: 37 us of a 168 us step)."""
-    first = (k < 0).astype(jnp.int32)            # 0 at run time; XLA cannot know it
-    return jax.lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1, c[1] + (c[0] >> 8)),
-                              (first, x))[1]
 
 
 def read_slot(ring, k, width: int, ring_len: int):
