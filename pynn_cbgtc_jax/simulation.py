@@ -375,15 +375,16 @@ class Simulation:
         outputs, bad = jax.device_get((outputs, self.carry.bad_step))
         return outputs, bad, time.perf_counter() - start, TRACE_COUNT["chunk"] != traces
 
-    def _finish(self, called, step0: int, n: int):
+    def _finish(self, called, step0: int, n: int, check: bool = True):
         """After the chunk ``called`` of ``n`` steps from ``step0``: the step counter, the
-        recorders, the divergence check and the next chunk's size."""
+        recorders, the next chunk's size and (``check``) the divergence check."""
         outputs, bad, elapsed, compiled = called
         self.state.step = step0 + n
         self._route(outputs, step0, n)
-        self._check(bad)
         if not compiled:                 # a call that compiled says nothing
             self._size_calls(n, elapsed)
+        if check:
+            self._check(bad)
 
     def _size_calls(self, n, elapsed):
         """Steps per chunk for about ``CALL_SECONDS`` of wall time (at most ``spec.chunk``).
@@ -492,7 +493,8 @@ class Simulation:
                 pop = self.populations[i]
                 member = int(np.flatnonzero(steps >= 0)[0])
                 step = steps[member]
-                where = f" in ensemble member {member}" if self.members else ""
+                where = (f" in ensemble member {self.member_offset + member}" if self.members
+                         else "")
                 raise NumericalInstabilityError(
                     f"Population {pop.label!r} ({pop.celltype}){where}: the state diverged "
                     f"(NaN, infinite "
@@ -637,8 +639,11 @@ class MemberGroups:
                     called = list(pool.map(lambda group: group._call(n), self.groups))
                 else:
                     called = [group._call(n) for group in self.groups]
+                # every group's data routed before any divergence is reported: nothing lost
                 for group, result in zip(self.groups, called):
-                    group._finish(result, step0, n)
+                    group._finish(result, step0, n, check=False)
+                for group, result in zip(self.groups, called):
+                    group._check(result[1])
                 done += n
                 _stop_if(interrupt, self.state, n_steps - done)
 

@@ -416,3 +416,31 @@ def test_a_plain_value_after_a_batch_holds_for_every_member():
     assert np.all(pop._initial_batches["v"] == -65.0)
     assert np.all(prj._batches["weight"] == 0.03)
     sim.end()
+
+
+@pytest.mark.parametrize("bad", [0, 1])
+def test_a_diverging_member_of_a_group_is_named_and_no_data_is_lost(monkeypatch, bad):
+    """Two CPU cores: members 0 and 1 run as two groups side by side.  Member ``bad``'s absurd
+    inhibitory weight makes its cells diverge at the input's arrival (t = 11.0-11.1 ms, as the
+    single-network test in tests/test_engine_contracts.py); the error names that member -- its
+    index in the ensemble, not in its group -- and the other member's data of the same chunk
+    is routed before the error (finite and as long as the diverged member's)."""
+    from pynn_cbgtc_jax import simulation as simulation_module
+    monkeypatch.setattr(simulation_module, "cpu_workers", lambda: 2)
+    sim.setup(timestep=0.1)
+    cell = sim.Population(2, sim.IF_cond_exp(), label="unstable")
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0]))
+    sim.Projection(src, cell, sim.AllToAllConnector(),
+                   sim.StaticSynapse(weight=sim.Batch([1e30 if m == bad else 0.01
+                                                      for m in range(2)]), delay=1.0),
+                   receptor_type="inhibitory")
+    cell.record("v")
+    with pytest.raises(sim.NumericalInstabilityError,
+                       match=rf"'unstable'.* in ensemble member {bad}: .*t = 11\.[01]00 ms"):
+        sim.run(30.0)
+    assert isinstance(sim.simulator.state.simulation, simulation_module.MemberGroups)
+    v_bad, v_good = (np.asarray(cell.get_data(member=m).segments[0].filter(name="v")[0])
+                     for m in (bad, 1 - bad))
+    assert v_good.shape == v_bad.shape and v_good.shape[0] >= 112
+    assert np.all(np.isfinite(v_good))
+    sim.end()
