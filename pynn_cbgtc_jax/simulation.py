@@ -13,10 +13,11 @@ further ``run()`` work.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
-import threading
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -627,8 +628,10 @@ class MemberGroups:
     def advance(self, n_steps: int):
         for group in self.groups:
             group._start()
-        with _SigintFlag() as interrupt, \
-                ThreadPoolExecutor(self.workers, thread_name_prefix="members") as pool:
+        # threads only for groups that run side by side (not for groups that must take turns)
+        pool = (ThreadPoolExecutor(self.workers, thread_name_prefix="members")
+                if self.workers > 1 else contextlib.nullcontext())
+        with _SigintFlag() as interrupt, pool:
             done = 0
             while done < n_steps:
                 n = min(min(group._call_steps for group in self.groups), n_steps - done)

@@ -11,7 +11,8 @@ untimed first): the wall time of ``run(--duration)`` of the N-member ensemble, m
 simulated seconds per wall second, the speed-up over N single runs, and the same for the
 whole script -- build, ``run(--warmup)`` and ``run(--duration)`` (the "whole" columns: what a
 sweep of N separate runs of a script costs once its program is cached).  ``groups``: the
-groups of members that ran side by side on the CPU cores (``MemberGroups``; 1: one program).
+groups of members that ran side by side on the CPU cores (``MemberGroups``; 1: one program,
+or groups taking turns because the ensemble does not fit the device at once).
 The single run is timed ``--sequential`` times (different seeds) and its mean is multiplied by
 N: the sequential columns are that extrapolation, not N measured runs.  A 2-core machine
 shared with other jobs gives figures that move by tens of percent between runs: compare
@@ -68,7 +69,7 @@ def _cbgtc_module():
 def _timed(sim, build, seed, warmup, duration):
     """Build, run ``warmup`` ms, run ``duration`` ms; ``(whole, run, groups)``: the seconds of
     all three (build and warm-up included), of ``run(duration)`` alone, and the groups of
-    members that ran side by side (1: one program)."""
+    members that ran side by side (1: one program, or groups taking turns)."""
     t0 = time.perf_counter()
     build(seed)
     sim.run(warmup)
