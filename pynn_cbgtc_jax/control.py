@@ -9,6 +9,7 @@ from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 
 from . import simulator
+from .devices import resolve_devices
 from .engine import process
 from .ensembles import Batch
 
@@ -25,7 +26,8 @@ _IGNORED = {"threads": "the JAX engine uses every core of the device it runs on"
             "t_flush": "reset() is exact here, no flush time is needed",
             "use_cvode": "the step is fixed", "rng_type": "JAX uses its own counter-based RNG",
             "num_processes": "a single process drives the device", "rank": "single process"}
-_KNOWN = {"max_delay", "rng_seed", "precision", "grng_seed", "integration_scheme"} | set(_IGNORED)
+_KNOWN = {"max_delay", "rng_seed", "precision", "grng_seed", "integration_scheme",
+          "devices"} | set(_IGNORED)
 SCHEMES = (None, "nest", "rk4")
 _WARNED = set()      # warn once per (keyword, value) and process
 
@@ -77,6 +79,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         A ``Batch`` of seeds makes an ensemble with one member per seed (``ensembles.py``):
         each member draws its own spike sources and noise; connectors use the first seed, so
         every member has the same connectivity.
+    devices : None, int, 'all' or list of jax.Device
+        Where the simulation runs (``devices.py``): None, one device (JAX's default); more
+        than one splits an ensemble's members over them.
     precision : {'float32', 'float64'}
         Floating-point type of the simulation (float64 enables JAX's x64 mode).
     integration_scheme : {None, 'nest', 'rk4'}
@@ -93,6 +98,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     precision = extra_params.get("precision", "float32")
     _check_setup_args(timestep, min_delay, max_delay, precision, extra_params)
+    devices = resolve_devices(extra_params.get("devices"))
     common.setup(timestep, min_delay, **extra_params)
     for key, why in _IGNORED.items():
         if key in extra_params and (key, extra_params[key]) not in _WARNED:
@@ -106,6 +112,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.max_delay = max_delay
     state.precision = precision
     state.integration_scheme = extra_params.get("integration_scheme")
+    state.devices = devices
     seed = extra_params.get("rng_seed", extra_params.get("grng_seed", 42))
     if isinstance(seed, Batch):
         # each member its own spike-source and noise streams; connectors and NativeRNG draws

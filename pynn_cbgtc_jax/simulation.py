@@ -56,12 +56,19 @@ def ensure_simulation(state) -> "Simulation":
         network = export_network(state, synapses=sim is None or state.synapses_changed)
         previous = None if sim is None else (sim.build.member_builds or (sim.build,))[0]
         build = build_network(network, previous=previous)
-        size, workers = None, 1
+        size, workers, devices = None, 1, state.devices
         if state.members:
             build = _ensemble_build(state, build)
             size = _group_size(build)
-            if size is None:
+            if devices and len(devices) > 1:
+                size, workers = _device_groups(build, size, len(devices))
+            elif size is None:
                 size, workers = _parallel_groups(build)
+        elif devices and len(devices) > 1:
+            raise NotImplementedError(
+                f"setup(devices={len(devices)} devices): one network partitioned over several "
+                f"devices is not available yet; only an ensemble (a Batch) is split over "
+                f"devices. Give setup(devices=None) for one device.")
         if sim is None or (getattr(sim, "size", None), getattr(sim, "workers", 1)) \
                 != (size, workers):
             if sim is not None and state.step > 0:
@@ -70,8 +77,9 @@ def ensure_simulation(state) -> "Simulation":
                     "(MemberGroups) during a run; call reset() first, or run fewer members.")
             if size is None:
                 check_fits(build)
-            sim = (Simulation(state, build) if size is None else
-                   MemberGroups(state, build, size, workers))
+            device = devices[0] if devices else None
+            sim = (Simulation(state, build, device=device) if size is None else
+                   MemberGroups(state, build, size, workers, devices))
         elif build.spec != sim.build.spec or state.structure_changed:
             if size is None:
                 check_fits(build)
@@ -129,6 +137,16 @@ def _parallel_groups(build) -> tuple:
         return None, 1
     size = -(-n // workers)
     return size, -(-n // size)
+
+
+def _device_groups(build, size, n_devices: int) -> tuple:
+    """``(size, workers)`` of an ensemble split over ``n_devices`` devices: groups of
+    consecutive members, one per device (smaller if ``size``, the most members one device
+    holds, is smaller), as many running at once as there are devices."""
+    n = build.spec.members
+    per_device = -(-n // n_devices)
+    size = per_device if size is None else min(size, per_device)
+    return size, min(n_devices, -(-n // size))
 
 
 def _ensemble_build(state, first):
@@ -192,11 +210,13 @@ class Simulation:
     """Device-side network plus the host loop that drives it.
 
     ``member_offset``: for a group of an ensemble's members (``MemberGroups``), the index of
-    its first member; recorded data goes to member ``member_offset + m``."""
+    its first member; recorded data goes to member ``member_offset + m``.  ``device``: the
+    ``jax.Device`` its arrays live on (None: JAX's default)."""
 
-    def __init__(self, state, build, member_offset=0):
+    def __init__(self, state, build, member_offset=0, device=None):
         self.state = state
         self.member_offset = member_offset
+        self.device = device
         self._load(build)
         self.carry = self._initial_carry(step=state.step)
         self._sampled_start = False
@@ -214,10 +234,10 @@ class Simulation:
         if old is not None and len(build.data.syns) == len(old.data.syns) \
                 and all(a is b for a, b in zip(build.data.syns, old.data.syns)):
             # synapse tables reused by build_network: keep their device copies
-            self.data = jax.device_put(build.data._replace(syns=()))._replace(
+            self.data = jax.device_put(build.data._replace(syns=()), self.device)._replace(
                 syns=self.data.syns)
         else:
-            self.data = jax.device_put(build.data)
+            self.data = jax.device_put(build.data, self.device)
         fn = chunk_function(self.spec)
         if fn is not getattr(self, "fn", None):
             self.fn = fn
@@ -280,8 +300,8 @@ class Simulation:
         if self.members:       # the member axes of engine/runner.py: carry_axes
             carry = _stack([self._initial_carry_of(b, step, self.member_offset + m)
                             for m, b in enumerate(self._member_builds())])
-            return jax.device_put(carry._replace(step=np.int32(step)))
-        return jax.device_put(self._initial_carry_of(self.build, step))
+            return jax.device_put(carry._replace(step=np.int32(step)), self.device)
+        return jax.device_put(self._initial_carry_of(self.build, step), self.device)
 
     def _initial_carry_of(self, build, step, member=0):
         """The initial carry of one network (one member), NumPy leaves."""
@@ -320,7 +340,8 @@ class Simulation:
                 fresh = [SOURCES[pspec.kind].initial(pspec.size, b.data.params[i],
                                                      self.state.step)
                          for b in self._member_builds()]
-                states[i] = jnp.asarray(_stack(fresh) if self.members else fresh[0])
+                states[i] = jax.device_put(_stack(fresh) if self.members else fresh[0],
+                                           self.device)
         self.carry = self.carry._replace(states=tuple(states))
 
     def set_live_state(self, pop, variable, idx, values):
@@ -546,8 +567,11 @@ class MemberGroups:
     compiles its own).  Every group advances by the same steps, so each member's data equals
     the all-at-once ensemble's (and a separate simulation's).
 
-    Two reasons to split an ensemble (``ensure_simulation``):
+    Three reasons to split an ensemble (``ensure_simulation``):
 
+    * ``setup(devices=...)`` with several devices: group ``g`` lives on ``devices[g % D]``
+      (``_device_groups``), the groups run at once, one host thread each (a thread waits for
+      its device's results; dispatch itself is asynchronous).
     * ``workers > 1``: on a CPU with several cores the groups run at once, one host thread
       each (``_parallel_groups``).  XLA:CPU spreads one program's operations over the cores
       only inside each operation, which for a small network's ``[members, cells]`` arrays
@@ -560,9 +584,10 @@ class MemberGroups:
     routed on the calling thread after each round.  Ctrl-C stops after the round in progress.
     """
 
-    def __init__(self, state, build, size: int, workers: int = 1):
+    def __init__(self, state, build, size: int, workers: int = 1, devices=None):
         self.state, self.size, self.build, self.workers = state, size, build, workers
-        self.groups = [Simulation(state, b, lo) for lo, b in self._split(build)]
+        self.groups = [Simulation(state, b, lo, devices[g % len(devices)] if devices else None)
+                       for g, (lo, b) in enumerate(self._split(build))]
 
     def _split(self, build):
         names = [self.state.populations[i].label for i in build.populations]
@@ -600,7 +625,7 @@ class MemberGroups:
             lo, hi = group.member_offset, group.member_offset + group.members
             group.carry = jax.device_put(jax.tree_util.tree_map(
                 lambda axis, x: x if axis is None else x[lo:hi], axes, carry,
-                is_leaf=lambda x: x is None))
+                is_leaf=lambda x: x is None), group.device)
 
     @property
     def _sampled_start(self) -> bool:

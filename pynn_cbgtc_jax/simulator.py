@@ -120,6 +120,7 @@ class State(common.control.BaseState):
         self.precision = "float32"
         self.integration_scheme = None  # None, "nest" or "rk4" (kernels/adex.py, hh.py)
         self.rng_seed = 42
+        self.devices = None              # setup(devices=...): a tuple of jax.Device, or None
         self.step = 0
         self.clear()
 

@@ -2,19 +2,20 @@
 Izhikevich, the three Rubin-Terman cells), Poisson, gamma and array sources, static,
 Tsodyks-Markram and STDP synapses, DC, noisy and DBS electrodes; 20 cells a population.
 
-Used by ``tests/test_gpu_lowering.py`` (lowers for CUDA) and
+Used by ``tests/test_gpu_lowering.py`` (lowers for CUDA),
 ``validation/benchmarks/bench_compile.py`` (first-run compile time), so both measure the same
-program.
+program, and ``tests/scripts/devices_run.py`` (the same results on 1 to 4 devices).
 """
 from __future__ import annotations
 
 __all__ = ["build"]
 
 
-def build(sim):
+def build(sim, **setup_args):
     """Set up ``sim`` and create the network (nothing run).  Returns ``(cells, projections)``;
-    every cell population records spikes and ``v``."""
-    sim.setup(timestep=0.025, min_delay=0.1, rng_seed=1)
+    every cell population records spikes and ``v``.  ``setup_args`` go to ``sim.setup`` (e.g.
+    ``devices``, or ``rng_seed=sim.Batch(...)`` for an ensemble)."""
+    sim.setup(**{"timestep": 0.025, "min_delay": 0.1, "rng_seed": 1, **setup_args})
     cells = [sim.Population(20, celltype) for celltype in (
         sim.IF_cond_exp(), sim.IF_curr_alpha(), sim.EIF_cond_exp_isfa_ista(),
         sim.HH_cond_exp(), sim.Izhikevich(), sim.STN_RT2004(), sim.GPe_RT2004(),

@@ -1,0 +1,50 @@
+"""Run the every-feature network (``tests/every_feature_network.py``) on simulated CPU
+devices and save everything it recorded, for ``tests/test_devices.py``.
+
+    python devices_run.py OUT.npz N_HOST_DEVICES DEVICES [MEMBERS]
+
+``N_HOST_DEVICES`` simulated CPU devices (``XLA_FLAGS``, set before JAX starts); ``DEVICES``
+is given to ``setup(devices=...)`` ("none" for None); ``MEMBERS`` > 0 makes an ensemble of
+that many members (``rng_seed=Batch``).  The protocol touches what a run can change: run(a),
+``set()`` of a parameter and ``initialize()`` between runs, run(b), ``reset()`` and a run in
+a second segment.
+"""
+import os
+import sys
+from pathlib import Path
+
+out, n_host, devices = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+members = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                           + f" --xla_force_host_platform_device_count={n_host}")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np                                    # noqa: E402
+
+import pynn_cbgtc_jax as sim                          # noqa: E402
+from every_feature_network import build               # noqa: E402
+
+devices = None if devices == "none" else int(devices)
+seeds = {"rng_seed": sim.Batch(list(range(1, members + 1)))} if members else {}
+cells, projections = build(sim, precision="float64", devices=devices, **seeds)
+sim.run(6.0)
+cells[0].set(tau_m=15.0)
+cells[6].initialize(v=-60.0)
+sim.run(4.0)
+sim.reset()
+sim.run(5.0)
+sim_state = sim.simulator.state.simulation
+where = sorted({str(d) for g in getattr(sim_state, "groups", [sim_state])
+                for d in g.carry.ring.devices()})
+saved = {"devices": np.array(where)}
+for p, pop in enumerate(cells):
+    for b, seg in enumerate(pop.get_data().segments):
+        saved[f"v_{p}_{b}"] = np.asarray(seg.filter(name="v")[0])
+        for i, st in enumerate(seg.spiketrains):
+            saved[f"spikes_{p}_{b}_{i}"] = np.asarray(st.magnitude)
+for j, prj in enumerate(projections):
+    if "weight" in prj.synapse_type.get_parameter_names():
+        for m in range(max(members, 1)):
+            saved[f"w_{j}_{m}"] = np.asarray(
+                prj.get("weight", format="array", **({"member": m} if members else {})))
+np.savez(out, **saved)

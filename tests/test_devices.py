@@ -1,0 +1,76 @@
+"""``setup(devices=...)``: the same results on one device and on several (issue 15).
+
+Reference: the one-device run of the same script.  Members of an ensemble are independent and
+each group of members runs the one-device program on its own device, so on the CPU the
+comparison is bitwise (``np.array_equal``) in float64.  Several devices are simulated CPU
+devices (``XLA_FLAGS=--xla_force_host_platform_device_count``), which must be set before JAX
+starts: each run is a subprocess (``tests/scripts/devices_run.py``).
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyNN import errors
+
+import pynn_cbgtc_jax as sim
+
+SCRIPT = Path(__file__).parent / "scripts" / "devices_run.py"
+
+
+def _run(tmp_path, n_host, devices, members=0):
+    out = tmp_path / f"run_{n_host}_{devices}_{members}.npz"
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(out), str(n_host), str(devices),
+                           str(members)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return np.load(out)
+
+
+def _assert_same(a, b):
+    assert sorted(a.files) == sorted(b.files)
+    for name in a.files:
+        if name != "devices":
+            assert np.array_equal(a[name], b[name], equal_nan=True), name
+
+
+def test_an_ensemble_split_over_four_devices_equals_one_device(tmp_path):
+    """6 members on 4 devices: groups of 2 members on 3 devices, each bitwise equal to the
+    one-device ensemble (every kind of cell, source, synapse and electrode; set, initialize,
+    reset between runs)."""
+    one = _run(tmp_path, 1, "none", members=6)
+    four = _run(tmp_path, 4, 4, members=6)
+    assert len(one["devices"]) == 1
+    assert len(four["devices"]) == 3, four["devices"]
+    assert sum(one[k].size for k in one.files if k.startswith("spikes_")) > 100
+    _assert_same(one, four)
+
+
+@pytest.mark.parametrize("value, fragment", [
+    (0, "between 1 and 1 devices"), (2, "between 1 and 1 devices"), ("every", "'all'"),
+    (1.5, "not float"), (True, "not bool"), ([], "an empty list"), (["cpu:0"], "is not one of"),
+])
+def test_setup_refuses_devices_it_cannot_use(value, fragment):
+    with pytest.raises(errors.InvalidParameterValueError) as info:
+        sim.setup(devices=value)
+    message = str(info.value)
+    assert fragment in message and "devices" in message
+    assert "xla_force_host_platform_device_count" in message    # the fix for the CPU
+
+
+def test_setup_accepts_the_devices_it_has():
+    import jax
+    for value in (None, 1, "all", [jax.devices()[0]]):
+        sim.setup(devices=value)
+        src = sim.Population(3, sim.SpikeSourcePoisson(rate=100.0))
+        cells = sim.Population(2, sim.IF_curr_exp())
+        sim.Projection(src, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=1.0))
+        cells.record("spikes")
+        sim.run(20.0)
+        assert cells.get_data().segments[0].spiketrains
+
+
+def test_setup_refuses_a_device_listed_twice():
+    import jax
+    with pytest.raises(errors.InvalidParameterValueError, match="listed twice"):
+        sim.setup(devices=[jax.devices()[0]] * 2)
