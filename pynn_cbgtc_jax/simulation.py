@@ -64,11 +64,6 @@ def ensure_simulation(state) -> "Simulation":
                 size, workers = _device_groups(build, size, len(devices))
             elif size is None:
                 size, workers = _parallel_groups(build)
-        elif devices and len(devices) > 1:
-            raise NotImplementedError(
-                f"setup(devices={len(devices)} devices): one network partitioned over several "
-                f"devices is not available yet; only an ensemble (a Batch) is split over "
-                f"devices. Give setup(devices=None) for one device.")
         if sim is None or (getattr(sim, "size", None), getattr(sim, "workers", 1)) \
                 != (size, workers):
             if sim is not None and state.step > 0:
@@ -77,9 +72,13 @@ def ensure_simulation(state) -> "Simulation":
                     "(MemberGroups) during a run; call reset() first, or run fewer members.")
             if size is None:
                 check_fits(build)
-            device = devices[0] if devices else None
-            sim = (Simulation(state, build, device=device) if size is None else
-                   MemberGroups(state, build, size, workers, devices))
+            if size is not None:
+                sim = MemberGroups(state, build, size, workers, devices)
+            elif devices and len(devices) > 1:
+                from .sharded_simulation import ShardedSimulation
+                sim = ShardedSimulation(state, build, devices)
+            else:
+                sim = Simulation(state, build, device=devices[0] if devices else None)
         elif build.spec != sim.build.spec or state.structure_changed:
             if size is None:
                 check_fits(build)
@@ -231,19 +230,27 @@ class Simulation:
         self.sources = [self.state.current_sources[i] for i in build.sources]
         self.syn_members = [[(self.state.projections[i], n) for i, n in members]
                             for _, members, _ in build.syn_groups]
-        if old is not None and len(build.data.syns) == len(old.data.syns) \
-                and all(a is b for a, b in zip(build.data.syns, old.data.syns)):
-            # synapse tables reused by build_network: keep their device copies
-            self.data = jax.device_put(build.data._replace(syns=()), self.device)._replace(
-                syns=self.data.syns)
-        else:
-            self.data = jax.device_put(build.data, self.device)
-        fn = chunk_function(self.spec)
+        self.data = self._upload(build, old)
+        fn = chunk_function(self.program_spec)
         if fn is not getattr(self, "fn", None):
             self.fn = fn
             self._call_steps = min(_FIRST_CALL_STEPS, self.spec.chunk)   # no timing yet
             self._timed = False
         self._initial_currents = None
+
+    @property
+    def program_spec(self):
+        """The ``NetSpec`` the compiled program is made for."""
+        return self.spec
+
+    def _upload(self, build, old):
+        """``build``'s data on the device (``old``: the previous build, whose synapse tables
+        ``build_network`` may have reused: their device copies are kept)."""
+        if old is not None and len(build.data.syns) == len(old.data.syns) \
+                and all(a is b for a, b in zip(build.data.syns, old.data.syns)):
+            return jax.device_put(build.data._replace(syns=()), self.device)._replace(
+                syns=self.data.syns)
+        return jax.device_put(build.data, self.device)
 
     def upload(self, build):
         """New parameter values, same structure: no recompilation."""

@@ -1,8 +1,10 @@
 """``setup(devices=...)``: the same results on one device and on several (issue 15).
 
-Reference: the one-device run of the same script.  Members of an ensemble are independent and
-each group of members runs the one-device program on its own device, so on the CPU the
-comparison is bitwise (``np.array_equal``) in float64.  Several devices are simulated CPU
+Reference: the one-device run of the same script, compared bitwise (``np.array_equal``) in
+float64 on the CPU.  Members of an ensemble are independent and each group of members runs the
+one-device program on its own device.  A network partitioned over devices sums every ring cell's
+inputs in the one-device order and steps each cell with the same arithmetic (kernels run over
+at least 16 lanes, ``engine/lanes.py``), so it too must match bit for bit.  Several devices are simulated CPU
 devices (``XLA_FLAGS=--xla_force_host_platform_device_count``), which must be set before JAX
 starts: each run is a subprocess (``tests/scripts/devices_run.py``).
 """
@@ -44,6 +46,24 @@ def test_an_ensemble_split_over_four_devices_equals_one_device(tmp_path):
     assert len(four["devices"]) == 3, four["devices"]
     assert sum(one[k].size for k in one.files if k.startswith("spikes_")) > 100
     _assert_same(one, four)
+
+
+@pytest.fixture(scope="module")
+def one_device(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("one"), 1, "none")
+
+
+@pytest.mark.parametrize("n_devices", [2, 3, 4])
+def test_one_network_partitioned_over_devices_equals_one_device(one_device, tmp_path,
+                                                                n_devices):
+    """The every-feature network (8 cell families, Poisson/gamma/array sources, static,
+    Tsodyks-Markram and STDP synapses, DC/noisy/DBS electrodes; 20 cells a population, so 3
+    devices leave padding) split over 2, 3 and 4 devices: every recorded value, spike and
+    plastic weight bitwise equal to one device, through set(), initialize() and reset()."""
+    split = _run(tmp_path, 4, n_devices)
+    assert len(split["devices"]) == n_devices, split["devices"]
+    assert sum(one_device[k].size for k in one_device.files if k.startswith("spikes_")) > 20
+    _assert_same(one_device, split)
 
 
 @pytest.mark.parametrize("value, fragment", [

@@ -25,6 +25,7 @@ from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .lanes import population_step
+from .shards import all_gather_counts, first_bad_anywhere, sharded_chunk
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
 from .spec import Carry, NetData, NetSpec
@@ -69,6 +70,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     time (a further population of a model already present, its recording included, adds
     ~300-420 instructions to the program: issue 18)."""
     k = carry.step
+    part = spec.partition                   # None, or this device's part of the network
+    sizes = part.sizes if part else tuple(p.size for p in spec.pops)
     dtype = jnp.dtype(spec.dtype)
     member_axis = MEMBER_AXIS if spec.members else None
     coeffs, block_data = prepared
@@ -96,10 +99,13 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
             receptors = tuple(inp)
             exc, inh = (receptors + (jnp.zeros(pop.size, dtype),) * 2)[:2]
             offset = e_spec.targets[i] if e_spec.n_sources else -1
-            i_inj = (i_all[offset:offset + pop.size] if offset >= 0
-                     else jnp.zeros(pop.size, dtype))
+            i_inj = (i_all[offset:offset + sizes[i]] if offset >= 0
+                     else jnp.zeros(sizes[i], dtype))
             rand = (jax.random.uniform(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
-                                       (pop.size,), dtype) if model.random else None)
+                                       (sizes[i],), dtype) if model.random else None)
+            if part:        # the whole population's values, this device's cells
+                i_inj = i_inj[data.layout.cells[i]]
+                rand = None if rand is None else rand[data.layout.cells[i]]
             step = (partial(model.step, n_sub=pop.substeps) if model.substeps is not None
                     else model.step)
             if pop.scheme:
@@ -108,10 +114,12 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
                                                 Drive(exc, inh, i_inj, rand, receptors))
             counts[i] = spiked.astype(jnp.int32)
             bad[i] = _first_bad(bad[i], state, jnp.maximum(k - 1, 0))
+    if part:                # every device's neuron spikes, for every device's synapses
+        counts = all_gather_counts(spec, data, counts)
     # the spike counts in memory once; every consumer (delivery, recording, STDP history) reads
     # them from there instead of recomputing a population's step
     all_counts = _in_memory(jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32), k)
-    counts = [all_counts[p.cell_offset:p.cell_offset + p.size] for p in spec.pops]
+    counts = [all_counts[p.cell_offset:p.cell_offset + n] for p, n in zip(spec.pops, sizes)]
     syn_states = []
     for g, (gspec, gdata) in enumerate(zip(spec.syns, data.syns)):
         key = jax.random.fold_in(jax.random.fold_in(data.key, 1_000_000 + g), k)
@@ -229,10 +237,14 @@ def chunk_function(spec: NetSpec):
                                             (jnp.int32(0), carry, rows))
         bad = tuple(_first_bad(b, st, carry.step - 1) if pop.kind in NEURON_MODELS else b
                     for pop, b, st in zip(spec.pops, carry.bad_step, carry.states))
+        if spec.partition:
+            bad = tuple(first_bad_anywhere(b) for b in bad)
         return carry._replace(bad_step=bad), rows
 
     if spec.members:
         chunk = _ensemble_chunk(spec, chunk)
+    if spec.partition:
+        chunk = sharded_chunk(spec, chunk)
 
     fn = jax.jit(chunk)
     _CACHE[spec] = fn

@@ -60,6 +60,8 @@ class NetSpec(NamedTuple):
     members: int = 0         # ensemble members (0: one network; ensembles.py): the carry and
                              # the data leaves flagged in ``batched`` have a leading member axis
     batched: tuple = ()      # per leaf of NetData (tree_leaves order): has a member axis
+    partition: Any = None    # compiler/partition.py: Partition (devices, global population
+                             # sizes) of a network split over devices; None: one device
 
 
 class SynData(NamedTuple):
@@ -98,6 +100,7 @@ class NetData(NamedTuple):
     key: Any                 # spike-source key
     dt: Any                  # time step (ms), traced scalar
     post_tau: Any            # [n_cells] postsynaptic trace time constant (ms) of plastic rules
+    layout: Any = ()         # compiler/partition.py: PartData of a network split over devices
 
 
 class Carry(NamedTuple):

@@ -70,6 +70,7 @@ class Rule(NamedTuple):
     post_tau: str = ""   # the parameter giving the postsynaptic trace's time constant: the
                          # rule reads postsynaptic spike histories and its weight is state
                          # (read back by Projection.get)
+    random: bool = False # draws random numbers keyed by the synapse's place in its table
 
     @property
     def plastic_weight(self) -> bool:
@@ -190,9 +191,11 @@ RULES = {
     "static": Rule((), (), _static),
     "tsodyks_markram": Rule(("U", "tau_rec", "tau_facil", "tau_psc"), ("u", "x", "y", "t_last"),
                             _tsodyks, _tsodyks_initial, _tau_psc),
-    "stochastic": Rule(("p",), (), _stochastic),
-    "quantal": Rule(_QUANTAL, ("u", "a", "t_last"), _release(True), _quantal_initial, _one_site),
-    "multi_quantal": Rule(_QUANTAL, ("u", "a", "t_last"), _release(False), _quantal_initial),
+    "stochastic": Rule(("p",), (), _stochastic, random=True),
+    "quantal": Rule(_QUANTAL, ("u", "a", "t_last"), _release(True), _quantal_initial, _one_site,
+                    random=True),
+    "multi_quantal": Rule(_QUANTAL, ("u", "a", "t_last"), _release(False), _quantal_initial,
+                          random=True),
     "stdp": Rule(("w_min", "w_max", "A_plus", "A_minus", "tau_plus", "tau_minus", "mu_plus",
                   "mu_minus"), ("weight", "kplus", "t_last"), stdp_on_pre, weight_state,
                  _weight_dependence, post_tau="tau_minus"),

@@ -35,7 +35,7 @@ sim.reset()
 sim.run(5.0)
 sim_state = sim.simulator.state.simulation
 where = sorted({str(d) for g in getattr(sim_state, "groups", [sim_state])
-                for d in g.carry.ring.devices()})
+                for d in getattr(g, "_carry", g.carry).ring.devices()})
 saved = {"devices": np.array(where)}
 for p, pop in enumerate(cells):
     for b, seg in enumerate(pop.get_data().segments):

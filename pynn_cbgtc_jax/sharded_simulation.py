@@ -1,0 +1,71 @@
+"""A single network partitioned over several devices (``setup(devices=...)`` without an
+ensemble): the ``Simulation`` whose program runs under ``shard_map`` (``engine/shards.py``) on
+the per-device arrays of ``compiler/partition.py``.
+
+Everything the host reads or writes of the loop carry -- the t = 0 samples, ``initialize()``
+during a run, plastic weights for ``Projection.get``, checkpoints -- sees the one-device layout:
+``carry`` converts between that layout and the devices' on each access (only the chunk loop
+uses the devices' carry directly).
+"""
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+
+from .compiler.partition import carry_from_devices, carry_to_devices, partition_build
+from .engine.runner import TRACE_COUNT
+from .engine.shards import AXIS, carry_specs, data_specs
+from .simulation import Simulation
+
+__all__ = ["ShardedSimulation"]
+
+
+class ShardedSimulation(Simulation):
+    """``Simulation`` of one network over ``devices`` (a tuple of ``jax.Device``)."""
+
+    def __init__(self, state, build, devices):
+        self.devices = tuple(devices)
+        self.mesh = Mesh(np.array(self.devices), (AXIS,))
+        super().__init__(state, build)
+
+    @property
+    def program_spec(self):
+        return self.local_spec
+
+    def _put(self, tree, flags):
+        return jax.tree_util.tree_map(
+            lambda f, x: jax.device_put(np.asarray(x), NamedSharding(self.mesh,
+                                                                     P(AXIS) if f else P())),
+            flags, tree)
+
+    def _upload(self, build, old):
+        self.local_spec, data, self.layout = partition_build(build, self.devices)
+        return self._put(data, data_specs(self.local_spec, data))
+
+    def _initial_carry(self, step):
+        return self._initial_carry_of(self.build, step)
+
+    @property
+    def carry(self):
+        """The carry in the one-device layout (on the default device)."""
+        local = jax.device_get(self._carry)
+        glob = carry_from_devices(self.layout, self.spec, self.spec.width,
+                                  [g.n_syn for g in self.spec.syns], local)
+        return jax.tree_util.tree_map(jnp.asarray, glob)
+
+    @carry.setter
+    def carry(self, carry):
+        carry = jax.tree_util.tree_map(np.asarray, jax.device_get(carry))
+        local = carry_to_devices(self.layout, self.spec, carry)
+        self._carry = self._put(local, carry_specs(self.local_spec, local))
+
+    def _call(self, n: int):
+        traces = TRACE_COUNT["chunk"]
+        start = time.perf_counter()
+        self._carry, outputs = self.fn(self.data, self._carry, jnp.int32(n))
+        outputs, bad = jax.device_get((outputs, self._carry.bad_step))
+        return outputs, bad, time.perf_counter() - start, TRACE_COUNT["chunk"] != traces
