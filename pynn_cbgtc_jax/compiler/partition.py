@@ -161,9 +161,12 @@ def partition_build(build, devices: tuple):
         syn_specs.append(gs)
         syn_data.append(gd)
         positions.append(pos)
+    # steps per spike exchange: the shortest delay (no synapse: a chunk)
+    block = min([int(np.min(s.delay)) for s in data.syns if s.delay.size] + [spec.chunk])
     local_spec = spec._replace(
         pops=tuple(pops), syns=tuple(syn_specs), recs=tuple(recs), width=width,
-        partition=Partition(devices=tuple(devices), sizes=tuple(p.size for p in spec.pops)))
+        partition=Partition(devices=tuple(devices), sizes=tuple(p.size for p in spec.pops),
+                            block=max(block, 1)))
     layout_data = PartData(
         cells=tuple(cells),
         gather=(np.concatenate(gather) if gather else np.zeros(0, np.int64)).astype(np.int32),

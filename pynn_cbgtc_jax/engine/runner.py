@@ -25,7 +25,7 @@ from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .lanes import population_step
-from .shards import all_gather_counts, first_bad_anywhere, sharded_chunk
+from .shards import exchange_blocks, first_bad_anywhere, sharded_chunk
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
 from .spec import Carry, NetData, NetSpec
@@ -70,6 +70,29 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     time (a further population of a model already present, its recording included, adds
     ~300-420 instructions to the program: issue 18)."""
     k = carry.step
+    # The slot of step k was read at the end of step k - 1 (``carry.inputs``).  Ring order per
+    # step -- clear that slot, deliver, read the next slot -- lets XLA update the ring in place:
+    # a read of the ring followed by a write in the same step makes it copy the whole ring.
+    ring = clear_slot(carry.ring, k, spec.width, spec.ring)
+    states, counts, bad, signals = advance_cells(spec, data, prepared, carry, carry.inputs)
+    # the spike counts in memory once; every consumer (delivery, recording, STDP history) reads
+    # them from there instead of recomputing a population's step
+    all_counts = _in_memory(jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32), k)
+    ring, syn_states, history, spikes = deliver_spikes(spec, data, all_counts, ring,
+                                                       carry.syn_states, carry.history, k)
+    inputs = read_slot(ring, k + 1, spec.width, spec.ring)
+    outputs = StepOutputs(spikes=spikes, signals=signals, currents=recorded_currents(spec, data, k))
+    return Carry(step=k + 1, states=states, ring=ring, inputs=inputs,
+                 syn_states=syn_states, history=history, bad_step=bad), outputs
+
+
+def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
+    """Step ``carry.step`` of every population: ``(states, counts, bad_step, signals)``.
+
+    ``slot``: the ring inputs of the step (``read_slot(ring, k)``); ``counts`` per population
+    the int32 spikes of its cells (a partitioned network's neurons: this device's cells);
+    ``signals`` the recorded values of the new states."""
+    k = carry.step
     part = spec.partition                   # None, or this device's part of the network
     sizes = part.sizes if part else tuple(p.size for p in spec.pops)
     dtype = jnp.dtype(spec.dtype)
@@ -84,11 +107,6 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
         c, st = block_counts(block, params, carry.states, data.key, k, data.dt, member_axis)
         for i, ci, si in zip(block.members, c, st):
             counts[i], states[i] = ci, si
-    # The slot of step k was read at the end of step k - 1 (``carry.inputs``).  Ring order per
-    # step -- clear that slot, deliver, read the next slot -- lets XLA update the ring in place:
-    # a read of the ring followed by a write in the same step makes it copy the whole ring.
-    slot = carry.inputs
-    ring = clear_slot(carry.ring, k, spec.width, spec.ring)
     for i, pop in enumerate(spec.pops):
         params, state = data.params[i], carry.states[i]
         if pop.kind in SOURCES and not SOURCES[pop.kind].block:
@@ -114,34 +132,43 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
                                                 Drive(exc, inh, i_inj, rand, receptors))
             counts[i] = spiked.astype(jnp.int32)
             bad[i] = _first_bad(bad[i], state, jnp.maximum(k - 1, 0))
-    if part:                # every device's neuron spikes, for every device's synapses
-        counts = all_gather_counts(spec, data, counts)
-    # the spike counts in memory once; every consumer (delivery, recording, STDP history) reads
-    # them from there instead of recomputing a population's step
-    all_counts = _in_memory(jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32), k)
-    counts = [all_counts[p.cell_offset:p.cell_offset + n] for p, n in zip(spec.pops, sizes)]
-    syn_states = []
+    signals = tuple(tuple(getattr(states[i], field)[idx]
+                          for (field, _), idx in zip(rs.signals, rd.signals))
+                    for i, (rs, rd) in enumerate(zip(spec.recs, data.recs)))
+    return tuple(states), counts, tuple(bad), signals
+
+
+def deliver_spikes(spec: NetSpec, data: NetData, all_counts, ring, syn_states, history, k):
+    """The spikes ``all_counts`` (every cell of the network) of step ``k`` over every synapse
+    group into ``ring``, then into the postsynaptic spike histories: ``(ring, syn_states,
+    history, recorded spike counts)``."""
+    part = spec.partition
+    sizes = part.sizes if part else tuple(p.size for p in spec.pops)
+    member_axis = MEMBER_AXIS if spec.members else None
+    new_states = []
     for g, (gspec, gdata) in enumerate(zip(spec.syns, data.syns)):
         key = jax.random.fold_in(jax.random.fold_in(data.key, 1_000_000 + g), k)
-        st, ring = deliver(gspec, gdata, all_counts, carry.syn_states[g], ring, carry.history,
-                           k, data.dt, key, spec.width, spec.ring,
-                           member_axis)
-        syn_states.append(st)
-    inputs = read_slot(ring, k + 1, spec.width, spec.ring)
-    history = (record_post_spikes(carry.history, all_counts, ((k + 1) * data.dt).astype(dtype),
-                                  data.post_tau) if spec.history else carry.history)
-    outputs = StepOutputs(
-        spikes=tuple(jnp.minimum(counts[i][rd.spikes], 255).astype(jnp.uint8)
-                     for i, rd in enumerate(data.recs)),
-        signals=tuple(tuple(getattr(states[i], field)[idx]
-                            for (field, _), idx in zip(rs.signals, rd.signals))
-                      for i, (rs, rd) in enumerate(zip(spec.recs, data.recs))),
-        # a source sample at t_{k+1} is the current of the step that starts there
-        currents=(recorded_amplitudes(e_spec, e_data,
-                                      source_amplitudes(e_spec, e_data, k + 1, dtype), k + 1, dtype)
-                  if e_spec.record else ()))
-    return Carry(step=k + 1, states=tuple(states), ring=ring, inputs=inputs,
-                 syn_states=tuple(syn_states), history=history, bad_step=tuple(bad)), outputs
+        st, ring = deliver(gspec, gdata, all_counts, syn_states[g], ring, history,
+                           k, data.dt, key, spec.width, spec.ring, member_axis)
+        new_states.append(st)
+    if spec.history:
+        history = record_post_spikes(history, all_counts,
+                                     ((k + 1) * data.dt).astype(jnp.dtype(spec.dtype)),
+                                     data.post_tau)
+    counts = [all_counts[p.cell_offset:p.cell_offset + n] for p, n in zip(spec.pops, sizes)]
+    spikes = tuple(jnp.minimum(counts[i][rd.spikes], 255).astype(jnp.uint8)
+                   for i, rd in enumerate(data.recs))
+    return ring, tuple(new_states), history, spikes
+
+
+def recorded_currents(spec: NetSpec, data: NetData, k):
+    """The recorded sources' samples at ``t_{k+1}`` (the current of the step that starts
+    there), or ()."""
+    e_spec, e_data, dtype = spec.electrodes, data.electrodes, jnp.dtype(spec.dtype)
+    if not e_spec.record:
+        return ()
+    return recorded_amplitudes(e_spec, e_data, source_amplitudes(e_spec, e_data, k + 1, dtype),
+                               k + 1, dtype)
 
 
 # No physical state reaches 1e12 in PyNN units (mV, nA, uS): beyond it the integration has
@@ -233,8 +260,11 @@ def chunk_function(spec: NetSpec):
                 lambda buf, x: jax.lax.dynamic_update_index_in_dim(buf, x, j, 0), out, o)
             return j + 1, c, out
 
-        _, carry, rows = jax.lax.while_loop(lambda loop: loop[0] < n_active, body,
-                                            (jnp.int32(0), carry, rows))
+        if spec.partition:
+            carry, rows = exchange_blocks(spec, data, prepared, carry, n_active, rows)
+        else:
+            _, carry, rows = jax.lax.while_loop(lambda loop: loop[0] < n_active, body,
+                                                (jnp.int32(0), carry, rows))
         bad = tuple(_first_bad(b, st, carry.step - 1) if pop.kind in NEURON_MODELS else b
                     for pop, b, st in zip(spec.pops, carry.bad_step, carry.states))
         if spec.partition:

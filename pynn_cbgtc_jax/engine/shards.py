@@ -16,7 +16,7 @@ from .spec import Carry, NetData, NetSpec, RecData
 from .spike_sources import SOURCES
 
 __all__ = ["AXIS", "Partition", "PartData", "data_specs", "carry_specs", "sharded_chunk",
-           "all_gather_counts", "first_bad_anywhere"]
+           "exchange_blocks", "first_bad_anywhere"]
 
 #: the mesh axis of the devices
 AXIS = "cells"
@@ -26,6 +26,7 @@ class Partition(NamedTuple):
     """Static (``NetSpec.partition``): the devices and the populations' global sizes."""
     devices: tuple           # jax.Device per shard, in mesh order
     sizes: tuple             # per population: global size (the local spec holds local sizes)
+    block: int = 1           # steps per spike exchange: the shortest delay in steps
 
 
 class PartData(NamedTuple):
@@ -78,22 +79,85 @@ def carry_specs(spec: NetSpec, carry: Carry):
 
 
 
-def all_gather_counts(spec: NetSpec, data: NetData, counts: list) -> list:
-    """``counts`` (per population; neurons: this device's cells) with every neuron
-    population's counts made global: one ``all_gather`` of all of them per step."""
+def exchange_blocks(spec: NetSpec, data: NetData, prepared, carry: Carry, n_active, rows):
+    """``n_active`` steps of this device's part of the network, exchanging spikes once per
+    block of ``spec.partition.block`` steps (the shortest delay): ``(carry, rows)``.
+
+    A spike of step ``j`` over a delay ``d`` reaches the input of step ``j + d``; with every
+    ``d >= block``, no step of a block reads a spike of the same block.  So each block first
+    steps the cells ``block`` times (each step reading its ring slot, ``read_slot(ring, k)``,
+    and clearing it), keeping the steps' spike counts; then one ``all_gather`` of the neurons'
+    counts of the whole block; then, step by step in the same order as on one device, the
+    deliveries and the spike histories.  Every ring cell and every synapse state receives
+    the same additions in the same order as on one device, and each step reads the same
+    inputs: the results are those of one device, for one collective per block."""
     import jax
     import jax.numpy as jnp
+    from .delivery import clear_slot, read_slot
+    from .runner import _in_memory, advance_cells, deliver_spikes, recorded_currents
+    part, block = spec.partition, spec.partition.block
     neurons = [i for i in range(len(spec.pops)) if _neuron(spec, i)]
-    if not neurons:
-        return counts
-    mine = jnp.concatenate([counts[i] for i in neurons])
-    flat = jax.lax.all_gather(mine, AXIS).reshape(-1)[data.layout.gather]
-    counts, offset = list(counts), 0
-    for i in neurons:
-        n = spec.partition.sizes[i]
-        counts[i] = flat[offset:offset + n]
-        offset += n
-    return counts
+    sources = [i for i in range(len(spec.pops)) if not _neuron(spec, i)]
+    n_src = sum(spec.pops[i].size for i in sources)
+    n_mine = sum(spec.pops[i].size for i in neurons)
+
+    def row(buffers, values, j):
+        return jax.tree_util.tree_map(
+            lambda buf, x: jax.lax.dynamic_update_index_in_dim(buf, x, j, 0), buffers, values)
+
+    def cells(loop):
+        i, j0, c, rows, src_buf, mine_buf = loop
+        k = c.step
+        slot = read_slot(c.ring, k, spec.width, spec.ring)    # slot k + 1: step k's input
+        ring = clear_slot(c.ring, k, spec.width, spec.ring)
+        states, counts, bad, signals = advance_cells(spec, data, prepared, c, slot)
+        if sources:
+            src_buf = src_buf.at[i].set(jnp.concatenate([counts[q] for q in sources]))
+        if neurons:
+            mine_buf = mine_buf.at[i].set(jnp.concatenate([counts[q] for q in neurons]))
+        rows = rows._replace(signals=row(rows.signals, signals, j0 + i))
+        return i + 1, j0, c._replace(step=k + 1, states=states, ring=ring, bad_step=bad), \
+            rows, src_buf, mine_buf
+
+    def deliveries(loop):
+        i, j0, k0, c, rows, src_buf, everyone = loop
+        k = k0 + i
+        flat = everyone[:, i, :].reshape(-1)[data.layout.gather]
+        counts, s_at, n_at = [], 0, 0
+        for q, p in enumerate(spec.pops):
+            n = part.sizes[q]
+            if _neuron(spec, q):
+                counts.append(flat[n_at:n_at + n])
+                n_at += n
+            else:
+                counts.append(src_buf[i, s_at:s_at + n])
+                s_at += n
+        all_counts = _in_memory(jnp.concatenate(counts), k)
+        ring, syn_states, history, spikes = deliver_spikes(spec, data, all_counts, c.ring,
+                                                           c.syn_states, c.history, k)
+        rows = rows._replace(spikes=row(rows.spikes, spikes, j0 + i),
+                             currents=row(rows.currents, recorded_currents(spec, data, k),
+                                          j0 + i))
+        c = c._replace(ring=ring, syn_states=syn_states, history=history)
+        return i + 1, j0, k0, c, rows, src_buf, everyone
+
+    def one_block(loop):
+        j0, c, rows = loop
+        n = jnp.minimum(block, n_active - j0)
+        k0 = c.step
+        src_buf = jnp.zeros((block, n_src), jnp.int32)
+        mine_buf = jnp.zeros((block, n_mine), jnp.int32)
+        _, _, c, rows, src_buf, mine_buf = jax.lax.while_loop(
+            lambda x: x[0] < n, cells, (jnp.int32(0), j0, c, rows, src_buf, mine_buf))
+        everyone = jax.lax.all_gather(mine_buf, AXIS)               # [D, block, n_mine]
+        _, _, _, c, rows, _, _ = jax.lax.while_loop(
+            lambda x: x[0] < n, deliveries, (jnp.int32(0), j0, k0, c, rows, src_buf, everyone))
+        return j0 + n, c, rows
+
+    _, carry, rows = jax.lax.while_loop(lambda x: x[0] < n_active, one_block,
+                                        (jnp.int32(0), carry, rows))
+    # what one device's carry holds at the start of a step: its ring slot, read
+    return carry._replace(inputs=read_slot(carry.ring, carry.step, spec.width, spec.ring)), rows
 
 
 def first_bad_anywhere(bad):
