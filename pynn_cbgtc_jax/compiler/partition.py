@@ -21,8 +21,8 @@ JAX mesh.
 (sharded leaves stacked ``[D, ...]``) and a ``Layout`` that maps the loop carry between the
 one-device layout (what checkpoints, ``initialize()`` and ``get()`` see) and the devices'.
 
-Not partitioned yet: stochastic synapses (their random numbers are keyed by the synapse's
-position in its table).
+Random synapse rules (stochastic, quantal release) key their draws by each synapse's place in
+the one-device table (``SynData.ids``), so they draw the same numbers on any device count.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from pyNN import errors
 from ..engine.shards import Partition, PartData
 from ..engine.spec import Carry, NetSpec, RecData, SynData, SynSpec
 from ..engine.spike_sources import SOURCES
+from ..engine.synapse_rules import RULES
 
 __all__ = ["Layout", "partition_build", "carry_to_devices", "carry_from_devices"]
 
@@ -82,7 +83,8 @@ def _local_table(rule, spec: SynSpec, data: SynData, dev_of_col, lcol_of_col, n_
         pre=take(data.pre) if data.pre.shape[0] == n_syn else np.zeros((D, 0), np.int32),
         post=take(data.post) if data.post.shape[0] == n_syn else np.zeros((D, 0), np.int32),
         target=target.astype(np.int32), weight=take(data.weight), delay=take(data.delay),
-        params=tuple(take(p) for p in data.params))
+        params=tuple(take(p) for p in data.params),
+        ids=safe.astype(np.int32) if RULES[rule].random else ())
     return spec._replace(n_syn=nl), local, positions
 
 
@@ -90,14 +92,7 @@ def partition_build(build, devices: tuple):
     """``(spec, data, layout)`` of the one-device ``build`` partitioned over ``devices``:
     ``spec`` the per-device ``NetSpec`` (``spec.partition`` set), ``data`` NumPy leaves with
     the sharded ones stacked ``[D, ...]`` (``data_specs``), ``layout`` the carry maps."""
-    from ..engine.synapse_rules import RULES
     spec, data, D = build.spec, build.data, len(devices)
-    for g in spec.syns:
-        if RULES[g.rule].random:
-            raise errors.InvalidParameterValueError(
-                f"setup(devices={D} devices): stochastic synapses ({g.rule}) are not yet "
-                f"partitioned over devices (their random numbers follow the synapse's place "
-                f"in its table); run this network on one device (devices=None).")
     n_cells = sum(p.size for p in spec.pops)
     pops, params, cells, reals, recs, rdata, orders = [], [], [], [], [], [], []
     col_parts, dev_of_col, lcol_of_col = [], np.zeros(spec.width, np.int64), \

@@ -117,7 +117,7 @@ def _owner_search(n_syn: int):
 def _apply(spec: SynSpec, s: SynData, events, state, ring, hist, k, dt, key, width, ring_len):
     syn, mult, valid = events
     amount, state = on_pre(spec.rule, syn, mult.astype(s.weight.dtype), valid, s.weight, s.delay,
-                           s.params, state, s.post, hist, k, dt, key)
+                           s.params, state, s.post, hist, k, dt, key, s.ids)
     amount = jnp.where(valid, amount, 0.0)
     return state, _scatter(ring, width, ring_len, k, s.delay[syn], s.target[syn], amount)
 

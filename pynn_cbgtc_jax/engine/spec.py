@@ -72,6 +72,8 @@ class SynData(NamedTuple):
     weight: Any              # float [n_syn], nA or uS
     delay: Any               # uint8/uint16/int32 [n_syn], steps >= 1 (smallest type that fits)
     params: tuple            # the rule's per-synapse parameters, in RULES[rule].params order
+    ids: Any = ()            # int32 [n_syn] one-device table position of each synapse, for the
+                             # random rules of a table split over devices (else ())
 
 
 class RecData(NamedTuple):

@@ -70,7 +70,9 @@ class Rule(NamedTuple):
     post_tau: str = ""   # the parameter giving the postsynaptic trace's time constant: the
                          # rule reads postsynaptic spike histories and its weight is state
                          # (read back by Projection.get)
-    random: bool = False # draws random numbers keyed by the synapse's place in its table
+    random: bool = False # draws random numbers keyed by the synapse's place in its table:
+                         # on_pre takes ``key_ids`` (that place in the one-device table, for
+                         # a table split over devices; None: ``syn``)
 
     @property
     def plastic_weight(self) -> bool:
@@ -82,10 +84,12 @@ def _static(syn, mult, valid, weight, delay, params, state, post, hist, t, dt, k
     return weight[syn] * mult, state
 
 
-def _stochastic(syn, mult, valid, weight, delay, params, state, post, hist, t, dt, key):
+def _stochastic(syn, mult, valid, weight, delay, params, state, post, hist, t, dt, key,
+                key_ids=None):
     w = weight[syn]
     p = params[0][syn]
-    u = jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(key, i), (), w.dtype))(syn)
+    u = jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(key, i), (), w.dtype))(
+        syn if key_ids is None else key_ids)
     return jnp.where(u < p, w * mult, 0.0), state
 
 
@@ -153,13 +157,15 @@ def _one_site(prj, name, populations):
 def _release(recover_first: bool):
     """``on_pre`` of the quantal rules: recovery and facilitation over h, then release
     (``quantal``), or release first (``multi_quantal``, NEST 3's order)."""
-    def on_pre(syn, mult, valid, weight, delay, params, state, post, hist, t, dt, key):
+    def on_pre(syn, mult, valid, weight, delay, params, state, post, hist, t, dt, key,
+               key_ids=None):
         w = weight[syn]
         U, n_sites, tau_rec, tau_fac = (a[syn] for a in params)
         u, full, t_last = (a[syn] for a in state)
         h = t - t_last
         u_decay = jnp.where(tau_fac > 1e-10, jnp.exp(-h / jnp.maximum(tau_fac, 1e-10)), 0.0)
-        per = jax.vmap(lambda i: jax.random.split(jax.random.fold_in(key, i)))(syn)
+        per = jax.vmap(lambda i: jax.random.split(jax.random.fold_in(key, i)))(
+            syn if key_ids is None else key_ids)
 
         def update(u, full):       # facilitation and recovery of the empty sites over h
             recovered = jax.vmap(lambda k, m, p_: jax.random.binomial(k, m, p_))(
@@ -221,8 +227,12 @@ def rule_param(prj, name, populations):
     return values
 
 
-def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist, k, dt, key):
-    """Apply ``rule`` to the events; returns (delivered weights [E], new state)."""
+def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist, k, dt, key,
+           ids=()):
+    """Apply ``rule`` to the events; returns (delivered weights [E], new state).  ``ids``: the
+    one-device table position of each synapse of a table split over devices (random rules key
+    their draws by it), or () for a one-device table."""
     t = ((k + 1) * dt).astype(weight.dtype)
+    extra = {"key_ids": ids[syn]} if RULES[rule].random and len(ids) else {}
     return RULES[rule].on_pre(syn, mult, valid, weight, delay, params, state, post, hist, t, dt,
-                              key)
+                              key, **extra)

@@ -1,5 +1,5 @@
-"""Run the every-feature network (``tests/every_feature_network.py``) on simulated CPU
-devices and save everything it recorded, for ``tests/test_devices.py``.
+"""Run the every-feature network (``tests/every_feature_network.py``, plus the random synapse
+rules) on simulated CPU devices and save everything it recorded, for ``tests/test_devices.py``.
 
     python devices_run.py OUT.npz N_HOST_DEVICES DEVICES [MEMBERS]
 
@@ -27,6 +27,12 @@ from every_feature_network import build               # noqa: E402
 devices = None if devices == "none" else int(devices)
 seeds = {"rng_seed": sim.Batch(list(range(1, members + 1)))} if members else {}
 cells, projections = build(sim, precision="float64", devices=devices, **seeds)
+# the random synapse rules too (their draws are keyed by the synapse's one-device place)
+for i, synapse in enumerate((sim.SimpleStochasticSynapse(p=0.5, weight=0.004, delay=0.5),
+                             sim.StochasticTsodyksMarkramSynapse(U=0.5, weight=0.004, delay=0.5),
+                             sim.MultiQuantalSynapse(n=3, U=0.5, weight=0.004, delay=0.5))):
+    projections.append(sim.Projection(cells[3 + i], cells[i], sim.FixedProbabilityConnector(
+        0.3, rng=sim.NumpyRNG(seed=7 + i)), synapse, receptor_type="excitatory"))
 sim.run(6.0)
 cells[0].set(tau_m=15.0)
 cells[6].initialize(v=-60.0)
