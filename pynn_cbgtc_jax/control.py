@@ -11,6 +11,7 @@ from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TI
 from . import simulator
 from .devices import resolve_devices
 from .engine import process
+from . import processes
 from .ensembles import Batch
 
 __all__ = ["setup", "end", "run", "run_until", "run_for", "reset", "initialize",
@@ -27,7 +28,7 @@ _IGNORED = {"threads": "the JAX engine uses every core of the device it runs on"
             "use_cvode": "the step is fixed", "rng_type": "JAX uses its own counter-based RNG",
             "num_processes": "a single process drives the device", "rank": "single process"}
 _KNOWN = {"max_delay", "rng_seed", "precision", "grng_seed", "integration_scheme",
-          "devices"} | set(_IGNORED)
+          "devices", "distributed"} | set(_IGNORED)
 SCHEMES = (None, "nest", "rk4")
 _WARNED = set()      # warn once per (keyword, value) and process
 
@@ -81,7 +82,12 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         every member has the same connectivity.
     devices : None, int, 'all' or list of jax.Device
         Where the simulation runs (``devices.py``): None, one device (JAX's default); more
-        than one splits an ensemble's members over them.
+        than one partitions the network over them (an ensemble: splits its members).
+    distributed : bool
+        One network over the devices of several processes (``processes.py``): every process
+        runs the same script; ``jax.distributed`` is initialised from the environment
+        (``JAX_COORDINATOR_ADDRESS``, ``JAX_NUM_PROCESSES``, ``JAX_PROCESS_ID``) or the
+        cluster; ``devices`` defaults to every device of every process.
     precision : {'float32', 'float64'}
         Floating-point type of the simulation (float64 enables JAX's x64 mode).
     integration_scheme : {None, 'nest', 'rk4'}
@@ -98,7 +104,24 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     precision = extra_params.get("precision", "float32")
     _check_setup_args(timestep, min_delay, max_delay, precision, extra_params)
-    devices = resolve_devices(extra_params.get("devices"))
+    distributed = extra_params.get("distributed", False)
+    if not isinstance(distributed, bool):
+        raise errors.InvalidParameterValueError(
+            f"setup(distributed={distributed!r}): give True (several processes, "
+            f"jax.distributed) or False.")
+    if distributed:
+        processes.initialize()
+    devices = extra_params.get("devices")
+    if processes.process_count() > 1:
+        devices = resolve_devices("all" if devices is None else devices)
+        if len(devices) != processes.process_count() * len(
+                [d for d in devices if d.process_index == processes.process_index()]):
+            raise errors.InvalidParameterValueError(
+                f"setup(devices={extra_params.get('devices')!r}) with "
+                f"{processes.process_count()} processes: every process must bring the same "
+                f"number of devices; give devices='all'.")
+    else:
+        devices = resolve_devices(devices)
     common.setup(timestep, min_delay, **extra_params)
     for key, why in _IGNORED.items():
         if key in extra_params and (key, extra_params[key]) not in _WARNED:
@@ -113,6 +136,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.precision = precision
     state.integration_scheme = extra_params.get("integration_scheme")
     state.devices = devices
+    # rank() answers the process index; PyNN's own gathering (MPI) stays off, since every
+    # process holds the whole network's data (processes.py)
+    state.mpi_rank, state.processes = processes.process_index(), processes.process_count()
     seed = extra_params.get("rng_seed", extra_params.get("grng_seed", 42))
     if isinstance(seed, Batch):
         # each member its own spike-source and noise streams; connectors and NativeRNG draws
@@ -183,8 +209,13 @@ def run(simtime, callbacks=None):
 run_for = run
 reset = common.build_reset(simulator)
 initialize = common.initialize
-get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = \
+get_current_time, get_time_step, get_min_delay, get_max_delay, _num_processes, rank = \
     common.build_state_queries(simulator)
+
+
+def num_processes():
+    """The number of processes of a distributed simulation (``setup(distributed=True)``)."""
+    return simulator.state.processes
 
 
 # -- checkpoints (checkpoint.py) -----------------------------------------------------------------

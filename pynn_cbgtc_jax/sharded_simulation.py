@@ -37,10 +37,14 @@ class ShardedSimulation(Simulation):
         return self.local_spec
 
     def _put(self, tree, flags):
-        return jax.tree_util.tree_map(
-            lambda f, x: jax.device_put(np.asarray(x), NamedSharding(self.mesh,
-                                                                     P(AXIS) if f else P())),
-            flags, tree)
+        """Host arrays placed as ``flags`` says (True: split over the devices along the leading
+        axis; False: a copy on each).  Each process places only its own devices' parts, so
+        this works across processes too."""
+        def put(f, x):
+            x = np.asarray(x)
+            return jax.make_array_from_callback(
+                x.shape, NamedSharding(self.mesh, P(AXIS) if f else P()), lambda idx: x[idx])
+        return jax.tree_util.tree_map(put, flags, tree)
 
     def _upload(self, build, old):
         self.local_spec, data, self.layout = partition_build(build, self.devices)
@@ -52,7 +56,12 @@ class ShardedSimulation(Simulation):
     @property
     def carry(self):
         """The carry in the one-device layout (on the default device)."""
-        local = jax.device_get(self._carry)
+        if self.state.processes > 1:
+            # other processes' parts: one program copies every leaf to every device
+            local = jax.device_get(jax.jit(lambda c: c, out_shardings=NamedSharding(
+                self.mesh, P()))(self._carry))
+        else:
+            local = jax.device_get(self._carry)
         glob = carry_from_devices(self.layout, self.spec, self.spec.width,
                                   [g.n_syn for g in self.spec.syns], local)
         return jax.tree_util.tree_map(jnp.asarray, glob)
@@ -62,6 +71,15 @@ class ShardedSimulation(Simulation):
         carry = jax.tree_util.tree_map(np.asarray, jax.device_get(carry))
         local = carry_to_devices(self.layout, self.spec, carry)
         self._carry = self._put(local, carry_specs(self.local_spec, local))
+
+    def _size_calls(self, n, elapsed):
+        """Chunk sizes from the wall time, as on one device; with several processes, process
+        0's choice for all (every process must run the same chunks: each chunk's collectives
+        pair up across processes)."""
+        super()._size_calls(n, elapsed)
+        if self.state.processes > 1:
+            from jax.experimental.multihost_utils import broadcast_one_to_all
+            self._call_steps = int(broadcast_one_to_all(np.int32(self._call_steps)))
 
     def _call(self, n: int):
         traces = TRACE_COUNT["chunk"]

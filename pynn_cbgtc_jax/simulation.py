@@ -57,6 +57,11 @@ def ensure_simulation(state) -> "Simulation":
         previous = None if sim is None else (sim.build.member_builds or (sim.build,))[0]
         build = build_network(network, previous=previous)
         size, workers, devices = None, 1, state.devices
+        if state.members and state.processes > 1:
+            raise NotImplementedError(
+                "An ensemble (Batch) over several processes is not available yet: run it in "
+                "one process (setup(devices='all') splits its members over that process's "
+                "devices).")
         if state.members:
             build = _ensemble_build(state, build)
             size = _group_size(build)

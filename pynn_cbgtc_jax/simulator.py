@@ -113,7 +113,9 @@ class State(common.control.BaseState):
     def __init__(self):
         super().__init__()
         self.mpi_rank = 0
-        self.num_processes = 1
+        self.num_processes = 1           # what PyNN's recorders and connectors see: every
+                                         # process holds the whole network (processes.py)
+        self.processes = 1               # num_processes(): jax.distributed's process count
         self.dt = 0.1
         self.min_delay = "auto"
         self.max_delay = 10.0

@@ -4,9 +4,9 @@ Reference: the one-device run of the same script, compared bitwise (``np.array_e
 float64 on the CPU.  Members of an ensemble are independent and each group of members runs the
 one-device program on its own device.  A network partitioned over devices sums every ring cell's
 inputs in the one-device order and steps each cell with the same arithmetic (kernels run over
-at least 16 lanes, ``engine/lanes.py``), so it too must match bit for bit.  Several devices are simulated CPU
-devices (``XLA_FLAGS=--xla_force_host_platform_device_count``), which must be set before JAX
-starts: each run is a subprocess (``tests/scripts/devices_run.py``).
+at least 16 lanes, ``engine/lanes.py``), so it too must match bit for bit.  Several devices
+are simulated CPU devices (``XLA_FLAGS=--xla_force_host_platform_device_count``), which must be
+set before JAX starts: each run is a subprocess (``tests/scripts/devices_run.py``).
 """
 import subprocess
 import sys
@@ -32,7 +32,7 @@ def _run(tmp_path, n_host, devices, members=0):
 def _assert_same(a, b):
     assert sorted(a.files) == sorted(b.files)
     for name in a.files:
-        if name != "devices":
+        if name not in ("devices", "processes"):
             assert np.array_equal(a[name], b[name], equal_nan=True), name
 
 
@@ -66,6 +66,41 @@ def test_one_network_partitioned_over_devices_equals_one_device(one_device, tmp_
     _assert_same(one_device, split)
 
 
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        return sock.getsockname()[1]
+
+
+def test_two_processes_equal_one_process(one_device, tmp_path):
+    """The same script as two processes on localhost (``setup(distributed=True)``, each with
+    2 simulated CPU devices, collectives through gloo): the network partitioned over the 4
+    devices of both; each rank holds all the recorded data, bitwise equal to one device, and
+    ``rank()``/``num_processes()`` answer 0/1 and 2."""
+    import os
+    port = _free_port()
+    procs = []
+    for rank in range(2):
+        env = dict(os.environ, JAX_COORDINATOR_ADDRESS=f"localhost:{port}",
+                   JAX_NUM_PROCESSES="2", JAX_PROCESS_ID=str(rank))
+        procs.append(subprocess.Popen(
+            [sys.executable, str(SCRIPT), str(tmp_path / f"rank{rank}.npz"), "2", "none"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    try:
+        errors_ = [p.communicate(timeout=600)[1] for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, err in zip(procs, errors_):
+        assert p.returncode == 0, err[-3000:]
+    for rank in range(2):
+        out = np.load(tmp_path / f"rank{rank}.npz")
+        assert list(out["processes"]) == [rank, 2]
+        assert len(out["devices"]) == 4
+        _assert_same(one_device, out)
+
+
 @pytest.mark.parametrize("value, fragment", [
     (0, "between 1 and 1 devices"), (2, "between 1 and 1 devices"), ("every", "'all'"),
     (1.5, "not float"), (True, "not bool"), ([], "an empty list"), (["cpu:0"], "is not one of"),
@@ -94,3 +129,24 @@ def test_setup_refuses_a_device_listed_twice():
     import jax
     with pytest.raises(errors.InvalidParameterValueError, match="listed twice"):
         sim.setup(devices=[jax.devices()[0]] * 2)
+
+
+def test_distributed_setup_names_the_missing_environment(monkeypatch):
+    monkeypatch.setenv("JAX_NUM_PROCESSES", "2")
+    monkeypatch.delenv("JAX_COORDINATOR_ADDRESS", raising=False)
+    monkeypatch.delenv("JAX_PROCESS_ID", raising=False)
+    with pytest.raises(errors.InvalidParameterValueError,
+                       match="JAX_COORDINATOR_ADDRESS, JAX_PROCESS_ID not"):
+        sim.setup(distributed=True)
+
+
+def test_importing_the_backend_does_not_start_jax():
+    """``jax.distributed.initialize`` (``setup(distributed=True)``) must come before JAX's
+    backend starts: the import computes nothing with JAX (the Rubin-Terman cells' steady-state
+    initial values are computed at first use)."""
+    code = ("import pynn_cbgtc_jax as sim\nfrom jax._src import xla_bridge\n"
+            "assert not xla_bridge._backends, 'backend started at import'\n"
+            "assert abs(sim.STN_RT2004.default_initial_values['v'] + 60.0) < 1e-12\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -175,7 +175,7 @@ def sharded_chunk(spec: NetSpec, single):
     device axis of 1 (dropped inside); the recorded signals come back from every device and
     are put in the order of the recorded cells (``PartData.signal_order``)."""
     import jax
-    from jax.sharding import Mesh, PartitionSpec as P
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
     mesh = Mesh(np.array(spec.partition.devices), (AXIS,))
 
@@ -203,8 +203,11 @@ def sharded_chunk(spec: NetSpec, single):
                                     in_specs=(specs(d_flags), specs(c_flags), P()),
                                     out_specs=(specs(c_flags), out_rows),
                                     check_vma=False)(data, carry, n_active)
+        # a copy of every recorded value on every device: each process reads all of them
+        everywhere = NamedSharding(mesh, P())
         signals = tuple(
-            tuple(_in_recorded_order(x, order) for x, order in zip(sigs, orders))
+            tuple(jax.lax.with_sharding_constraint(_in_recorded_order(x, order), everywhere)
+                  for x, order in zip(sigs, orders))
             for sigs, orders in zip(rows.signals, data.layout.signal_order))
         return carry, rows._replace(signals=signals)
 

@@ -231,10 +231,30 @@ class _DeclaredCell(_KernelCell, StandardCellType):
     injectable = True
 
 
-def _initial_values(model: NeuronModel, parameters: dict) -> dict:
+def _initial_values(model: NeuronModel, parameters: dict):
+    """The cell type's ``default_initial_values``: the declared ones, or a descriptor that
+    computes the model's steady state at first use."""
     if model.steady_state is not None:
-        return model.steady_state(parameters)
+        return _SteadyState(model, parameters)
     return {name: float(model.variables[name].initial) for name in model.initial.values()}
+
+
+class _SteadyState:
+    """``default_initial_values`` of a model whose initial values are its steady state at the
+    default parameters, computed at first use and then stored on the class.  The steady state
+    is JAX code: computed at import, it would start JAX's backend, and
+    ``jax.distributed.initialize`` (``setup(distributed=True)``) must come before that."""
+
+    def __init__(self, model: NeuronModel, parameters: dict):
+        self.model, self.parameters = model, parameters
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, cls):
+        values = self.model.steady_state(self.parameters)
+        setattr(cls, "default_initial_values", values)
+        return values
 
 
 def cell_type(model: NeuronModel) -> type:

@@ -5,7 +5,9 @@ rules) on simulated CPU devices and save everything it recorded, for ``tests/tes
 
 ``N_HOST_DEVICES`` simulated CPU devices (``XLA_FLAGS``, set before JAX starts); ``DEVICES``
 is given to ``setup(devices=...)`` ("none" for None); ``MEMBERS`` > 0 makes an ensemble of
-that many members (``rng_seed=Batch``).  The protocol touches what a run can change: run(a),
+that many members (``rng_seed=Batch``).  With ``JAX_NUM_PROCESSES`` (and the other
+``JAX_*`` variables of ``processes.py``) in the environment, this is one process of a
+distributed run (``setup(distributed=True)``).  The protocol touches what a run can change: run(a),
 ``set()`` of a parameter and ``initialize()`` between runs, run(b), ``reset()`` and a run in
 a second segment.
 """
@@ -25,8 +27,11 @@ import pynn_cbgtc_jax as sim                          # noqa: E402
 from every_feature_network import build               # noqa: E402
 
 devices = None if devices == "none" else int(devices)
+distributed = bool(os.environ.get("JAX_NUM_PROCESSES"))      # one of several processes
+
 seeds = {"rng_seed": sim.Batch(list(range(1, members + 1)))} if members else {}
-cells, projections = build(sim, precision="float64", devices=devices, **seeds)
+cells, projections = build(sim, precision="float64", devices=devices, **seeds,
+                           **({"distributed": True} if distributed else {}))
 # the random synapse rules too (their draws are keyed by the synapse's one-device place)
 for i, synapse in enumerate((sim.SimpleStochasticSynapse(p=0.5, weight=0.004, delay=0.5),
                              sim.StochasticTsodyksMarkramSynapse(U=0.5, weight=0.004, delay=0.5),
@@ -42,7 +47,8 @@ sim.run(5.0)
 sim_state = sim.simulator.state.simulation
 where = sorted({str(d) for g in getattr(sim_state, "groups", [sim_state])
                 for d in getattr(g, "_carry", g.carry).ring.devices()})
-saved = {"devices": np.array(where)}
+saved = {"devices": np.array(where),
+         "processes": np.array([sim.rank(), sim.num_processes()])}
 for p, pop in enumerate(cells):
     for b, seg in enumerate(pop.get_data().segments):
         saved[f"v_{p}_{b}"] = np.asarray(seg.filter(name="v")[0])
