@@ -113,8 +113,9 @@ def exchange_blocks(spec: NetSpec, data: NetData, prepared, carry: Carry, n_acti
         states, counts, bad, signals = advance_cells(spec, data, prepared, c, slot)
         if sources:
             src_buf = src_buf.at[i].set(jnp.concatenate([counts[q] for q in sources]))
-        if neurons:
-            mine_buf = mine_buf.at[i].set(jnp.concatenate([counts[q] for q in neurons]))
+        if neurons:         # a neuron spikes at most once a step: one byte per cell
+            mine_buf = mine_buf.at[i].set(
+                jnp.concatenate([counts[q] for q in neurons]).astype(jnp.uint8))
         rows = rows._replace(signals=row(rows.signals, signals, j0 + i))
         return i + 1, j0, c._replace(step=k + 1, states=states, ring=ring, bad_step=bad), \
             rows, src_buf, mine_buf
@@ -122,7 +123,7 @@ def exchange_blocks(spec: NetSpec, data: NetData, prepared, carry: Carry, n_acti
     def deliveries(loop):
         i, j0, k0, c, rows, src_buf, everyone = loop
         k = k0 + i
-        flat = everyone[:, i, :].reshape(-1)[data.layout.gather]
+        flat = everyone[:, i, :].reshape(-1)[data.layout.gather].astype(jnp.int32)
         counts, s_at, n_at = [], 0, 0
         for q, p in enumerate(spec.pops):
             n = part.sizes[q]
@@ -146,7 +147,7 @@ def exchange_blocks(spec: NetSpec, data: NetData, prepared, carry: Carry, n_acti
         n = jnp.minimum(block, n_active - j0)
         k0 = c.step
         src_buf = jnp.zeros((block, n_src), jnp.int32)
-        mine_buf = jnp.zeros((block, n_mine), jnp.int32)
+        mine_buf = jnp.zeros((block, n_mine), jnp.uint8)
         _, _, c, rows, src_buf, mine_buf = jax.lax.while_loop(
             lambda x: x[0] < n, cells, (jnp.int32(0), j0, c, rows, src_buf, mine_buf))
         everyone = jax.lax.all_gather(mine_buf, AXIS)               # [D, block, n_mine]
