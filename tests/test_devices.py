@@ -66,6 +66,28 @@ def test_one_network_partitioned_over_devices_equals_one_device(one_device, tmp_
     _assert_same(one_device, split)
 
 
+@pytest.mark.parametrize("written, continued", [(3, "none"), ("none", 2)])
+def test_a_checkpoint_continues_on_another_device_count(tmp_path, written, continued):
+    """A checkpoint holds the one-device layout: written on 3 devices and continued on one
+    (and the other way round), the run equals the uninterrupted one-device run bit for bit
+    (an STN population's v across the restore, and STDP weights)."""
+    script = Path(__file__).parent / "scripts" / "devices_checkpoint.py"
+    ck = tmp_path / "net.ckpt"
+
+    def run(mode, devices, out=tmp_path / "unused.npz"):
+        proc = subprocess.run([sys.executable, str(script), mode, str(devices), str(ck),
+                               str(out)], capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return out
+
+    full = np.load(run("full", "none", tmp_path / "full.npz"))
+    run("save", written)
+    resumed = np.load(run("load", continued, tmp_path / "resumed.npz"))
+    assert full["v"].shape == resumed["v"].shape == (200, 20)
+    for name in ("v", "w"):
+        assert np.array_equal(full[name], resumed[name], equal_nan=True), name
+
+
 def _free_port() -> int:
     import socket
     with socket.socket() as sock:
