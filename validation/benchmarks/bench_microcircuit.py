@@ -72,7 +72,11 @@ def _parser():
                    help="first part of the warm-up, timed on its own (compilation), ms")
     p.add_argument("--sim-time", type=float, default=10000.0, help="timed simulation, ms")
     p.add_argument("--seed", type=int, default=55,
-                   help="NumpyRNG seeds of the network (seed .. seed+3) and setup(rng_seed)")
+                   help="NumpyRNG seeds of the network: connections, weights, delays, initial V "
+                        "(seed .. seed+3)")
+    p.add_argument("--rng-seed", type=int, default=None,
+                   help="setup(rng_seed): the simulator's own RNG, i.e. the Poisson input "
+                        "(default: --seed)")
     p.add_argument("--threads", type=int, default=2, help="NEST threads")
     p.add_argument("--spike-precision", choices=["on_grid", "off_grid"], default="on_grid",
                    help="pyNN.nest's spike_precision")
@@ -86,7 +90,7 @@ def _parser():
 
 def _setup_kwargs(args):
     kwargs = dict(timestep=args.dt, min_delay=args.dt, max_delay=mc.MAX_DELAY,
-                  rng_seed=args.seed)
+                  rng_seed=args.seed if args.rng_seed is None else args.rng_seed)
     if args.simulator == "nest":
         kwargs.update(threads=args.threads, spike_precision=args.spike_precision,
                       verbosity="error")
@@ -165,7 +169,8 @@ def run_one(args):
         "n_projections": len(projections),
         "threads": args.threads if args.simulator == "nest" else None,
         "spike_precision": args.spike_precision if args.simulator == "nest" else "on_grid",
-        "seed": args.seed, "record": args.record,
+        "seed": args.seed, "rng_seed": args.seed if args.rng_seed is None else args.rng_seed,
+        "record": args.record,
         "first_run_ms": first, "warmup_ms": args.warmup, "sim_time_ms": args.sim_time,
         "import_s": round(wall["import"], 3), "build_s": round(wall["build"], 3),
         "first_run_s": round(wall["first_run"], 3), "warmup_s": round(wall["warmup"], 3),
