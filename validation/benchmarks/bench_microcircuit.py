@@ -16,11 +16,15 @@ error over cells, next to the full-scale rates of the reference implementations.
 line is the run as JSON (``"kind": "run"``).
 
 ``--compare`` runs the same options on NEST and then on pynn_cbgtc_jax, each in its own
-process, and prints a table of rates on both with their ratio and z-score (difference over
-the combined standard errors over cells; the networks are the same when both backends follow
-PyNN's NumpyRNG semantics, the Poisson input is not), and the time ratios us / NEST: stepping
-alone and everything (build + first run + warm-up + simulation); then one JSON line
-(``"kind": "compare"``) holding both runs.
+process, and prints the time ratios us / NEST -- stepping alone and everything (build + first
+run + warm-up + simulation) -- and a table of rates on both with their ratio and a z-score
+(the difference over the combined standard errors over cells); then one JSON line
+(``"kind": "compare"``) holding both runs.  Both backends build the same network (PyNN's
+NumpyRNG semantics: every connection, weight and delay is equal); the Poisson input differs.
+The z-score assumes independent cells: in a synchronous state (e.g. ``--scale 0.01 --k-scale
+1``) the population fluctuates as a whole and the yardstick is the rates' spread over
+Poisson seeds, which ``--spread N`` measures (N more pynn_cbgtc_jax runs, ``--rng-seed``
+seed+1 .. seed+N).
 
 Usage::
 
@@ -82,6 +86,9 @@ def _parser():
                    help="pyNN.nest's spike_precision")
     p.add_argument("--record", action=argparse.BooleanOptionalAction, default=True,
                    help="record spikes (rates); the published timing protocol records none")
+    p.add_argument("--spread", type=int, default=0, metavar="N",
+                   help="--compare: N more pynn_cbgtc_jax runs with other --rng-seed (the same "
+                        "network, other Poisson input): the seed-to-seed range of the rates")
     p.add_argument("--json", metavar="FILE", help="append the JSON line(s) to FILE")
     p.add_argument("--timeout", type=float, default=7200.0,
                    help="--compare: seconds allowed per simulator")
@@ -207,13 +214,14 @@ def print_run(r):
     print(json.dumps(r), flush=True)
 
 
-def _child(args, simulator):
-    """Run this script for one simulator in its own process; its result dict."""
+def _child(args, simulator, extra=()):
+    """Run this script for one simulator in its own process (``extra``: more options, which
+    win over the parent's); its result dict."""
     argv = [a for a in sys.argv[1:] if a != "--compare"]
     if "--json" in argv:                                 # the parent writes the lines
         i = argv.index("--json")
         del argv[i:i + 2]
-    cmd = [sys.executable, os.path.abspath(__file__), *argv, "--simulator", simulator]
+    cmd = [sys.executable, os.path.abspath(__file__), *argv, "--simulator", simulator, *extra]
     print(f"$ {' '.join(cmd)}", flush=True)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
                             env=dict(os.environ, PYNEST_QUIET="1"))
@@ -233,6 +241,9 @@ def _child(args, simulator):
 
 def compare(args):
     nest, ours = _child(args, "nest"), _child(args, "jax")
+    rng_seed = args.seed if args.rng_seed is None else args.rng_seed
+    spread = [_child(args, "jax", ["--rng-seed", str(rng_seed + 1 + i)])
+              for i in range(args.spread if ours["rates_hz"] else 0)]
     total = {r["simulator"]: r["build_s"] + r["first_run_s"] + r["warmup_s"] + r["sim_s"]
              for r in (nest, ours)}
     out = {"kind": "compare", "benchmark": "microcircuit", "scale": args.scale,
@@ -240,7 +251,10 @@ def compare(args):
            "stepping_ratio": round(ours["sim_s"] / nest["sim_s"], 4),
            "total_ratio": round(total["jax"] / total["nest"], 4),
            "build_ratio": round(ours["build_s"] / nest["build_s"], 4),
-           "rate_ratio": {}, "rate_z": {}, "nest": nest, "jax": ours}
+           "rate_ratio": {}, "rate_z": {}, "nest": nest, "jax": ours,
+           "jax_rng_seeds": [r["rng_seed"] for r in spread],
+           "jax_seed_rates_hz": {pop: [ours["rates_hz"][pop]] + [r["rates_hz"][pop] for r in spread]
+                                 for pop in (mc.POPULATIONS if ours["rates_hz"] else ())}}
     print(f"\n{'':<10} {'NEST':>10} {'jax':>10} {'jax/NEST':>9}")
     for key, name in (("build_s", "build s"), ("first_run_s", "first s"),
                       ("warmup_s", "warm-up s"), ("sim_s", "stepping s"), ("rtf", "RT factor")):
@@ -248,15 +262,17 @@ def compare(args):
     print(f"{'total s':<10} {total['nest']:10.2f} {total['jax']:10.2f} "
           f"{out['total_ratio']:9.3f}")
     if nest["rates_hz"] and ours["rates_hz"]:
-        print(f"\n{'population':<10} {'NEST Hz':>9} {'jax Hz':>9} {'ratio':>7} {'z':>6} "
-              f"{'full-scale ref':>15}")
+        print(f"\n{'population':<10} {'NEST Hz':>9} {'jax Hz':>9} {'ratio':>7} "
+              f"{'z cells':>7} {'jax over seeds':>16} {'full-scale ref':>15}")
         for i, pop in enumerate(mc.POPULATIONS):
             a, b = nest["rates_hz"][pop], ours["rates_hz"][pop]
             se = np.hypot(nest["rate_sem_hz"][pop], ours["rate_sem_hz"][pop])
             ratio = b / a if a > 0 else float("nan")
             z = (b - a) / se if se > 0 else float("nan")
             out["rate_ratio"][pop], out["rate_z"][pop] = round(ratio, 4), round(z, 2)
-            print(f"{pop:<10} {a:9.3f} {b:9.3f} {ratio:7.3f} {z:6.2f} "
+            seeds = out["jax_seed_rates_hz"][pop]
+            span = f"{min(seeds):.3f}-{max(seeds):.3f}" if spread else ""
+            print(f"{pop:<10} {a:9.3f} {b:9.3f} {ratio:7.3f} {z:7.2f} {span:>16} "
                   f"{mc.FULL_MEAN_RATES[i]:15.3f}")
     print(json.dumps(out), flush=True)
     return [out]
