@@ -113,17 +113,20 @@ def test_poisson_counts_with_different_rates_per_cell():
 
 
 def test_poisson_block_counts_per_population():
-    """A block of four populations drawn together (``engine/source_blocks.py``): cell by cell
-    at lam 0.5 and, for a few cells, at lam 3 (> 2: ``jax.random.poisson``), and by total with
-    a bound that holds (256) and one that overflows every step (4: those cells fall back to
-    per-cell draws, and so does the block).  Reference: every cell keeps its own Poisson mean
-    (5 standard errors over 4000 steps, per population) and its variance equals its mean
-    (5 standard errors); the cells of different populations are uncorrelated (5/sqrt(steps))."""
+    """A block of five populations drawn together (``engine/source_blocks.py``): cell by cell
+    at lam 0.5, for a few cells at lam 3 (> 2: the 48-term inversion) and at lam 20 (> 12:
+    ``jax.random.poisson``), and by total with a bound that holds (256) and one that overflows
+    every step (4: those cells fall back to per-cell draws, and so does the block).
+    Reference: the Poisson pmf of every population's mean: a chi-square test over the counts
+    up to mean + 3 sd and the tail beyond (p > 1e-4), the mean within 5 standard errors over
+    4000 steps and the variance equal to the mean (5 standard errors); the cells of different
+    populations are uncorrelated (5/sqrt(steps))."""
     import jax
     import jax.numpy as jnp
+    from scipy.stats import chisquare, poisson
     from pynn_cbgtc_jax.kernels.sources import PoissonParams, poisson_block_counts
-    sizes, steps, dt = (30, 3, 40, 40), 4000, 0.1
-    lam = np.repeat([0.5, 3.0, 0.5, 0.5], sizes).astype(np.float32)
+    sizes, steps, dt = (30, 3, 3, 40, 40), 4000, 0.1
+    lam = np.repeat([0.5, 3.0, 20.0, 0.5, 0.5], sizes).astype(np.float32)
     p = PoissonParams(jnp.asarray(lam / dt * 1000.0), jnp.zeros(lam.size, jnp.int32),
                       jnp.full(lam.size, 10 ** 9, jnp.int32))
     key = jax.random.key(7)
@@ -131,12 +134,41 @@ def test_poisson_block_counts_per_population():
     counts = np.asarray(draw(jnp.arange(steps, dtype=jnp.int32)))
     bounds = np.cumsum((0,) + sizes)
     for a, b in zip(bounds[:-1], bounds[1:]):
-        c, mean = counts[:, a:b].ravel(), lam[a]
+        c, mean = counts[:, a:b].ravel(), float(lam[a])
         assert abs(c.mean() - mean) < 5 * np.sqrt(mean / c.size)
         assert abs(c.var() - mean) < 5 * np.sqrt((2 * mean ** 2 + mean) / c.size)
+        top = int(mean + 3 * np.sqrt(mean)) + 1
+        observed = np.bincount(np.minimum(c, top), minlength=top + 1)
+        expected = c.size * np.r_[poisson.pmf(np.arange(top), mean), poisson.sf(top - 1, mean)]
+        assert chisquare(observed, expected).pvalue > 1e-4, (mean, observed, expected)
     first = [counts[:, a] for a in bounds[:-1]]
     r = np.corrcoef(first)[np.triu_indices(len(first), 1)]
     assert np.abs(r).max() < 5 / np.sqrt(steps)
+
+
+def test_poisson_small_means_draw_the_same_bits_in_a_block_with_large_ones():
+    """A cell of mean <= 2 gets the same count whether its block takes the usual path or, for
+    a cell of mean 3 beside it, the rare one (the same uniforms, the same CDF recursion with
+    48 terms, capped at 16 for the small means): what keeps an ensemble member bitwise equal
+    to its single network when another member's rates are high.  Reference: the same block
+    drawn without the high-rate cell (the usual path).  (The cap itself differs from the
+    uncapped count with probability < 1e-10 per draw, below what a test can see.)"""
+    import jax
+    import jax.numpy as jnp
+    from pynn_cbgtc_jax.kernels.sources import PoissonParams, poisson_block_counts
+    dt, steps = 0.1, 3000
+    lam = np.r_[np.linspace(0.05, 2.0, 63), 0.0].astype(np.float32)
+
+    def counts(lam):
+        p = PoissonParams(jnp.asarray(lam / dt * 1000.0), jnp.zeros(lam.size, jnp.int32),
+                          jnp.full(lam.size, 10 ** 9, jnp.int32))
+        draw = jax.jit(jax.vmap(lambda k: poisson_block_counts(p, jax.random.key(3), k, dt)))
+        return np.asarray(draw(jnp.arange(steps, dtype=jnp.int32)))
+
+    usual = counts(lam)
+    mixed = counts(np.r_[lam[:-1], 3.0].astype(np.float32))
+    np.testing.assert_array_equal(mixed[:, :-1], usual[:, :-1])
+    assert mixed[:, -1].mean() > 2.5
 
 
 @pytest.mark.parametrize("n", [1, 7, 1600, 65536, 70001, 2 ** 31 - 1])

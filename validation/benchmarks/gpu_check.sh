@@ -1,45 +1,58 @@
 #!/usr/bin/env bash
-# GPU check on a CUDA machine without network access, in two calls of at most 10 minutes:
-#   bash validation/benchmarks/gpu_check.sh [CARRY_DIR] [targets|rest|all]
-# CARRY_DIR (default gpu_carry) comes from gpu_prepare.sh: wheels + the shared benchmark
-# scripts.  Installs the project, prints the device, then
-#   targets: the issue-6 targets -- 1M STN neurons at dt = 0.01 ms (neuron-steps/s, goal
-#            >= 1e10), the CBGTC benchmark at scale 200 = 1M neurons / 137M synapses, 1 s at
-#            dt = 0.1 ms (goal >= 0.1x real time; connections drawn with a NativeRNG, since
-#            NumpyRNG's per-pair draws take hours at this size), and the kernel table to 1e6;
-#            about 6 minutes, most of it building the network and neo's get_data of 1M trains
-#            (on the 2-core CPU: build 23 s, first run 71 s, get_data 220 s);
-#   rest:    the GPU-relevant tests and the network benchmarks at scales 1, 4, 16.
-# Everything printed also goes to ${OUT:-.}/gpu_check.log; add its tables to RESULTS.md.
+# GPU check on a CUDA machine without network access, in one call of at most 10 minutes:
+#   bash validation/benchmarks/gpu_check.sh [CARRY_DIR] [PARTS]
+# CARRY_DIR (default gpu_carry, git-ignored) comes from gpu_prepare.sh: wheels + the shared
+# benchmark scripts; with the device tool, carry it: run(carry=["gpu_carry"], ...).
+# PARTS: a comma-separated choice of (default: all of them, in this order)
+#   micro     the full-scale Potjans-Diesmann microcircuit (77k neurons, ~0.3 billion synapses,
+#             K_scaling 1, Poisson drive): real-time factor, goal <= 1 (issue 15)
+#   cbgtc     the shared CBGTC benchmark at scale 200 = 1M neurons, ~137M synapses (NativeRNG
+#             connections), 1 s at dt = 0.1 ms: goal >= 0.1x real time (issue 15)
+#   kernels   1M STN neurons at dt = 0.01 ms (neuron-steps/s, goal >= 1e10), kernel table
+#   ensembles the CBGTC example and COBA 4000 as ensembles of 64 / 256 members (issue 14)
+#   tests     the GPU-relevant tests (until the deadline)
+# Each part runs under its own timeout, inside a deadline of GPU_DEADLINE seconds (default 540)
+# from the start, so a failing or slow part leaves the next its time.  Everything printed goes
+# to ${OUT:-.}/gpu_check.log, the JSON lines of the benchmarks to ${OUT:-.}/gpu_check.jsonl.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CARRY="${1:-gpu_carry}"
-PART="${2:-all}"
+PARTS=",${2:-micro,cbgtc,kernels,ensembles,tests},"
+DEADLINE="${GPU_DEADLINE:-540}"
 LOG="${OUT:-.}/gpu_check.log"
+JSON="${OUT:-.}/gpu_check.jsonl"
+export PYTHONUNBUFFERED=1
 exec > >(tee -a "$LOG") 2>&1
-if [ -d "$CARRY/wheels" ]; then
-  pip install --no-index --find-links "$CARRY/wheels" -q PyNN neo quantities lazyarray nixio filelock
+if [ -d "$CARRY/wheels" ]; then   # the machine's own numpy/scipy/jax stay; these go beside them
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site "$CARRY"/wheels/*.whl && export PYTHONPATH="/tmp/site:${PYTHONPATH:-}"
 fi
-pip install --no-deps --no-build-isolation -q -e . 2>/dev/null || export PYTHONPATH="$PWD:${PYTHONPATH:-}"
+export PYTHONPATH="$PWD:${PYTHONPATH:-}"
 BENCH="$CARRY/bench"; [ -d "$BENCH" ] || BENCH=../shared/bench
-python -c "import jax; d = jax.devices()[0]; print('device:', d, d.device_kind, '| jax', jax.__version__)"
-echo "## GPU run $(date -u +%F), part: $PART"
-if [ "$PART" != rest ]; then
-  echo "### 1M STN neurons, dt = 0.01 ms"
-  timeout 90 python validation/benchmarks/bench_kernels.py --models STN --sizes 1000000 \
-    --dt 0.01 --steps 500 --repeat 3
-  echo "### CBGTC benchmark, scale 200 (1M neurons), 1 s, NativeRNG connections"
-  timeout 420 python validation/benchmarks/run_benchmarks.py --bench-dir "$BENCH" \
-    --benchmarks cbgtc --scales 200 --duration 1000 --no-nest --native-rng --timeout 410
-  echo "### Kernel table"
-  timeout 60 python validation/benchmarks/bench_kernels.py --sizes 10000,1000000 --repeat 2
-fi
-if [ "$PART" != targets ]; then
-  echo "### Tests"
-  timeout 240 python -m pytest -q -p no:cacheprovider -x tests/test_engine_contracts.py \
-    tests/test_delivery.py tests/test_lif_closed_form.py tests/test_recording.py tests/kernels
-  echo "### Benchmarks, scales 1, 4, 16"
-  timeout 330 python validation/benchmarks/run_benchmarks.py --bench-dir "$BENCH" \
-    --no-nest --scales 1,4,16 --timeout 320
-fi
-echo "gpu_check done"
+B=validation/benchmarks
+python3 -c "import jax; d = jax.devices()[0]; print('device:', d, d.device_kind, '| jax', jax.__version__)"
+nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null
+echo "## GPU run $(date -u '+%F %T'), parts: $PARTS"
+
+left() { local t=$((DEADLINE - SECONDS)); [ "$t" -lt "$1" ] && echo "$t" || echo "$1"; }
+part() {  # part NAME MAX_SECONDS COMMAND...
+  local name=$1 max=$2; shift 2
+  [[ "$PARTS" == *",$name,"* ]] || return 0
+  local t; t=$(left "$max")
+  if [ "$t" -le 5 ]; then echo "### $name: skipped, deadline"; return 0; fi
+  echo "### $name (timeout ${t}s, at ${SECONDS}s)"
+  timeout "$t" "$@"; echo "### $name: exit $? after ${SECONDS}s"
+}
+
+part micro 260 python3 $B/bench_microcircuit.py --scale 1 --k-scale 1 --first-run 10 \
+  --warmup 100 --sim-time 1000 --record --json "$JSON"
+part cbgtc 170 python3 $B/bench_cbgtc_large.py --bench-dir "$BENCH" --scale 200 \
+  --duration 1000 --json "$JSON"
+part kernels 40 python3 $B/bench_kernels.py --models STN --sizes 1000000 --dt 0.01 \
+  --steps 500 --repeat 3
+part ensembles 80 python3 $B/bench_ensembles.py --networks cbgtc coba --members 64 256 \
+  --coba-members 8 64 --duration 200 --sequential 2
+part tests 200 python3 -m pytest -q -p no:cacheprovider tests/test_engine_contracts.py \
+  tests/test_delivery.py tests/test_lif_closed_form.py tests/test_spike_sources.py \
+  tests/test_ensembles.py tests/kernels
+echo "gpu_check done after ${SECONDS}s"
