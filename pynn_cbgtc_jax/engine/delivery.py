@@ -36,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_batching import custom_vmap
 
+from . import platform
 from .spec import SynData, SynSpec
 from .synapse_rules import on_pre
 
@@ -77,7 +78,7 @@ def _batch_events(s: SynData, counts, length, last, n_events, first_event, batch
 
 
 def _searchsorted(last, e):
-    return jnp.searchsorted(last, e, side="right").astype(jnp.int32)
+    return platform.searchsorted(last, e)
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,9 +107,9 @@ def _owner_search(n_syn: int):
         n = last.shape[1]
         bound = last[:, -1:] + 1                 # above the member's sums and its valid events
         shift = jnp.cumsum(bound, axis=0) - bound
-        found = jnp.searchsorted((last + shift).reshape(-1),
-                                 (jnp.minimum(e, bound) + shift).reshape(-1), side="right")
-        return (found.reshape(e.shape).astype(jnp.int32)
+        found = platform.searchsorted((last + shift).reshape(-1),
+                                      (jnp.minimum(e, bound) + shift).reshape(-1))
+        return (found.reshape(e.shape)
                 - (jnp.arange(m, dtype=jnp.int32) * n)[:, None]), True
 
     return owners

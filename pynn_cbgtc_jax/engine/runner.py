@@ -23,6 +23,7 @@ import jax.numpy as jnp
 
 from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
+from . import platform
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .lanes import population_step
 from .shards import exchange_blocks, first_bad_anywhere, sharded_chunk
@@ -77,7 +78,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     states, counts, bad, signals = advance_cells(spec, data, prepared, carry, carry.inputs)
     # the spike counts in memory once; every consumer (delivery, recording, STDP history) reads
     # them from there instead of recomputing a population's step
-    all_counts = _in_memory(jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32), k)
+    all_counts = platform.in_memory(
+        jnp.concatenate(counts) if counts else jnp.zeros(0, jnp.int32), k)
     ring, syn_states, history, spikes = deliver_spikes(spec, data, all_counts, ring,
                                                        carry.syn_states, carry.history, k)
     inputs = read_slot(ring, k + 1, spec.width, spec.ring)
@@ -174,19 +176,6 @@ def recorded_currents(spec: NetSpec, data: NetData, k):
 # No physical state reaches 1e12 in PyNN units (mV, nA, uS): beyond it the integration has
 # diverged even if the numbers are still finite (NEST's aeif models stop at |V| > 1e3 mV).
 _DIVERGED = 1e12
-
-
-def _in_memory(x, k):
-    """``x`` (integers), computed into memory before its consumers run: a one-trip loop XLA
-    cannot see through nor fuse across.  XLA duplicates cheap elementwise producers into each
-    consumer: the dense delivery's gather ``counts[pre]`` recomputed every population's spike
-    test -- the last combination of its RK4 step -- per synapse and member (CBGTC example, 32
-    members: 37 us of a 168 us step), and each recorded population's spikes were recomputed
-    in the write of its row (COBA 4000, one network: 66 -> 61 us per step without).
-    ``lax.optimization_barrier`` does not help: XLA:CPU removes it before fusion."""
-    first = (k < 0).astype(jnp.int32)            # 0 at run time; XLA cannot know it
-    return jax.lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1, c[1] + (c[0] >> 8)),
-                              (first, x))[1]
 
 
 def _first_bad(bad, state, step):

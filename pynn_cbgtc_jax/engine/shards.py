@@ -94,7 +94,8 @@ def exchange_blocks(spec: NetSpec, data: NetData, prepared, carry: Carry, n_acti
     import jax
     import jax.numpy as jnp
     from .delivery import clear_slot, read_slot
-    from .runner import _in_memory, advance_cells, deliver_spikes, recorded_currents
+    from . import platform
+    from .runner import advance_cells, deliver_spikes, recorded_currents
     part, block = spec.partition, spec.partition.block
     neurons = [i for i in range(len(spec.pops)) if _neuron(spec, i)]
     sources = [i for i in range(len(spec.pops)) if not _neuron(spec, i)]
@@ -133,7 +134,7 @@ def exchange_blocks(spec: NetSpec, data: NetData, prepared, carry: Carry, n_acti
             else:
                 counts.append(src_buf[i, s_at:s_at + n])
                 s_at += n
-        all_counts = _in_memory(jnp.concatenate(counts), k)
+        all_counts = platform.in_memory(jnp.concatenate(counts), k)
         ring, syn_states, history, spikes = deliver_spikes(spec, data, all_counts, c.ring,
                                                            c.syn_states, c.history, k)
         rows = rows._replace(spikes=row(rows.spikes, spikes, j0 + i),

@@ -74,8 +74,7 @@ def poisson_block_counts(p: PoissonParams, key, k, dt, by_total: tuple = (),
         picked, ok = _by_total(lam[n_each:], k_total, k_pick, by_total)
         # per cell: drawn one by one (the leading cells, and those of a population that fell back)
         one_by_one = jnp.concatenate([jnp.ones(n_each, bool),
-                                      jnp.repeat(~ok, np.array([size for size, _ in by_total]),
-                                                 total_repeat_length=n_all - n_each)])
+                                      (~ok)[_population_of(by_total)]])
     else:
         picked, ok, one_by_one = jnp.zeros(0, jnp.int32), jnp.ones(0, bool), None
 
@@ -141,6 +140,18 @@ def _by_total(lam, k_total, k_pick, by_total: tuple):
     taken = (slot < n[owner]).astype(jnp.int32)
     counts = jnp.zeros(lam.shape[0], jnp.int32).at[cells].add(taken, mode="promise_in_bounds")
     return counts, same & (n <= bounds)
+
+
+def _population_of(by_total: tuple):
+    """For each cell of the populations ``by_total`` (``((size, bound), ...)``), the index of
+    its population: one comparison per population boundary against an iota, elementwise.
+    (``jnp.repeat`` with constant repeats builds its indices by a cumulative sum over all the
+    cells, which XLA constant-folds at compile time: ~16 s for the 1M sources of the CBGTC
+    benchmark at scale 200 on an H200.)"""
+    sizes = [size for size, _ in by_total]
+    cell = jax.lax.iota(jnp.int32, int(sum(sizes)))
+    return sum(((cell >= int(start)).astype(jnp.int32) for start in np.cumsum(sizes)[:-1]),
+               jnp.zeros_like(cell))
 
 
 def _uniform_index(r, n):
