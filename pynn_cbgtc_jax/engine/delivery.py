@@ -63,17 +63,19 @@ def _dense_events(s: SynData, counts):
     return jnp.arange(n_syn, dtype=jnp.int32), mult, mult > 0
 
 
-def _batch_events(s: SynData, counts, length, last, n_events, first_event, batch: int):
+def _batch_events(s: SynData, counts, length, last, n_events, first_event, batch: int,
+                  first_cell: int = 0):
     """Events ``first_event .. first_event + batch - 1`` of the step (invalid past the last).
 
-    ``length`` [n_cells] is the row length of each spiking cell (0 for silent ones) and ``last``
-    its running sum: event ``e`` belongs to the first cell whose events end after it.
+    ``counts``, ``length`` and ``last`` cover the cells ``first_cell ..`` (those with synapses
+    in the table): ``length`` is the row length of each spiking cell (0 for silent ones) and
+    ``last`` its running sum: event ``e`` belongs to the first cell whose events end after it.
     """
     n_cells = counts.shape[0]
     e = first_event + jnp.arange(batch, dtype=jnp.int32)
     cell = jnp.minimum(_owner_search(s.target.shape[0])(last, e), n_cells - 1)
     valid = e < n_events
-    syn = jnp.where(valid, s.row_ptr[cell] + (e - (last[cell] - length[cell])), 0)
+    syn = jnp.where(valid, s.row_ptr[cell + first_cell] + (e - (last[cell] - length[cell])), 0)
     return syn, jnp.where(valid, counts[cell], 0), valid
 
 
@@ -160,13 +162,17 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
     if spec.dense or (member_axis is not None and _dense_for_members(spec, n_cells)):
         return _apply(spec, s, _dense_events(s, counts), state, ring, hist, k, dt, key, width,
                       ring_len)
-    length = jnp.where(counts > 0, s.row_ptr[1:n_cells + 1] - s.row_ptr[:n_cells], 0)
+    # only the cells with synapses in this table: the running sum and the binary search over
+    # fewer cells (a table of the recurrent synapses skips the network's spike sources)
+    lo, hi = spec.cells or (0, n_cells)
+    counts = counts[lo:hi]
+    length = jnp.where(counts > 0, s.row_ptr[lo + 1:hi + 1] - s.row_ptr[lo:hi], 0)
     last = jnp.cumsum(length)
     n_events = last[-1]
 
     def batch(carry):
         first, state, ring = carry
-        events = _batch_events(s, counts, length, last, n_events, first, spec.batch)
+        events = _batch_events(s, counts, length, last, n_events, first, spec.batch, lo)
         state, ring = _apply(spec, s, events, state, ring, hist, k, dt, key, width, ring_len)
         return first + spec.batch, state, ring
 

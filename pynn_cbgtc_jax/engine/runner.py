@@ -23,6 +23,7 @@ import jax.numpy as jnp
 
 from ..kernels.base import Drive
 from ..kernels.registry import NEURON_MODELS
+from ..kernels.sources import uniform_cells
 from . import platform
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .lanes import population_step
@@ -121,8 +122,8 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
             offset = e_spec.targets[i] if e_spec.n_sources else -1
             i_inj = (i_all[offset:offset + sizes[i]] if offset >= 0
                      else jnp.zeros(sizes[i], dtype))
-            rand = (jax.random.uniform(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
-                                       (sizes[i],), dtype) if model.random else None)
+            rand = (uniform_cells(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
+                                  sizes[i], dtype) if model.random else None)
             if part:        # the whole population's values, this device's cells
                 i_inj = i_inj[data.layout.cells[i]]
                 rand = None if rand is None else rand[data.layout.cells[i]]

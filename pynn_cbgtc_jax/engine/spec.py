@@ -30,6 +30,7 @@ class SynSpec(NamedTuple):
     n_syn: int
     batch: int               # synapse events per iteration of the event path
     dense: bool              # always use the dense path (cheaper for small tables)
+    cells: tuple = ()        # (first, last + 1) presynaptic cell with synapses here; (): all
 
 
 class RecSpec(NamedTuple):
