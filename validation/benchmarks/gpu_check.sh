@@ -8,6 +8,7 @@
 #             K_scaling 1, Poisson drive): real-time factor, goal <= 1 (issue 15)
 #   cbgtc     the shared CBGTC benchmark at scale 200 = 1M neurons, ~137M synapses (NativeRNG
 #             connections), 1 s at dt = 0.1 ms: goal >= 0.1x real time (issue 15)
+#   profile   where the full-scale microcircuit's step goes (profile_step.py: ops ranked)
 #   kernels   1M STN neurons at dt = 0.01 ms (neuron-steps/s, goal >= 1e10), kernel table
 #   ensembles the CBGTC example and COBA 4000 as ensembles of 64 / 256 members (issue 14)
 #   tests     the GPU-relevant tests (until the deadline)
@@ -17,7 +18,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CARRY="${1:-gpu_carry}"
-PARTS=",${2:-micro,cbgtc,kernels,ensembles,tests},"
+PARTS=",${2:-micro,cbgtc,profile,kernels,ensembles,tests},"
 DEADLINE="${GPU_DEADLINE:-540}"
 LOG="${OUT:-.}/gpu_check.log"
 JSON="${OUT:-.}/gpu_check.jsonl"
@@ -48,6 +49,8 @@ part micro 260 python3 $B/bench_microcircuit.py --scale 1 --k-scale 1 --first-ru
   --warmup 100 --sim-time 1000 --record --json "$JSON"
 part cbgtc 170 python3 $B/bench_cbgtc_large.py --bench-dir "$BENCH" --scale 200 \
   --duration 1000 --json "$JSON"
+part profile 100 python3 $B/profile_step.py --scale 1 --k-scale 1 --warmup 20 --duration 20 \
+  --top 30
 part kernels 40 python3 $B/bench_kernels.py --models STN --sizes 1000000 --dt 0.01 \
   --steps 500 --repeat 3
 part ensembles 80 python3 $B/bench_ensembles.py --networks cbgtc coba --members 64 256 \
