@@ -1,7 +1,9 @@
 """Spike delivery: all synapses of the network in one CSR table, one ring buffer.
 
 Every cell of the network (neurons and spike sources) has a global index.  Synapses are stored
-in one table per *synapse group* (all projections that share a rule, see ``synapse_rules.py``),
+in one table per *synapse group* (all projections that share a rule, see ``synapse_rules.py``,
+and a fan-out class: those with at most one synapse per presynaptic cell, e.g. one-to-one
+drives, apart from the rest; ``compiler/build.py``),
 sorted by presynaptic cell, each with its *target column* in the network's ring buffer
 (``ring_offset[post population] + receptor * size + cell``), its weight and its delay in steps.
 The ring is a flat ``[ring_len, width]`` array.  A spike emitted in step ``k`` (stamped
