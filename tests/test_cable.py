@@ -158,3 +158,101 @@ def test_ball_and_stick_hh_equals_neuron():
     theirs = (np.flatnonzero((want[:-1] < 10.0) & (want[1:] >= 10.0)) + 2) * dt
     assert ours.size >= 5
     np.testing.assert_allclose(ours, theirs, atol=1e-9)
+
+
+def test_point_source_currents_sum_to_zero_and_follow_the_second_difference():
+    """The activating function: the field's currents into a cell sum to zero (it adds no
+    charge), and along a uniform straight axon each centre gets g (phi_prev - 2 phi + phi_next),
+    the second difference of the potential (reference: that formula with phi = 1/(4 pi sigma r)
+    computed here independently; 1e-12 relative)."""
+    from pynn_cbgtc_jax.compiler.cable_tree import node_positions, point_source_weights
+    tree = build_tree([Section(None, 1000.0, 2.0, 21)], Ra=100.0)
+    pos = node_positions(tree, [[-500.0, 0, 0]], [[500.0, 0, 0]])
+    a = point_source_weights(tree, pos, [0.0, 200.0, 0.0], sigma=0.3)
+    assert abs(a.sum()) < 1e-12 * np.abs(a).max()
+    c = np.asarray(tree.centres[0])
+    phi = 1.0 / (4 * np.pi * 0.3 * np.linalg.norm(pos - [0.0, 200.0, 0.0], axis=1))
+    g = tree.g_axial[c[1]]                                 # centre to centre
+    inner = c[1:-1]
+    np.testing.assert_allclose(a[inner], g * (phi[inner - 1] - 2 * phi[inner] + phi[inner + 1]),
+                               rtol=1e-12)
+    assert a[c[10]] < 0 < a[c[0]]      # a positive source hyperpolarises under it
+
+
+def _axon(neuron_h, nseg):
+    sec = neuron_h.Section(name="axon_t")
+    sec.L, sec.diam, sec.nseg, sec.Ra, sec.cm = 2000.0, 2.0, nseg, 100.0, 1.0
+    sec.insert("hh")
+    return sec
+
+
+@pytest.mark.versus
+@pytest.mark.neuron
+def test_axon_activation_thresholds_equal_neurons_extracellular():
+    """A straight HH axon (2000 x 2 um, 201 segments, hh.mod with its leak, Ra 100, cm 1) under
+    a point electrode (sigma 0.27 S/m) above its middle; a 0.1 ms cathodic pulse at 1 ms; the
+    threshold is the smallest current whose action potential reaches the axon's far end
+    (x = 0.95 crosses 0 mV by 6 ms), found by bisection to 0.1 % for 10 electrode distances
+    from 50 to 1000 um.  Reference: NEURON 9.0.2 with its ``extracellular`` mechanism and
+    ``e_extracellular`` played per segment (dt 0.005 ms, exact rates).  Tolerance 2 % (issue
+    16's target); the bisections resolve 0.1 %, so the agreement itself is what is tested."""
+    neuron = pytest.importorskip("neuron")
+    import jax.numpy as jnp
+    from pynn_cbgtc_jax.compiler.cable_tree import node_positions, point_source_weights
+    from pynn_cbgtc_jax.kernels.cable import initial_state, run
+    h = neuron.h
+    h.load_file("stdrun.hoc")
+    dt, t_end, t_on, width, sigma = 0.005, 6.0, 1.0, 0.1, 0.27
+    distances = np.geomspace(50.0, 1000.0, 10)
+
+    tree = build_tree([Section(None, 2000.0, 2.0, 201)], Ra=100.0)
+    pos = node_positions(tree, [[-1000.0, 0, 0]], [[1000.0, 0, 0]])
+    probe = node_of(tree, 0, 0.95)
+    p = _params(tree, cm=1.0, g_pas=0.0003, e_pas=-54.3, gnabar=0.12, gkbar=0.036)
+    steps = int(round(t_end / dt))
+    t_mid = (np.arange(steps) + 0.5) * dt
+    pulse = ((t_mid >= t_on) & (t_mid < t_on + width)).astype(float)
+    s0 = initial_state(jnp.full(tree.parent.size, -65.0))
+
+    @jax.jit
+    def fires_ours(amp_na, a):
+        _, v, _ = run(p, s0, -amp_na * pulse[:, None] * a[None, :], dt)
+        return jnp.max(v[:, probe]) > 0.0
+
+    axon = _axon(h, 201)
+    axon.insert("extracellular")
+    rec = h.Vector().record(axon(0.95)._ref_v)
+    tvec = h.Vector([0.0, t_on, t_on, t_on + width, t_on + width, t_end + 1.0])
+    plays = []
+
+    def fires_neuron(amp_na, r):
+        plays.clear()                  # a played Vector that is freed stops playing
+        for seg in axon:
+            x = -1000.0 + 2000.0 * seg.x
+            phi = 1.0 / (4 * np.pi * sigma * np.hypot(x, r))
+            vals = h.Vector([0.0, 0.0, -amp_na * phi, -amp_na * phi, 0.0, 0.0])
+            vals.play(seg._ref_e_extracellular, tvec, 1)
+            plays.append(vals)
+        h.dt, h.celsius, h.usetable_hh = dt, 6.3, 0
+        h.finitialize(-65.0)
+        h.continuerun(t_end)
+        return np.max(np.asarray(rec)) > 0.0
+
+    def threshold(fires):
+        lo, hi = 0.0, 1.0
+        while not fires(hi):
+            lo, hi = hi, hi * 4.0
+        while hi - lo > 1e-3 * hi:
+            mid = 0.5 * (lo + hi)
+            lo, hi = (lo, mid) if fires(mid) else (mid, hi)
+        return hi
+
+    ours, theirs = [], []
+    for r in distances:
+        a = jnp.asarray(point_source_weights(tree, pos, [0.0, r, 0.0], sigma))
+        ours.append(threshold(lambda amp: bool(fires_ours(amp * 1e3, a))))        # uA -> nA
+        theirs.append(threshold(lambda amp: fires_neuron(amp * 1e3, r)))
+    ours, theirs = np.array(ours), np.array(theirs)
+    print("thresholds uA, ours / NEURON:", np.round(ours, 3), np.round(theirs, 3))
+    assert np.all(np.diff(theirs) > 0)                 # farther needs more: a real sweep
+    np.testing.assert_allclose(ours, theirs, rtol=0.02)

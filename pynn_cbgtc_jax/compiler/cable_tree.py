@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["Section", "CableTree", "build_tree", "d_lambda_nseg", "node_of", "per_node",
-           "laplacian_diagonal"]
+           "laplacian_diagonal", "node_positions", "point_source_weights"]
 
 
 class Section(NamedTuple):
@@ -128,3 +128,41 @@ def laplacian_diagonal(tree: CableTree) -> np.ndarray:
     diag = tree.g_axial.copy()
     np.add.at(diag, tree.parent[1:], tree.g_axial[1:])
     return diag
+
+
+def node_positions(tree: CableTree, first, last) -> np.ndarray:
+    """um ``[n_nodes, 3]``: where each node is, for straight sections from ``first[k]`` (the
+    section's x = 0 end, 3 coordinates) to ``last[k]`` (x = 1): centres at ``(j + 1/2) / nseg``,
+    junction nodes at the ends."""
+    first, last = np.asarray(first, float), np.asarray(last, float)
+    pos = np.zeros((tree.parent.size, 3))
+    for k, centres in enumerate(tree.centres):
+        x = (np.arange(len(centres)) + 0.5) / len(centres)
+        pos[centres] = first[k] + x[:, None] * (last[k] - first[k])
+        pos[tree.starts[k]] = first[k]
+        pos[tree.ends[k]] = last[k]
+    return pos
+
+
+def point_source_weights(tree: CableTree, positions, electrode, sigma: float,
+                         min_distance: float = 1.0) -> np.ndarray:
+    r"""Per node, the current (nA) that a point-source electrode passing 1 nA puts into the
+    cell through its extracellular potential: ``a_i = sum_j g_ij (phi_j - phi_i)`` over the
+    node's neighbours, with :math:`\phi = 1 / (4 \pi \sigma r)` (mV for 1 nA, ``sigma`` S/m,
+    ``r`` um: nA / (S/m um) = mV exactly), ``g`` the axial conductances (uS).
+
+    This is NEURON's ``extracellular`` mechanism with its defaults (``xg = 1e9``, ``xc = 0``,
+    ``xraxial = 1e9``) and ``e_extracellular = phi I_el``: the potential outside each node is
+    the imposed one, the membrane potential is ``v_i - phi_i``, and the axial currents see
+    the difference of the outside potentials -- one injected current per node, summing to 0
+    over the cell (the activating function).  ``r`` below ``min_distance`` um is raised to it
+    (a point source has no potential at r = 0).  Design note: docs/design/multicompartment.md,
+    section 7."""
+    r = np.linalg.norm(np.asarray(positions, float) - np.asarray(electrode, float), axis=1)
+    phi = 1.0 / (4.0 * np.pi * sigma * np.maximum(r, min_distance))
+    child = np.arange(1, tree.parent.size)
+    flow = tree.g_axial[child] * (phi[tree.parent[child]] - phi[child])   # parent -> child
+    a = np.zeros(tree.parent.size)
+    np.add.at(a, child, flow)
+    np.add.at(a, tree.parent[child], -flow)
+    return a
