@@ -30,12 +30,14 @@ def _params(tree, cm, g_pas, e_pas, gnabar=0.0, gkbar=0.0, ena=50.0, ek=-77.0,
     def dens(x):
         return per_node(tree, np.broadcast_to(np.asarray(x, float), (n_sec,)))
 
+    na, k = dens(gnabar) * tree.area * 1e-2, dens(gkbar) * tree.area * 1e-2
+    hh = np.flatnonzero((na > 0) | (k > 0)).astype(np.int32)
     return CableParams(
         parent=jnp.asarray(tree.parent), cap=jnp.asarray(dens(cm) * tree.area * 1e-5),
         g_axial=jnp.asarray(tree.g_axial), l_diag=jnp.asarray(laplacian_diagonal(tree)),
         g_pas=jnp.asarray(dens(g_pas) * tree.area * 1e-2), e_pas=jnp.float64(e_pas),
-        gnabar=jnp.asarray(dens(gnabar) * tree.area * 1e-2),
-        gkbar=jnp.asarray(dens(gkbar) * tree.area * 1e-2), ena=jnp.float64(ena),
+        hh_nodes=jnp.asarray(hh), gnabar=jnp.asarray(na[hh]), gkbar=jnp.asarray(k[hh]),
+        ena=jnp.float64(ena),
         ek=jnp.float64(ek), detector=jnp.int32(detector), v_thresh=jnp.float64(v_thresh))
 
 
@@ -72,7 +74,7 @@ def test_passive_cable_steady_state_is_the_analytic_one():
     dt, steps = 0.1, 3000
     i_inj = np.zeros((steps, tree.parent.size))
     i_inj[:, node_of(tree, 0, 0.0)] = I0
-    _, v, _ = run(p, initial_state(jnp.full(tree.parent.size, E)), jnp.asarray(i_inj), dt)
+    _, v, _ = run(p, initial_state(p, jnp.full(tree.parent.size, E)), jnp.asarray(i_inj), dt)
     lam_um = np.sqrt((d * 1e-4 / 4.0) / (Ra * g)) * 1e4
     r_a = 4.0 * Ra / (np.pi * (d * 1e-4) ** 2) * 1e-4            # ohm/cm -> ohm/um
     x = (np.arange(201) + 0.5) * L / 201
@@ -94,7 +96,7 @@ def test_backward_euler_is_first_order_on_the_membrane_time_constant():
     errors = []
     for dt in (0.1, 0.05, 0.025):
         steps = int(round(10.0 / dt))
-        _, v, _ = run(p, initial_state(jnp.full(tree.parent.size, -55.0)),
+        _, v, _ = run(p, initial_state(p, jnp.full(tree.parent.size, -55.0)),
                       jnp.zeros((steps, tree.parent.size)), dt)
         errors.append(abs(float(v[-1, 1]) - (-65.0 + 10.0 * np.exp(-1.0))))
     assert 1.9 < errors[0] / errors[1] < 2.1 and 1.9 < errors[1] / errors[2] < 2.1, errors
@@ -150,7 +152,7 @@ def test_ball_and_stick_hh_equals_neuron():
     t_mid = (np.arange(steps) + 0.5) * dt
     i_inj = np.zeros((steps, tree.parent.size))
     i_inj[(t_mid >= 50.0) & (t_mid < 150.0), det] = 0.15
-    _, v, spiked = run(p, initial_state(jnp.full(tree.parent.size, -60.0)),
+    _, v, spiked = run(p, initial_state(p, jnp.full(tree.parent.size, -60.0)),
                        jnp.asarray(i_inj), dt)
     got = np.asarray(v)[:, det]
     np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
@@ -212,7 +214,7 @@ def test_axon_activation_thresholds_equal_neurons_extracellular():
     steps = int(round(t_end / dt))
     t_mid = (np.arange(steps) + 0.5) * dt
     pulse = ((t_mid >= t_on) & (t_mid < t_on + width)).astype(float)
-    s0 = initial_state(jnp.full(tree.parent.size, -65.0))
+    s0 = initial_state(p, jnp.full(tree.parent.size, -65.0))
 
     @jax.jit
     def fires_ours(amp_na, a):

@@ -10,7 +10,8 @@ nodes come from ``compiler/cable_tree.py`` in parent-index order (``parent[i] < 
         - \bar g_{K,i} n^4 (v_i - E_K) + \sum_{j \sim i} g_{ij} (v_j - v_i) + I_i(t)
 
 with the Hodgkin-Huxley gates of NEURON's ``hh.mod`` (rates at 6.3 degC, where its q10 is 1)
-wherever ``gnabar``/``gkbar`` are not zero.  The scheme is NEURON's with ``secondorder = 0``
+at the nodes ``hh_nodes`` (gates are stored and advanced there only: a dendrite without HH
+costs no rate evaluation).  The scheme is NEURON's with ``secondorder = 0``
 (``src/nrnoc/fadvance.cpp``): the gates live half a step after the voltage.  From ``v^n`` and
 the gates at ``n + 1/2``:
 
@@ -28,7 +29,9 @@ Initial gates are :math:`x_\infty(v_0)` (hh.mod's INITIAL).  Junction nodes (zer
 
 First order in ``dt`` (tested on a passive cable against the exponential decay); the same
 numbers as NEURON 9.0.2 to ~1e-9 mV for a ball-and-stick HH cell (``tests/test_cable.py``).
-``jax.vmap`` over cells of one morphology batches everything but ``parent``.
+Arrays may carry trailing axes (``[n_nodes, cells]``, parameters ``[n_nodes, 1]``): the
+kernel broadcasts over them, and node-major is the layout in which each node of the tree solve
+is one contiguous row (``validation/benchmarks/bench_cable.py``).
 """
 from __future__ import annotations
 
@@ -50,8 +53,9 @@ class CableParams(NamedTuple):
     l_diag: jnp.ndarray    # uS: sum of the axial conductances at the node
     g_pas: jnp.ndarray     # uS: passive leak
     e_pas: jnp.ndarray     # mV
-    gnabar: jnp.ndarray    # uS: HH sodium (0: none)
-    gkbar: jnp.ndarray     # uS: HH potassium (0: none)
+    hh_nodes: jnp.ndarray  # int32 [n_hh]: the nodes with HH channels (the gates live there)
+    gnabar: jnp.ndarray    # uS [n_hh]: HH sodium
+    gkbar: jnp.ndarray     # uS [n_hh]: HH potassium
     ena: jnp.ndarray       # mV
     ek: jnp.ndarray        # mV
     detector: jnp.ndarray  # int32: the node whose voltage crossing is a spike
@@ -59,8 +63,8 @@ class CableParams(NamedTuple):
 
 
 class CableState(NamedTuple):
-    v: jnp.ndarray   # mV, at t_n
-    m: jnp.ndarray   # HH gates, at t_n + dt/2
+    v: jnp.ndarray   # mV [n_nodes], at t_n
+    m: jnp.ndarray   # HH gates [n_hh], at t_n + dt/2
     h: jnp.ndarray
     n: jnp.ndarray
 
@@ -109,10 +113,10 @@ def hh_rates(v):
             an / (an + bn), 1.0 / (an + bn))
 
 
-def initial_state(v0) -> CableState:
-    """Every node at ``v0`` (mV, a scalar or ``[n_nodes]``), the gates at their steady state."""
+def initial_state(p: CableParams, v0) -> CableState:
+    """Every node at ``v0`` (mV, ``[n_nodes, ...]``), the gates at their steady state."""
     v0 = jnp.asarray(v0)
-    minf, _, hinf, _, ninf, _ = hh_rates(v0)
+    minf, _, hinf, _, ninf, _ = hh_rates(v0[p.hh_nodes])
     return CableState(v=v0, m=minf, h=hinf, n=ninf)
 
 
@@ -121,10 +125,12 @@ def step(p: CableParams, s: CableState, i_inj, dt):
     into each node at ``t_n + dt/2``."""
     g_na = p.gnabar * s.m ** 3 * s.h
     g_k = p.gkbar * s.n ** 4
-    d = p.cap / dt + p.g_pas + g_na + g_k + p.l_diag
-    r = p.cap / dt * s.v + p.g_pas * p.e_pas + g_na * p.ena + g_k * p.ek + i_inj
+    d = jnp.broadcast_to(p.cap / dt + p.g_pas + p.l_diag, s.v.shape).at[p.hh_nodes].add(
+        g_na + g_k)
+    r = (p.cap / dt * s.v + p.g_pas * p.e_pas + i_inj).at[p.hh_nodes].add(
+        g_na * p.ena + g_k * p.ek)
     v = hines_solve(d, -p.g_axial, r, p.parent)
-    minf, mtau, hinf, htau, ninf, ntau = hh_rates(v)
+    minf, mtau, hinf, htau, ninf, ntau = hh_rates(v[p.hh_nodes])
     m = s.m + (1.0 - jnp.exp(-dt / mtau)) * (minf - s.m)
     h = s.h + (1.0 - jnp.exp(-dt / htau)) * (hinf - s.h)
     n = s.n + (1.0 - jnp.exp(-dt / ntau)) * (ninf - s.n)
