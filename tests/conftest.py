@@ -39,7 +39,7 @@ def pytest_terminal_summary(terminalreporter):
 CONTRACT_FILES = {"test_engine_contracts.py", "test_model_conformance.py", "test_kind_tables.py",
                   "test_program_size.py", "test_process_settings.py", "test_delivery.py",
                   "test_gpu_lowering.py", "test_checkpoint.py", "test_interrupt.py",
-                  "test_compiler_inputs.py", "test_devices.py"}
+                  "test_compiler_inputs.py", "test_devices.py", "test_platform_forms.py"}
 
 
 def pytest_collection_modifyitems(config, items):
