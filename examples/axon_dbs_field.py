@@ -29,11 +29,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pynn_cbgtc_jax.compiler.cable_tree import (Section, build_tree, laplacian_diagonal,
-                                                node_of, node_positions, per_node,
-                                                point_source_weights)
+from pynn_cbgtc_jax.compiler.cable_tree import (Section, build_tree, cable_params, node_of,
+                                                node_positions, point_source_weights)
 from pynn_cbgtc_jax.engine.waveforms import WAVEFORMS
-from pynn_cbgtc_jax.kernels.cable import CableParams, initial_state, run
+from pynn_cbgtc_jax.kernels.cable import initial_state, run
 
 DT = 0.005          # ms: 60 us pulses are 12 steps
 SIGMA = 0.27        # S/m
@@ -42,16 +41,8 @@ SIGMA = 0.27        # S/m
 def axon():
     """The axon's tree, parameters and node positions (its middle at the origin, along x)."""
     tree = build_tree([Section(None, 2000.0, 2.0, 201)], Ra=100.0)
-    area = tree.area
-    hh = np.flatnonzero(area > 0).astype(np.int32)
-    p = CableParams(
-        parent=jnp.asarray(tree.parent), cap=jnp.asarray(area * 1e-5),      # uF/cm2 um2 -> nF
-        g_axial=jnp.asarray(tree.g_axial), l_diag=jnp.asarray(laplacian_diagonal(tree)),
-        g_pas=jnp.asarray(per_node(tree, [0.0003]) * area * 1e-2),          # S/cm2 um2 -> uS
-        e_pas=jnp.float64(-54.3), hh_nodes=jnp.asarray(hh),
-        gnabar=jnp.asarray(0.12 * area[hh] * 1e-2), gkbar=jnp.asarray(0.036 * area[hh] * 1e-2),
-        ena=jnp.float64(50.0), ek=jnp.float64(-77.0),
-        detector=jnp.int32(node_of(tree, 0, 0.95)), v_thresh=jnp.float64(0.0))
+    p = cable_params(tree, cm=1.0, g_pas=0.0003, e_pas=-54.3, gnabar=0.12, gkbar=0.036,
+                     detector=node_of(tree, 0, 0.95), v_thresh=0.0)      # hh.mod with its leak
     pos = node_positions(tree, [[-1000.0, 0.0, 0.0]], [[1000.0, 0.0, 0.0]])
     return tree, p, pos
 

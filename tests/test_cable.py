@@ -8,8 +8,8 @@ import jax
 import numpy as np
 import pytest
 
-from pynn_cbgtc_jax.compiler.cable_tree import (Section, build_tree, d_lambda_nseg,
-                                                laplacian_diagonal, node_of, per_node)
+from pynn_cbgtc_jax.compiler.cable_tree import (Section, build_tree, cable_params,
+                                                d_lambda_nseg, laplacian_diagonal, node_of)
 
 
 @pytest.fixture(autouse=True)
@@ -18,27 +18,6 @@ def _x64():
     jax.config.update("jax_enable_x64", True)
     yield
     jax.config.update("jax_enable_x64", previous)
-
-
-def _params(tree, cm, g_pas, e_pas, gnabar=0.0, gkbar=0.0, ena=50.0, ek=-77.0,
-            detector=0, v_thresh=10.0):
-    """CableParams of ``tree`` with per-section densities (S/cm2; a scalar: every section)."""
-    import jax.numpy as jnp
-    from pynn_cbgtc_jax.kernels.cable import CableParams
-    n_sec = len(tree.centres)
-
-    def dens(x):
-        return per_node(tree, np.broadcast_to(np.asarray(x, float), (n_sec,)))
-
-    na, k = dens(gnabar) * tree.area * 1e-2, dens(gkbar) * tree.area * 1e-2
-    hh = np.flatnonzero((na > 0) | (k > 0)).astype(np.int32)
-    return CableParams(
-        parent=jnp.asarray(tree.parent), cap=jnp.asarray(dens(cm) * tree.area * 1e-5),
-        g_axial=jnp.asarray(tree.g_axial), l_diag=jnp.asarray(laplacian_diagonal(tree)),
-        g_pas=jnp.asarray(dens(g_pas) * tree.area * 1e-2), e_pas=jnp.float64(e_pas),
-        hh_nodes=jnp.asarray(hh), gnabar=jnp.asarray(na[hh]), gkbar=jnp.asarray(k[hh]),
-        ena=jnp.float64(ena),
-        ek=jnp.float64(ek), detector=jnp.int32(detector), v_thresh=jnp.float64(v_thresh))
 
 
 def test_hines_solve_equals_a_dense_solve_on_a_branched_tree():
@@ -70,7 +49,7 @@ def test_passive_cable_steady_state_is_the_analytic_one():
     from pynn_cbgtc_jax.kernels.cable import initial_state, run
     L, d, Ra, g, E, I0 = 1000.0, 2.0, 100.0, 1e-4, -65.0, 0.1
     tree = build_tree([Section(None, L, d, 201)], Ra=Ra)
-    p = _params(tree, cm=1.0, g_pas=g, e_pas=E)
+    p = cable_params(tree, cm=1.0, g_pas=g, e_pas=E)
     dt, steps = 0.1, 3000
     i_inj = np.zeros((steps, tree.parent.size))
     i_inj[:, node_of(tree, 0, 0.0)] = I0
@@ -92,7 +71,7 @@ def test_backward_euler_is_first_order_on_the_membrane_time_constant():
     import jax.numpy as jnp
     from pynn_cbgtc_jax.kernels.cable import initial_state, run
     tree = build_tree([Section(None, 100.0, 10.0, 3)], Ra=100.0)
-    p = _params(tree, cm=1.0, g_pas=1e-4, e_pas=-65.0)
+    p = cable_params(tree, cm=1.0, g_pas=1e-4, e_pas=-65.0)
     errors = []
     for dt in (0.1, 0.05, 0.025):
         steps = int(round(10.0 / dt))
@@ -143,7 +122,7 @@ def test_ball_and_stick_hh_equals_neuron(neuron_h):
 
     tree = build_tree([Section(None, 18.8, 18.8, 1), Section(0, 500.0, 2.0, 29)], Ra=500.0)
     det = node_of(tree, 0, 0.5)
-    p = _params(tree, cm=1.0, g_pas=0.0003, e_pas=-54.3, gnabar=[0.12, 0.0],
+    p = cable_params(tree, cm=1.0, g_pas=0.0003, e_pas=-54.3, gnabar=[0.12, 0.0],
                 gkbar=[0.036, 0.0], detector=det)
     dt, steps = 0.025, want.size
     t_mid = (np.arange(steps) + 0.5) * dt
@@ -216,7 +195,7 @@ def test_axon_activation_thresholds_equal_neurons_extracellular(neuron_h):
     tree = build_tree([Section(None, 2000.0, 2.0, 201)], Ra=100.0)
     pos = node_positions(tree, [[-1000.0, 0, 0]], [[1000.0, 0, 0]])
     probe = node_of(tree, 0, 0.95)
-    p = _params(tree, cm=1.0, g_pas=0.0003, e_pas=-54.3, gnabar=0.12, gkbar=0.036)
+    p = cable_params(tree, cm=1.0, g_pas=0.0003, e_pas=-54.3, gnabar=0.12, gkbar=0.036)
     steps = int(round(t_end / dt))
     t_mid = (np.arange(steps) + 0.5) * dt
     pulse = ((t_mid >= t_on) & (t_mid < t_on + width)).astype(float)

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["Section", "CableTree", "build_tree", "d_lambda_nseg", "node_of", "per_node",
-           "laplacian_diagonal", "node_positions", "point_source_weights"]
+           "laplacian_diagonal", "node_positions", "point_source_weights", "cable_params"]
 
 
 class Section(NamedTuple):
@@ -166,3 +166,26 @@ def point_source_weights(tree: CableTree, positions, electrode, sigma: float,
     np.add.at(a, child, flow)
     np.add.at(a, tree.parent[child], -flow)
     return a
+
+
+def cable_params(tree: CableTree, cm, g_pas, e_pas: float, gnabar=0.0, gkbar=0.0,
+                 ena: float = 50.0, ek: float = -77.0, detector: int = 0,
+                 v_thresh: float = 10.0):
+    """``kernels.cable.CableParams`` (NumPy arrays) of ``tree`` from densities per section (a
+    scalar: every section): ``cm`` uF/cm2 -> nF (x area um2 x 1e-5), ``g_pas``, ``gnabar``,
+    ``gkbar`` S/cm2 -> uS (x area x 1e-2); HH gates at the nodes where either HH density is
+    not zero; ``detector`` the node whose upward crossing of ``v_thresh`` (mV) is a spike."""
+    from ..kernels.cable import CableParams
+    n_sec = len(tree.centres)
+
+    def per_cell_node(density, scale):
+        return per_node(tree, np.broadcast_to(np.asarray(density, float), (n_sec,))) \
+            * tree.area * scale
+
+    na, k = per_cell_node(gnabar, 1e-2), per_cell_node(gkbar, 1e-2)
+    hh = np.flatnonzero((na > 0) | (k > 0)).astype(np.int32)
+    return CableParams(parent=tree.parent, cap=per_cell_node(cm, 1e-5), g_axial=tree.g_axial,
+                       l_diag=laplacian_diagonal(tree), g_pas=per_cell_node(g_pas, 1e-2),
+                       e_pas=np.float64(e_pas), hh_nodes=hh, gnabar=na[hh], gkbar=k[hh],
+                       ena=np.float64(ena), ek=np.float64(ek), detector=np.int32(detector),
+                       v_thresh=np.float64(v_thresh))

@@ -210,6 +210,15 @@ def _from_columns(local, rows: int, cols, width: int):
     return out.reshape(-1)
 
 
+def _gather_back(sharded, index, real, n: int):
+    """A sharded leaf ``[D, L, ...]`` in the one-device layout ``[n, ...]``: the real entries
+    (``real`` [D, L]) at their one-device positions ``index`` [D, L]."""
+    sharded = np.asarray(sharded)
+    out = np.zeros((n,) + sharded.shape[2:], sharded.dtype)
+    out[index[real]] = sharded[real]
+    return out
+
+
 def carry_from_devices(layout: Layout, spec: NetSpec, width: int, n_syn: list,
                        carry: Carry) -> Carry:
     """The devices' carry (NumPy, sharded leaves ``[D, ...]``) in the one-device layout;
@@ -221,25 +230,11 @@ def carry_from_devices(layout: Layout, spec: NetSpec, width: int, n_syn: list,
             states.append(st)
             continue
         n = int(real.sum())
-        fields = []
-        for leaf in st:
-            leaf = np.asarray(leaf)
-            out = np.zeros((n,) + leaf.shape[2:], leaf.dtype)
-            out[cells[real]] = leaf[real]
-            fields.append(out)
-        states.append(type(st)(*fields))
-    syn_states = []
-    for group, pos, n in zip(carry.syn_states, layout.synapses, n_syn):
-        real = pos >= 0
-        arrays = []
-        for a in group:
-            a = np.asarray(a)
-            out = np.zeros((n,) + a.shape[2:], a.dtype)
-            out[pos[real]] = a[real]
-            arrays.append(out)
-        syn_states.append(tuple(arrays))
+        states.append(type(st)(*(_gather_back(leaf, cells, real, n) for leaf in st)))
+    syn_states = tuple(tuple(_gather_back(a, pos, pos >= 0, n) for a in group)
+                       for group, pos, n in zip(carry.syn_states, layout.synapses, n_syn))
     return carry._replace(
         states=tuple(states),
         ring=_from_columns(carry.ring, spec.ring, layout.columns, width),
         inputs=_from_columns(carry.inputs, 1, layout.columns, width),
-        syn_states=tuple(syn_states))
+        syn_states=syn_states)

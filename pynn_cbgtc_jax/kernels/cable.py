@@ -76,6 +76,7 @@ def hines_solve(d, b, r, parent):
     ``triang``/``bksub``).  A ``fori_loop`` over nodes: the compile time does not grow with the
     number of nodes."""
     n = d.shape[0]
+    b, parent = jnp.asarray(b), jnp.asarray(parent)      # indexed by the loop's traced i
 
     def eliminate(k, dr):
         d, r = dr

@@ -214,7 +214,7 @@ def _rk4_unrolled(rhs, y, dt, stages, *args):
 #: from this many cells on, a stage's derivatives are written into their stack one variable at a
 #: time (``dynamic_update_slice``) instead of by ``jnp.stack``: XLA:CPU fused the whole stage
 #: into the concatenation, a loop over variables x cells that it did not vectorise (CBGTC
-#: example, 32 members = 320 STN cells, one core: 145 -> 117 us a step); below it the one
+#: example, 32 members = 320 STN cells, one core: 145 -> 115 us a step); below it the one
 #: concatenation is cheaper than a fusion per variable (a single network's 16 lanes).
 _STACK_IN_PLACE = 128
 

@@ -28,21 +28,13 @@ def _ours(n_cells: int, n_comp: int, duration: float):
     import jax
     import jax.numpy as jnp
     jax.config.update("jax_enable_x64", True)
-    from pynn_cbgtc_jax.compiler.cable_tree import (Section, build_tree, laplacian_diagonal,
-                                                    node_of, per_node)
-    from pynn_cbgtc_jax.kernels.cable import CableParams, initial_state, run
+    from pynn_cbgtc_jax.compiler.cable_tree import Section, build_tree, cable_params, node_of
+    from pynn_cbgtc_jax.kernels.cable import initial_state, run
     tree = build_tree([Section(None, 20.0, 20.0, 1), Section(0, 1000.0, 2.0, n_comp - 1)],
                       Ra=100.0)
     soma = node_of(tree, 0, 0.5)
-    p = CableParams(
-        parent=jnp.asarray(tree.parent), cap=jnp.asarray(tree.area * 1e-5),
-        g_axial=jnp.asarray(tree.g_axial), l_diag=jnp.asarray(laplacian_diagonal(tree)),
-        g_pas=jnp.asarray(per_node(tree, [0.0, 1e-4]) * tree.area * 1e-2),
-        e_pas=jnp.float64(-65.0), hh_nodes=jnp.asarray([soma], jnp.int32),
-        gnabar=jnp.asarray([0.12 * tree.area[soma] * 1e-2]),
-        gkbar=jnp.asarray([0.036 * tree.area[soma] * 1e-2]),
-        ena=jnp.float64(50.0), ek=jnp.float64(-77.0), detector=jnp.int32(soma),
-        v_thresh=jnp.float64(0.0))
+    p = cable_params(tree, cm=1.0, g_pas=[0.0, 1e-4], e_pas=-65.0, gnabar=[0.12, 0.0],
+                     gkbar=[0.036, 0.0], detector=soma, v_thresh=0.0)
     steps = int(round(duration / DT))
     t_mid = (np.arange(steps) + 0.5) * DT
     i_inj = np.zeros((steps, tree.parent.size))
