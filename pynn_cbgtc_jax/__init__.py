@@ -30,6 +30,7 @@ from .control import checkpoint, restore                                   # noq
 from .compiler.memory import DeviceMemoryError, HostMemoryError            # noqa: F401
 from .standardmodels import *                                              # noqa: F401,F403
 from .cbgtc import *                                                       # noqa: F401,F403
+from . import morphology                                                   # noqa: F401,E402
 
 
 def __getattr__(name):

@@ -51,10 +51,11 @@ def population_data(pop, member: int | None = None) -> PopulationData:
     rec = pop.recorder
     record_map = getattr(celltype, "record_map", {})
     signals = []
-    for var in sorted({v.name for v in rec.recorded if v.name != "spikes"}):
+    for var, recordable in rec.recorded_signals():
         cells = rec.recorded_indices(var)
         if cells.size:
-            signals.append(RecordedSignal(var, record_map.get(var, (var, 1.0))[0], cells))
+            signals.append(RecordedSignal(var, record_map.get(recordable, (recordable, 1.0))[0],
+                                          cells))
     return PopulationData(
         index=pop._index, size=pop.size, first_id=int(pop.first_id),
         kind=model.name if model is not None else type(celltype).__name__, model=model,

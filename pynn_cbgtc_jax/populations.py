@@ -240,7 +240,7 @@ class _ParameterAccess:
     def _set_initial_value_array(self, variable, initial_values):
         pop, idx = self._pop, self._idx
         simulator.check_current(pop, "initialize()")
-        known = pop.celltype.default_initial_values
+        known = getattr(pop.celltype, "state_variables", pop.celltype.default_initial_values)
         if variable not in known:
             raise errors.NonExistentParameterError(
                 f"initialize({variable}=...): {variable!r} is not a state variable of "
@@ -294,6 +294,8 @@ class Population(_ParameterAccess, common.Population):
         parameter_space.evaluate(simplify=False)
         parameters = {name: _column(value, self.size) for name, value in parameter_space.items()}
         check_parameters(self.celltype, parameters)     # before anything is registered
+        if hasattr(self.celltype, "object_columns"):    # multi-compartment cells' objects
+            parameters.update(self.celltype.object_columns(self.size))
         self._parameters = parameters
         self._batches = {}                # name -> [N, size]: one row per ensemble member
         for name, batch in getattr(self.celltype, "_batches", {}).items():

@@ -120,9 +120,58 @@ class Recorder(recording.Recorder):
     def _reset(self):
         simulator.state.mark_changed(structure=True)
 
+    def _localize_variables(self, variables, locations):
+        """PyNN's ``Variable(name, location, label)`` per variable and location.
+
+        Point neurons take no ``locations``.  On multi-compartment cells a location is a
+        section label or a location generator (``sim.morphology``); it resolves to a node of
+        the cell, kept as the Variable's ``location``, and its label names the signal
+        (``"soma.v"``, PyNN's convention).  Without ``locations`` a multi-compartment cell
+        records at its soma, under the plain name."""
+        if isinstance(variables, str) and variables != "all":
+            variables = [variables]
+        celltype = self.population.celltype
+        nodes = getattr(celltype, "location_nodes", None)
+        if locations is None:
+            if nodes is None or variables == "all":
+                return super()._localize_variables(variables, None)
+            soma = nodes("soma")[0][1]
+            return [recording.Variable(name=v, location=None if v == "spikes" else soma,
+                                       label=None) for v in variables]
+        if nodes is None:
+            raise errors.RecordingError(
+                f"record(..., locations={locations!r}) on population "
+                f"{self.population.label!r} of point neurons ({celltype}); locations are for "
+                f"multi-compartment cells: leave locations out.", celltype)
+        if isinstance(locations, str) or not isinstance(locations, (list, tuple)):
+            locations = [locations]
+        out = []
+        for where in locations:
+            for label, node in nodes(where):
+                out += [recording.Variable(name=v, location=node, label=label)
+                        for v in variables]
+        return out
+
+    @staticmethod
+    def signal_key(variable) -> str:
+        """The name a recorded variable has in the engine's output and in Neo:
+        ``"<label>.<name>"`` at a labelled location, else the name."""
+        return f"{variable.label}.{variable.name}" if variable.label else variable.name
+
+    def recorded_signals(self):
+        """``[(signal name, model recordable), ...]`` of the recorded signals (not spikes):
+        the recordable is ``"<name>@<node>"`` for a multi-compartment location."""
+        out = {}
+        for var in self.recorded:
+            if var.name != "spikes":
+                out[self.signal_key(var)] = (var.name if var.location is None
+                                             else f"{var.name}@{var.location}")
+        return sorted(out.items())
+
     def recorded_indices(self, name):
-        """Sorted population indices of the cells whose ``name`` is recorded."""
-        ids = [v for var, v in self.recorded.items() if var.name == name]
+        """Sorted population indices of the cells whose ``name`` (a ``signal_key``) is
+        recorded."""
+        ids = [v for var, v in self.recorded.items() if self.signal_key(var) == name]
         if not ids or not ids[0]:
             return np.zeros(0, dtype=np.int64)
         first = self.population.first_id
@@ -248,7 +297,7 @@ class Recorder(recording.Recorder):
         return result
 
     def _get_all_signals(self, variable, ids, clear=False):
-        blocks = self._signals.get(variable.name, [])
+        blocks = self._signals.get(self.signal_key(variable), [])
         ids = np.fromiter((int(i) for i in ids), dtype=np.int64)
         if not blocks:
             return np.zeros((0, len(ids))), None

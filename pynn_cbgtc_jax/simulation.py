@@ -31,7 +31,7 @@ from .compiler.ensemble import stack_builds
 from .compiler import memory
 from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
 from .engine.runner import TRACE_COUNT, carry_axes, chunk_function
-from .engine.spec import Carry
+from .engine.spec import Carry, signal_values
 from .engine.spike_sources import SOURCES
 from .engine.spike_timing import HISTORY
 from .engine.synapse_rules import RULES, initial_state
@@ -194,6 +194,8 @@ def one_member(values, member, what):
 def _initial_state(pop, dtype, member=0):
     """A population's initial state (ensemble member ``member``'s initial values)."""
     model = NEURON_MODELS[pop.celltype.kernel.name]
+    if model.initial_state is not None:
+        return model.initial_state(pop._parameters, pop._initial, pop.size, dtype)
     defaults = pop.celltype.default_initial_values
     batches = getattr(pop, "_initial_batches", {}) if member else {}
     fields = []
@@ -471,7 +473,7 @@ class Simulation:
         for i, pop in enumerate(self.populations):
             rs, rd = self.spec.recs[i], self.build.data.recs[i]
             for (fld, _), idx, name in zip(rs.signals, rd.signals, self.build.signal_names[i]):
-                values = np.asarray(getattr(states[i], fld))[idx][None, :]
+                values = np.asarray(signal_values(states[i], fld, idx))[None, :]
                 pop.recorder.store_signal(name, steps, pop.first_id + idx, values,
                                           self.member_offset + member)
         if self.spec.electrodes.record:

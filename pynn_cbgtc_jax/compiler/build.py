@@ -69,7 +69,8 @@ def _population(pop: PopulationData, dt, dtype, cell_offset, ring_offset, scheme
         params, bound, events = SOURCES[kind].build(pop, ctx)
         return PopSpec(kind, pop.size, cell_offset, bound=bound), params, events
     model = pop.model
-    params = model.params(*[np.asarray(p[name], dtype) for name in model.param_names])
+    params = (model.build_params(p, pop.size, dtype) if model.build_params is not None else
+              model.params(*[np.asarray(p[name], dtype) for name in model.param_names]))
     n_sub = model.substeps(dt, p) if model.substeps is not None else 1
     if "scheme" not in inspect.signature(model.step).parameters:
         scheme = None                     # the model has one integration scheme

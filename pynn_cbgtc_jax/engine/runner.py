@@ -30,7 +30,7 @@ from .lanes import population_step
 from .shards import exchange_blocks, first_bad_anywhere, sharded_chunk
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
-from .spec import Carry, NetData, NetSpec
+from .spec import Carry, NetData, NetSpec, signal_values
 from .spike_sources import SOURCES
 from .spike_timing import record_post_spikes
 
@@ -135,7 +135,7 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
                                                 Drive(exc, inh, i_inj, rand, receptors))
             counts[i] = spiked.astype(jnp.int32)
             bad[i] = _first_bad(bad[i], state, jnp.maximum(k - 1, 0))
-    signals = tuple(tuple(getattr(states[i], field)[idx]
+    signals = tuple(tuple(signal_values(states[i], field, idx)
                           for (field, _), idx in zip(rs.signals, rd.signals))
                     for i, (rs, rd) in enumerate(zip(spec.recs, data.recs)))
     return tuple(states), counts, tuple(bad), signals

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
+__all__ = ["signal_values", "PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
            "SynData", "RecData", "ElectrodeData", "NetData", "Carry"]
+
+def signal_values(state, field: str, idx):
+    """The recorded values of ``field`` at cells ``idx`` of a population's ``state``.
+
+    ``field`` is a state field's name, or ``"name@k"``: element ``k`` of a field that holds an
+    array per cell (a multi-compartment cell's voltage per node, ``v@3``; the node is static,
+    resolved from the recording location when the network is compiled)."""
+    name, _, k = field.partition("@")
+    values = getattr(state, name)
+    return values[idx] if not k else values[idx, int(k)]
+
 
 class PopSpec(NamedTuple):
     kind: str                # a NEURON_MODELS key or a spike_sources.SOURCES key
@@ -35,7 +46,8 @@ class SynSpec(NamedTuple):
 
 class RecSpec(NamedTuple):
     spikes: int                      # number of recorded cells (0: none)
-    signals: tuple                   # ((state field, number of recorded cells), ...)
+    signals: tuple                   # ((state field, number of recorded cells), ...); a field
+                                     # "name@k": element k per cell (signal_values)
 
 
 class ElectrodeSpec(NamedTuple):

@@ -121,13 +121,15 @@ def initial_state(p: CableParams, v0) -> CableState:
     return CableState(v=v0, m=minf, h=hinf, n=ninf)
 
 
-def step(p: CableParams, s: CableState, i_inj, dt):
+def step(p: CableParams, s: CableState, i_inj, dt, g_extra=0.0):
     """One step: ``(state at t_{n+1}, spiked)``.  ``i_inj`` (nA, ``[n_nodes]``): the current
-    into each node at ``t_n + dt/2``."""
+    into each node at ``t_n + dt/2``; ``g_extra`` (uS, ``[n_nodes]`` or 0): conductances
+    whose driving force is taken implicitly -- their ``g E`` belongs in ``i_inj`` (synapses:
+    ``kernels/multicompartment.py``)."""
     g_na = p.gnabar * s.m ** 3 * s.h
     g_k = p.gkbar * s.n ** 4
-    d = jnp.broadcast_to(p.cap / dt + p.g_pas + p.l_diag, s.v.shape).at[p.hh_nodes].add(
-        g_na + g_k)
+    d = jnp.broadcast_to(p.cap / dt + p.g_pas + p.l_diag + g_extra, s.v.shape).at[
+        p.hh_nodes].add(g_na + g_k)
     r = (p.cap / dt * s.v + p.g_pas * p.e_pas + i_inj).at[p.hh_nodes].add(
         g_na * p.ena + g_k * p.ek)
     v = hines_solve(d, -p.g_axial, r, p.parent)

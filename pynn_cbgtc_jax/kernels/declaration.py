@@ -124,6 +124,14 @@ class NeuronModel:
     pynn_type : name of the PyNN standard cell type implemented (``pyNN.standardmodels.cells``),
         or None for a model of this backend.
     doc : the cell type's docstring (models without ``pynn_type``).
+    build_params : ``(columns: dict, size, dtype) -> params``, optional: the kernel's
+        parameters from the population's native columns, for models whose parameters are not
+        one number per cell and name (multi-compartment cells: arrays per node from a
+        morphology and distributions).  None: ``params(*columns[name] for name in
+        param_names)``.
+    initial_state : ``(columns: dict, initial: dict, size, dtype) -> state``, optional: the
+        initial state from the parameter columns and the initial values the user gave
+        (``Population._initial``); None: one field per ``initial`` entry, zeros elsewhere.
     """
 
     name: str
@@ -145,6 +153,8 @@ class NeuronModel:
     schemes: str = ""
     pynn_type: str | None = None
     doc: str = ""
+    build_params: Callable | None = None
+    initial_state: Callable | None = None
 
     @property
     def params(self) -> type:

@@ -26,6 +26,41 @@ __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
 
 
 
+
+def _check_location(source, population, location):
+    """Refuse ``location=`` for point neurons and a location that names no place on the cell
+    (``InvalidParameterValueError``, naming the places the cell has)."""
+    celltype = population.celltype
+    if location is None:
+        return
+    if not hasattr(celltype, "location_nodes"):
+        raise errors.InvalidParameterValueError(
+            f"{type(source).__name__}.inject_into(..., location={location!r}): population "
+            f"{population.label!r} has point neurons ({celltype}); location= is for "
+            f"multi-compartment cells (sim.MultiCompartmentNeuron): leave it out.")
+    places = celltype.location_nodes(location)
+    if len(places) != 1:
+        raise errors.InvalidParameterValueError(
+            f"{type(source).__name__}.inject_into(..., location={location!r}) gives "
+            f"{len(places)} places on each cell; a current source injects at one place: give "
+            f"one section label or a generator of one location.")
+
+
+def _place(population, idx, location):
+    """Record where the source injects into cells ``idx``; a cell takes its sources at one
+    place (the engine adds a cell's source currents into one node)."""
+    column = population._parameters["inject_location"]
+    node = population.celltype.location_nodes(location)[0][1]
+    for cell in idx:
+        old = column[cell]
+        if old is not None and population.celltype.location_nodes(old)[0][1] != node:
+            raise errors.InvalidParameterValueError(
+                f"inject_into(..., location={location!r}): cell {int(cell)} of population "
+                f"{population.label!r} already takes current at {old!r}; this backend injects "
+                f"all of a cell's current sources at one place (inject them at {old!r}, or "
+                f"use another cell).")
+        column[cell] = location
+
 class _CurrentSource(StandardCurrentSource):
     """Common host-side behaviour of our current sources.
 
@@ -156,8 +191,10 @@ class _CurrentSource(StandardCurrentSource):
                 f"give stop >= start (NEST: 'stop >= start required.').")
 
     # -- targets -----------------------------------------------------------------------------
-    def inject_into(self, cells):
-        """Inject into a Population, PopulationView, Assembly or a list of IDs."""
+    def inject_into(self, cells, location=None):
+        """Inject into a Population, PopulationView, Assembly or a list of IDs; ``location``
+        (multi-compartment cells only): where on each cell -- a section label ('soma',
+        'dendrite') or a location generator of ``sim.morphology``; default the soma."""
         check_current(self, "inject_into()")
         if isinstance(cells, Assembly):
             groups = [(p, np.arange(p.size)) for p in cells.populations]
@@ -177,7 +214,11 @@ class _CurrentSource(StandardCurrentSource):
             if not population.celltype.injectable:
                 raise TypeError(f"Can't inject current into a spike source "
                                 f"({population.celltype} population {population.label!r}).")
+        for population, idx in groups:             # all checked before any is placed
+            _check_location(self, population, location)
         for population, idx in groups:
+            if location is not None:
+                _place(population, np.asarray(idx, dtype=np.int64), location)
             self._targets.append((population, np.asarray(idx, dtype=np.int64)))
         state.mark_changed(structure=True)
 

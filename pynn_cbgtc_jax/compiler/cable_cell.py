@@ -1,0 +1,128 @@
+r"""A ``MultiCompartmentNeuron``'s values -> its nodes, per-node parameters and named places.
+
+NumPy, at compile time (issue 16).  From the morphology (``morphology.cell_sections``), ``cm``
+(uF/cm2, a number or a distribution), ``Ra`` (ohm cm), the ion channels and the post-synaptic
+entities, :func:`cell_layout` builds
+
+* the tree of nodes (``cable_tree.build_tree``) with NEURON's d_lambda rule for each section's
+  number of segments (``d_lambda = 0.1`` at 100 Hz, as pyNN.neuron);
+* per node: capacitance (nF), the leak conductance (uS) and its reversal potential (several leak
+  channels -- ``PassiveLeak``, ``PassiveLeakHH`` -- add up to one conductance with the
+  conductance-weighted mean reversal potential: the same current), the Hodgkin-Huxley sodium
+  and potassium conductances (uS) at the nodes that have them;
+* the spike detector (the middle of the soma, or of a section labelled
+  ``axon_initial_segment``, as pyNN.neuron) and one node per post-synaptic entity.
+
+Densities in S/cm2 x area in um2 x 1e-2 = uS; ``cm`` x area x 1e-5 = nF.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from pyNN import errors
+
+from ..morphology import cell_sections, locations, per_section
+from .cable_tree import Section, build_tree, d_lambda_nseg, laplacian_diagonal, node_of, \
+    per_node
+
+__all__ = ["CHANNEL_KINDS", "CellLayout", "cell_layout", "location_node"]
+
+#: channel class kind -> (what it adds, its density name); ``na``/``kdr``: NEURON's hh.mod
+#: sodium / potassium parts (reversal from the ionic species), ``leak``: a passive current
+#: with its own ``e_rev``
+CHANNEL_KINDS = ("na", "kdr", "leak")
+
+
+class CellLayout(NamedTuple):
+    """One cell's compiled form: the static structure and the per-node numbers."""
+
+    sections: list            # morphology.CellSection per section
+    tree: object              # cable_tree.CableTree
+    hh_nodes: np.ndarray      # int32: nodes with HH gates (where Na or Kdr is present)
+    detector: int             # node whose upward crossing of the threshold is a spike
+    syn_nodes: tuple          # node of each post-synaptic entity, receptor order
+    cap: np.ndarray           # nF per node
+    g_leak: np.ndarray        # uS per node
+    e_leak: np.ndarray        # mV per node
+    gnabar: np.ndarray        # uS at hh_nodes
+    gkbar: np.ndarray         # uS at hh_nodes
+    ena: float
+    ek: float
+
+
+def _reversal(ionic_species, ion: str, default: float) -> float:
+    species = (ionic_species or {}).get(ion)
+    return default if species is None else float(species.reversal_potential)
+
+
+def cell_layout(morphology, cm, Ra, ionic_species, channels, pses) -> CellLayout:
+    """``channels``: name -> (kind, conductance_density, e_rev or None), ``kind`` in
+    :data:`CHANNEL_KINDS`; ``pses``: receptor name -> its ``locations`` value, in receptor
+    order."""
+    sections = cell_sections(morphology)
+    Ra = float(Ra)
+    if not Ra > 0:
+        raise errors.InvalidParameterValueError(
+            f"MultiCompartmentNeuron: Ra = {Ra} ohm cm; the axial resistivity must be > 0 "
+            f"(NEURON's default is 35.4).")
+    cm_sec = per_section(cm, sections, "cm")
+    if not np.all(cm_sec > 0):
+        raise errors.InvalidParameterValueError(
+            f"MultiCompartmentNeuron: cm = {cm!r} gives {cm_sec.min()} uF/cm2 in a section; "
+            f"the specific capacitance must be > 0 everywhere.")
+    secs = [Section(s.parent, s.length, s.diam,
+                    d_lambda_nseg(s.length, s.diam, Ra, float(c)))
+            for s, c in zip(sections, cm_sec)]
+    tree = build_tree(secs, Ra)
+    area = tree.area
+    g_leak = np.zeros(area.size)
+    ge_leak = np.zeros(area.size)
+    na = np.zeros(area.size)
+    k = np.zeros(area.size)
+    for name, (kind, density, e_rev) in channels.items():
+        dens = per_section(density, sections, f"{name}.conductance_density")
+        if np.any(dens < 0):
+            raise errors.InvalidParameterValueError(
+                f"MultiCompartmentNeuron: {name}.conductance_density = {density!r} is "
+                f"negative in a section; conductance densities are >= 0 S/cm2.")
+        g = per_node(tree, dens) * area * 1e-2
+        if kind == "leak":
+            g_leak += g
+            ge_leak += g * float(e_rev)
+        elif kind == "na":
+            na += g
+        else:
+            k += g
+    e_leak = np.where(g_leak > 0, ge_leak / np.where(g_leak > 0, g_leak, 1.0), -65.0)
+    hh = np.flatnonzero((na > 0) | (k > 0)).astype(np.int32)
+    labels = [s.name for s in sections]
+    source = labels.index("axon_initial_segment") if "axon_initial_segment" in labels else \
+        (labels.index("soma") if "soma" in labels else 0)
+    detector = node_of(tree, source, 0.5)
+    syn_nodes = []
+    for name, where in pses.items():
+        places = locations(where, sections)
+        if len(places) != 1:
+            raise errors.InvalidParameterValueError(
+                f"MultiCompartmentNeuron: {name}.locations = {where!r} gives {len(places)} "
+                f"places; this backend places each post-synaptic entity at one place per cell "
+                f"for now (e.g. LabelledLocations('soma') or centre(dendrites())).")
+        _, sec, x = places[0]
+        syn_nodes.append(node_of(tree, sec, x))
+    return CellLayout(sections=sections, tree=tree, hh_nodes=hh, detector=int(detector),
+                      syn_nodes=tuple(syn_nodes), cap=per_node(tree, cm_sec) * area * 1e-5,
+                      g_leak=g_leak, e_leak=e_leak, gnabar=na[hh], gkbar=k[hh],
+                      ena=_reversal(ionic_species, "na", 50.0),
+                      ek=_reversal(ionic_species, "k", -77.0))
+
+
+def location_node(layout: CellLayout, location) -> list:
+    """``[(label, node), ...]`` for a location (a label or a location generator)."""
+    return [(label, node_of(layout.tree, sec, x))
+            for label, sec, x in locations(location, layout.sections)]
+
+
+def axial(layout: CellLayout):
+    """The tree's axial conductances (uS) and the diagonal of its Laplacian."""
+    return layout.tree.g_axial, laplacian_diagonal(layout.tree)

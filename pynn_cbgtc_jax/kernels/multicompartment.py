@@ -1,0 +1,146 @@
+r"""PyNN's ``MultiCompartmentNeuron`` as a neuron model of the engine: one cell, one step.
+
+The cable of ``cable.py`` (NEURON's fixed-step scheme: backward Euler for the node voltages
+solved by Hines elimination, ``cnexp`` for the Hodgkin-Huxley gates half a step later) with the
+engine's inputs at their nodes:
+
+* the current sources of the cell (``Drive.i_inj``, nA) into node ``inject_node`` (a parameter
+  per cell: the location given to ``inject_into(..., location=)``; default the soma);
+* each post-synaptic entity ``r`` (receptor type) at node ``syn_nodes[r]`` (static): an
+  exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's ``ExpSyn``),
+
+  .. math:: I_r = g_r (E_r - v_{node}), \quad dg_r/dt = -g_r/\tau_r, \quad g_r \mathrel{+}= w
+
+  taken implicitly in the voltage solve (its ``g`` on the diagonal), or a current
+  (``CurrExpPostSynapticResponse``, NEURON's ``ExpISyn``) :math:`I_r` with the same decay.
+  The weights arriving in a step are added before it and the step uses ``g`` from its start;
+  ``g`` then decays exactly over ``dt``.
+
+The structure (tree, HH nodes, detector, synapse nodes) is static: one model per structure,
+built and registered by :func:`multicompartment_model`; every number is a traced parameter per
+cell.  State per cell: ``v`` [n_nodes], the gates ``m``, ``h``, ``n`` [n_hh] and the synaptic
+variables ``g`` [n_receptors].  Recorded signals name an element: ``v@k`` (node ``k``),
+``m@j`` (the ``j``-th HH node) -- ``engine.spec.signal_values``.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from . import cable
+from .declaration import NeuronModel, Parameter
+from .registry import NEURON_MODELS, register
+
+__all__ = ["Structure", "Params", "State", "multicompartment_model"]
+
+
+class Structure(NamedTuple):
+    """What a compiled cell's program depends on (hashable)."""
+
+    parent: tuple            # parent node of each node (-1: root)
+    hh_nodes: tuple          # nodes with HH gates
+    detector: int            # spike detector node
+    syn_nodes: tuple         # node per receptor
+    syn_current: tuple       # per receptor: True for a current, False for a conductance
+    receptors: tuple         # receptor type names
+    gates: tuple             # (PyNN variable, gate) pairs, e.g. (("na.m", "m"), ("kdr.n", "n"))
+
+    @property
+    def name(self) -> str:
+        digest = hashlib.sha1(repr(self).encode()).hexdigest()[:12]
+        return f"MultiCompartment[{len(self.parent)} nodes:{digest}]"
+
+
+class Params(NamedTuple):
+    """One cell (arrays per node, per HH node, per receptor; PyNN units)."""
+
+    cap: jnp.ndarray        # nF [n_nodes]
+    g_axial: jnp.ndarray    # uS [n_nodes]
+    l_diag: jnp.ndarray     # uS [n_nodes]
+    g_pas: jnp.ndarray      # uS [n_nodes]
+    e_pas: jnp.ndarray      # mV [n_nodes]
+    gnabar: jnp.ndarray     # uS [n_hh]
+    gkbar: jnp.ndarray      # uS [n_hh]
+    ena: jnp.ndarray        # mV
+    ek: jnp.ndarray         # mV
+    v_thresh: jnp.ndarray   # mV
+    inject_node: jnp.ndarray  # int32
+    e_syn: jnp.ndarray      # mV [n_receptors]
+    tau_syn: jnp.ndarray    # ms [n_receptors]
+
+
+class State(NamedTuple):
+    v: jnp.ndarray          # mV [n_nodes]
+    m: jnp.ndarray          # [n_hh], half a step after v
+    h: jnp.ndarray
+    n: jnp.ndarray
+    g: jnp.ndarray          # uS or nA [n_receptors]
+
+
+class _Recordables(Mapping):
+    """``"v@k"`` -> ``"v@k"``; ``"na.m@k"`` -> ``"m@j"`` (``j``: node ``k`` among the HH
+    nodes); plain names for PyNN's listing."""
+
+    def __init__(self, structure: Structure):
+        self._s = structure
+        self._names = ("v",) + tuple(v for v, _ in structure.gates)
+
+    def __getitem__(self, key):
+        name, _, node = key.partition("@")
+        if name == "v":
+            return key
+        gate = dict(self._s.gates)[name]
+        return f"{gate}@{self._s.hh_nodes.index(int(node))}"
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+
+def multicompartment_model(structure: Structure, build_params, initial_state) -> NeuronModel:
+    """The registered model of ``structure`` (``build_params``/``initial_state``: the
+    compiler's hooks, ``declaration.NeuronModel``)."""
+    name = structure.name
+    if name in NEURON_MODELS:
+        return NEURON_MODELS[name]
+    parent = np.asarray(structure.parent, np.int32)
+    hh = np.asarray(structure.hh_nodes, np.int32)
+    syn_nodes = np.asarray(structure.syn_nodes, np.int32)
+    is_current = np.asarray(structure.syn_current, bool)
+    n_nodes, n_rec = parent.size, len(structure.receptors)
+
+    def prepare(p: Params, dt):
+        dt = jnp.asarray(dt, p.cap.dtype)
+        return p, dt, jnp.exp(-dt / p.tau_syn)
+
+    def step(coeffs, s: State, d):
+        p, dt, decay = coeffs
+        cp = cable.CableParams(parent=parent, cap=p.cap, g_axial=p.g_axial, l_diag=p.l_diag,
+                               g_pas=p.g_pas, e_pas=p.e_pas, hh_nodes=hh, gnabar=p.gnabar,
+                               gkbar=p.gkbar, ena=p.ena, ek=p.ek, detector=structure.detector,
+                               v_thresh=p.v_thresh)
+        i_node = jnp.zeros(n_nodes, s.v.dtype).at[p.inject_node].add(d.i_inj)
+        g_extra = 0.0
+        g = s.g
+        if n_rec:
+            g = g + jnp.stack(d.receptors[:n_rec])
+            cond = jnp.where(is_current, 0.0, g)
+            i_node = i_node.at[syn_nodes].add(jnp.where(is_current, g, g * p.e_syn))
+            g_extra = jnp.zeros(n_nodes, s.v.dtype).at[syn_nodes].add(cond)
+        new, spiked = cable.step(cp, cable.CableState(s.v, s.m, s.h, s.n), i_node, dt,
+                                 g_extra)
+        return State(new.v, new.m, new.h, new.n, g * decay), spiked
+
+    parameters = {f: Parameter("", 0.0) for f in Params._fields}
+    model = NeuronModel(
+        name, parameters, State, prepare, step, recordables=_Recordables(structure),
+        receptor_types=structure.receptors, conductance_based=not np.all(is_current),
+        build_params=build_params, initial_state=initial_state,
+        doc=f"Multi-compartment cell: {n_nodes} nodes, {hh.size} with HH channels.")
+    return register(model)

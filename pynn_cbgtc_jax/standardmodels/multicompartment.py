@@ -1,0 +1,285 @@
+"""PyNN's multi-compartment API on this backend: ``MultiCompartmentNeuron``, its ion channels
+and post-synaptic entities (issue 16; design: ``docs/design/multicompartment.md``).
+
+Declared as in PyNN's ``test_scenario5``::
+
+    cell_class = sim.MultiCompartmentNeuron
+    cell_class.ion_channels = {'pas': sim.PassiveLeak, 'na': sim.NaChannel, 'kdr': sim.KdrChannel}
+    cell_type = cell_class(morphology=NeuroMLMorphology(Morphology(segments=(soma, dend))),
+                           cm=1.0, Ra=500.0, ionic_species={"na": IonicSpecies("na", 50.0), ...},
+                           pas={"conductance_density": sim.morphology.uniform('all', 0.0003),
+                                "e_rev": -54.3},
+                           na={"conductance_density": sim.morphology.uniform('soma', 0.120)}, ...)
+
+Channels: ``NaChannel`` and ``KdrChannel`` are the sodium and potassium parts of NEURON's
+``hh.mod`` (pyNN.neuron maps them so), reversal potentials from ``ionic_species`` (``na``,
+``k``); ``PassiveLeak`` (NEURON ``pas``) and ``PassiveLeakHH`` (``hh``'s leak) are passive
+currents with their own ``e_rev``.  Post-synaptic entities: ``CondExpPostSynapticResponse``
+(NEURON ``ExpSyn``) and ``CurrExpPostSynapticResponse`` (``ExpISyn``), one place per cell.
+Spikes: upward crossings of +10 mV (NEURON's ``NetCon`` default, as pyNN.neuron) in the middle
+of the soma (or of a section labelled ``axon_initial_segment``).
+
+Unlike pyNN.neuron, the class-level ``ion_channels`` / ``post_synaptic_entities`` dicts are
+copied per instance, so one class makes any number of cell types (design note 2.4, quirk 1).
+The values that are objects -- morphology, distributions, ionic species, synapse locations --
+are kept by the cell type and given to each population as object columns
+(``object_columns``); the numbers (``Ra``, ``e_rev``, ``e_syn``, ``tau_syn``) are ordinary
+parameters.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pyNN import errors
+from pyNN.parameters import ParameterSpace
+from pyNN.standardmodels import cells as pynn_cells
+from pyNN.standardmodels import ion_channels as pynn_channels
+
+from ..compiler.cable_cell import cell_layout, location_node
+from ..compiler.cable_tree import laplacian_diagonal
+from ..kernels import cable
+from ..kernels.multicompartment import Params, State, Structure, multicompartment_model
+from .composite import CondExpPostSynapticResponse, CurrExpPostSynapticResponse
+from .translations import identity_translations
+
+__all__ = ["MultiCompartmentNeuron", "NaChannel", "KdrChannel", "PassiveLeak",
+           "PassiveLeakHH", "SPIKE_THRESHOLD"]
+
+SPIKE_THRESHOLD = 10.0   # mV: NEURON's NetCon default, which pyNN.neuron keeps
+
+
+def _channel(base, kind, states):
+    return type(base.__name__, (base,), {
+        "__doc__": base.__doc__ or f"{base.__name__} ({kind})", "__module__": __name__,
+        "translations": identity_translations(base.default_parameters), "kind": kind,
+        "states": states})
+
+
+NaChannel = _channel(pynn_channels.NaChannel, "na", ("m", "h"))
+KdrChannel = _channel(pynn_channels.KdrChannel, "kdr", ("n",))
+PassiveLeak = _channel(pynn_channels.PassiveLeak, "leak", ())
+PassiveLeakHH = _channel(pynn_channels.PassiveLeakHH, "leak", ())
+
+_PSE_KINDS = {CondExpPostSynapticResponse: False, CurrExpPostSynapticResponse: True}
+#: object-valued parameters: kept by the cell type, one object column per population
+_OBJECTS = ("morphology", "cm", "ionic_species")
+
+
+class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
+    __doc__ = __doc__
+    translations = identity_translations(("morphology", "cm", "Ra", "ionic_species"))
+    ion_channels = {}
+    post_synaptic_entities = {}
+    injectable = True
+
+    def __init__(self, **parameters):
+        channels, pses = {}, {}
+        for name, cls in dict(self.ion_channels).items():
+            if not (isinstance(cls, type) and hasattr(cls, "kind")):
+                raise errors.InvalidParameterValueError(
+                    f"MultiCompartmentNeuron.ion_channels[{name!r}] = {cls!r}: give one of "
+                    f"this backend's channel classes (sim.NaChannel, sim.KdrChannel, "
+                    f"sim.PassiveLeak, sim.PassiveLeakHH).")
+            channels[name] = cls(**parameters.pop(name, {}))
+        for name, cls in dict(self.post_synaptic_entities).items():
+            if cls not in _PSE_KINDS:
+                raise errors.InvalidParameterValueError(
+                    f"MultiCompartmentNeuron.post_synaptic_entities[{name!r}] = {cls!r}: this "
+                    f"backend takes sim.CondExpPostSynapticResponse and "
+                    f"sim.CurrExpPostSynapticResponse on multi-compartment cells.")
+            pses[name] = cls(**parameters.pop(name, {}))
+        super().__init__(**parameters)
+        self.ion_channels, self.post_synaptic_entities = channels, pses   # this instance's
+        for name, obj in {**channels, **pses}.items():
+            self.parameter_space[name] = obj.parameter_space
+        if self.parameter_space["morphology"].base_value is None:
+            raise errors.InvalidParameterValueError(
+                "MultiCompartmentNeuron(morphology=None): give a morphology, e.g. "
+                "NeuroMLMorphology(neuroml.Morphology(segments=(soma, dendrite))).")
+        self._kernel = None
+
+    # -- PyNN's questions ------------------------------------------------------------------
+    def get_schema(self):
+        return {"morphology": object, "cm": object, "Ra": float, "ionic_species": object}
+
+    @property
+    def receptor_types(self):
+        return tuple(self.post_synaptic_entities)
+
+    @property
+    def recordable(self):
+        return ["spikes", "v"] + [f"{c}.{s}" for c, ch in self.ion_channels.items()
+                                  for s in ch.states]
+
+    @property
+    def units(self):
+        return {"v": "mV", **{f"{c}.{s}": "dimensionless" for c, ch in
+                              self.ion_channels.items() for s in ch.states}}
+
+    @property
+    def default_initial_values(self):
+        """``v`` only: a gate that is not initialised starts at its steady state for the
+        initial ``v`` (NEURON's ``finitialize``)."""
+        return {"v": -65.0}
+
+    @property
+    def state_variables(self):
+        """What ``initialize()`` takes: ``v`` and the gates, ``"<channel>.<gate>"``."""
+        return ["v"] + [f"{c}.{s}" for c, ch in self.ion_channels.items() for s in ch.states]
+
+    def can_record(self, variable, location=None):
+        return variable in self.recordable
+
+    def has_parameter(self, name):
+        return name in self.native_parameters.keys()
+
+    def get_parameter_names(self):
+        return list(self.native_parameters.keys())
+
+    def __str__(self):
+        return getattr(self, "label", type(self).__name__)
+
+    # -- values --------------------------------------------------------------------------
+    def _value(self, name, part=None):
+        space = self.parameter_space if part is None else self.parameter_space[part]
+        return space[name].base_value
+
+    @property
+    def native_parameters(self):
+        """The numbers, as one flat ParameterSpace (``Ra``, ``"<channel>.e_rev"``,
+        ``"<pse>.e_syn"``, ``"<pse>.tau_syn"``); the objects are ``object_columns``."""
+        values = {"Ra": self.parameter_space["Ra"]}
+        for name, obj in {**self.ion_channels, **self.post_synaptic_entities}.items():
+            for pname in obj.default_parameters:
+                if pname not in ("conductance_density", "locations"):
+                    values[f"{name}.{pname}"] = self.parameter_space[name][pname]
+        return ParameterSpace(values, shape=None)
+
+    def object_columns(self, size: int) -> dict:
+        """Name -> object array ``[size]`` of the object-valued parameters, and
+        ``inject_location`` (None: the soma) for ``inject_into(..., location=)``."""
+        objects = {name: self._value(name) for name in _OBJECTS}
+        for name in self.ion_channels:
+            objects[f"{name}.conductance_density"] = self._value("conductance_density", name)
+        for name in self.post_synaptic_entities:
+            objects[f"{name}.locations"] = self._value("locations", name)
+        objects["inject_location"] = None
+        out = {}
+        for name, value in objects.items():
+            column = np.empty(size, dtype=object)
+            column[:] = [value] * size
+            out[name] = column
+        return out
+
+    def get_native_names(self, *names):
+        return list(names) if names else list(self.native_parameters.keys())
+
+    def reverse_translate(self, native_parameters):
+        return native_parameters
+
+    def computed_parameters(self):
+        return []
+
+    # -- the kernel ----------------------------------------------------------------------
+    def _layout(self, columns, cell: int = 0):
+        def at(name):
+            return columns[name][cell]
+        channels = {name: (ch.kind, at(f"{name}.conductance_density"),
+                           at(f"{name}.e_rev") if ch.kind == "leak" else None)
+                    for name, ch in self.ion_channels.items()}
+        return cell_layout(at("morphology"), at("cm"), at("Ra"), at("ionic_species"), channels,
+                           {name: at(f"{name}.locations")
+                            for name in self.post_synaptic_entities})
+
+    def _structure(self, layout) -> Structure:
+        gates = tuple((f"{c}.{s}", s) for c, ch in self.ion_channels.items() for s in ch.states)
+        return Structure(parent=tuple(int(p) for p in layout.tree.parent),
+                         hh_nodes=tuple(int(i) for i in layout.hh_nodes),
+                         detector=layout.detector, syn_nodes=layout.syn_nodes,
+                         syn_current=tuple(_PSE_KINDS[type(p)] for p in
+                                           self.post_synaptic_entities.values()),
+                         receptors=self.receptor_types, gates=gates)
+
+    def _own_columns(self):
+        columns = dict(self.object_columns(1))
+        for name, value in self.native_parameters.items():
+            columns[name] = np.array([value.base_value], float)
+        return columns
+
+    @property
+    def kernel(self):
+        if self._kernel is None:
+            self._struct = self._structure(self._layout(self._own_columns()))
+            self._kernel = multicompartment_model(self._struct, self._build_params,
+                                                  self._initial_state)
+        return self._kernel
+
+    def location_nodes(self, location) -> list:
+        """``[(label, node), ...]`` of a recording or injection location on this cell."""
+        return location_node(self._layout(self._own_columns()), location)
+
+    def _layouts(self, columns, size):
+        """The layout of each cell, computed once per distinct set of values."""
+        names = sorted(columns)
+        cache, out = {}, []
+        for cell in range(size):
+            key = tuple(id(columns[n][cell]) if columns[n].dtype == object
+                        else float(columns[n][cell]) for n in names if n != "inject_location")
+            if key not in cache:
+                cache[key] = self._layout(columns, cell)
+            out.append(cache[key])
+        return out
+
+    def _build_params(self, columns, size, dtype):
+        layouts = self._layouts(columns, size)
+        structure = self.kernel.name
+        for cell, lay in enumerate(layouts):
+            if self._structure(lay).name != structure:
+                raise errors.InvalidParameterValueError(
+                    f"{self}: cell {cell}'s values give other compartments than the cell "
+                    f"type's (a set() of Ra, cm or a morphology changed the number of segments "
+                    f"or the channels' places); create a new cell type with these values.")
+        inject = np.zeros(size, np.int32)
+        for cell in range(size):
+            where = columns["inject_location"][cell]
+            inject[cell] = (layouts[cell].detector if where is None
+                            else location_node(layouts[cell], where)[0][1])
+
+        def stack(f):
+            return np.stack([np.asarray(f(lay), float) for lay in layouts]).astype(dtype)
+
+        def column(name, default):
+            return (np.asarray(columns[name], dtype) if name in columns
+                    else np.full(size, default, dtype))
+        pses = list(self.post_synaptic_entities)
+        syn = [(column(f"{p}.e_syn", 0.0) if f"{p}.e_syn" in columns
+                else np.zeros(size, dtype), column(f"{p}.tau_syn", 5.0)) for p in pses]
+        return Params(
+            cap=stack(lambda lay: lay.cap), g_axial=stack(lambda lay: lay.tree.g_axial),
+            l_diag=stack(lambda lay: laplacian_diagonal(lay.tree)),
+            g_pas=stack(lambda lay: lay.g_leak), e_pas=stack(lambda lay: lay.e_leak),
+            gnabar=stack(lambda lay: lay.gnabar), gkbar=stack(lambda lay: lay.gkbar),
+            ena=stack(lambda lay: lay.ena), ek=stack(lambda lay: lay.ek),
+            v_thresh=np.full(size, SPIKE_THRESHOLD, dtype), inject_node=inject,
+            e_syn=np.stack([e for e, _ in syn], axis=1) if syn else np.zeros((size, 0), dtype),
+            tau_syn=(np.stack([t for _, t in syn], axis=1) if syn
+                     else np.ones((size, 0), dtype)))
+
+    def _initial_state(self, columns, initial, size, dtype):
+        """Every node at the cell's initial ``v``; a gate not given by ``initialize()`` at its
+        steady state for that ``v`` (NEURON's ``finitialize``)."""
+        structure = self.kernel and self._struct
+        n_nodes = len(structure.parent)
+        hh = np.asarray(structure.hh_nodes, int)
+        v0 = np.asarray(initial.get("v", np.full(size, -65.0)), float)
+        v = np.repeat(v0[:, None], n_nodes, axis=1)
+        minf, _, hinf, _, ninf, _ = (np.asarray(x) for x in cable.hh_rates(v[:, hh]))
+        gates = {"m": minf, "h": hinf, "n": ninf}
+        for variable, gate in structure.gates:
+            given = initial.get(variable)
+            if given is not None and np.all(np.isfinite(given)):
+                gates[gate] = np.repeat(np.asarray(given, float)[:, None], hh.size, axis=1)
+        n_rec = len(self.post_synaptic_entities)
+        return State(v=v.astype(dtype), m=gates["m"].astype(dtype),
+                     h=gates["h"].astype(dtype), n=gates["n"].astype(dtype),
+                     g=np.zeros((size, n_rec), dtype))
+
