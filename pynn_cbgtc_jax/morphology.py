@@ -17,6 +17,7 @@ section's ``x = 0`` end (pyNN.neuron supports it only for SWC morphologies).
 """
 from __future__ import annotations
 
+import builtins
 from typing import NamedTuple
 
 import numpy as np
@@ -166,8 +167,9 @@ class _ByType(_Filter):
 
     def __call__(self, sections):
         return [k for k, s in enumerate(sections)
-                if any(w in (s.name or "").lower() or any(w in g.lower() for g in s.groups)
-                       for w in self.words)]
+                if builtins.any(w in (s.name or "").lower()
+                                or builtins.any(w in g.lower() for g in s.groups)
+                                for w in self.words)]
 
 
 class dendrites(_ByType, _pynn.dendrites):
@@ -259,7 +261,7 @@ class by_diameter(_Distribution, _pynn.by_diameter):
         return out
 
 
-class any(_Distribution, _pynn.any):
+class any(_Distribution, _pynn.any):      # noqa: A001 -- PyNN's name; builtins.any above
     """The first of the distributions that is not absent in a section."""
 
     def value_per_section(self, sections):

@@ -1,6 +1,7 @@
 """PyNN's own system scenarios (66 tests of PyNN 0.13.0) run against pynn_cbgtc_jax.
 
-Reference: pyNN.nest passes these; every scenario PyNN runs for "nest" must pass for us.  The
+Reference: pyNN.nest passes these; every scenario PyNN runs for "nest" must pass for us, and so
+must scenario5 (multi-compartment cells; PyNN runs it for NEURON and Arbor).  The
 sdist is downloaded once (``pip download``) into ``~/.cache/pynn_cbgtc_jax`` and the scenarios
 run in a subprocess (they call setup() many times and write files).  The counts are printed at
 the end of the test session.

@@ -93,6 +93,12 @@ def partition_build(build, devices: tuple):
     ``spec`` the per-device ``NetSpec`` (``spec.partition`` set), ``data`` NumPy leaves with
     the sharded ones stacked ``[D, ...]`` (``data_specs``), ``layout`` the carry maps."""
     spec, data, D = build.spec, build.data, len(devices)
+    for pop in spec.pops:
+        if pop.kind.startswith("MultiCompartment["):
+            from pyNN import errors
+            raise errors.InvalidParameterValueError(
+                f"setup(devices={D}): this network has multi-compartment cells ({pop.kind}), "
+                f"which run on one device for now (issue 16); call setup(devices=1).")
     n_cells = sum(p.size for p in spec.pops)
     pops, params, cells, reals, recs, rdata, orders = [], [], [], [], [], [], []
     col_parts, dev_of_col, lcol_of_col = [], np.zeros(spec.width, np.int64), \

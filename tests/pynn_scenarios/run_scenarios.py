@@ -3,7 +3,8 @@
 PyNN's test code is not part of this repository: it is read from PyNN's source distribution
 (``--tests <sdist>/test``).  Before pytest collects the scenarios, our backend is registered as
 ``pyNN.cbgtc_jax`` and PyNN's ``run_with_simulators`` decorator is replaced so that every
-scenario PyNN runs for "nest" runs for us (the others are reported as skipped).
+scenario PyNN runs for "nest" runs for us, and the multi-compartment ones in ``ALSO`` (the
+others are reported as skipped).
 
 Run from a scratch directory: the scenarios write files into the working directory.
 """
@@ -13,6 +14,10 @@ import os
 import sys
 
 import pytest
+
+#: scenarios PyNN runs only for its multi-compartment backends (neuron, arbor) that this
+#: backend runs too
+ALSO = {"test_scenario5"}
 
 
 def main(argv=None):
@@ -28,12 +33,15 @@ def main(argv=None):
     import system.scenarios.fixtures as fixtures
 
     def run_with_simulators(*sim_names):
-        if args.subset == "all" or args.subset in sim_names:
-            return pytest.mark.parametrize(
-                "sim", [pytest.param(fixtures.LazySimulator("cbgtc_jax"), id="cbgtc_jax")])
-        return pytest.mark.parametrize("sim", [pytest.param(
-            None, id="cbgtc_jax",
-            marks=pytest.mark.skip(reason=f"PyNN does not run this for {args.subset}"))])
+        def decorate(test):
+            if args.subset == "all" or args.subset in sim_names or test.__name__ in ALSO:
+                return pytest.mark.parametrize("sim", [pytest.param(
+                    fixtures.LazySimulator("cbgtc_jax"), id="cbgtc_jax")])(test)
+            return pytest.mark.parametrize("sim", [pytest.param(
+                None, id="cbgtc_jax",
+                marks=pytest.mark.skip(reason=f"PyNN does not run this for {args.subset}"))])(
+                    test)
+        return decorate
 
     fixtures.run_with_simulators = run_with_simulators     # before collection
     return pytest.main([os.path.join(test_dir, "system", "scenarios"), "-p", "no:cacheprovider",

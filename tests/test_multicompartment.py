@@ -1,0 +1,201 @@
+"""PyNN's multi-compartment API on this backend (issue 16): ``MultiCompartmentNeuron`` with
+morphologies, channels, locations.
+
+References: PyNN's ``test_scenario5`` (its expected spike times, the average of NEURON and
+Arbor, and its error limit); pyNN.neuron running the same script (``test_2_compartment`` of
+PyNN's ``test/system/test_neuron.py``, ``tests/scripts/two_compartment.py``); NEURON's d_lambda
+rule and the geometry of the cell by hand.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from pyNN import errors
+
+neuroml = pytest.importorskip("neuroml", reason="libNeuroML (the [test] extra) is needed")
+pytest.importorskip("morphio", reason="morphio (the [test] extra) is needed")
+from neuroml import Morphology, Segment, Point3DWithDiam as P    # noqa: E402
+from pyNN.morphology import NeuroMLMorphology                    # noqa: E402
+from pyNN.parameters import IonicSpecies                         # noqa: E402
+
+import pynn_cbgtc_jax as sim                                     # noqa: E402
+from pynn_cbgtc_jax.compiler.cable_cell import cell_layout       # noqa: E402
+from pynn_cbgtc_jax.morphology import cell_sections, per_section  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TWO_COMPARTMENT = os.path.join(ROOT, "tests", "scripts", "two_compartment.py")
+
+
+def _ball_and_stick():
+    soma = Segment(proximal=P(x=18.8, y=0, z=0, diameter=18.8),
+                   distal=P(x=0, y=0, z=0, diameter=18.8), name="soma", id=0)
+    dend = Segment(proximal=P(x=0, y=0, z=0, diameter=2), distal=P(x=-500, y=0, z=0, diameter=2),
+                   name="dendrite", parent=soma, id=1)
+    return NeuroMLMorphology(Morphology(segments=(soma, dend)))
+
+
+def _cell_type(**extra):
+    cell_class = sim.MultiCompartmentNeuron
+    cell_class.ion_channels = {"pas": sim.PassiveLeak, "na": sim.NaChannel,
+                               "kdr": sim.KdrChannel}
+    cell_class.post_synaptic_entities = extra.pop("pses", {})
+    return cell_class(
+        morphology=_ball_and_stick(), cm=1.0, Ra=500.0,
+        ionic_species={"na": IonicSpecies("na", reversal_potential=50.0),
+                       "k": IonicSpecies("k", reversal_potential=-77.0)},
+        pas={"conductance_density": sim.morphology.uniform("all", 0.0003), "e_rev": -54.3},
+        na={"conductance_density": sim.morphology.uniform("soma", 0.120)},
+        kdr={"conductance_density": sim.morphology.uniform("soma", 0.036)}, **extra)
+
+
+@pytest.fixture
+def fresh():
+    sim.setup(timestep=0.01)
+    yield sim
+    sim.end()
+    sim.MultiCompartmentNeuron.post_synaptic_entities = {}
+
+
+def test_layout_follows_neuron_d_lambda_and_geometry():
+    """NEURON's d_lambda rule (0.1 of the 100 Hz length constant) gives the soma 1 segment and
+    the 500 um dendrite 29 (lambda_100 = 178.4 um at Ra 500, cm 1, diam 2: design note
+    section 4); areas are pi d L per segment; HH sits at the soma's one node only."""
+    lay = cell_layout(_ball_and_stick(), 1.0, 500.0, None,
+                      {"pas": ("leak", sim.morphology.uniform("all", 0.0003), -54.3),
+                       "na": ("na", sim.morphology.uniform("soma", 0.12), None)}, {})
+    assert [len(c) for c in lay.tree.centres] == [1, 29]
+    soma_node = lay.tree.centres[0][0]
+    assert lay.tree.area[soma_node] == pytest.approx(np.pi * 18.8 * 18.8, rel=1e-12)
+    assert lay.tree.area[lay.tree.centres[1]].sum() == pytest.approx(np.pi * 2 * 500, rel=1e-12)
+    assert lay.hh_nodes.tolist() == [soma_node]
+    assert lay.gnabar[0] == pytest.approx(0.12 * np.pi * 18.8 ** 2 * 1e-2, rel=1e-12)  # uS
+    assert lay.detector == soma_node
+
+
+def test_distributions_per_section():
+    """uniform / by_distance / with_label against the values by hand (path length from the
+    root's x = 0 end to a section's centre: soma 9.4 um, dendrite 18.8 + 250 um)."""
+    sections = cell_sections(_ball_and_stick())
+    m = sim.morphology
+    assert per_section(m.uniform("all", 2.0), sections, "x").tolist() == [2.0, 2.0]
+    assert per_section(m.uniform("soma", 2.0), sections, "x").tolist() == [2.0, 0.0]
+    assert per_section(m.uniform(m.dendrites(), 3.0), sections, "x").tolist() == [0.0, 3.0]
+    assert per_section(m.by_distance("all", lambda d: d), sections, "x") == \
+        pytest.approx([9.4, 18.8 + 250.0])
+    with pytest.raises(errors.InvalidParameterValueError, match="'axon' names no section"):
+        per_section(m.uniform("axon", 1.0), sections, "x")
+
+
+def test_scenario5_spike_times(fresh):
+    """PyNN's test_scenario5: 5 cells, DC 0.04-0.18 nA at the soma from 50 to 150 ms
+    (dt 0.01); cell 0 silent; the summed relative spike-time error of cells 1-4 against PyNN's
+    expected times must stay below its limit 0.005 (NEURON itself scores 0.00408 with exact
+    rates, design note section 8)."""
+    neurons = sim.Population(5, _cell_type(), initial_values={"v": -60.0})
+    for j, amp in enumerate((0.04, 0.11, 0.13, 0.15, 0.18)):
+        src = sim.DCSource(start=50, stop=150, amplitude=amp)
+        if j % 2:
+            src.inject_into([neurons[j]], location="soma")
+        else:
+            neurons[j].inject(src, location="soma")
+    neurons.record("spikes")
+    sim.run(200.0)
+    trains = [np.asarray(st) for st in neurons.get_data().segments[0].spiketrains]
+    expected = [[52.41], [52.15, 68.45, 84.73, 101.02, 117.31, 133.61, 149.9],
+                [51.96, 67.14, 82.13, 97.11, 112.08, 127.06, 142.04],
+                [51.75, 65.86, 79.7, 93.51, 107.33, 121.14, 134.96, 148.77]]
+    assert trains[0].size == 0
+    error = sum(np.abs((a - np.array(b)) / np.array(b)).max() if a.size == len(b) else 1.0
+                for a, b in zip(trains[1:], expected))
+    assert error < 0.005
+
+
+def test_recording_locations_and_initial_samples(fresh):
+    """test_2_compartment's assertions: signals named soma.v / dendrite.v / soma.na.m ...,
+    first samples the initial values (-60, -70 mV) at every location."""
+    cells = sim.Population(2, _cell_type(), initial_values={"v": [-60.0, -70.0]})
+    cells.record(["na.m", "kdr.n"], locations="soma")
+    cells.record("v", locations=["soma", "dendrite"])
+    sim.run(1.0)
+    seg = cells.get_data().segments[0]
+    names = sorted(s.name for s in seg.analogsignals)
+    assert names == ["dendrite.v", "soma.kdr.n", "soma.na.m", "soma.v"]
+    for name in ("soma.v", "dendrite.v"):
+        sig = seg.filter(name=name)[0]
+        assert sig.shape == (101, 2)
+        assert float(sig[0, 0]) == -60.0 and float(sig[0, 1]) == -70.0
+    m = np.asarray(seg.filter(name="soma.na.m")[0])
+    v = np.array([-60.0, -70.0])
+    am = 0.1 * (v + 40) / (1 - np.exp(-(v + 40) / 10))       # hh.mod's rates
+    bm = 4 * np.exp(-(v + 65) / 18)
+    np.testing.assert_allclose(m[0], am / (am + bm), rtol=1e-6)   # steady state at v0
+
+
+def test_location_errors(fresh):
+    cells = sim.Population(1, _cell_type())
+    points = sim.Population(1, sim.IF_cond_exp())
+    src = sim.DCSource(amplitude=0.1)
+    with pytest.raises(errors.InvalidParameterValueError, match="point neurons"):
+        src.inject_into(points, location="soma")
+    with pytest.raises(errors.InvalidParameterValueError, match="'axon' names no section"):
+        src.inject_into(cells, location="axon")
+    src.inject_into(cells, location="soma")
+    with pytest.raises(errors.InvalidParameterValueError, match="already takes current"):
+        sim.DCSource(amplitude=0.1).inject_into(cells, location="dendrite")
+    with pytest.raises(errors.RecordingError):
+        points.record("v", locations="soma")
+    with pytest.raises(errors.InvalidParameterValueError, match="random"):
+        _cell_type(pses={"AMPA": sim.CondExpPostSynapticResponse},
+                   AMPA={"locations": sim.morphology.random_placement(
+                       sim.morphology.uniform("all", 0.05))}).kernel
+
+
+def test_synapse_at_dendrite_depolarises_soma_less_than_at_soma(fresh):
+    """A conductance synapse (ExpSyn) at the dendrite's far end against one at the soma: the
+    same input reaches the soma attenuated by the cable (limit case: a passive cable's
+    transfer is below 1)."""
+    m = sim.morphology
+    peaks = {}
+    for where in ("soma", "dendrite"):
+        sim.setup(timestep=0.025)
+        ct = _cell_type(pses={"AMPA": sim.CondExpPostSynapticResponse},
+                        AMPA={"locations": m.at_distances(where, [0.9]), "e_syn": 0.0,
+                              "tau_syn": 2.0})
+        cells = sim.Population(1, ct, initial_values={"v": -65.0})
+        stim = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0]))
+        sim.Projection(stim, cells, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=0.002, delay=1.0), receptor_type="AMPA")
+        cells.record("v", locations="soma")
+        sim.run(40.0)
+        v = np.asarray(cells.get_data().segments[0].filter(name="soma.v")[0])[:, 0]
+        peaks[where] = v.max() - v[int(10.0 / 0.025)]
+    assert peaks["soma"] > 0.5                      # a 2 nS synapse moves v by mV
+    assert 0 < peaks["dendrite"] < peaks["soma"]
+
+
+@pytest.mark.neuron
+@pytest.mark.slow
+def test_two_compartment_against_pyNN_neuron(tmp_path):
+    """The same PyNN script on pyNN.neuron (NEURON's exact HH rates) and on us (float64):
+    the same spike steps in both cells; the soma and dendrite voltages within 2e-3 mV and the
+    gates within 2e-5.  Reason for the tolerances: NEURON keeps 3-D points in float32 (the
+    soma is 18.7999992 um), which moves v by ~4e-4 mV at the spike upstrokes (design note
+    section 8: 1.7e-4 mV for its cell); a step off would be ~50 mV."""
+    pytest.importorskip("neuron", reason="NEURON (the [test] extra) is needed")
+    runs = {}
+    for name in ("jax", "neuron"):
+        out = tmp_path / f"{name}.npz"
+        proc = subprocess.run([sys.executable, TWO_COMPARTMENT, name, str(out)],
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        runs[name] = np.load(out)
+    ours, ref = runs["jax"], runs["neuron"]
+    assert ref["spikes0"].size >= 5                  # the soma-driven cell fires repeatedly
+    for k in ("spikes0", "spikes1"):
+        np.testing.assert_allclose(ours[k], ref[k], atol=1e-6)
+    for k in ("soma.v", "dendrite.v"):
+        assert np.abs(ours[k] - ref[k]).max() < 2e-3, k
+    for k in ("soma.na.m", "soma.na.h", "soma.kdr.n"):
+        assert np.abs(ours[k] - ref[k]).max() < 2e-5, k
