@@ -15,6 +15,7 @@ from pyNN.common import Assembly, PopulationView
 
 from .compiler.inputs import (Network, PopulationData, ProjectionData, RecordedSignal,
                               SourceData)
+from .projections import RECEPTOR_COLUMN
 
 __all__ = ["export_network", "population_data", "projection_data", "source_data",
            "resolve_cells"]
@@ -74,20 +75,32 @@ def _populations(cells) -> list:
     return [cells]
 
 
+def _first_column(celltype, receptor_type) -> int:
+    """The engine receptor index of ``receptor_type``: its position in the cell type's
+    receptor types, or for a multi-compartment cell its post-synaptic entity's first place."""
+    if hasattr(celltype, "receptor_columns"):
+        return celltype.receptor_columns(receptor_type)[0]
+    return list(celltype.receptor_types).index(receptor_type)
+
+
 def _receptor(prj, post_population: np.ndarray):
     """The receptor index of ``prj``'s receptor type in each postsynaptic population's cell
     type (one int when it is the same for all): an Assembly of cell types that order their
     receptors differently gets each population's own index, never a position in PyNN's
     ``Assembly.receptor_types``, which is built from a set (its order varies between
     processes)."""
-    index = {p._index: list(p.celltype.receptor_types).index(prj.receptor_type)
+    index = {p._index: _first_column(p.celltype, prj.receptor_type)
              for p in _populations(prj.post)}
-    if len(set(index.values())) == 1:
+    columns = prj._params.get(RECEPTOR_COLUMN)      # multi-compartment places, NaN: default
+    if len(set(index.values())) == 1 and columns is None:
         return next(iter(index.values()))
     lookup = np.zeros(max(index) + 1, np.int64)
     for population, receptor in index.items():
         lookup[population] = receptor
-    return lookup[post_population]
+    default = lookup[post_population]
+    if columns is None:
+        return default
+    return np.where(np.isnan(columns), default, columns).astype(np.int64)
 
 
 def projection_data(prj, member: int | None = None) -> ProjectionData:
@@ -99,9 +112,10 @@ def projection_data(prj, member: int | None = None) -> ProjectionData:
     return ProjectionData(
         index=prj._index, rule=prj._rule, pre_population=pre_pop, pre_cells=pre,
         post_population=post_pop, post_cells=post, receptor=_receptor(prj, post_pop),
-        parameters=MappingProxyType(
+        parameters=MappingProxyType({n: v for n, v in (
             prj._params if not member or not prj._batches else
-            {**prj._params, **{n: v[member] for n, v in prj._batches.items()}}),
+            {**prj._params, **{n: v[member] for n, v in prj._batches.items()}}).items()
+            if n != RECEPTOR_COLUMN}),
         constants=MappingProxyType(dict(prj._weight_dependence_mu)))
 
 

@@ -10,10 +10,12 @@ distributions a value per section, location generators ``(label, section, x)`` t
 it is host-side NumPy, evaluated once when a population is compiled.
 
 Differences from pyNN.neuron, on purpose (its quirks, design note section 2.4): label strings
-match section groups, then section names; ``random_section`` and ``random_placement`` are
-refused rather than drawn from the global ``np.random`` (they will take a seeded RNG);
+match section groups, then section names;
 ``by_distance`` is evaluated at each section's centre, as the path length from the root
-section's ``x = 0`` end (pyNN.neuron supports it only for SWC morphologies).
+section's ``x = 0`` end (pyNN.neuron supports it only for SWC morphologies);
+``random_placement`` draws with the cell type's seeded RNG and places synapses at random ``x``
+(pyNN.neuron: the global ``np.random``, every synapse at 0.5); ``random_section`` is drawn
+where a projection connects, one section per postsynaptic cell.
 """
 from __future__ import annotations
 
@@ -24,14 +26,15 @@ import numpy as np
 from pyNN import errors
 from pyNN import morphology as _pynn
 from pyNN.morphology import (IonChannelDistribution, LocationGenerator,  # noqa: F401
-                             Morphology, MorphologyFilter, NeuriteDistribution,
-                             NeuroMLMorphology, SynapseDistribution, load_morphology)
+                             Morphology, MorphIOMorphology, MorphologyFilter,
+                             NeuriteDistribution, NeuroMLMorphology, SynapseDistribution,
+                             load_morphology)
 
 __all__ = ["CellSection", "cell_sections", "select", "per_section", "locations",
            "uniform", "by_distance", "by_diameter", "any", "dendrites", "apical_dendrites",
            "basal_dendrites", "axon", "soma", "with_label", "random_section", "sample",
            "LabelledLocations", "at_distances", "random_placement", "centre", "center",
-           "Morphology", "NeuroMLMorphology", "load_morphology"]
+           "Morphology", "NeuroMLMorphology", "MorphIOMorphology", "load_morphology"]
 
 
 class CellSection(NamedTuple):
@@ -45,13 +48,19 @@ class CellSection(NamedTuple):
     distal: tuple
     diam_proximal: float
     diam_distal: float
+    path: float | None = None        # um along a section of several 3-D points (else straight)
+    mean_diam: float | None = None   # um, length-weighted over its pieces (else the end mean)
 
     @property
     def length(self) -> float:
+        if self.path is not None:
+            return self.path
         return float(np.linalg.norm(np.subtract(self.distal, self.proximal)))
 
     @property
     def diam(self) -> float:
+        if self.mean_diam is not None:
+            return self.mean_diam
         return 0.5 * (self.diam_proximal + self.diam_distal)
 
 
@@ -64,21 +73,27 @@ def _parent_id(segment):
 
 
 def cell_sections(morphology) -> list:
-    """The sections of ``morphology`` (a ``NeuroMLMorphology`` of a ``neuroml.Morphology``),
-    each parent before its children.  Raises ``InvalidParameterValueError`` for what this
-    backend cannot read yet (SWC / ``ArrayMorphology``, MorphIO files)."""
+    """The sections of ``morphology``, each parent before its children: a
+    ``NeuroMLMorphology`` of a ``neuroml.Morphology`` (one section per segment) or a
+    ``MorphIOMorphology`` (an SWC/ASC/H5 file: one section per unbranched morphio section
+    plus the soma).  Raises ``InvalidParameterValueError`` for what this backend cannot
+    read (a NeuroMLMorphology of an SWC ``ArrayMorphology``: one section per point, joined
+    wrongly in pyNN.neuron, design note 2.4 quirk 2)."""
     cached = getattr(morphology, "_cbgtc_sections", None)
     if cached is not None:
         return cached
+    if isinstance(morphology, _pynn.MorphIOMorphology):
+        morphology._cbgtc_sections = _morphio_sections(morphology._morphology)
+        return morphology._cbgtc_sections
     inner = getattr(morphology, "_morphology", None)
     segments = getattr(inner, "segments", None)
     if not isinstance(morphology, Morphology) or segments is None or \
             hasattr(inner, "vertices"):
         raise errors.InvalidParameterValueError(
             f"MultiCompartmentNeuron(morphology={morphology!r}): this backend reads "
-            f"morphologies given as NeuroMLMorphology(neuroml.Morphology(segments=...)); SWC "
-            f"files (ArrayMorphology, MorphIOMorphology) are not supported yet -- build the "
-            f"segments with libNeuroML's Segment(proximal=..., distal=..., parent=...).")
+            f"NeuroMLMorphology(neuroml.Morphology(segments=...)) and MorphIOMorphology(file); "
+            f"for an SWC file use load_morphology(path, use_library='morphio') (a "
+            f"NeuroMLMorphology of an SWC ArrayMorphology is not supported).")
     index = {seg.id: i for i, seg in enumerate(segments)}
     groups = {}
     for grp in getattr(inner, "segment_groups", []) or []:
@@ -121,6 +136,42 @@ def cell_sections(morphology) -> list:
     return out
 
 
+def _piecewise(points, diameters):
+    """Path length (um) and length-weighted mean diameter of a polyline of 3-D points."""
+    pieces = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    mid = 0.5 * (diameters[1:] + diameters[:-1])
+    total = float(pieces.sum())
+    return total, (float((pieces * mid).sum() / total) if total > 0 else float(diameters[0]))
+
+
+def _morphio_sections(m) -> list:
+    """A morphio ``Morphology`` as sections: the soma first (a single-point soma of diameter
+    d is NEURON's cylinder of length and diameter d; a contour, a cylinder of its extent and
+    mean diameter), then morphio's sections, root neurites joined to the soma's x = 1 end
+    (NEURON's Import3D joins them at the soma's centre: for a soma of one segment the two
+    differ by half the soma's axial resistance)."""
+    pts, diams = np.asarray(m.soma.points, float), np.asarray(m.soma.diameters, float)
+    centre = pts.mean(axis=0) if len(pts) else np.zeros(3)
+    if len(pts) > 1:
+        extent = float(np.ptp(pts, axis=0).max())
+        d = float(diams.mean())
+    else:
+        extent = d = float(diams[0]) if len(diams) else 1.0
+    axis = np.array([1.0, 0.0, 0.0]) * extent / 2
+    out = [CellSection("soma", None, ("soma",), tuple(centre - axis), tuple(centre + axis), d, d)]
+    index = {}
+    for sec in m.iter():                    # depth first: parents before children
+        points, dia = np.asarray(sec.points, float), np.asarray(sec.diameters, float)
+        kind = str(sec.type).split(".")[-1]           # axon, basal_dendrite, apical_dendrite
+        groups = (kind, "dendrite") if "dendrite" in kind else (kind,)
+        path, mean = _piecewise(points, dia)
+        index[sec.id] = len(out)
+        out.append(CellSection(f"{kind}_{sec.id}", 0 if sec.is_root else index[sec.parent.id],
+                               groups, tuple(points[0]), tuple(points[-1]), float(dia[0]),
+                               float(dia[-1]), path, mean))
+    return out
+
+
 def _labels(sections) -> dict:
     """Label -> section indices: group names and section names."""
     out = {}
@@ -137,8 +188,9 @@ def _soma(sections) -> int:
     return names.index("soma") if "soma" in names else 0
 
 
-def select(selector, sections) -> np.ndarray:
-    """Section indices chosen by ``selector`` (a filter, a label, or 'all')."""
+def select(selector, sections, rng=None) -> np.ndarray:
+    """Section indices chosen by ``selector`` (a filter, a label, or 'all'); ``rng`` for a
+    ``random_section``."""
     if isinstance(selector, str):
         if selector == "all":
             return np.arange(len(sections))
@@ -151,21 +203,21 @@ def select(selector, sections) -> np.ndarray:
                 f"morphology has {sorted(labels)} (and 'all', 'soma').")
         return np.asarray(sorted(set(labels[selector])))
     if isinstance(selector, _Filter):
-        return np.asarray(selector(sections), int)
+        return np.asarray(selector(sections, rng), int)
     raise errors.InvalidParameterValueError(
         f"{selector!r} is not a morphology selector; give a label string ('soma', 'all', a "
         f"segment or group name) or a filter from sim.morphology (dendrites(), ...).")
 
 
 class _Filter:
-    def __call__(self, sections):
+    def __call__(self, sections, rng=None):
         raise NotImplementedError
 
 
 class _ByType(_Filter):
     words: tuple = ()
 
-    def __call__(self, sections):
+    def __call__(self, sections, rng=None):
         return [k for k, s in enumerate(sections)
                 if builtins.any(w in (s.name or "").lower()
                                 or builtins.any(w in g.lower() for g in s.groups)
@@ -193,20 +245,27 @@ class axon(_ByType, _pynn.axon):
 class soma(_Filter, MorphologyFilter):
     """The soma: the section named 'soma', else the root."""
 
-    def __call__(self, sections):
+    def __call__(self, sections, rng=None):
         return [_soma(sections)]
 
 
 class with_label(_Filter, _pynn.with_label):
-    def __call__(self, sections):
+    def __call__(self, sections, rng=None):
         return sorted({int(k) for label in self.labels for k in select(label, sections)})
 
 
 class random_section(_Filter, _pynn.random_section):
-    def __call__(self, sections):
-        raise errors.InvalidParameterValueError(
-            "random_section(...): random choices on a morphology are not supported by this "
-            "backend yet; name the sections (with_label(...), a label string).")
+    """One section drawn (uniformly) from those of the filter ``f``, with ``rng`` (a NumPy
+    ``Generator``; the caller seeds it: a projection draws one per postsynaptic cell)."""
+
+    def __call__(self, sections, rng=None):
+        if rng is None:
+            raise errors.InvalidParameterValueError(
+                "random_section(...) is drawn where a projection connects "
+                "(location_selector=random_section(...)); as a distribution's or a "
+                "location's selector name the sections instead (with_label(...), a label).")
+        choices = select(self.f, sections)
+        return [int(rng.choice(choices))] if len(choices) else []
 
 
 sample = random_section
@@ -291,7 +350,7 @@ def per_section(value, sections, what: str) -> np.ndarray:
 
 # -- locations ----------------------------------------------------------------------------------
 class LabelledLocations(_pynn.LabelledLocations):
-    def generate(self, sections):
+    def generate(self, sections, rng=None):
         return [(label, int(k), 0.5) for label in self.labels
                 for k in select(label, sections)[:1]]
 
@@ -302,40 +361,52 @@ class at_distances(_pynn.at_distances):
 
     get_with_label_selector = _label_selector
 
-    def generate(self, sections):
+    def generate(self, sections, rng=None):
         return [(f"{sections[k].name}-d-{d}", int(k), float(d))
                 for k in select(self.selector, sections) for d in self.distances]
 
 
 class centre(_pynn.centre):
-    """The middle (x = 0.5) of the first selected section, labelled ``'centre'`` (one
-    label per distinct section: ``'centre-<section name>'`` after the first)."""
+    """The middle (x = 0.5) of the middle one of the selected sections, labelled
+    ``'centre'`` (as pyNN.neuron)."""
 
     get_with_label_selector = _label_selector
 
-    def generate(self, sections):
-        k = int(select(self.selector, sections)[0])
-        return [("centre", k, 0.5)]
+    def generate(self, sections, rng=None):
+        chosen = select(self.selector, sections)
+        return [("centre", int(chosen[len(chosen) // 2]), 0.5)]    # pyNN.neuron's choice
 
 
 center = centre
 
 
 class random_placement(_pynn.random_placement):
-    def generate(self, sections):
-        raise errors.InvalidParameterValueError(
-            "random_placement(...): synapses at random places are not supported by this "
-            "backend yet; place them with LabelledLocations / centre / at_distances.")
+    """Places in each section at the density ``density_function`` gives (per um): ``density x
+    L`` of them, the fraction rounded up with that probability (pyNN.neuron's rule), each at
+    a uniformly drawn ``x`` (pyNN.neuron puts them all at 0.5), labelled ``'random-<k>'``.
+    ``rng``: a seeded NumPy ``Generator`` (the cell type's, ``setup(rng_seed)``)."""
+
+    def generate(self, sections, rng=None):
+        if rng is None:
+            rng = np.random.default_rng(0)
+        density = per_section(self.density_function, sections, "random_placement(...)")
+        out = []
+        for k, (s, d) in enumerate(zip(sections, density)):
+            n, rest = divmod(max(float(d), 0.0) * s.length, 1.0)
+            n = int(n) + int(rng.uniform() < rest)
+            out += [(f"random-{k}", k, float(x)) for x in np.sort(rng.uniform(size=n))]
+        return out
 
 
-def locations(location, sections) -> list:
+def locations(location, sections, rng=None) -> list:
     """``(label, section, x)`` for a location: a label string (the middle of that section or
     of the first section of that group) or a location generator."""
     if isinstance(location, str):
         k = select(location, sections)
         return [(location, int(k[0]), 0.5)]
     if hasattr(location, "generate"):
-        return location.generate(sections)
+        return location.generate(sections, rng) if rng is not None else \
+            location.generate(sections)
     raise errors.InvalidParameterValueError(
         f"location {location!r}: give a section label ('soma', 'dendrite', ...) or a "
         f"location generator from sim.morphology (centre(...), at_distances(...), "

@@ -21,6 +21,10 @@ from .footprint import check_projection
 from .ensembles import Batch, split_batches
 from .standardmodels.synapses import StaticSynapse, check_synapse_values
 
+#: the per-synapse column of a multi-compartment target's synapse place (engine receptor index;
+#: NaN for the synapses of projections to point neurons); read by ``export._receptor``
+RECEPTOR_COLUMN = "_receptor_column"
+
 __all__ = ["Projection", "Connection", "delay_steps"]
 
 _INDEX_NAMES = ("presynaptic_index", "postsynaptic_index")
@@ -121,12 +125,24 @@ class Projection(common.Projection):
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):
-        if location_selector is not None:
-            raise NotImplementedError("pynn_cbgtc_jax has point neurons only: "
-                                      "location_selector must be None.")
         pre = np.asarray(presynaptic_indices, dtype=np.int64).ravel()
-        self._add_connections(pre, np.full(pre.size, postsynaptic_index, np.int64),
-                              **connection_parameters)
+        post = np.full(pre.size, postsynaptic_index, np.int64)
+        celltype = self.post.celltype
+        if location_selector is None or not hasattr(celltype, "receptor_columns"):
+            if location_selector is not None:
+                raise errors.ConnectionError(
+                    f"Projection {self.label!r}: location_selector={location_selector!r} on "
+                    f"point neurons ({celltype}); it chooses places on multi-compartment "
+                    f"cells: leave it out.")
+            self._add_connections(pre, post, **connection_parameters)
+            return
+        # multi-compartment target: one connection per chosen synapse place (pyNN.neuron),
+        # random sections drawn per postsynaptic cell from a stream of this projection
+        rng = np.random.default_rng([simulator.state.rng_seed or 0,
+                                     len(simulator.state.projections), int(postsynaptic_index)])
+        for column in celltype.receptor_columns(self.receptor_type, location_selector, rng):
+            self._add_connections(pre, post, _receptor_column=float(column),
+                                  **connection_parameters)
 
     def _add_connections(self, pre, post, **parameters):
         """Append synapses ``pre[i] -> post[i]`` (indices into ``self.pre``/``self.post``).
@@ -135,6 +151,7 @@ class Projection(common.Projection):
         """
         n = len(pre)
         values = {}
+        column = parameters.pop("_receptor_column", None)
         for name, value in parameters.items():
             value = np.broadcast_to(np.asarray(value, dtype=float), (n,))
             if name in _FINITE:
@@ -144,6 +161,8 @@ class Projection(common.Projection):
         if "delay" not in values:
             values["delay"] = np.full(n, self.synapse_type._get_minimum_delay())
         values["delay"] = self._round_delays(values["delay"])
+        if column is not None:             # a multi-compartment target's synapse column
+            values[RECEPTOR_COLUMN] = np.full(n, column)
         self._pending.append((np.asarray(pre, np.int64), np.asarray(post, np.int64), values))
         simulator.state.mark_changed(structure=True)
 

@@ -145,9 +145,13 @@ class Recorder(recording.Recorder):
                 f"multi-compartment cells: leave locations out.", celltype)
         if isinstance(locations, str) or not isinstance(locations, (list, tuple)):
             locations = [locations]
+        taken = {var.label: var.location for var in self.recorded if var.label}
         out = []
         for where in locations:
             for label, node in nodes(where):
+                if taken.get(label, node) != node:    # two centre(...) of different sections
+                    label = f"{label}#{node}"         # (pyNN.neuron would drop the first)
+                taken[label] = node
                 out += [recording.Variable(name=v, location=node, label=label)
                         for v in variables]
         return out

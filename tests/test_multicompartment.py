@@ -146,10 +146,100 @@ def test_location_errors(fresh):
         sim.DCSource(amplitude=0.1).inject_into(cells, location="dendrite")
     with pytest.raises(errors.RecordingError):
         points.record("v", locations="soma")
-    with pytest.raises(errors.InvalidParameterValueError, match="random"):
-        _cell_type(pses={"AMPA": sim.CondExpPostSynapticResponse},
-                   AMPA={"locations": sim.morphology.random_placement(
-                       sim.morphology.uniform("all", 0.05))}).kernel
+    stim = sim.Population(2, sim.SpikeSourcePoisson(rate=10.0))
+    with pytest.raises(errors.ConnectionError, match="point neurons"):
+        sim.Projection(stim, points, sim.AllToAllConnector(location_selector="soma"),
+                       sim.StaticSynapse(weight=0.001))
+    ct = _cell_type(pses={"AMPA": sim.CondExpPostSynapticResponse},
+                    AMPA={"locations": sim.morphology.LabelledLocations("soma")})
+    with pytest.raises(errors.ConnectionError, match="selects no section holding"):
+        sim.Projection(stim, sim.Population(1, ct),
+                       sim.AllToAllConnector(location_selector="dendrite"),
+                       sim.StaticSynapse(weight=0.001), receptor_type="AMPA")
+
+
+SWC = os.path.join(ROOT, "tests", "data", "small_pyramidal.swc")
+
+
+def test_swc_sections_from_morphio():
+    """An SWC file through PyNN's load_morphology(..., use_library='morphio'): the soma (a
+    single point of radius 10: NEURON's 20 x 20 um cylinder), morphio's unbranched sections
+    with their path lengths and length-weighted diameters (by hand from the file), filters by
+    SWC type."""
+    morph = sim.morphology.load_morphology(SWC, use_library="morphio")
+    sections = cell_sections(morph)
+    assert [s.name for s in sections][:2] == ["soma", "basal_dendrite_0"]
+    assert sections[0].length == pytest.approx(20.0) and sections[0].diam == pytest.approx(20.0)
+    apical = sections[4]                       # (10,0,0) -> (110,0,0) -> (210,0,0)
+    assert apical.length == pytest.approx(200.0)
+    assert apical.diam == pytest.approx((100 * 2.7 + 100 * 2.2) / 200, rel=1e-6)
+    m = sim.morphology
+    assert m.apical_dendrites()(sections) == [4, 5, 6]
+    assert m.axon()(sections) == [7]
+    assert m.dendrites()(sections) == [1, 2, 3, 4, 5, 6]
+
+
+def test_random_placement_density_and_seed():
+    """random_placement(uniform(sel, rho)): about rho x L places per section (pyNN.neuron's
+    stochastic rounding), the same places for the same seed, other places for another."""
+    from pynn_cbgtc_jax.morphology import locations
+    morph = sim.morphology.load_morphology(SWC, use_library="morphio")
+    sections = cell_sections(morph)
+    gen = sim.morphology.random_placement(sim.morphology.uniform("all", 0.5))
+    a = locations(gen, sections, np.random.default_rng(1))
+    b = locations(gen, sections, np.random.default_rng(1))
+    c = locations(gen, sections, np.random.default_rng(2))
+    assert a == b and a != c
+    counts = np.bincount([sec for _, sec, _ in a], minlength=len(sections))
+    expected = 0.5 * np.array([s.length for s in sections])
+    assert np.all(np.abs(counts - expected) < 1.0 + 1e-9)       # floor or ceil of rho L
+
+
+def test_mc_network_port(fresh):
+    """PyNN's test_neuron.py::test_mc_network with a local SWC file: random synapse places of
+    two PSE types, Kdr by distance on the apical dendrites, a random apical section per
+    postsynaptic cell, two centre() recordings (distinct signals here; pyNN.neuron keeps only
+    the last).  Checks: one connection per (input, cell) to an apical place; the input drives
+    the soma above 0 mV; the soma and apical traces differ (a cable, not one compartment:
+    the apical Kdr density grows with distance and holds the tuft near E_K)."""
+    m = sim.morphology
+    cell_class = sim.MultiCompartmentNeuron
+    cell_class.ion_channels = {"pas": sim.PassiveLeak, "na": sim.NaChannel,
+                               "kdr": sim.KdrChannel}
+    cell_class.post_synaptic_entities = {"AMPA": sim.CondExpPostSynapticResponse,
+                                         "GABA_A": sim.CondExpPostSynapticResponse}
+    cell = cell_class(
+        morphology=m.load_morphology(SWC, use_library="morphio"),
+        pas={"conductance_density": m.uniform("all", 0.0003)},
+        na={"conductance_density": m.uniform("soma", 0.120)},
+        kdr={"conductance_density": m.by_distance(m.apical_dendrites(),
+                                                   lambda d: 0.05 * d / 200.0)},
+        ionic_species={"na": IonicSpecies("na", reversal_potential=50.0),
+                       "k": IonicSpecies("k", reversal_potential=-77.0)},
+        cm=1.0, Ra=500.0,
+        AMPA={"locations": m.random_placement(m.uniform("all", 0.05)), "e_syn": 0.0,
+              "tau_syn": 2.0},
+        GABA_A={"locations": m.random_placement(m.by_distance(m.dendrites(),
+                                                                lambda d: 0.05 * (d < 50.0))),
+                "e_syn": -70.0, "tau_syn": 5.0})
+    cells = sim.Population(2, cell, initial_values={"v": -60.0})
+    inputs = sim.Population(1000, sim.SpikeSourcePoisson(rate=1000.0))
+    cells.record("spikes")
+    cells[:1].record("v", locations=m.centre(m.soma()))
+    cells[:1].record("v", locations=m.centre(m.apical_dendrites()))
+    prj = sim.Projection(inputs, cells,
+                         sim.AllToAllConnector(location_selector=m.random_section(
+                             m.apical_dendrites())),
+                         sim.StaticSynapse(weight=0.5, delay=0.5), receptor_type="AMPA")
+    assert len(prj) == 2000
+    sim.run(10.0)
+    seg = cells.get_data().segments[0]
+    names = sorted(sig.name for sig in seg.analogsignals)
+    assert len(names) == 2 and "centre.v" in names          # the second: "centre#<node>.v"
+    apical = next(n for n in names if n != "centre.v")
+    soma_v, apical_v = (np.asarray(seg.filter(name=n)[0])[:, 0] for n in ("centre.v", apical))
+    assert np.all(np.isfinite(soma_v)) and np.abs(soma_v - apical_v).max() > 1.0
+    assert soma_v.max() > 0.0         # 1000 inputs at 1 kHz drive the soma above 0 mV
 
 
 def test_synapse_at_dendrite_depolarises_soma_less_than_at_soma(fresh):

@@ -41,7 +41,9 @@ class CellLayout(NamedTuple):
     tree: object              # cable_tree.CableTree
     hh_nodes: np.ndarray      # int32: nodes with HH gates (where Na or Kdr is present)
     detector: int             # node whose upward crossing of the threshold is a spike
-    syn_nodes: tuple          # node of each post-synaptic entity, receptor order
+    syn_nodes: tuple          # node of each synapse column (PSE places, merged per node)
+    syn_pse: tuple            # the post-synaptic entity (index) of each column
+    syn_sections: tuple       # the section of each column
     cap: np.ndarray           # nF per node
     g_leak: np.ndarray        # uS per node
     e_leak: np.ndarray        # mV per node
@@ -56,10 +58,13 @@ def _reversal(ionic_species, ion: str, default: float) -> float:
     return default if species is None else float(species.reversal_potential)
 
 
-def cell_layout(morphology, cm, Ra, ionic_species, channels, pses) -> CellLayout:
+def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0) -> CellLayout:
     """``channels``: name -> (kind, conductance_density, e_rev or None), ``kind`` in
     :data:`CHANNEL_KINDS`; ``pses``: receptor name -> its ``locations`` value, in receptor
-    order."""
+    order.  Each post-synaptic entity gets one synapse *column* per node its places fall on
+    (two places in one segment are one exponential synapse: the dynamics are linear);
+    random placements are drawn with ``numpy.random.default_rng(seed)``, so every call with
+    the same values gives the same places."""
     sections = cell_sections(morphology)
     Ra = float(Ra)
     if not Ra > 0:
@@ -100,18 +105,27 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses) -> CellLayout
     source = labels.index("axon_initial_segment") if "axon_initial_segment" in labels else \
         (labels.index("soma") if "soma" in labels else 0)
     detector = node_of(tree, source, 0.5)
-    syn_nodes = []
-    for name, where in pses.items():
-        places = locations(where, sections)
-        if len(places) != 1:
+    rng = np.random.default_rng(seed)
+    syn_nodes, syn_pse, syn_sections = [], [], []
+    for r, (name, where) in enumerate(pses.items()):
+        places = locations(where, sections, rng)
+        if not places:
             raise errors.InvalidParameterValueError(
-                f"MultiCompartmentNeuron: {name}.locations = {where!r} gives {len(places)} "
-                f"places; this backend places each post-synaptic entity at one place per cell "
-                f"for now (e.g. LabelledLocations('soma') or centre(dendrites())).")
-        _, sec, x = places[0]
-        syn_nodes.append(node_of(tree, sec, x))
+                f"MultiCompartmentNeuron: {name}.locations = {where!r} gives no place on the "
+                f"morphology; a post-synaptic entity needs at least one (raise the density, "
+                f"or choose other sections).")
+        seen = set()
+        for _, sec, x in places:
+            node = node_of(tree, sec, x)
+            if node not in seen:
+                seen.add(node)
+                syn_nodes.append(node)
+                syn_pse.append(r)
+                syn_sections.append(sec)
     return CellLayout(sections=sections, tree=tree, hh_nodes=hh, detector=int(detector),
-                      syn_nodes=tuple(syn_nodes), cap=per_node(tree, cm_sec) * area * 1e-5,
+                      syn_nodes=tuple(syn_nodes), syn_pse=tuple(syn_pse),
+                      syn_sections=tuple(syn_sections),
+                      cap=per_node(tree, cm_sec) * area * 1e-5,
                       g_leak=g_leak, e_leak=e_leak, gnabar=na[hh], gkbar=k[hh],
                       ena=_reversal(ionic_species, "na", 50.0),
                       ek=_reversal(ionic_species, "k", -77.0))

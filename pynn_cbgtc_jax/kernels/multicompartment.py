@@ -6,8 +6,9 @@ engine's inputs at their nodes:
 
 * the current sources of the cell (``Drive.i_inj``, nA) into node ``inject_node`` (a parameter
   per cell: the location given to ``inject_into(..., location=)``; default the soma);
-* each post-synaptic entity ``r`` (receptor type) at node ``syn_nodes[r]`` (static): an
-  exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's ``ExpSyn``),
+* each synapse column ``c`` (a post-synaptic entity's place; a PSE has one column per node
+  its places fall on, and the engine's receptor axis counts columns) at node ``syn_nodes[c]``
+  (static): an exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's ``ExpSyn``),
 
   .. math:: I_r = g_r (E_r - v_{node}), \quad dg_r/dt = -g_r/\tau_r, \quad g_r \mathrel{+}= w
 
@@ -19,7 +20,7 @@ engine's inputs at their nodes:
 The structure (tree, HH nodes, detector, synapse nodes) is static: one model per structure,
 built and registered by :func:`multicompartment_model`; every number is a traced parameter per
 cell.  State per cell: ``v`` [n_nodes], the gates ``m``, ``h``, ``n`` [n_hh] and the synaptic
-variables ``g`` [n_receptors].  Recorded signals name an element: ``v@k`` (node ``k``),
+variables ``g`` [n_columns].  Recorded signals name an element: ``v@k`` (node ``k``),
 ``m@j`` (the ``j``-th HH node) -- ``engine.spec.signal_values``.
 """
 from __future__ import annotations
@@ -44,9 +45,9 @@ class Structure(NamedTuple):
     parent: tuple            # parent node of each node (-1: root)
     hh_nodes: tuple          # nodes with HH gates
     detector: int            # spike detector node
-    syn_nodes: tuple         # node per receptor
-    syn_current: tuple       # per receptor: True for a current, False for a conductance
-    receptors: tuple         # receptor type names
+    syn_nodes: tuple         # node per synapse column
+    syn_current: tuple       # per column: True for a current, False for a conductance
+    receptors: tuple         # per column: its name, "<PSE>" for a PSE's first, "<PSE>#k" after
     gates: tuple             # (PyNN variable, gate) pairs, e.g. (("na.m", "m"), ("kdr.n", "n"))
 
     @property
@@ -69,8 +70,8 @@ class Params(NamedTuple):
     ek: jnp.ndarray         # mV
     v_thresh: jnp.ndarray   # mV
     inject_node: jnp.ndarray  # int32
-    e_syn: jnp.ndarray      # mV [n_receptors]
-    tau_syn: jnp.ndarray    # ms [n_receptors]
+    e_syn: jnp.ndarray      # mV [n_columns]
+    tau_syn: jnp.ndarray    # ms [n_columns]
 
 
 class State(NamedTuple):
@@ -78,7 +79,7 @@ class State(NamedTuple):
     m: jnp.ndarray          # [n_hh], half a step after v
     h: jnp.ndarray
     n: jnp.ndarray
-    g: jnp.ndarray          # uS or nA [n_receptors]
+    g: jnp.ndarray          # uS or nA [n_columns]
 
 
 class _Recordables(Mapping):

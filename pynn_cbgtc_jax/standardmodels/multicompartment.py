@@ -15,7 +15,10 @@ Channels: ``NaChannel`` and ``KdrChannel`` are the sodium and potassium parts of
 ``hh.mod`` (pyNN.neuron maps them so), reversal potentials from ``ionic_species`` (``na``,
 ``k``); ``PassiveLeak`` (NEURON ``pas``) and ``PassiveLeakHH`` (``hh``'s leak) are passive
 currents with their own ``e_rev``.  Post-synaptic entities: ``CondExpPostSynapticResponse``
-(NEURON ``ExpSyn``) and ``CurrExpPostSynapticResponse`` (``ExpISyn``), one place per cell.
+(NEURON ``ExpSyn``) and ``CurrExpPostSynapticResponse`` (``ExpISyn``) at the places their
+``locations`` give (``random_placement``, ``at_distances``, labels ...; the same places in
+every cell of the type); a projection's ``location_selector`` picks among them as pyNN.neuron
+does (``receptor_columns``).
 Spikes: upward crossings of +10 mV (NEURON's ``NetCon`` default, as pyNN.neuron) in the middle
 of the soma (or of a section labelled ``axon_initial_segment``).
 
@@ -188,16 +191,31 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
                     for name, ch in self.ion_channels.items()}
         return cell_layout(at("morphology"), at("cm"), at("Ra"), at("ionic_species"), channels,
                            {name: at(f"{name}.locations")
-                            for name in self.post_synaptic_entities})
+                            for name in self.post_synaptic_entities}, self._placement_seed)
+
+    @property
+    def _placement_seed(self) -> int:
+        """The seed of this cell type's random synapse placements: ``setup(rng_seed)`` when
+        the cell type is first compiled, then fixed (every population of the type, every
+        rebuild, gets the same places)."""
+        if getattr(self, "_seed", None) is None:
+            from ..simulator import state
+            self._seed = int(state.rng_seed) if state.rng_seed is not None else 0
+        return self._seed
 
     def _structure(self, layout) -> Structure:
         gates = tuple((f"{c}.{s}", s) for c, ch in self.ion_channels.items() for s in ch.states)
+        pses = list(self.post_synaptic_entities.values())
+        names, seen = [], {}
+        for r in layout.syn_pse:
+            k = seen.get(r, 0)
+            seen[r] = k + 1
+            names.append(self.receptor_types[r] + (f"#{k}" if k else ""))
         return Structure(parent=tuple(int(p) for p in layout.tree.parent),
                          hh_nodes=tuple(int(i) for i in layout.hh_nodes),
                          detector=layout.detector, syn_nodes=layout.syn_nodes,
-                         syn_current=tuple(_PSE_KINDS[type(p)] for p in
-                                           self.post_synaptic_entities.values()),
-                         receptors=self.receptor_types, gates=gates)
+                         syn_current=tuple(_PSE_KINDS[type(pses[r])] for r in layout.syn_pse),
+                         receptors=tuple(names), gates=gates)
 
     def _own_columns(self):
         columns = dict(self.object_columns(1))
@@ -208,14 +226,47 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
     @property
     def kernel(self):
         if self._kernel is None:
-            self._struct = self._structure(self._layout(self._own_columns()))
+            self._struct = self._structure(self._type_layout)
             self._kernel = multicompartment_model(self._struct, self._build_params,
                                                   self._initial_state)
         return self._kernel
 
+    def receptor_columns(self, receptor_type, location_selector=None, rng=None) -> list:
+        """The synapse columns (engine receptor indices) a connection to ``receptor_type``
+        goes to: without a selector the PSE's first place; with one (a filter, a label,
+        'all'), as pyNN.neuron, the first place of the PSE in each selected section -- a
+        connection is made to each.  ``rng`` draws a ``random_section``."""
+        from ..morphology import select
+        lay = self._type_layout
+        r = self.receptor_types.index(receptor_type)
+        mine = [c for c, p in enumerate(lay.syn_pse) if p == r]
+        if location_selector is None:
+            return mine[:1]
+        chosen = set(int(k) for k in select(location_selector, lay.sections, rng))
+        out, taken = [], set()
+        for c in mine:
+            sec = lay.syn_sections[c]
+            if sec in chosen and sec not in taken:
+                taken.add(sec)
+                out.append(c)
+        if not out:
+            raise errors.ConnectionError(
+                f"location_selector={location_selector!r} selects no section holding a "
+                f"{receptor_type!r} synapse of {self}; the {receptor_type!r} places are in "
+                f"sections {sorted({lay.sections[lay.syn_sections[c]].name for c in mine})}.")
+        return out
+
     def location_nodes(self, location) -> list:
         """``[(label, node), ...]`` of a recording or injection location on this cell."""
-        return location_node(self._layout(self._own_columns()), location)
+        return location_node(self._type_layout, location)
+
+    @property
+    def _type_layout(self):
+        """The layout of the cell type's own values (cached: the places of its synapses and
+        locations; a population's cells are checked against it when compiled)."""
+        if getattr(self, "_cached_layout", None) is None:
+            self._cached_layout = self._layout(self._own_columns())
+        return self._cached_layout
 
     def _layouts(self, columns, size):
         """The layout of each cell, computed once per distinct set of values."""
@@ -251,8 +302,8 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
             return (np.asarray(columns[name], dtype) if name in columns
                     else np.full(size, default, dtype))
         pses = list(self.post_synaptic_entities)
-        syn = [(column(f"{p}.e_syn", 0.0) if f"{p}.e_syn" in columns
-                else np.zeros(size, dtype), column(f"{p}.tau_syn", 5.0)) for p in pses]
+        syn = [(column(f"{pses[r]}.e_syn", 0.0), column(f"{pses[r]}.tau_syn", 5.0))
+               for r in layouts[0].syn_pse]
         return Params(
             cap=stack(lambda lay: lay.cap), g_axial=stack(lambda lay: lay.tree.g_axial),
             l_diag=stack(lambda lay: laplacian_diagonal(lay.tree)),
@@ -278,7 +329,7 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
             given = initial.get(variable)
             if given is not None and np.all(np.isfinite(given)):
                 gates[gate] = np.repeat(np.asarray(given, float)[:, None], hh.size, axis=1)
-        n_rec = len(self.post_synaptic_entities)
+        n_rec = len(structure.receptors)
         return State(v=v.astype(dtype), m=gates["m"].astype(dtype),
                      h=gates["h"].astype(dtype), n=gates["n"].astype(dtype),
                      g=np.zeros((size, n_rec), dtype))
