@@ -95,7 +95,6 @@ def partition_build(build, devices: tuple):
     spec, data, D = build.spec, build.data, len(devices)
     for pop in spec.pops:
         if pop.kind.startswith("MultiCompartment["):
-            from pyNN import errors
             raise errors.InvalidParameterValueError(
                 f"setup(devices={D}): this network has multi-compartment cells ({pop.kind}), "
                 f"which run on one device for now (issue 16); call setup(devices=1).")

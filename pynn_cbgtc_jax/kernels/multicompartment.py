@@ -8,7 +8,8 @@ engine's inputs at their nodes:
   per cell: the location given to ``inject_into(..., location=)``; default the soma);
 * each synapse column ``c`` (a post-synaptic entity's place; a PSE has one column per node
   its places fall on, and the engine's receptor axis counts columns) at node ``syn_nodes[c]``
-  (static): an exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's ``ExpSyn``),
+  (static): an exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's
+  ``ExpSyn``),
 
   .. math:: I_r = g_r (E_r - v_{node}), \quad dg_r/dt = -g_r/\tau_r, \quad g_r \mathrel{+}= w
 
