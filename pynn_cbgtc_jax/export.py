@@ -17,7 +17,10 @@ from .compiler.inputs import (Network, PopulationData, ProjectionData, RecordedS
                               SourceData)
 from .projections import RECEPTOR_COLUMN
 
-__all__ = ["export_network", "population_data", "projection_data", "source_data",
+#: the parameter column of a multi-compartment population's cell positions (um, [size, 3])
+POSITIONS = "_positions"
+
+__all__ = ["POSITIONS", "export_network", "population_data", "projection_data", "source_data",
            "resolve_cells"]
 
 
@@ -60,9 +63,12 @@ def population_data(pop, member: int | None = None) -> PopulationData:
     return PopulationData(
         index=pop._index, size=pop.size, first_id=int(pop.first_id),
         kind=model.name if model is not None else type(celltype).__name__, model=model,
-        injectable=bool(celltype.injectable), parameters=MappingProxyType(
-            pop._parameters if not member or not pop._batches else
-            {**pop._parameters, **{n: v[member] for n, v in pop._batches.items()}}),
+        injectable=bool(celltype.injectable), parameters=MappingProxyType({
+            **(pop._parameters if not member or not pop._batches else
+               {**pop._parameters, **{n: v[member] for n, v in pop._batches.items()}}),
+            # cells with a morphology: where they are (um, [size, 3]) places their nodes
+            **({POSITIONS: np.asarray(pop.positions, float).T}
+               if hasattr(celltype, "object_columns") else {})}),
         spikes=rec.recorded_indices("spikes"), signals=tuple(signals))
 
 
@@ -125,7 +131,7 @@ def source_data(src, member: int | None = None) -> SourceData:
     return SourceData(index=src._index, waveform=src._waveform_name,
                       native=MappingProxyType(src.member_native(member)),
                       targets=tuple((pop._index, idx) for pop, idx in src._targets),
-                      recording=bool(src._recording))
+                      recording=bool(src._recording), field=bool(getattr(src, "field", False)))
 
 
 def export_network(state, synapses: bool = True, member: int | None = None) -> Network:

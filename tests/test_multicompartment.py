@@ -289,3 +289,78 @@ def test_two_compartment_against_pyNN_neuron(tmp_path):
         assert np.abs(ours[k] - ref[k]).max() < 2e-3, k
     for k in ("soma.na.m", "soma.na.h", "soma.kdr.n"):
         assert np.abs(ours[k] - ref[k]).max() < 2e-5, k
+
+
+def _axon_type(length=1000.0, diam=2.0):
+    """A straight HH axon along x (hh.mod everywhere, PassiveLeakHH = hh's leak), Ra 100."""
+    seg = Segment(proximal=P(x=-length / 2, y=0, z=0, diameter=diam),
+                  distal=P(x=length / 2, y=0, z=0, diameter=diam), name="axon", id=0)
+    cell_class = sim.MultiCompartmentNeuron
+    cell_class.ion_channels = {"leak": sim.PassiveLeakHH, "na": sim.NaChannel,
+                               "kdr": sim.KdrChannel}
+    cell_class.post_synaptic_entities = {}
+    return cell_class(morphology=NeuroMLMorphology(Morphology(segments=(seg,))), cm=1.0,
+                      Ra=100.0, leak={"conductance_density": sim.morphology.uniform("all", 3e-4),
+                                      "e_rev": -54.3},
+                      na={"conductance_density": sim.morphology.uniform("all", 0.12)},
+                      kdr={"conductance_density": sim.morphology.uniform("all", 0.036)},
+                      ionic_species={"na": IonicSpecies("na", reversal_potential=50.0),
+                                     "k": IonicSpecies("k", reversal_potential=-77.0)})
+
+
+def test_extracellular_electrode_equals_the_solver_driven_by_hand(fresh):
+    """``ExtracellularElectrode`` on two axons passing 100 and 400 um from it (the cells'
+    positions from the population's ``positions``) against the cable kernel run directly with
+    the activating function computed here from the geometry (phi = I / (4 pi sigma r) at each
+    node, a_i = sum_j g_ij (phi_j - phi_i)) and the pulse train by hand (cathodic 0.1 ms, 200
+    uA, 130 Hz from 1 ms; a current on at t acts from the step starting at t).  Same
+    float64 arithmetic up to summation order: 1e-9 mV.  And the limit case the physics
+    demands: the near axon fires, the far one does not."""
+    import jax
+    from pynn_cbgtc_jax.compiler import cable_tree
+    from pynn_cbgtc_jax.kernels import cable
+    sim.setup(timestep=0.025, precision="float64")
+    ct = _axon_type()
+    axons = sim.Population(2, ct, initial_values={"v": -65.0})
+    axons.positions = np.array([[0.0, 0.0], [100.0, 400.0], [0.0, 0.0]])    # [3, cells] um
+    electrode = sim.ExtracellularElectrode(position=(0.0, 0.0, 0.0), sigma=0.27,
+                                           amplitude=-2e5, frequency=130.0, pulse_width=0.1,
+                                           start=1.0)
+    electrode.inject_into(axons)
+    axons.record("v", locations=sim.morphology.at_distances("axon", [0.5, 0.95]))
+    axons.record("spikes")
+    sim.run(8.0)
+    seg = axons.get_data().segments[0]
+    mid = np.asarray(seg.filter(name="axon-d-0.5.v")[0])
+    assert len(seg.spiketrains[0]) >= 1 and len(seg.spiketrains[1]) == 0
+
+    lay = ct._type_layout
+    assert jax.config.jax_enable_x64          # setup(precision='float64') turned it on
+    nseg = len(lay.tree.centres[0])
+    tree = cable_tree.build_tree([cable_tree.Section(None, 1000.0, 2.0, nseg)], 100.0)
+    p = cable_tree.cable_params(tree, 1.0, 3e-4, -54.3, 0.12, 0.036, detector=1)
+    steps = int(8.0 / 0.025)
+    t = np.arange(steps) * 0.025
+    on = (t >= 1.0 - 1e-9) & (((t - 1.0 + 1e-9) % (1000 / 130.0)) < 0.1 - 1e-9)
+    for cell, y0 in enumerate((100.0, 400.0)):
+        first, last = np.array([[-500, y0, 0]]), np.array([[500, y0, 0]])
+        a = cable_tree.point_source_weights(tree, cable_tree.node_positions(tree, first,
+                                                                             last),
+                                            (0, 0, 0), 0.27)
+        i_inj = np.where(on[:, None], -2e5 * a[None, :], 0.0)
+        _, v, _ = cable.run(p, cable.initial_state(p, np.full(tree.parent.size, -65.0)),
+                            i_inj, 0.025)
+        node = cable_tree.node_of(tree, 0, 0.5)
+        np.testing.assert_allclose(mid[1:, cell], np.asarray(v)[:, node], atol=1e-9)
+
+
+def test_extracellular_electrode_errors(fresh):
+    points = sim.Population(2, sim.IF_cond_exp())
+    electrode = sim.ExtracellularElectrode(position=(0, 0, 0), amplitude=-1e5)
+    with pytest.raises(errors.InvalidParameterValueError, match="no activating function"):
+        electrode.inject_into(points)
+    with pytest.raises(errors.InvalidParameterValueError, match="conductivity"):
+        sim.ExtracellularElectrode(position=(0, 0, 0), sigma=0.0)
+    axons = sim.Population(1, _axon_type())
+    with pytest.raises(errors.InvalidParameterValueError, match="leave location out"):
+        electrode.inject_into(axons, location="axon")

@@ -4,12 +4,15 @@
   :class:`TC_RT2004`: the Rubin & Terman 2004 cells as PyNN cell types, with conductance-based
   exponential synapses and a membrane ``area`` that converts PyNN's nA / µS to the models'
   µA/cm² / mS/cm² (``models.py``);
-* :class:`DBSSource`: monophasic or charge-balanced biphasic DBS pulse trains (``dbs.py``).
+* :class:`DBSSource`: monophasic or charge-balanced biphasic DBS pulse trains (``dbs.py``);
+* :class:`ExtracellularElectrode`: the same pulses from a point source in the tissue, acting on
+  multi-compartment cells through their field (``extracellular.py``).
 
 Importing this package registers the three ``NeuronModel``s with the engine.
 """
 from .cells import *  # noqa: F401,F403
 from .dbs import *    # noqa: F401,F403
-from . import cells as _cells, dbs as _dbs
+from .extracellular import *    # noqa: F401,F403
+from . import cells as _cells, dbs as _dbs, extracellular as _extracellular
 
-__all__ = _cells.__all__ + _dbs.__all__
+__all__ = _cells.__all__ + _dbs.__all__ + _extracellular.__all__

@@ -248,30 +248,39 @@ def _electrodes(sources, populations, dt, dtype, seed):
                 else:
                     values[j] = b[name]
         fields[name] = values
-    # one table of (source, cell) pairs; cells numbered within the targeted populations
-    pair_source, pair_cell, pair_gid, targets, n_target_cells = [], [], [], [], 0
-    for pop in populations:
-        srcs, cells = [], []
-        for j, src in enumerate(sources):
-            for p, idx in src.targets:
-                if p == pop.index:
-                    srcs.append(np.full(idx.size, j))
-                    cells.append(idx)
-        if not srcs:
-            targets.append(-1)
-            continue
-        c = np.concatenate(cells)
-        pair_source.append(np.concatenate(srcs))
-        pair_cell.append(n_target_cells + c)
-        pair_gid.append(c + pop.first_id)
-        targets.append(n_target_cells)
-        n_target_cells += pop.size
+    # one table of (source, cell) pairs; cells numbered within the targeted populations: first
+    # a block per population that current sources target, then one per population that
+    # extracellular electrodes (field sources) target
+    pair_source, pair_cell, pair_gid, n_target_cells = [], [], [], 0
+    blocks = {}
+    for is_field in (False, True):
+        offsets = []
+        for pop in populations:
+            srcs, cells = [], []
+            for j, src in enumerate(sources):
+                for p, idx in src.targets:
+                    if p == pop.index and src.field == is_field:
+                        srcs.append(np.full(idx.size, j))
+                        cells.append(idx)
+            if not srcs:
+                offsets.append(-1)
+                continue
+            c = np.concatenate(cells)
+            pair_source.append(np.concatenate(srcs))
+            pair_cell.append(n_target_cells + c)
+            pair_gid.append(c + pop.first_id)
+            offsets.append(n_target_cells)
+            n_target_cells += pop.size
+        blocks[is_field] = offsets
+    targets = blocks[False]
     pair_source, pair_cell, pair_gid = (np.concatenate(a).astype(np.int32) if a
                                         else np.zeros(0, np.int32)
                                         for a in (pair_source, pair_cell, pair_gid))
     spec = ElectrodeSpec(n_sources=S, kinds=kinds, table=width,
                          targets=tuple(targets), n_target_cells=n_target_cells,
-                         record=any(src.recording for src in sources))
+                         record=any(src.recording for src in sources),
+                         field_targets=(tuple(blocks[True]) if any(s.field for s in sources)
+                                        else ()))
     import jax
     data = ElectrodeData(kind=kind, start=start, stop=stop, fields=fields,
                          pair_source=pair_source, pair_cell=pair_cell, pair_gid=pair_gid,

@@ -98,6 +98,8 @@ class SourceData:
                                 # amplitudes (nA), frequency (Hz), phase (deg), times (ms)...
     targets: tuple           # ((population index, int64 cell indices), ...) in injection order
     recording: bool          # its current is recorded
+    field: bool = False      # an extracellular electrode: its amplitude reaches each target
+                             # cell's nodes through the cell's field weights, not one node
 
 
 @dataclass(frozen=True, eq=False)

@@ -122,6 +122,8 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
             offset = e_spec.targets[i] if e_spec.n_sources else -1
             i_inj = (i_all[offset:offset + sizes[i]] if offset >= 0
                      else jnp.zeros(sizes[i], dtype))
+            field = e_spec.field_targets[i] if e_spec.field_targets else -1
+            i_field = i_all[field:field + sizes[i]] if field >= 0 else None
             rand = (uniform_cells(jax.random.fold_in(jax.random.fold_in(data.key, i), k),
                                   sizes[i], dtype) if model.random else None)
             if part:        # the whole population's values, this device's cells
@@ -132,7 +134,8 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
             if pop.scheme:
                 step = partial(step, scheme=pop.scheme)
             states[i], spiked = population_step(step, coeffs[i], state,
-                                                Drive(exc, inh, i_inj, rand, receptors))
+                                                Drive(exc, inh, i_inj, rand, receptors,
+                                                      i_field))
             counts[i] = spiked.astype(jnp.int32)
             bad[i] = _first_bad(bad[i], state, jnp.maximum(k - 1, 0))
     signals = tuple(tuple(signal_values(states[i], field, idx)

@@ -58,6 +58,8 @@ class ElectrodeSpec(NamedTuple):
                              # vector (the targeted populations' cells), -1 if not targeted
     n_target_cells: int      # length of that vector
     record: bool             # some source is recorded
+    field_targets: tuple = ()   # per population: offset of its cells' block of extracellular
+                                # (field) sources' amplitudes in that vector, -1 if none
 
 
 class NetSpec(NamedTuple):

@@ -32,6 +32,10 @@ class Drive(NamedTuple):
     receptors : tuple
         The input of every receptor type, in ``receptor_types`` order (``exc`` and ``inh`` are
         the first two); used by models with other than two receptors.
+    i_field : scalar or None
+        The current (nA) of the extracellular electrode that acts on this cell through its
+        field (multi-compartment cells: ``kernels/multicompartment.py`` spreads it over the
+        nodes by the cell's field weights); None where no electrode targets the population.
     """
 
     exc: jnp.ndarray
@@ -39,6 +43,7 @@ class Drive(NamedTuple):
     i_inj: jnp.ndarray
     rand: jnp.ndarray = None
     receptors: tuple = ()
+    i_field: jnp.ndarray = None
 
 
 def exp_integral(a, h):

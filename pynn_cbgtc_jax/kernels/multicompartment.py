@@ -6,6 +6,10 @@ engine's inputs at their nodes:
 
 * the current sources of the cell (``Drive.i_inj``, nA) into node ``inject_node`` (a parameter
   per cell: the location given to ``inject_into(..., location=)``; default the soma);
+* an extracellular electrode's current ``I_el`` (``Drive.i_field``, nA) as ``I_el a_i`` into
+  every node ``i``, ``a = field_weight`` (``compiler/cable_tree.point_source_weights``: the
+  activating function of a point source in a homogeneous medium, NEURON's ``extracellular``
+  mechanism with its defaults);
 * each synapse column ``c`` (a post-synaptic entity's place; a PSE has one column per node
   its places fall on, and the engine's receptor axis counts columns) at node ``syn_nodes[c]``
   (static): an exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's
@@ -73,6 +77,8 @@ class Params(NamedTuple):
     inject_node: jnp.ndarray  # int32
     e_syn: jnp.ndarray      # mV [n_columns]
     tau_syn: jnp.ndarray    # ms [n_columns]
+    field_weight: jnp.ndarray  # [n_nodes]: nA into each node per nA of the cell's
+                               # extracellular electrode (the activating function; 0: none)
 
 
 class State(NamedTuple):
@@ -128,6 +134,8 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
                                gkbar=p.gkbar, ena=p.ena, ek=p.ek, detector=structure.detector,
                                v_thresh=p.v_thresh)
         i_node = jnp.zeros(n_nodes, s.v.dtype).at[p.inject_node].add(d.i_inj)
+        if d.i_field is not None:
+            i_node = i_node + d.i_field * p.field_weight
         g_extra = 0.0
         g = s.g
         if n_rec:

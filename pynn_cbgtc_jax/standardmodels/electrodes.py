@@ -69,6 +69,8 @@ class _CurrentSource(StandardCurrentSource):
     """
 
     _waveform_name = None
+    field = False             # an extracellular electrode (cbgtc/extracellular.py) acts
+                              # through its field, not at one place
 
     def __init__(self, **parameters):
         parameters, batches = split_batches(parameters)

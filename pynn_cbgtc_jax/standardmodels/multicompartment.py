@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from pyNN import errors
 from pyNN.parameters import ParameterSpace
+from pyNN.standardmodels import StandardCellType
 from pyNN.standardmodels import cells as pynn_cells
 from pyNN.standardmodels import ion_channels as pynn_channels
 
@@ -42,6 +43,7 @@ from ..compiler.cable_tree import laplacian_diagonal
 from ..kernels import cable
 from ..kernels.multicompartment import Params, State, Structure, multicompartment_model
 from .composite import CondExpPostSynapticResponse, CurrExpPostSynapticResponse
+from ..export import POSITIONS
 from .translations import identity_translations
 
 __all__ = ["MultiCompartmentNeuron", "NaChannel", "KdrChannel", "PassiveLeak",
@@ -67,8 +69,13 @@ _PSE_KINDS = {CondExpPostSynapticResponse: False, CurrExpPostSynapticResponse: T
 _OBJECTS = ("morphology", "cm", "ionic_species")
 
 
-class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
+class MultiCompartmentNeuron(StandardCellType):
+    # PyNN's own class (pyNN.standardmodels.cells) has the metaclass HasSections, under which
+    # *any* missing class attribute is a new Section (for ``cell_class.soma.insert(...)``, an
+    # API no backend implements): ``getattr(cls, "kernel", None)`` would never be None.  So
+    # this class restates its few declarations instead of inheriting them.
     __doc__ = __doc__
+    default_parameters = dict(pynn_cells.MultiCompartmentNeuron.__dict__["default_parameters"])
     translations = identity_translations(("morphology", "cm", "Ra", "ionic_species"))
     ion_channels = {}
     post_synaptic_entities = {}
@@ -166,6 +173,7 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
         for name in self.post_synaptic_entities:
             objects[f"{name}.locations"] = self._value("locations", name)
         objects["inject_location"] = None
+        objects["field_electrode"] = None
         out = {}
         for name, value in objects.items():
             column = np.empty(size, dtype=object)
@@ -274,7 +282,8 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
         cache, out = {}, []
         for cell in range(size):
             key = tuple(id(columns[n][cell]) if columns[n].dtype == object
-                        else float(columns[n][cell]) for n in names if n != "inject_location")
+                        else float(columns[n][cell]) for n in names
+                        if n not in ("inject_location", "field_electrode", POSITIONS))
             if key not in cache:
                 cache[key] = self._layout(columns, cell)
             out.append(cache[key])
@@ -295,6 +304,12 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
             inject[cell] = (layouts[cell].detector if where is None
                             else location_node(layouts[cell], where)[0][1])
 
+        field = np.zeros((size, len(layouts[0].tree.parent)))
+        for cell in range(size):
+            electrode = columns["field_electrode"][cell]
+            if electrode is not None:
+                field[cell] = electrode.weights(layouts[cell], columns[POSITIONS][cell])
+
         def stack(f):
             return np.stack([np.asarray(f(lay), float) for lay in layouts]).astype(dtype)
 
@@ -313,7 +328,7 @@ class MultiCompartmentNeuron(pynn_cells.MultiCompartmentNeuron):
             v_thresh=np.full(size, SPIKE_THRESHOLD, dtype), inject_node=inject,
             e_syn=np.stack([e for e, _ in syn], axis=1) if syn else np.zeros((size, 0), dtype),
             tau_syn=(np.stack([t for _, t in syn], axis=1) if syn
-                     else np.ones((size, 0), dtype)))
+                     else np.ones((size, 0), dtype)), field_weight=field.astype(dtype))
 
     def _initial_state(self, columns, initial, size, dtype):
         """Every node at the cell's initial ``v``; a gate not given by ``initialize()`` at its
