@@ -127,13 +127,14 @@ class Projection(common.Projection):
                             location_selector=None, **connection_parameters):
         pre = np.asarray(presynaptic_indices, dtype=np.int64).ravel()
         post = np.full(pre.size, postsynaptic_index, np.int64)
-        celltype = self.post.celltype
+        celltype = getattr(self.post, "celltype", None)      # None: an Assembly
         if location_selector is None or not hasattr(celltype, "receptor_columns"):
             if location_selector is not None:
                 raise errors.ConnectionError(
                     f"Projection {self.label!r}: location_selector={location_selector!r} on "
-                    f"point neurons ({celltype}); it chooses places on multi-compartment "
-                    f"cells: leave it out.")
+                    f"{'an Assembly' if celltype is None else f'point neurons ({celltype})'}; "
+                    f"it chooses places on the multi-compartment cells of one population: "
+                    f"leave it out, or project to the population.")
             self._add_connections(pre, post, **connection_parameters)
             return
         # multi-compartment target: one connection per chosen synapse place (pyNN.neuron),
