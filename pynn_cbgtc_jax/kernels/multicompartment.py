@@ -34,8 +34,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_batching import custom_vmap
 
 from . import cable
 from .declaration import NeuronModel, Parameter
@@ -127,25 +129,46 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
         dt = jnp.asarray(dt, p.cap.dtype)
         return p, dt, jnp.exp(-dt / p.tau_syn)
 
-    def step(coeffs, s: State, d):
+    def advance(coeffs, s: State, d, cells: tuple):
+        """The step on one cell (``cells = ()``) or, node-major, on ``[.., C]`` arrays
+        (``cells = (C,)``: every per-cell leaf with the cell axis last)."""
         p, dt, decay = coeffs
         cp = cable.CableParams(parent=parent, cap=p.cap, g_axial=p.g_axial, l_diag=p.l_diag,
                                g_pas=p.g_pas, e_pas=p.e_pas, hh_nodes=hh, gnabar=p.gnabar,
                                gkbar=p.gkbar, ena=p.ena, ek=p.ek, detector=structure.detector,
                                v_thresh=p.v_thresh)
-        i_node = jnp.zeros(n_nodes, s.v.dtype).at[p.inject_node].add(d.i_inj)
+        shape = (n_nodes,) + cells
+        column = (jnp.arange(cells[0]),) if cells else ()
+        i_node = jnp.zeros(shape, s.v.dtype).at[(p.inject_node,) + column].add(d.i_inj)
         if d.i_field is not None:
             i_node = i_node + d.i_field * p.field_weight
         g_extra = 0.0
         g = s.g
         if n_rec:
+            current = is_current.reshape((n_rec,) + (1,) * len(cells))
             g = g + jnp.stack(d.receptors[:n_rec])
-            cond = jnp.where(is_current, 0.0, g)
-            i_node = i_node.at[syn_nodes].add(jnp.where(is_current, g, g * p.e_syn))
-            g_extra = jnp.zeros(n_nodes, s.v.dtype).at[syn_nodes].add(cond)
+            i_node = i_node.at[syn_nodes].add(jnp.where(current, g, g * p.e_syn))
+            g_extra = jnp.zeros(shape, s.v.dtype).at[syn_nodes].add(jnp.where(current, 0.0, g))
         new, spiked = cable.step(cp, cable.CableState(s.v, s.m, s.h, s.n), i_node, dt,
                                  g_extra)
         return State(new.v, new.m, new.h, new.n, g * decay), spiked
+
+    @custom_vmap
+    def step(coeffs, s: State, d):
+        return advance(coeffs, s, d, ())
+
+    @step.def_vmap
+    def cells(n, in_batched, coeffs, s, d):
+        """A population: node-major ``[n_nodes, cells]`` arrays, so each node of the tree
+        solve is one contiguous row (``jax.vmap`` of the one-cell step gives ``[cells,
+        n_nodes]``, a strided column per node: ``validation/benchmarks/bench_mc_pynn.py``)."""
+        def last(x, batched):
+            x = x if batched else jnp.broadcast_to(x, (n,) + jnp.shape(x))
+            return jnp.moveaxis(x, 0, -1)
+        args = jax.tree_util.tree_map(last, (coeffs, s, d), tuple(in_batched))
+        new, spiked = advance(*args, (n,))
+        new = jax.tree_util.tree_map(lambda x: jnp.moveaxis(x, -1, 0), new)
+        return (new, spiked), (jax.tree_util.tree_map(lambda _: True, new), True)
 
     parameters = {f: Parameter("", 0.0) for f in Params._fields}
     model = NeuronModel(
