@@ -12,6 +12,8 @@
 #   kernels   1M STN neurons at dt = 0.01 ms (neuron-steps/s, goal >= 1e10), kernel table
 #   ensembles the CBGTC example and COBA 4000 as ensembles of 64 / 256 members (issue 14)
 #   cable     the multi-compartment solver: 1k-100k ball-and-stick cells of 100 compartments
+#   mc        the same through PyNN's API (MultiCompartmentNeuron, scenario5's cell, 33 nodes):
+#             1k-100k cells, 50 ms at dt 0.025 (bench_mc_pynn.py)
 #   tests     the GPU-relevant tests (until the deadline)
 # Each part runs under its own timeout, inside a deadline of GPU_DEADLINE seconds (default 540)
 # from the start, so a failing or slow part leaves the next its time.  Everything printed goes
@@ -19,7 +21,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CARRY="${1:-gpu_carry}"
-PARTS=",${2:-micro,cbgtc,profile,kernels,ensembles,cable,tests},"
+PARTS=",${2:-micro,cbgtc,profile,kernels,ensembles,cable,mc,tests},"
 DEADLINE="${GPU_DEADLINE:-540}"
 LOG="${OUT:-.}/gpu_check.log"
 JSON="${OUT:-.}/gpu_check.jsonl"
@@ -57,6 +59,7 @@ part kernels 40 python3 $B/bench_kernels.py --models STN --sizes 1000000 --dt 0.
 part ensembles 80 python3 $B/bench_ensembles.py --networks cbgtc coba --members 64 256 \
   --coba-members 8 64 --duration 200 --sequential 2
 part cable 40 python3 $B/bench_cable.py --cells 1000,10000,100000 --no-neuron
+part mc 60 python3 $B/bench_mc_pynn.py --cells 1000,10000,100000 --duration 50 --simulators jax
 part tests 200 python3 -m pytest -q -p no:cacheprovider tests/test_engine_contracts.py \
   tests/test_delivery.py tests/test_lif_closed_form.py tests/test_spike_sources.py \
   tests/test_ensembles.py tests/kernels
