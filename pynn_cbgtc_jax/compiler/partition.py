@@ -93,11 +93,6 @@ def partition_build(build, devices: tuple):
     ``spec`` the per-device ``NetSpec`` (``spec.partition`` set), ``data`` NumPy leaves with
     the sharded ones stacked ``[D, ...]`` (``data_specs``), ``layout`` the carry maps."""
     spec, data, D = build.spec, build.data, len(devices)
-    for pop in spec.pops:
-        if pop.kind.startswith("MultiCompartment["):
-            raise errors.InvalidParameterValueError(
-                f"setup(devices={D}): this network has multi-compartment cells ({pop.kind}), "
-                f"which run on one device for now (issue 16); call setup(devices=1).")
     n_cells = sum(p.size for p in spec.pops)
     pops, params, cells, reals, recs, rdata, orders = [], [], [], [], [], [], []
     col_parts, dev_of_col, lcol_of_col = [], np.zeros(spec.width, np.int64), \
@@ -150,6 +145,8 @@ def partition_build(build, devices: tuple):
         orders.append(tuple(order))
     width = max(ring, 1)
     columns = (np.concatenate(col_parts, axis=1) if col_parts else np.full((D, 1), -1))
+    if columns.shape[1] < width:        # no receptor column anywhere: one padding column
+        columns = np.full((D, width), -1)
     drop = spec.ring * width                       # past the ring: dropped by the scatter
     if 2 * drop >= np.iinfo(np.int32).max:
         raise errors.InvalidParameterValueError(

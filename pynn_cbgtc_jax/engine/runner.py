@@ -128,6 +128,7 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
                                   sizes[i], dtype) if model.random else None)
             if part:        # the whole population's values, this device's cells
                 i_inj = i_inj[data.layout.cells[i]]
+                i_field = None if i_field is None else i_field[data.layout.cells[i]]
                 rand = None if rand is None else rand[data.layout.cells[i]]
             step = (partial(model.step, n_sub=pop.substeps) if model.substeps is not None
                     else model.step)
