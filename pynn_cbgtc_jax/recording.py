@@ -127,7 +127,7 @@ class Recorder(recording.Recorder):
         section label or a location generator (``sim.morphology``); it resolves to a node of
         the cell, kept as the Variable's ``location``, and its label names the signal
         (``"soma.v"``, PyNN's convention).  Without ``locations`` a multi-compartment cell
-        records at its soma, under the plain name."""
+        records at its soma (``"soma.v"``)."""
         if isinstance(variables, str) and variables != "all":
             variables = [variables]
         celltype = self.population.celltype
@@ -135,9 +135,10 @@ class Recorder(recording.Recorder):
         if locations is None:
             if nodes is None or variables == "all":
                 return super()._localize_variables(variables, None)
-            soma = nodes("soma")[0][1]
-            return [recording.Variable(name=v, location=None if v == "spikes" else soma,
-                                       label=None) for v in variables]
+            label, soma = nodes("soma")[0]
+            return [recording.Variable(name=v, location=None, label=None) if v == "spikes"
+                    else recording.Variable(name=v, location=soma, label=label)
+                    for v in variables]
         if nodes is None:
             raise errors.RecordingError(
                 f"record(..., locations={locations!r}) on population "

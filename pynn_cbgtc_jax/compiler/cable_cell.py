@@ -22,16 +22,17 @@ from typing import NamedTuple
 import numpy as np
 from pyNN import errors
 
+from ..kernels.mechanisms import MECHANISMS
 from ..morphology import cell_sections, locations, per_section
 from .cable_tree import Section, build_tree, d_lambda_nseg, laplacian_diagonal, node_of, \
     per_node
 
 __all__ = ["CHANNEL_KINDS", "CellLayout", "cell_layout", "location_node"]
 
-#: channel class kind -> (what it adds, its density name); ``na``/``kdr``: NEURON's hh.mod
-#: sodium / potassium parts (reversal from the ionic species), ``leak``: a passive current
-#: with its own ``e_rev``
-CHANNEL_KINDS = ("na", "kdr", "leak")
+#: channel class kinds: ``na``/``kdr``: NEURON's hh.mod sodium / potassium parts (reversal from
+#: the ionic species), ``leak``: a passive current with its own ``e_rev``; and every density
+#: mechanism of ``kernels/mechanisms.py`` (its ``conductance_density`` scales the whole set)
+CHANNEL_KINDS = ("na", "kdr", "leak") + tuple(MECHANISMS)
 
 
 class CellLayout(NamedTuple):
@@ -51,6 +52,8 @@ class CellLayout(NamedTuple):
     gkbar: np.ndarray         # uS at hh_nodes
     ena: float
     ek: float
+    mechanisms: tuple = ()    # (channel name, mechanism name, nodes int array, factor per node:
+                              # area um2 x 1e-5 x the density's scale) per density mechanism
 
 
 def _reversal(ionic_species, ion: str, default: float) -> float:
@@ -85,8 +88,14 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0
     ge_leak = np.zeros(area.size)
     na = np.zeros(area.size)
     k = np.zeros(area.size)
+    mechanisms = []
     for name, (kind, density, e_rev) in channels.items():
         dens = per_section(density, sections, f"{name}.conductance_density")
+        if kind in MECHANISMS:          # a whole channel set; the density scales it
+            scale = per_node(tree, dens)
+            nodes = np.flatnonzero(scale > 0).astype(np.int32)
+            mechanisms.append((name, kind, nodes, scale[nodes] * area[nodes] * 1e-5))
+            continue
         if np.any(dens < 0):
             raise errors.InvalidParameterValueError(
                 f"MultiCompartmentNeuron: {name}.conductance_density = {density!r} is "
@@ -128,7 +137,7 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0
                       cap=per_node(tree, cm_sec) * area * 1e-5,
                       g_leak=g_leak, e_leak=e_leak, gnabar=na[hh], gkbar=k[hh],
                       ena=_reversal(ionic_species, "na", 50.0),
-                      ek=_reversal(ionic_species, "k", -77.0))
+                      ek=_reversal(ionic_species, "k", -77.0), mechanisms=tuple(mechanisms))
 
 
 def location_node(layout: CellLayout, location) -> list:

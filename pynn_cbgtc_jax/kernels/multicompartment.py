@@ -10,6 +10,9 @@ engine's inputs at their nodes:
   every node ``i``, ``a = field_weight`` (``compiler/cable_tree.point_source_weights``: the
   activating function of a point source in a homogeneous medium, NEURON's ``extracellular``
   mechanism with its defaults);
+* each density mechanism (``kernels/mechanisms.py``: a published point model's channels, e.g.
+  Rubin & Terman's STN) at its nodes, its current linearised around ``v^n`` as NEURON does
+  for a BREAKPOINT (slope by a 1e-3 mV difference), its states advanced with ``v^{n+1}``;
 * each synapse column ``c`` (a post-synaptic entity's place; a PSE has one column per node
   its places fall on, and the engine's receptor axis counts columns) at node ``syn_nodes[c]``
   (static): an exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's
@@ -30,6 +33,7 @@ variables ``g`` [n_columns].  Recorded signals name an element: ``v@k`` (node ``
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -41,6 +45,7 @@ from jax.custom_batching import custom_vmap
 
 from . import cable
 from .declaration import NeuronModel, Parameter
+from .mechanisms import MECHANISMS, SLOPE_DV
 from .registry import NEURON_MODELS, register
 
 __all__ = ["Structure", "Params", "State", "multicompartment_model"]
@@ -56,6 +61,8 @@ class Structure(NamedTuple):
     syn_current: tuple       # per column: True for a current, False for a conductance
     receptors: tuple         # per column: its name, "<PSE>" for a PSE's first, "<PSE>#k" after
     gates: tuple             # (PyNN variable, gate) pairs, e.g. (("na.m", "m"), ("kdr.n", "n"))
+    mechanisms: tuple = ()   # (channel name, mechanism name, nodes) per density mechanism
+                             # (kernels/mechanisms.py), e.g. (("stn", "stn_rt2004", (1,)),)
 
     @property
     def name(self) -> str:
@@ -81,14 +88,35 @@ class Params(NamedTuple):
     tau_syn: jnp.ndarray    # ms [n_columns]
     field_weight: jnp.ndarray  # [n_nodes]: nA into each node per nA of the cell's
                                # extracellular electrode (the activating function; 0: none)
+    mech: tuple = ()        # per density mechanism: (its params, [n_m] each; factor [n_m]:
+                            # area x 1e-5 x scale, nA per uA/cm2)
 
 
 class State(NamedTuple):
+    """The state of a cell without density mechanisms (``state_type`` adds their fields)."""
+
     v: jnp.ndarray          # mV [n_nodes]
     m: jnp.ndarray          # [n_hh], half a step after v
     h: jnp.ndarray
     n: jnp.ndarray
     g: jnp.ndarray          # uS or nA [n_columns]
+
+
+def mechanism_field(channel: str, variable: str) -> str:
+    """The state field of a density mechanism's variable: ``"<channel>__<variable>"``."""
+    return f"{channel}__{variable}"
+
+
+def state_type(structure: "Structure") -> type:
+    """``State``, plus one field ``[n_m]`` per state variable of each density mechanism."""
+    extra = [mechanism_field(chan, f) for chan, mech, _ in structure.mechanisms
+             for f in MECHANISMS[mech].state._fields]
+    return State if not extra else _state_type(tuple(extra))
+
+
+@functools.lru_cache(maxsize=None)
+def _state_type(extra: tuple) -> type:
+    return NamedTuple("MCState", [(f, jnp.ndarray) for f in State._fields + extra])
 
 
 class _Recordables(Mapping):
@@ -97,14 +125,22 @@ class _Recordables(Mapping):
 
     def __init__(self, structure: Structure):
         self._s = structure
-        self._names = ("v",) + tuple(v for v, _ in structure.gates)
+        self._names = ("v",) + tuple(v for v, _ in structure.gates) + tuple(
+            f"{chan}.{f}" for chan, mech, _ in structure.mechanisms
+            for f in MECHANISMS[mech].state._fields)
 
     def __getitem__(self, key):
         name, _, node = key.partition("@")
         if name == "v":
             return key
-        gate = dict(self._s.gates)[name]
-        return f"{gate}@{self._s.hh_nodes.index(int(node))}"
+        gates = dict(self._s.gates)
+        if name in gates:
+            return f"{gates[name]}@{self._s.hh_nodes.index(int(node))}"
+        chan, _, var = name.partition(".")
+        for c, _, nodes in self._s.mechanisms:
+            if c == chan:
+                return f"{mechanism_field(chan, var)}@{nodes.index(int(node))}"
+        raise KeyError(key)
 
     def __iter__(self):
         return iter(self._names)
@@ -149,9 +185,23 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
             g = g + jnp.stack(d.receptors[:n_rec])
             i_node = i_node.at[syn_nodes].add(jnp.where(current, g, g * p.e_syn))
             g_extra = jnp.zeros(shape, s.v.dtype).at[syn_nodes].add(jnp.where(current, 0.0, g))
+        mech_states = []
+        for k, (chan, name, nodes) in enumerate(structure.mechanisms):
+            mech, idx = MECHANISMS[name], np.asarray(nodes, np.int32)
+            mp, factor = p.mech[k]
+            ms = mech.state(*(getattr(s, mechanism_field(chan, f))
+                              for f in mech.state._fields))
+            v_m = s.v[idx]
+            i0 = mech.current(mp, ms, v_m)
+            slope = (mech.current(mp, ms, v_m + SLOPE_DV) - i0) / SLOPE_DV * factor
+            i_node = i_node.at[idx].add(slope * v_m - i0 * factor)     # NEURON's nrn_rhs
+            g_extra = (g_extra + jnp.zeros(shape, s.v.dtype).at[idx].add(slope))  # nrn_lhs
+            mech_states.append((mech, idx, mp, ms))
         new, spiked = cable.step(cp, cable.CableState(s.v, s.m, s.h, s.n), i_node, dt,
                                  g_extra)
-        return State(new.v, new.m, new.h, new.n, g * decay), spiked
+        extra = [x for mech, idx, mp, ms in mech_states
+                 for x in mech.advance(mp, ms, new.v[idx], dt)]
+        return type(s)(new.v, new.m, new.h, new.n, g * decay, *extra), spiked
 
     @custom_vmap
     def step(coeffs, s: State, d):
@@ -172,7 +222,8 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
 
     parameters = {f: Parameter("", 0.0) for f in Params._fields}
     model = NeuronModel(
-        name, parameters, State, prepare, step, recordables=_Recordables(structure),
+        name, parameters, state_type(structure), prepare, step,
+        recordables=_Recordables(structure),
         receptor_types=structure.receptors, conductance_based=not np.all(is_current),
         build_params=build_params, initial_state=initial_state,
         doc=f"Multi-compartment cell: {n_nodes} nodes, {hh.size} with HH channels.")

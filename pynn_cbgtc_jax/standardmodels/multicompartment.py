@@ -34,20 +34,22 @@ from __future__ import annotations
 import numpy as np
 from pyNN import errors
 from pyNN.parameters import ParameterSpace
-from pyNN.standardmodels import StandardCellType
+from pyNN.standardmodels import StandardCellType, StandardIonChannelModel
 from pyNN.standardmodels import cells as pynn_cells
 from pyNN.standardmodels import ion_channels as pynn_channels
 
 from ..compiler.cable_cell import cell_layout, location_node
 from ..compiler.cable_tree import laplacian_diagonal
 from ..kernels import cable
-from ..kernels.multicompartment import Params, State, Structure, multicompartment_model
+from ..kernels.mechanisms import MECHANISMS
+from ..kernels.multicompartment import (Params, Structure, mechanism_field,
+                                        multicompartment_model)
 from .composite import CondExpPostSynapticResponse, CurrExpPostSynapticResponse
 from ..export import POSITIONS
 from .translations import identity_translations
 
 __all__ = ["MultiCompartmentNeuron", "NaChannel", "KdrChannel", "PassiveLeak",
-           "PassiveLeakHH", "SPIKE_THRESHOLD"]
+           "PassiveLeakHH", "STNChannelsRT2004", "SPIKE_THRESHOLD"]
 
 SPIKE_THRESHOLD = 10.0   # mV: NEURON's NetCon default, which pyNN.neuron keeps
 
@@ -59,10 +61,33 @@ def _channel(base, kind, states):
         "states": states})
 
 
+def _mechanism_channel(class_name, mechanism, doc):
+    """A channel class for a density mechanism of ``kernels/mechanisms.py``: its parameters
+    (with their defaults) plus ``conductance_density``, a scale of the whole channel set (a
+    number, or a distribution: 1 where inserted, 0 elsewhere)."""
+    mech = MECHANISMS[mechanism]
+    defaults = {"conductance_density": 1.0, **mech.params()._asdict()}
+    return type(class_name, (StandardIonChannelModel,), {
+        "__doc__": doc, "__module__": __name__, "default_parameters": defaults,
+        "translations": identity_translations(defaults), "kind": mechanism,
+        "states": mech.state._fields, "units": dict(mech.units),
+        "default_initial_values": {},
+        "get_schema": lambda self: {"conductance_density": object,
+                                    **{f: float for f in mech.params._fields}}})
+
+
 NaChannel = _channel(pynn_channels.NaChannel, "na", ("m", "h"))
 KdrChannel = _channel(pynn_channels.KdrChannel, "kdr", ("n",))
 PassiveLeak = _channel(pynn_channels.PassiveLeak, "leak", ())
 PassiveLeakHH = _channel(pynn_channels.PassiveLeakHH, "leak", ())
+STNChannelsRT2004 = _mechanism_channel(
+    "STNChannelsRT2004", "stn_rt2004",
+    """The Rubin & Terman 2004 STN channels (I_L, I_Na, I_K, I_AHP, I_Ca, I_T) and Gillies &
+    Willshaw's I_h, as ``sim.STN_RT2004`` has them (``kernels/stn.py``; densities mS/cm2,
+    mV), inserted where ``conductance_density`` (a scale of the whole set) is > 0, e.g.
+    ``{"conductance_density": sim.morphology.uniform("soma", 1.0)}``; states ``h``, ``n``,
+    ``r``, ``f``, ``ca`` (recordable as ``"<name>.h"`` ...).  Put no other leak where it is
+    (it has its own ``g_L``) and use ``cm=1`` there (the model's C_m).""")
 
 _PSE_KINDS = {CondExpPostSynapticResponse: False, CurrExpPostSynapticResponse: True}
 #: object-valued parameters: kept by the cell type, one object column per population
@@ -212,7 +237,8 @@ class MultiCompartmentNeuron(StandardCellType):
         return self._seed
 
     def _structure(self, layout) -> Structure:
-        gates = tuple((f"{c}.{s}", s) for c, ch in self.ion_channels.items() for s in ch.states)
+        gates = tuple((f"{c}.{s}", s) for c, ch in self.ion_channels.items()
+                      if ch.kind not in MECHANISMS for s in ch.states)
         pses = list(self.post_synaptic_entities.values())
         names, seen = [], {}
         for r in layout.syn_pse:
@@ -223,7 +249,9 @@ class MultiCompartmentNeuron(StandardCellType):
                          hh_nodes=tuple(int(i) for i in layout.hh_nodes),
                          detector=layout.detector, syn_nodes=layout.syn_nodes,
                          syn_current=tuple(_PSE_KINDS[type(pses[r])] for r in layout.syn_pse),
-                         receptors=tuple(names), gates=gates)
+                         receptors=tuple(names), gates=gates,
+                         mechanisms=tuple((chan, mech, tuple(int(i) for i in nodes))
+                                          for chan, mech, nodes, _ in layout.mechanisms))
 
     def _own_columns(self):
         columns = dict(self.object_columns(1))
@@ -328,7 +356,18 @@ class MultiCompartmentNeuron(StandardCellType):
             v_thresh=np.full(size, SPIKE_THRESHOLD, dtype), inject_node=inject,
             e_syn=np.stack([e for e, _ in syn], axis=1) if syn else np.zeros((size, 0), dtype),
             tau_syn=(np.stack([t for _, t in syn], axis=1) if syn
-                     else np.ones((size, 0), dtype)), field_weight=field.astype(dtype))
+                     else np.ones((size, 0), dtype)), field_weight=field.astype(dtype),
+            mech=tuple(self._mechanism_params(columns, layouts, k, dtype)
+                       for k in range(len(layouts[0].mechanisms))))
+
+    def _mechanism_params(self, columns, layouts, k, dtype):
+        """Mechanism ``k``'s parameters ``[cells, n_m]`` (its columns, one value per cell,
+        at each of its nodes) and its nA-per-uA/cm2 factor per node."""
+        chan, name, nodes, _ = layouts[0].mechanisms[k]
+        mech, shape = MECHANISMS[name], (len(layouts), len(nodes))
+        values = mech.params(*(np.broadcast_to(np.asarray(columns[f"{chan}.{f}"], dtype)[:, None],
+                                               shape).copy() for f in mech.params._fields))
+        return values, np.stack([lay.mechanisms[k][3] for lay in layouts]).astype(dtype)
 
     def _initial_state(self, columns, initial, size, dtype):
         """Every node at the cell's initial ``v``; a gate not given by ``initialize()`` at its
@@ -345,7 +384,18 @@ class MultiCompartmentNeuron(StandardCellType):
             if given is not None and np.all(np.isfinite(given)):
                 gates[gate] = np.repeat(np.asarray(given, float)[:, None], hh.size, axis=1)
         n_rec = len(structure.receptors)
-        return State(v=v.astype(dtype), m=gates["m"].astype(dtype),
-                     h=gates["h"].astype(dtype), n=gates["n"].astype(dtype),
-                     g=np.zeros((size, n_rec), dtype))
+        fields = dict(v=v.astype(dtype), m=gates["m"].astype(dtype),
+                      h=gates["h"].astype(dtype), n=gates["n"].astype(dtype),
+                      g=np.zeros((size, n_rec), dtype))
+        for chan, name, nodes in structure.mechanisms:
+            mech = MECHANISMS[name]
+            p = mech.params(*(np.asarray(columns[f"{chan}.{f}"], float)[:, None]
+                              for f in mech.params._fields))
+            rest = mech.steady(p, v[:, list(nodes)])
+            for f, value in zip(mech.state._fields, rest):
+                given = initial.get(f"{chan}.{f}")
+                value = (np.repeat(np.asarray(given, float)[:, None], len(nodes), axis=1)
+                         if given is not None else np.asarray(value))
+                fields[mechanism_field(chan, f)] = value.astype(dtype)
+        return self.kernel.state(**fields)
 
