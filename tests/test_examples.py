@@ -33,3 +33,19 @@ def test_antidromic_dbs_example(tmp_path):
     assert per_pulse[0] > 0 and per_pulse[-1] == 0
     assert all(a >= b for a, b in zip(per_pulse, per_pulse[1:]))     # farther: no more spikes
     assert (tmp_path / "output" / "antidromic_dbs.png").stat().st_size > 10_000
+
+
+def test_stn_multicompartment_dbs_example(tmp_path):
+    """The multi-compartment STN example: the nearest axon follows the 130 Hz pulses (limit
+    case: one spike per pulse, >= 100 Hz over the window), the farthest stays silent (< 10 Hz),
+    and the nearest soma is not entrained (< 20 Hz: its spikes do not follow the axon's)."""
+    import json
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples",
+                                                       "stn_multicompartment_dbs.py"),
+                          "--duration", "500", "--no-figure"], capture_output=True, text=True,
+                         timeout=600, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["axon_rate_during_hz"][0] >= 100.0
+    assert result["axon_rate_during_hz"][-1] < 10.0
+    assert result["rate_during_hz"][0] < 20.0
