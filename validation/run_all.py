@@ -9,7 +9,8 @@ Every case runs an unchanged PyNN script from ``validation/scripts/`` on pyNN.ne
   when pynn_cbgtc_jax has them), under DC, a step current and fixed spike trains, 1 s, float64
   (and the default float32 for information): exact comparison;
 * networks (COBA, CBGTC) over several seeds, float32: statistical comparison of rates, ISI CV,
-  pairwise correlation and the population-rate spectrum.
+  pairwise correlation and the population-rate spectrum;
+* multi-compartment cells (``MC_CASES``) against pyNN.neuron, float64: exact comparison.
 
 Usage::
 
@@ -45,8 +46,8 @@ from pynn_cbgtc_jax.compare.core import active_to_end  # noqa: E402
 from pynn_cbgtc_jax.compare.report import (checks_table, distribution_lines,  # noqa: E402
                                             divergence_lines, format_value)
 
-__all__ = ["CELL_TYPES", "NETWORKS", "load_table", "available_cell_types",
-           "single_neuron_case", "network_case", "main"]
+__all__ = ["CELL_TYPES", "NETWORKS", "MC_CASES", "load_table", "available_cell_types",
+           "single_neuron_case", "network_case", "mc_case", "main"]
 
 SCRIPTS = os.path.join(HERE, "scripts")
 CELL_TYPES = ["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha",
@@ -67,6 +68,11 @@ EXACT_NETWORKS = {
     "recurrent": ("recurrent_net.py", ["--duration", "500"], None),
     "recurrent_trials": ("recurrent_net.py", ["--duration", "1000", "--trial", "{seed}"],
                          [1, 2, 3, 4, 5]),
+}
+#: multi-compartment scripts against pyNN.neuron (run when NEURON is installed): name ->
+#: (script, arguments); exact comparison
+MC_CASES = {
+    "ball_and_stick": ("ball_and_stick.py", []),
 }
 FAST_NETWORKS = {
     "coba": ("coba.py", 1.0, 500.0, [1, 2]),
@@ -95,6 +101,9 @@ def load_table(path: str = os.path.join(HERE, "tolerances.toml")) -> dict:
             continue
         values, reasons = split(entry)
         out[f"single.{name}"] = (Tolerances(**{**common_v, **values}), {**common_r, **reasons})
+    for name, entry in data.get("multicompartment", {}).items():
+        values, reasons = split(entry)
+        out[f"multicompartment.{name}"] = (Tolerances(**values), reasons)
     values, reasons = split(data["network"]["common"])
     out["network"] = (Tolerances(**values), reasons)
     for name, entry in data["network"].items():
@@ -155,6 +164,16 @@ def exact_network_case(name: str, output: str, table: dict | None = None,
     return compare_script(os.path.join(SCRIPTS, script), ["--simulator", "{sim}", *args],
                           output=output, tolerances=tol, seeds=seeds, figures=figures,
                           reuse=reuse)
+
+
+def mc_case(name: str, output: str, table: dict | None = None, figures: bool = True,
+            reuse: bool = False):
+    """Compare a multi-compartment script (``MC_CASES``) with pyNN.neuron, exactly."""
+    table = table or load_table()
+    script, args = MC_CASES[name]
+    tol, _ = table.get(f"multicompartment.{name}", table["multicompartment.common"])
+    return compare_script(os.path.join(SCRIPTS, script), args, output=output, tolerances=tol,
+                          figures=figures, reuse=reuse, against="neuron")
 
 
 # --- numbers for the report ---------------------------------------------------------------------
@@ -395,7 +414,7 @@ def _exact_network_lines(exact, figure_dir):
 
 
 def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure_dir=None,
-                  case_dir=None, reuse=False, exact=None):
+                  case_dir=None, reuse=False, exact=None, mc=None):
     """Write the suite's REPORT.md."""
     how = f"python validation/run_all.py{' --fast' if fast else ''}{' --reuse' if reuse else ''}"
     lines = ["# Validation report: pynn_cbgtc_jax against pyNN.nest (and pyNN.neuron)", "",
@@ -442,6 +461,11 @@ def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure
             lines += _distribution_summary_line(name, row)
     for name, result in (exact or {}).items():
         lines += _exact_network_summary_lines(name, result)
+    for name, result in (mc or {}).items():
+        n_pass = sum(c.passed is True for c in result.checks)
+        lines.append(f"| {name} (multi-compartment, against {result.reference}) | exact | "
+                     f"every spike on the same step, v within the table | {n_pass} of "
+                     f"{len(result.checks)} checks pass | {_status(result.passed)} |")
     lines += ["", "`array` is the protocol whose input times are written as a user writes them "
               "(e.g. 71.4 ms); see the findings below.  s.e.: standard error of the seed-averaged "
               "difference (paired by seed).", ""]
@@ -502,6 +526,15 @@ def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure
             lines += distribution_lines(result, f"#### {name}: distributions over cells")
     if exact:
         lines += _exact_network_lines(exact, figure_dir)
+    if mc:
+        lines += ["## Multi-compartment cells (against pyNN.neuron)", "",
+                  "PyNN's `MultiCompartmentNeuron` scripts, unchanged, on pyNN.neuron (NEURON's "
+                  "exact hh rates) and here in float64 (issue 16).", ""]
+        for name, result in mc.items():
+            script, args = MC_CASES[name]
+            lines += [f"### {name} (`validation/scripts/{script}`)", "",
+                      f"Verdict: **{'pass' if result.passed else 'MISS'}**.", "",
+                      *checks_table(result.checks), ""]
     # --- findings ---
     findings = _findings()
     if findings:
@@ -600,13 +633,22 @@ def main(argv=None) -> int:
             if raster and os.path.exists(raster):
                 os.makedirs(figure_dir, exist_ok=True)
                 shutil.copy(raster, os.path.join(figure_dir, f"{name}_raster.png"))
+    mc = {}
+    if ns.only in (None, "network") and importlib.util.find_spec("neuron") is not None:
+        for name in MC_CASES:
+            t = time.perf_counter()
+            mc[name] = mc_case(name, os.path.join(ns.output, f"mc_{name}"), table=table,
+                               reuse=ns.reuse)
+            print(f"multi-compartment {name}: {'pass' if mc[name].passed else 'MISS'} "
+                  f"({time.perf_counter() - t:.0f} s)", flush=True)
     elapsed = time.perf_counter() - t0
     write_summary(report, singles, networks, skipped, table, elapsed, ns.fast, figure_dir,
-                  os.path.relpath(ns.output, ROOT), reuse=ns.reuse, exact=exact)
+                  os.path.relpath(ns.output, ROOT), reuse=ns.reuse, exact=exact, mc=mc)
     print(f"wrote {report} ({elapsed / 60:.1f} min)")
     ok = all(r.passed for r, _ in singles.values()) and all(
         all(c.passed is not False for row in rows for c in row["checks"])
-        for rows, _, _, _ in networks.values()) and all(r.passed for r in exact.values())
+        for rows, _, _, _ in networks.values()) and all(r.passed for r in exact.values()) \
+        and all(r.passed for r in mc.values())
     return 0 if ok else 1
 
 
