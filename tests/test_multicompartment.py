@@ -476,3 +476,26 @@ def test_stn_with_dendrite_keeps_its_rebound_burst(fresh):
     assert np.sum((t >= 800) & (t < 1000)) >= 3
     ca = np.asarray(seg.filter(name="soma.stn.ca")[0])[:, 0]
     assert ca.max() > ca[int(790 / 0.01)]          # the burst's calcium influx
+
+
+def test_set_and_reset_do_not_recompile(fresh):
+    """Numbers of a multi-compartment cell are traced data: a ``set()`` of a leak reversal
+    potential and a ``reset()`` reuse the compiled program (``TRACE_COUNT`` unchanged), and the
+    new value takes effect (a passive cell settles at its e_rev: the limit case of the leak)."""
+    from pynn_cbgtc_jax.engine.runner import TRACE_COUNT
+    cell_class = sim.MultiCompartmentNeuron
+    cell_class.ion_channels = {"pas": sim.PassiveLeak}
+    cell_class.post_synaptic_entities = {}
+    ct = cell_class(morphology=_ball_and_stick(), cm=1.0, Ra=100.0,
+                    pas={"conductance_density": sim.morphology.uniform("all", 1e-3),
+                         "e_rev": -70.0})
+    cells = sim.Population(2, ct, initial_values={"v": -65.0})
+    cells.record("v")
+    sim.run(50.0)
+    traces = TRACE_COUNT["chunk"]
+    cells.set(**{"pas.e_rev": -50.0})
+    sim.reset()
+    sim.run(50.0)
+    assert TRACE_COUNT["chunk"] == traces
+    v = np.asarray(cells.get_data().segments[-1].filter(name="soma.v")[0])
+    assert abs(v[-1, 0] - (-50.0)) < 0.5          # tau = cm / g = 1 ms: settled by 50 ms

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import jax
 import numpy as np
 from pyNN import errors
 
@@ -112,7 +113,7 @@ def partition_build(build, devices: tuple):
         dealt, real = _deal(p.size, D)
         L = dealt.shape[1]
         pops.append(p._replace(size=L, ring_offset=ring))
-        params.append(type(prm)(*(np.asarray(leaf)[dealt] for leaf in prm)))
+        params.append(jax.tree_util.tree_map(lambda leaf: np.asarray(leaf)[dealt], prm))
         cells.append(dealt)
         reals.append(real)
         columns = np.full((D, p.n_receptors, L), -1, np.int64)

@@ -134,7 +134,17 @@ class MultiCompartmentNeuron(StandardCellType):
 
     # -- PyNN's questions ------------------------------------------------------------------
     def get_schema(self):
-        return {"morphology": object, "cm": object, "Ra": float, "ionic_species": object}
+        """The cell's own parameters and, flat, the numbers of its channels and synapses
+        (``"pas.e_rev"``, ``"AMPA.tau_syn"``: what ``Population.set`` takes)."""
+        schema = {"morphology": object, "cm": object, "Ra": float, "ionic_species": object}
+        for name, obj in {**getattr(self, "ion_channels", {}),
+                          **getattr(self, "post_synaptic_entities", {})}.items():
+            if isinstance(obj, type):
+                continue                       # before __init__ replaced the classes
+            for pname in obj.default_parameters:
+                if pname not in ("conductance_density", "locations"):
+                    schema[f"{name}.{pname}"] = float
+        return schema
 
     @property
     def receptor_types(self):
@@ -208,6 +218,11 @@ class MultiCompartmentNeuron(StandardCellType):
 
     def get_native_names(self, *names):
         return list(names) if names else list(self.native_parameters.keys())
+
+    def translate(self, parameters, copy=True):
+        """Names and units are PyNN's on this backend: the values as given (flat
+        ``"<channel>.<parameter>"`` names included)."""
+        return parameters
 
     def reverse_translate(self, native_parameters):
         return native_parameters
