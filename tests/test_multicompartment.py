@@ -499,3 +499,42 @@ def test_set_and_reset_do_not_recompile(fresh):
     assert TRACE_COUNT["chunk"] == traces
     v = np.asarray(cells.get_data().segments[-1].filter(name="soma.v")[0])
     assert abs(v[-1, 0] - (-50.0)) < 0.5          # tau = cm / g = 1 ms: settled by 50 ms
+
+
+def test_ensemble_members_equal_their_single_runs():
+    """An ensemble of multi-compartment networks (the DC amplitude a Batch of three values)
+    against the three networks run one by one: every member's spike times and soma voltage
+    bit for bit those of its single run (reference: the single runs; the members are folded
+    into the cells, whose arithmetic does not depend on their neighbours)."""
+    amps = (0.05, 0.12, 0.2)
+
+    def build(amplitude):
+        sim.setup(timestep=0.025, precision="float64")
+        cells = sim.Population(2, _cell_type(), initial_values={"v": -65.0})
+        sim.DCSource(start=10, stop=90, amplitude=amplitude).inject_into(cells,
+                                                                         location="soma")
+        cells.record("spikes")
+        cells.record("v")
+        sim.run(100.0)
+        return cells
+
+    def data(cells, member=None):
+        seg = cells.get_data(**({} if member is None else {"member": member})).segments[0]
+        return ([np.asarray(st) for st in seg.spiketrains],
+                np.asarray(seg.filter(name="soma.v")[0]))
+
+    singles = []
+    for amp in amps:
+        singles.append(data(build(amp)))
+        sim.end()
+    cells = build(sim.Batch(list(amps)))
+    try:
+        assert sum(len(t) for t in singles[-1][0]) > sum(len(t) for t in singles[0][0])
+        for m, (trains, v) in enumerate(singles):
+            got_trains, got_v = data(cells, m)
+            for a, b in zip(got_trains, trains):
+                np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(got_v, v)
+    finally:
+        sim.end()
+        sim.MultiCompartmentNeuron.post_synaptic_entities = {}

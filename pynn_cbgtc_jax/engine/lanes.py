@@ -72,7 +72,9 @@ def population_step(step, *args):
             return x.reshape((m * x.shape[1],) + x.shape[2:])
 
         out = _padded(step, *jax.tree_util.tree_map(fold, args, tuple(in_batched)))
-        out = jax.tree_util.tree_map(lambda x: x.reshape((m, -1) + x.shape[1:]), out)
+        # explicit sizes: a leaf may have no element (a cell without synapse columns)
+        out = jax.tree_util.tree_map(lambda x: x.reshape((m, x.shape[0] // m) + x.shape[1:]),
+                                     out)
         return out, jax.tree_util.tree_map(lambda _: True, out)
 
     return cells(*args)
