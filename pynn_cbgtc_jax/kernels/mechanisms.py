@@ -44,6 +44,7 @@ class Mechanism(NamedTuple):
     advance: Callable        # (p, s, v, dt) -> s
     steady: Callable         # (p, v) -> s
     doc: str
+    dt_max: float | None = None   # ms: the largest step validated on a cable (None: any)
 
 
 # -- Rubin & Terman 2004 STN (+ I_h) ---------------------------------------------------------
@@ -93,5 +94,9 @@ MECHANISMS = {
         "stn_rt2004", STNChannelParams, STNChannelState,
         {f: stn.PARAMETERS[f].unit for f in _STN_FIELDS},
         _stn_current, _stn_advance, _stn_steady,
-        "Rubin & Terman 2004 STN channels (I_L, I_Na, I_K, I_AHP, I_Ca, I_T) and I_h"),
+        "Rubin & Terman 2004 STN channels (I_L, I_Na, I_K, I_AHP, I_Ca, I_T) and I_h",
+        # the instantaneous m_inf(v)^3 of I_Na gives the linearised current a negative slope
+        # on the spike upstroke that exceeds cm/dt (cm = 1 uF/cm2) above ~0.02 ms: at 0.025 ms
+        # a soma with a dendrite diverged at its first spike, at 0.02 ms it runs
+        dt_max=0.02),
 }

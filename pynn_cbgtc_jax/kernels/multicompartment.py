@@ -220,11 +220,15 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
         new = jax.tree_util.tree_map(lambda x: jnp.moveaxis(x, -1, 0), new)
         return (new, spiked), (jax.tree_util.tree_map(lambda _: True, new), True)
 
+    limits = [MECHANISMS[mech].dt_max for _, mech, _ in structure.mechanisms
+              if MECHANISMS[mech].dt_max is not None]
     parameters = {f: Parameter("", 0.0) for f in Params._fields}
     model = NeuronModel(
         name, parameters, state_type(structure), prepare, step,
         recordables=_Recordables(structure),
         receptor_types=structure.receptors, conductance_based=not np.all(is_current),
         build_params=build_params, initial_state=initial_state,
+        dt_max=min(limits) if limits else None,
+        schemes="the cable's implicit scheme with density mechanisms linearised at v^n",
         doc=f"Multi-compartment cell: {n_nodes} nodes, {hh.size} with HH channels.")
     return register(model)
