@@ -355,15 +355,22 @@ def test_extracellular_electrode_equals_the_solver_driven_by_hand(fresh):
 
 
 def test_extracellular_electrode_errors(fresh):
+    """Refusals, each before anything is changed: point neurons, sigma <= 0, a location, a
+    second electrode on a cell; the targets given before a refused call stay."""
     points = sim.Population(2, sim.IF_cond_exp())
+    axons = sim.Population(2, _axon_type())
     electrode = sim.ExtracellularElectrode(position=(0, 0, 0), amplitude=-1e5)
+    electrode.inject_into(axons[0:1])
     with pytest.raises(errors.InvalidParameterValueError, match="no activating function"):
-        electrode.inject_into(points)
+        electrode.inject_into(sim.Assembly(axons[1:2], points))
+    assert len(electrode._targets) == 1
+    assert axons._parameters["field_electrode"][1] is None
     with pytest.raises(errors.InvalidParameterValueError, match="conductivity"):
         sim.ExtracellularElectrode(position=(0, 0, 0), sigma=0.0)
-    axons = sim.Population(1, _axon_type())
     with pytest.raises(errors.InvalidParameterValueError, match="leave location out"):
         electrode.inject_into(axons, location="axon")
+    with pytest.raises(errors.InvalidParameterValueError, match="already has an electrode"):
+        sim.ExtracellularElectrode(position=(0, 9, 0)).inject_into(axons[0:1])
 
 
 def test_multicompartment_network_bitwise_on_1_2_3_devices(tmp_path):
