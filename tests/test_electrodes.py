@@ -114,3 +114,19 @@ def test_inject_into_spike_source_is_refused(sim):
     src = sim.Population(2, sim.SpikeSourcePoisson(rate=10.0))
     with pytest.raises(TypeError, match="spike source"):
         src.inject(sim.DCSource(amplitude=1.0))
+
+
+def test_inject_into_an_assembly_of_views(sim):
+    """A DC source into ``Assembly(view, population)``: exactly the viewed cells and the whole
+    population take it (limit case: the other cells of the viewed population stay silent).
+    Was an AttributeError (the view itself was stored as a target)."""
+    sim.setup(timestep=0.1)
+    a = sim.Population(4, sim.IF_cond_exp())
+    b = sim.Population(2, sim.IF_curr_exp())
+    sim.DCSource(amplitude=2.0, start=10.0, stop=90.0).inject_into(sim.Assembly(a[0:2], b))
+    a.record("spikes")
+    b.record("spikes")
+    sim.run(100.0)
+    fired_a = [len(st) > 0 for st in a.get_data().segments[0].spiketrains]
+    fired_b = [len(st) > 0 for st in b.get_data().segments[0].spiketrains]
+    assert fired_a == [True, True, False, False] and fired_b == [True, True]

@@ -355,15 +355,22 @@ def test_extracellular_electrode_equals_the_solver_driven_by_hand(fresh):
 
 
 def test_extracellular_electrode_errors(fresh):
+    """Refusals, each before anything is changed: point neurons, sigma <= 0, a location, a
+    second electrode on a cell; the targets given before a refused call stay."""
     points = sim.Population(2, sim.IF_cond_exp())
+    axons = sim.Population(2, _axon_type())
     electrode = sim.ExtracellularElectrode(position=(0, 0, 0), amplitude=-1e5)
+    electrode.inject_into(axons[0:1])
     with pytest.raises(errors.InvalidParameterValueError, match="no activating function"):
-        electrode.inject_into(points)
+        electrode.inject_into(sim.Assembly(axons[1:2], points))
+    assert len(electrode._targets) == 1
+    assert axons._parameters["field_electrode"][1] is None
     with pytest.raises(errors.InvalidParameterValueError, match="conductivity"):
         sim.ExtracellularElectrode(position=(0, 0, 0), sigma=0.0)
-    axons = sim.Population(1, _axon_type())
     with pytest.raises(errors.InvalidParameterValueError, match="leave location out"):
         electrode.inject_into(axons, location="axon")
+    with pytest.raises(errors.InvalidParameterValueError, match="already has an electrode"):
+        sim.ExtracellularElectrode(position=(0, 9, 0)).inject_into(axons[0:1])
 
 
 def test_multicompartment_network_bitwise_on_1_2_3_devices(tmp_path):
@@ -393,20 +400,28 @@ def test_multicompartment_network_bitwise_on_1_2_3_devices(tmp_path):
 @pytest.mark.slow
 def test_compare_against_neuron_on_a_multicompartment_script(tmp_path):
     """``compare --against neuron`` on ``validation/scripts/ball_and_stick.py`` (hard
-    ``import pyNN.neuron``; NEURON's exact hh rates): exact mode, every spike on the same step,
-    soma and dendrite voltages within 2e-3 mV (reason: NEURON's float32 3-D points, ~5e-4 mV
-    at the spike upstrokes; a step off would be tens of mV)."""
+    ``import pyNN.neuron``; NEURON's exact hh rates): over 500 ms exact mode, every spike on
+    the same step, soma and dendrite voltages within 2e-3 mV (reason: NEURON's float32 3-D
+    points, ~5e-4 mV at the spike upstrokes; a step off would be tens of mV)."""
     pytest.importorskip("neuron", reason="NEURON (the [test] extra) is needed")
     from pynn_cbgtc_jax.compare import compare_script
     script = os.path.join(ROOT, "validation", "scripts", "ball_and_stick.py")
     tol = {"mode": "exact", "spike_step_match": 1.0,
            "signal_max": {"soma.v": 2e-3, "dendrite.v": 2e-3}}
-    result = compare_script(script, [], against="neuron", output=str(tmp_path),
-                            tolerances=tol, figures=False)
+    result = compare_script(script, ["--duration", "500"], against="neuron",
+                            output=str(tmp_path / "500"), tolerances=tol, figures=False)
     assert result.passed, result.failed_checks
     assert result.reference == "NEURON" and result.mode == "exact"
     spikes = [c for c in result.checks if c.quantity.startswith("spikes on identical step")]
     assert spikes and all(c.measured == 1.0 for c in spikes)
+    # issue 16's target: spike times within one dt of pyNN.neuron over 1 s (measured: 67 of
+    # 67 spikes, one of them -- at 938.7 ms -- a step later, as NEURON's float32 geometry has
+    # moved v by ~2e-3 mV by then)
+    result = compare_script(script, ["--duration", "1000"], against="neuron",
+                            output=str(tmp_path / "1000"), tolerances=tol, figures=False)
+    sp = result.populations["cells"]["spikes"]
+    assert sp["n"][0] == sp["n"][1] > 50
+    assert np.abs(sp["time_diffs"]).max() <= 0.025 + 1e-9
 
 
 def _stn_soma_type(dendrite=False):

@@ -72,7 +72,7 @@ EXACT_NETWORKS = {
 #: multi-compartment scripts against pyNN.neuron (run when NEURON is installed): name ->
 #: (script, arguments); exact comparison
 MC_CASES = {
-    "ball_and_stick": ("ball_and_stick.py", []),
+    "ball_and_stick": ("ball_and_stick.py", ["--duration", "200"]),
 }
 FAST_NETWORKS = {
     "coba": ("coba.py", 1.0, 500.0, [1, 2]),
@@ -532,7 +532,7 @@ def write_summary(path, singles, networks, skipped, table, elapsed, fast, figure
                   "exact hh rates) and here in float64 (issue 16).", ""]
         for name, result in mc.items():
             script, args = MC_CASES[name]
-            lines += [f"### {name} (`validation/scripts/{script}`)", "",
+            lines += [f"### {name} (`validation/scripts/{script} {' '.join(args)}`)", "",
                       f"Verdict: **{'pass' if result.passed else 'MISS'}**.", "",
                       *checks_table(result.checks), ""]
     # --- findings ---

@@ -97,11 +97,10 @@ class ExtracellularElectrode(DBSSource):
                 f"ExtracellularElectrode.inject_into(..., location={location!r}): the "
                 f"electrode acts on every node of the cells through the field; leave location "
                 f"out.")
-        super().inject_into(cells)
-        for population, idx in self._targets:
+        groups = self._target_groups(cells)
+        for population, idx in groups:            # all checked before any is added
             column = population._parameters.get("field_electrode")
             if column is None:
-                self._targets.clear()
                 raise errors.InvalidParameterValueError(
                     f"ExtracellularElectrode.inject_into({population.label!r}): "
                     f"{population.celltype} cells have one compartment, on which a field has "
@@ -112,4 +111,8 @@ class ExtracellularElectrode(DBSSource):
                     raise errors.InvalidParameterValueError(
                         f"ExtracellularElectrode: cell {int(cell)} of {population.label!r} "
                         f"already has an electrode; this backend takes one per cell for now.")
+        super().inject_into(cells)
+        for population, idx in groups:
+            column = population._parameters["field_electrode"]
+            for cell in idx:              # one by one: numpy would probe the source as an array
                 column[cell] = self

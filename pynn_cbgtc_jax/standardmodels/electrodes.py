@@ -198,19 +198,7 @@ class _CurrentSource(StandardCurrentSource):
         (multi-compartment cells only): where on each cell -- a section label ('soma',
         'dendrite') or a location generator of ``sim.morphology``; default the soma."""
         check_current(self, "inject_into()")
-        if isinstance(cells, Assembly):
-            groups = [(p, np.arange(p.size)) for p in cells.populations]
-        elif isinstance(cells, PopulationView):
-            groups = [(cells.grandparent, np.asarray(cells.index_in_grandparent(
-                np.arange(cells.size))))]
-        elif isinstance(cells, Population):
-            groups = [(cells, np.arange(cells.size))]
-        else:
-            by_parent = {}
-            for cell in cells:
-                by_parent.setdefault(id(cell.parent), (cell.parent, []))[1].append(
-                    cell.parent.id_to_index(cell))
-            groups = [(p, np.asarray(idx)) for p, idx in by_parent.values()]
+        groups = self._target_groups(cells)
         for population, _ in groups:             # all checked before any is added
             check_current(population, f"{type(self).__name__}.inject_into()")
             if not population.celltype.injectable:
@@ -223,6 +211,24 @@ class _CurrentSource(StandardCurrentSource):
                 _place(population, np.asarray(idx, dtype=np.int64), location)
             self._targets.append((population, np.asarray(idx, dtype=np.int64)))
         state.mark_changed(structure=True)
+
+    @staticmethod
+    def _target_groups(cells):
+        """``[(population, cell indices), ...]`` of a Population, PopulationView, Assembly or
+        list of IDs."""
+        if isinstance(cells, Assembly):             # its members may be views
+            return [g for member in cells.populations
+                    for g in _CurrentSource._target_groups(member)]
+        if isinstance(cells, PopulationView):
+            return [(cells.grandparent, np.asarray(cells.index_in_grandparent(
+                np.arange(cells.size))))]
+        if isinstance(cells, Population):
+            return [(cells, np.arange(cells.size))]
+        by_parent = {}
+        for cell in cells:
+            by_parent.setdefault(id(cell.parent), (cell.parent, []))[1].append(
+                cell.parent.id_to_index(cell))
+        return [(p, np.asarray(idx)) for p, idx in by_parent.values()]
 
     # -- recording ---------------------------------------------------------------------------
     def record(self):

@@ -387,7 +387,8 @@ class MultiCompartmentNeuron(StandardCellType):
     def _initial_state(self, columns, initial, size, dtype):
         """Every node at the cell's initial ``v``; a gate not given by ``initialize()`` at its
         steady state for that ``v`` (NEURON's ``finitialize``)."""
-        structure = self.kernel and self._struct
+        self.kernel                                   # computes self._struct
+        structure = self._struct
         n_nodes = len(structure.parent)
         hh = np.asarray(structure.hh_nodes, int)
         v0 = np.asarray(initial.get("v", np.full(size, -65.0)), float)

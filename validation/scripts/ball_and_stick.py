@@ -3,8 +3,9 @@ against pyNN.neuron (issue 16, item 5).
 
 Four cells of PyNN scenario5's type -- a soma 18.8 x 18.8 um with Hodgkin-Huxley channels
 (NEURON's hh.mod) and a passive 500 x 2 um dendrite, Ra 500 ohm cm, cm 1 uF/cm2 -- take DC
-steps of 0.05-0.2 nA, cells 0-2 at the soma and cell 3 at the dendrite, from 20 to 180 ms
-(dt 0.025 ms).  Spikes and v at the soma and the dendrite are recorded.
+steps of 0.05-0.2 nA, cells 0-2 at the soma and cell 3 at the dendrite, from 20 ms to 20 ms
+before the end (``--duration``, default 1000 ms; dt 0.025 ms).  Spikes and v at the soma and
+the dendrite are recorded.
 
 The script selects NEURON with a hard ``import pyNN.neuron as sim``: ``pynn-cbgtc-jax compare
 --against neuron`` runs it unchanged on pynn_cbgtc_jax by standing in for ``pyNN.neuron``.  On
@@ -22,7 +23,7 @@ from pyNN.parameters import IonicSpecies
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--tables", action="store_true", help="keep NEURON's hh rate tables")
-ap.add_argument("--duration", type=float, default=200.0)
+ap.add_argument("--duration", type=float, default=1000.0)
 args = ap.parse_args()
 
 sim.setup(timestep=0.025)
@@ -46,8 +47,8 @@ cell_type = cell_class(
 cells = sim.Population(4, cell_type, initial_values={"v": -65.0}, label="cells")
 for i, (amp, where) in enumerate(((0.05, "soma"), (0.1, "soma"), (0.15, "soma"),
                                   (0.2, "dendrite"))):
-    sim.DCSource(start=20.0, stop=180.0, amplitude=amp).inject_into(cells[i:i + 1],
-                                                                    location=where)
+    sim.DCSource(start=20.0, stop=args.duration - 20.0, amplitude=amp).inject_into(
+        cells[i:i + 1], location=where)
 cells.record("spikes")
 cells.record("v", locations=["soma", "dendrite"])
 sim.run(args.duration)
