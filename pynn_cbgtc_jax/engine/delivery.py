@@ -46,13 +46,12 @@ __all__ = ["deliver", "read_slot", "clear_slot", "population_input"]
 
 
 def _scatter(ring, width, ring_len, k, delay, target, amount, valid):
-    """Add ``amount`` to the ring; the slots of invalid events point past the ring's end and
-    are dropped.  (Sent to one ring cell with ``+0.0``, as before, they were correct but
-    serialised a GPU's atomic adds on that cell: the full-scale microcircuit's batch of 2^20
-    slots with ~15 % valid spent 80 % of its step in that scatter, H200.)"""
+    """Add the valid events' ``amount`` to the ring (``platform.scatter_add``: invalid slots
+    add ``+0.0`` on a CPU and are dropped on accelerators, where sent to one ring cell they
+    serialised the atomic adds -- the full-scale microcircuit's batch of 2^20 slots with ~15 %
+    valid spent 80 % of its step in that scatter, H200)."""
     slot = (k + 1 + delay.astype(jnp.int32)) % ring_len
-    index = jnp.where(valid, slot * width + target, ring_len * width)
-    return ring.at[index].add(amount.astype(ring.dtype), mode="drop")
+    return platform.scatter_add(ring, slot * width + target, amount, valid)
 
 
 def _dense_events(s: SynData, counts):
@@ -156,8 +155,10 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
     the members (``runner.py``), else None.  The event path then takes as many batches as the
     member with the most events needs (``lax.pmax``): a loop whose end differs per member is
     a batched ``while_loop``, which copies the whole ring and selects it back per batch (two
-    passes over ``[N, ring * width]`` per batch).  A member's extra batches hold no valid event
-    and write nothing, so each member stays bitwise equal to its single run.
+    passes over ``[N, ring * width]`` per batch).  A member's extra batches hold no valid event:
+    they add ``+0.0`` to a ring cell (CPU) or nothing (accelerators), which changes no bit (a
+    cell cleared to ``+0.0`` and summed never holds ``-0.0``), so each member stays bitwise
+    equal to its single run.
 
     Returns ``(state, ring)``.
     """

@@ -10,6 +10,11 @@ machine without a GPU sees the GPU form, ``tests/test_gpu_lowering.py``):
   ``jnp.searchsorted``'s ``fori_loop`` of ``log2(n)`` iterations; elsewhere unrolled
   (``method="scan_unrolled"``: the same integers, ~20 gathers that XLA fuses into one kernel,
   instead of ~20 host round trips per step);
+* :func:`scatter_add` -- the spike delivery's scatter into the ring (``delivery.py``): the slots
+  of a batch past the step's last event add ``+0.0`` to a ring cell on a CPU (in-bounds
+  indices keep XLA:CPU's scatter loop simple: the CBGTC ensemble of 64 members steps 20 %
+  faster than with the GPU form) and are dropped elsewhere (sent to one cell they serialised
+  a GPU's atomic adds: 5.4x on the microcircuit's step, H200); the same bits either way;
 * :func:`in_memory` -- the spike counts' trip to memory (``runner.py``): on a CPU a one-trip
   loop that stops XLA:CPU from recomputing each population's spike test inside every
   consumer; elsewhere the values themselves (recomputing in a fusion is cheap on a GPU, the
@@ -24,7 +29,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-__all__ = ["searchsorted", "in_memory"]
+__all__ = ["searchsorted", "in_memory", "scatter_add"]
 
 #: ``jax.lax.platform_dependent``, looked up here at each call (a test runs the accelerator
 #: forms on the CPU by replacing it)
@@ -52,3 +57,19 @@ def in_memory(x, k):
         return jax.lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1, c[1] + (c[0] >> 8)),
                                   (first, x))[1]
     return _platform_dependent(x, k, cpu=loop, default=lambda x, k: x)
+
+
+def scatter_add(target, index, amount, valid):
+    """``target.at[index].add(amount)`` for the entries where ``valid``, out-of-range indices
+    dropped: on a CPU the invalid entries add ``+0.0`` where they point, elsewhere they are
+    sent past the end (see the module docstring)."""
+    size = target.shape[0]
+
+    def cpu(target, index, amount, valid):
+        return target.at[index].add(jnp.where(valid, amount, 0.0).astype(target.dtype),
+                                    mode="drop")
+
+    def other(target, index, amount, valid):
+        return target.at[jnp.where(valid, index, size)].add(amount.astype(target.dtype),
+                                                             mode="drop")
+    return _platform_dependent(target, index, amount, valid, cpu=cpu, default=other)
