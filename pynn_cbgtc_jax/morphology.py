@@ -362,6 +362,10 @@ class at_distances(_pynn.at_distances):
     get_with_label_selector = _label_selector
 
     def generate(self, sections, rng=None):
+        if not all(0.0 <= d <= 1.0 for d in self.distances):
+            raise errors.InvalidParameterValueError(
+                f"at_distances(..., distances={list(self.distances)}): the distances are "
+                f"fractions along a section, 0 <= d <= 1.")
         return [(f"{sections[k].name}-d-{d}", int(k), float(d))
                 for k in select(self.selector, sections) for d in self.distances]
 
@@ -374,6 +378,10 @@ class centre(_pynn.centre):
 
     def generate(self, sections, rng=None):
         chosen = select(self.selector, sections)
+        if not len(chosen):
+            raise errors.InvalidParameterValueError(
+                f"centre({self.selector!r}) selects no section of this morphology (sections: "
+                f"{[s.name for s in sections]}).")
         return [("centre", int(chosen[len(chosen) // 2]), 0.5)]    # pyNN.neuron's choice
 
 
@@ -390,9 +398,13 @@ class random_placement(_pynn.random_placement):
         if rng is None:
             rng = np.random.default_rng(0)
         density = per_section(self.density_function, sections, "random_placement(...)")
+        if np.any(density < 0):
+            raise errors.InvalidParameterValueError(
+                f"random_placement({self.density_function!r}): a negative density "
+                f"({density.min()} per um); synapse densities are >= 0.")
         out = []
         for k, (s, d) in enumerate(zip(sections, density)):
-            n, rest = divmod(max(float(d), 0.0) * s.length, 1.0)
+            n, rest = divmod(float(d) * s.length, 1.0)
             n = int(n) + int(rng.uniform() < rest)
             out += [(f"random-{k}", k, float(x)) for x in np.sort(rng.uniform(size=n))]
         return out
@@ -405,8 +417,7 @@ def locations(location, sections, rng=None) -> list:
         k = select(location, sections)
         return [(location, int(k[0]), 0.5)]
     if hasattr(location, "generate"):
-        return location.generate(sections, rng) if rng is not None else \
-            location.generate(sections)
+        return location.generate(sections, rng)
     raise errors.InvalidParameterValueError(
         f"location {location!r}: give a section label ('soma', 'dendrite', ...) or a "
         f"location generator from sim.morphology (centre(...), at_distances(...), "

@@ -596,3 +596,22 @@ def test_checkpoint_continues_a_multicompartment_network_bit_for_bit(tmp_path):
     finally:
         sim.end()
         sim.MultiCompartmentNeuron.post_synaptic_entities = {}
+
+
+def test_bad_places_and_densities_are_refused():
+    """Negative densities (of a channel, of a mechanism's scale, of synapses), distances
+    outside 0..1 and a centre() of nothing: pyNN errors naming the value, not a silent clip
+    or an IndexError."""
+    from pynn_cbgtc_jax.morphology import locations
+    m = sim.morphology
+    sections = cell_sections(_ball_and_stick())
+    with pytest.raises(errors.InvalidParameterValueError, match="0 <= d <= 1"):
+        locations(m.at_distances("dendrite", [1.5]), sections)
+    with pytest.raises(errors.InvalidParameterValueError, match="selects no section"):
+        locations(m.centre(m.axon()), sections)
+    with pytest.raises(errors.InvalidParameterValueError, match="negative density"):
+        locations(m.random_placement(m.uniform("all", -0.1)), sections)
+    for kind in ("leak", "stn_rt2004"):
+        with pytest.raises(errors.InvalidParameterValueError, match="negative"):
+            cell_layout(_ball_and_stick(), 1.0, 100.0, None,
+                        {"x": (kind, m.uniform("soma", -1.0), -65.0)}, {})

@@ -24,8 +24,7 @@ from pyNN import errors
 
 from ..kernels.mechanisms import MECHANISMS
 from ..morphology import cell_sections, locations, per_section
-from .cable_tree import Section, build_tree, d_lambda_nseg, laplacian_diagonal, node_of, \
-    per_node
+from .cable_tree import Section, build_tree, d_lambda_nseg, node_of, per_node
 
 __all__ = ["CHANNEL_KINDS", "CellLayout", "cell_layout", "location_node"]
 
@@ -91,15 +90,16 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0
     mechanisms = []
     for name, (kind, density, e_rev) in channels.items():
         dens = per_section(density, sections, f"{name}.conductance_density")
+        if np.any(dens < 0):
+            raise errors.InvalidParameterValueError(
+                f"MultiCompartmentNeuron: {name}.conductance_density = {density!r} is "
+                f"negative in a section; conductance densities (and a mechanism's scale) "
+                f"are >= 0.")
         if kind in MECHANISMS:          # a whole channel set; the density scales it
             scale = per_node(tree, dens)
             nodes = np.flatnonzero(scale > 0).astype(np.int32)
             mechanisms.append((name, kind, nodes, scale[nodes] * area[nodes] * 1e-5))
             continue
-        if np.any(dens < 0):
-            raise errors.InvalidParameterValueError(
-                f"MultiCompartmentNeuron: {name}.conductance_density = {density!r} is "
-                f"negative in a section; conductance densities are >= 0 S/cm2.")
         g = per_node(tree, dens) * area * 1e-2
         if kind == "leak":
             g_leak += g
@@ -145,7 +145,3 @@ def location_node(layout: CellLayout, location) -> list:
     return [(label, node_of(layout.tree, sec, x))
             for label, sec, x in locations(location, layout.sections)]
 
-
-def axial(layout: CellLayout):
-    """The tree's axial conductances (uS) and the diagonal of its Laplacian."""
-    return layout.tree.g_axial, laplacian_diagonal(layout.tree)

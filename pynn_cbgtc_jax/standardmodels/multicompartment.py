@@ -335,17 +335,22 @@ class MultiCompartmentNeuron(StandardCellType):
     def _build_params(self, columns, size, dtype):
         layouts = self._layouts(columns, size)
         structure = self.kernel.name
-        for cell, lay in enumerate(layouts):
+        distinct = {id(lay): (cell, lay) for cell, lay in enumerate(layouts)}  # shared objects
+        for cell, lay in distinct.values():
             if self._structure(lay).name != structure:
                 raise errors.InvalidParameterValueError(
                     f"{self}: cell {cell}'s values give other compartments than the cell "
                     f"type's (a set() of Ra, cm or a morphology changed the number of segments "
                     f"or the channels' places); create a new cell type with these values.")
         inject = np.zeros(size, np.int32)
+        nodes = {}                      # (layout, location) -> node, each resolved once
         for cell in range(size):
             where = columns["inject_location"][cell]
-            inject[cell] = (layouts[cell].detector if where is None
-                            else location_node(layouts[cell], where)[0][1])
+            key = (id(layouts[cell]), id(where))
+            if key not in nodes:
+                nodes[key] = (layouts[cell].detector if where is None
+                              else location_node(layouts[cell], where)[0][1])
+            inject[cell] = nodes[key]
 
         field = np.zeros((size, len(layouts[0].tree.parent)))
         for cell in range(size):
@@ -396,8 +401,8 @@ class MultiCompartmentNeuron(StandardCellType):
         minf, _, hinf, _, ninf, _ = (np.asarray(x) for x in cable.hh_rates(v[:, hh]))
         gates = {"m": minf, "h": hinf, "n": ninf}
         for variable, gate in structure.gates:
-            given = initial.get(variable)
-            if given is not None and np.all(np.isfinite(given)):
+            given = initial.get(variable)          # initialize() refused non-finite values
+            if given is not None:
                 gates[gate] = np.repeat(np.asarray(given, float)[:, None], hh.size, axis=1)
         n_rec = len(structure.receptors)
         fields = dict(v=v.astype(dtype), m=gates["m"].astype(dtype),
