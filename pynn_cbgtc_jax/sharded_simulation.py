@@ -19,6 +19,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from .compiler.partition import carry_from_devices, carry_to_devices, partition_build
 from .engine.runner import TRACE_COUNT
 from .engine.shards import AXIS, carry_specs, data_specs
+from .engine.spike_fetch import fetch_outputs
 from .simulation import Simulation
 
 __all__ = ["ShardedSimulation"]
@@ -85,5 +86,5 @@ class ShardedSimulation(Simulation):
         traces = TRACE_COUNT["chunk"]
         start = time.perf_counter()
         self._carry, outputs = self.fn(self.data, self._carry, jnp.int32(n))
-        outputs, bad = jax.device_get((outputs, self._carry.bad_step))
+        outputs, bad = fetch_outputs(outputs, self._carry.bad_step, n, compact=False)
         return outputs, bad, time.perf_counter() - start, TRACE_COUNT["chunk"] != traces

@@ -32,6 +32,8 @@ from .compiler import memory
 from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
 from .engine.runner import TRACE_COUNT, carry_axes, chunk_function
 from .engine.spec import Carry, signal_values
+from .engine import spike_fetch
+from .engine.spike_fetch import fetch_outputs
 from .engine.spike_sources import SOURCES
 from .engine.spike_timing import HISTORY
 from .engine.synapse_rules import RULES, initial_state
@@ -223,6 +225,9 @@ class Simulation:
         self.state = state
         self.member_offset = member_offset
         self.device = device
+        # recorded spikes compacted on the device where the host is far (engine/spike_fetch)
+        self._compact_spikes = spike_fetch.compacts_on(
+            device.platform if device is not None else jax.default_backend())
         self._load(build)
         self.carry = self._initial_carry(step=state.step)
         self._sampled_start = False
@@ -408,7 +413,7 @@ class Simulation:
         traces = TRACE_COUNT["chunk"]
         start = time.perf_counter()
         self.carry, outputs = self.fn(self.data, self.carry, jnp.int32(n))
-        outputs, bad = jax.device_get((outputs, self.carry.bad_step))
+        outputs, bad = fetch_outputs(outputs, self.carry.bad_step, n, self._compact_spikes)
         return outputs, bad, time.perf_counter() - start, TRACE_COUNT["chunk"] != traces
 
     def _finish(self, called, step0: int, n: int, check: bool = True):
@@ -507,10 +512,9 @@ class Simulation:
                 pop.recorder.store_spikes(pop.first_id + cells[lo:hi][sel], times[lo:hi][sel],
                                           member)
                 continue
-            counts = np.asarray(outputs.spikes[i][:n])
-            if counts.size:
-                rows, cols = np.nonzero(counts)
-                reps = counts[rows, cols].astype(np.int64)
+            events = outputs.spikes[i]          # engine/spike_fetch.SpikeEvents
+            if rd.spikes.size:
+                (rows, cols), reps = events.index, events.counts.astype(np.int64)
                 ids = np.repeat(pop.first_id + rd.spikes[cols].astype(np.int64), reps)
                 pop.recorder.store_spikes(ids, np.repeat(steps[rows], reps) * self.state.dt,
                                           member)

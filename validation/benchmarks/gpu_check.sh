@@ -9,6 +9,7 @@
 #   cbgtc     the shared CBGTC benchmark at scale 200 = 1M neurons, ~137M synapses (NativeRNG
 #             connections), 1 s at dt = 0.1 ms: goal >= 0.1x real time (issue 15)
 #   profile   where the full-scale microcircuit's step goes (profile_step.py: ops ranked)
+#   pcbgtc    where the 1M-neuron CBGTC benchmark's step goes (the same, --network cbgtc)
 #   kernels   1M STN neurons at dt = 0.01 ms (neuron-steps/s, goal >= 1e10), kernel table
 #   ensembles the CBGTC example and COBA 4000 as ensembles of 64 / 256 members (issue 14)
 #   cable     the multi-compartment solver: 1k-100k ball-and-stick cells of 100 compartments
@@ -21,7 +22,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CARRY="${1:-gpu_carry}"
-PARTS=",${2:-micro,cbgtc,profile,kernels,ensembles,cable,mc,tests},"
+PARTS=",${2:-micro,cbgtc,profile,pcbgtc,kernels,ensembles,cable,mc,tests},"
 DEADLINE="${GPU_DEADLINE:-540}"
 LOG="${OUT:-.}/gpu_check.log"
 JSON="${OUT:-.}/gpu_check.jsonl"
@@ -54,6 +55,8 @@ part cbgtc 170 python3 $B/bench_cbgtc_large.py --bench-dir "$BENCH" --scale 200 
   --duration 1000 --json "$JSON"
 part profile 100 python3 $B/profile_step.py --scale 1 --k-scale 1 --warmup 20 --duration 20 \
   --top 30
+part pcbgtc 120 python3 $B/profile_step.py --network cbgtc --bench-dir "$BENCH" --scale 200 \
+  --warmup 10 --duration 10 --top 30
 part kernels 40 python3 $B/bench_kernels.py --models STN --sizes 1000000 --dt 0.01 \
   --steps 500 --repeat 3
 part ensembles 80 python3 $B/bench_ensembles.py --networks cbgtc coba --members 64 256 \
