@@ -34,7 +34,8 @@ except ImportError:                                      # pragma: no cover (jax
 
 __all__ = ["Tableau", "RK4", "MIDPOINT", "RKF45", "rk_step", "rk4", "decay_factors", "rk4_substeps",
            "rk4_batched", "STACKED_RK4", "rkf45", "Attempt", "attempt", "SCHEMES",
-           "use_nest_scheme", "Relax", "exponential_euler", "exponential_midpoint"]
+           "use_nest_scheme", "Relax", "exponential_euler", "exponential_midpoint",
+           "exponential_midpoint_staggered"]
 
 S = TypeVar("S")
 
@@ -522,4 +523,26 @@ def exponential_midpoint(linearised: Callable, y: S, h, stage_inputs=None) -> S:
     def lin(yi, i):
         return linearised(yi) if stage_inputs is None else linearised(yi, stage_inputs[i])
     half = exponential_euler(y, lin(y, 0), 0.5 * h)
+    return exponential_euler(y, lin(half, 1), h)
+
+
+def exponential_midpoint_staggered(linearised: Callable, y: S, h, stage_inputs=None) -> S:
+    """:func:`exponential_midpoint` with a staggered half step: ``v`` relaxes over ``h/2``
+    with the coefficients at ``y``, then every other variable relaxes over ``h/2`` with its
+    coefficients at ``y`` but ``v`` replaced by that half-step value; the full step is as in
+    :func:`exponential_midpoint`.
+
+    Why: a gate much faster than the step (rate ``h`` >> 1) sits at its steady state for the
+    ``v`` its coefficients were taken at.  In the plain scheme that is ``v(0)``, so the midpoint
+    state has the gate of ``v(0)`` beside ``v(h/2)``, an O(h) error in the conductances the full
+    step uses: first order overall (``hahn_mcintyre``'s GP: spike times 0.57 -> 0.37 ms off
+    at dt 0.01 -> 0.005 ms).  Staggered, the midpoint gate belongs to the midpoint ``v`` and the
+    scheme keeps its second order.  Costs one more evaluation of ``linearised``.
+    """
+    def lin(yi, i):
+        return linearised(yi) if stage_inputs is None else linearised(yi, stage_inputs[i])
+    first = lin(y, 0)
+    v_half = _relax(y.v, first.v, 0.5 * h)
+    rest = lin(y._replace(v=v_half), 0)
+    half = exponential_euler(y, rest._replace(v=first.v), 0.5 * h)
     return exponential_euler(y, lin(half, 1), h)

@@ -1,0 +1,295 @@
+r"""The STN (Otsuka et al. 2004) and GP cells in Hahn & McIntyre's NEURON version, as used by
+Fleming, Dunn & Lowery 2020.
+
+Single-compartment conductance models in current-density units (mV, ms, mS/cm², µA/cm²,
+µF/cm²; calcium in mM), one table of gate kinetics per cell (:data:`KINETICS`), one generic
+right-hand side.  Both cells are the ``stn`` and ``GPeA`` mechanisms of Hahn & McIntyre 2010
+(``pSTN.mod``, ``pGPeA.mod``), with the maximal conductances Fleming's cell classes give them
+and the ion concentrations those classes set; NEURON's default temperature (6.3 °C), which
+Fleming's scripts keep.
+
+Equations
+---------
+.. math::
+
+    C\,\dot v &= I_{app} + I_{inj} - \Big(g_{Na} m^3 h (v - E_{Na}) + g_{Kdr} n^4 (v - E_K)
+        + g_A a^2 b (v - E_K) + g_{KCa} r^2 (v - E_K) \\
+        &\qquad + g_{CaL} c^2 d_1 d_2 (v - E_{Ca}) + g_T p^2 q (v - E_{Ca})
+        + g_{leak} (v - E_{leak})\Big) \\
+    \dot x &= (x_\infty - x)/\tau_x \quad\text{for every gate } x \\
+    \dot{Ca} &= \gamma \big(-I_{Ca}\,A\cdot 10^{-14} / (2 F\,\mathrm{vol}) - k_{Ca}\,Ca\big),
+        \qquad I_{Ca} = I_{CaL} + I_T \text{ in µA/cm²}
+
+* voltage gates: :math:`x_\infty = 1/(1+e^{(v-\theta_x)/k_x})`; time constants either
+  "bell", :math:`\tau_0 + \tau_1/(e^{-(v-\theta_1)/\sigma_1} + e^{-(v-\theta_2)/\sigma_2})`,
+  or "sigmoid", :math:`\tau_0 + \tau_1/(1 + e^{-(v-\theta_1)/\sigma_1})` (:data:`KINETICS`);
+* calcium gates (d2, r): :math:`x_\infty = 1/(1+e^{(Ca-\theta_x)/k_x})` with a constant τ;
+* reversal potentials by Nernst at :math:`T = 273 + \mathrm{celsius} - 9.5` K (the mechanism's
+  own offset) with R = 8.31441 J/(mol K) (the mechanism's) and NEURON's Faraday constant:
+  :math:`E_{Na} = (RT/F) \ln(Na_o/Na_i)`, :math:`E_K = (RT/F) \ln(K_o/K_i)` (fixed), and
+  :math:`E_{Ca} = (RT/2F) \ln(Ca_o/Ca)`, which follows the calcium state;
+* :math:`A` is the membrane area (µm², the PyNN parameter ``area``; a 60 x 60 µm cylinder's
+  side, 11 309.7 µm², by default, Fleming's soma), vol the calcium volume (3.355e-11 L, a 20 µm
+  sphere), :math:`\gamma` = ``ca_gain`` = 0.1, :math:`k_{Ca}` = 2 ms⁻¹.
+
+The GP cell has no A and no L-type current (and so no d2); its Na, Kdr, T kinetics differ
+(``pGPeA.mod``).  At the default 6.3 °C: E_Na = 55.3 mV, E_K = -82.7 mV.
+
+Numerics
+--------
+The GP's Na activation has τ_m = 1 µs above -53 mV (``tau_m0`` = 0.001 ms): no explicit
+Runge-Kutta step of a usable size is stable there (RK4 needs dt < 2.8 µs).  Both cells therefore
+integrate with the exponential midpoint scheme (:func:`.integrators.exponential_midpoint`, the
+one the GP of :mod:`.gp` uses at large steps): every gate is a relaxation
+:math:`\dot x = (x_\infty - x)/\tau_x`, the membrane one with its total conductance and
+reversal (:func:`linearised`), calcium one with rate :math:`\gamma k_{Ca}`; each is solved
+exactly with its coefficients frozen at the start (half step) and at the midpoint (full step).
+Second order, and stable at any step.  NEURON integrates the same gates with ``cnexp`` (each
+gate exactly at fixed v) and v by backward Euler: first order.  Validated against an
+rtol = 1e-10 stiff SciPy solve of the same equations (``tests/kernels/test_hahn_mcintyre.py``:
+the figures and the tolerances are there).
+
+References
+----------
+Otsuka T, Abe T, Tsukagawa T, Song W-J (2004) Conductance-based model of the voltage-dependent
+generation of a plateau potential in subthalamic neurons. J Neurophysiol 92:255-264.
+Hahn PJ, McIntyre CC (2010) Modeling shifts in the rate and pattern of subthalamopallidal
+network activity during deep brain stimulation. J Comput Neurosci 28:425-441 (ModelDB 127388).
+Fleming JE, Dunn E, Lowery MM (2020) Front Neurosci 14:166 (``Cortical_Basal_Ganglia_Cell_
+Classes.py``: conductances, ion concentrations, geometry).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import NamedTuple
+
+import jax.numpy as jnp
+
+from ._gates import sigmoid
+from .declaration import NON_NEGATIVE, POSITIVE, params_type
+from .density import DensityKernel, KernelCoeffs, declare, density_cell, linearised_step
+from .integrators import Relax
+
+__all__ = ["KINETICS", "CURRENTS", "FARADAY", "GAS_CONSTANT", "V_INIT", "CA_INIT", "DT_MAX",
+           "Model", "MODELS_BY_NAME", "kernel", "linearised", "derivatives", "initial_state",
+           "prepare"]
+
+FARADAY = 96485.3321233100184   # C/mol, NEURON 9's units database (CODATA 2018)
+GAS_CONSTANT = 8.31441          # J/(mol K), the value written in pSTN.mod / pGPeA.mod
+V_INIT = -68.0                  # mV, Fleming's default initial v for these cells
+CA_INIT = 5e-6                  # mM, cai0_ca_ion in Fleming's cell classes
+DT_MAX = 0.05                   # ms: the largest step validated (tests/kernels/test_hahn_mcintyre)
+
+# Gate kinetics, one table per cell (pSTN.mod, pGPeA.mod).  Voltage gates:
+#   ("v", theta, k, "bell", tau0, tau1, theta1, theta2, sigma1, sigma2)
+#   ("v", theta, k, "sigmoid", tau0, tau1, theta1, sigma1)
+# calcium gates: ("ca", theta (mM), k (mM), tau (ms)).
+KINETICS = {
+    "STN": {
+        "m": ("v", -40.0, -8.0, "sigmoid", 0.2, 3.0, -53.0, -0.7),
+        "h": ("v", -45.5, 6.4, "bell", 0.0, 24.5, -50.0, -50.0, -15.0, 16.0),
+        "n": ("v", -41.0, -14.0, "bell", 0.0, 11.0, -40.0, -40.0, -40.0, 50.0),
+        "a": ("v", -45.0, -14.7, "sigmoid", 1.0, 1.0, -40.0, -0.5),
+        "b": ("v", -90.0, 7.5, "bell", 0.0, 200.0, -60.0, -40.0, -30.0, 10.0),
+        "c": ("v", -30.6, -5.0, "bell", 45.0, 10.0, -27.0, -50.0, -20.0, 15.0),
+        "d1": ("v", -60.0, 7.5, "bell", 400.0, 500.0, -40.0, -20.0, -15.0, 20.0),
+        "d2": ("ca", 0.1e-3, 0.02e-3, 130.0),
+        "p": ("v", -56.0, -6.7, "bell", 5.0, 0.33, -27.0, -102.0, -10.0, 15.0),
+        "q": ("v", -85.0, 5.8, "bell", 0.0, 400.0, -50.0, -50.0, -15.0, 16.0),
+        "r": ("ca", 0.17e-3, -0.08e-3, 2.0),
+    },
+    "GP": {
+        "m": ("v", -38.0, -7.0, "sigmoid", 0.001, 0.1, -53.0, -0.7),
+        "h": ("v", -45.5, 6.4, "bell", 0.0, 4.5, -50.0, -50.0, -15.0, 16.0),
+        "n": ("v", -42.0, -14.0, "bell", 0.0, 2.4, -40.0, -40.0, -40.0, 50.0),
+        "p": ("v", -56.0, -6.7, "bell", 5.0, 0.33, -27.0, -102.0, -10.0, 15.0),
+        "q": ("v", -85.0, 5.8, "bell", 0.0, 400.0, -50.0, -50.0, -15.0, 16.0),
+        "r": ("ca", 0.17e-3, -0.08e-3, 2.0),
+    },
+}
+
+# Ionic currents: (conductance parameter, ((gate, power), ...), reversal, carries calcium)
+CURRENTS = {
+    "STN": (("g_Na", (("m", 3), ("h", 1)), "E_Na", False),
+            ("g_Kdr", (("n", 4),), "E_K", False),
+            ("g_A", (("a", 2), ("b", 1)), "E_K", False),
+            ("g_KCa", (("r", 2),), "E_K", False),
+            ("g_CaL", (("c", 2), ("d1", 1), ("d2", 1)), "E_Ca", True),
+            ("g_T", (("p", 2), ("q", 1)), "E_Ca", True)),
+    "GP": (("g_Na", (("m", 3), ("h", 1)), "E_Na", False),
+           ("g_Kdr", (("n", 4),), "E_K", False),
+           ("g_KCa", (("r", 2),), "E_K", False),
+           ("g_T", (("p", 2), ("q", 1)), "E_Ca", True)),
+}
+
+
+def _parameters(conductances: dict) -> dict:
+    return {
+        **declare("mS/cm**2", NON_NEGATIVE, **conductances),
+        **declare("mV", E_leak=-60.0),
+        **declare("1/ms", POSITIVE, k_Ca=2.0),          # calcium removal rate
+        **declare("dimensionless", NON_NEGATIVE, ca_gain=0.1),
+        **declare("um**3", POSITIVE, ca_volume=3.355e4),  # 3.355e-11 L: a 20 µm sphere
+        **declare("um**2", POSITIVE, area=math.pi * 60.0 * 60.0),  # bridge's area (docstring)
+        **declare("mM", POSITIVE, Na_i=10.0, Na_o=108.0, K_i=105.0, K_o=3.0, Ca_o=2.0),
+        **declare("degC", celsius=6.3),
+        **declare("uA/cm**2", I_app=0.0),
+        **declare("uF/cm**2", POSITIVE, C_m=1.0),
+        **declare("mV", v_thresh=10.0),                 # NEURON's NetCon default threshold
+    }
+
+
+class Model(NamedTuple):
+    """One cell of this module: its kinetics and currents (tables above), parameters, state."""
+    kinetics: dict
+    currents: tuple
+    parameters: dict
+    params: type
+    state: type
+
+
+def _model(name: str, conductances: dict) -> Model:
+    parameters = _parameters(conductances)
+    gates = tuple(KINETICS[name])
+    state = NamedTuple(f"{name}HMState", [(f, jnp.ndarray) for f in ("v",) + gates + ("ca",)])
+    state.__doc__ = f"State of the {name} cell: v (mV), gates {', '.join(gates)}, ca (mM)."
+    return Model(KINETICS[name], CURRENTS[name], parameters,
+                 params_type(parameters, f"{name}HMParams", defaults=True), state)
+
+
+#: Fleming's conductances (S/cm² in the cell classes, here mS/cm²)
+MODELS_BY_NAME = {
+    "STN": _model("STN", dict(g_Na=49.0, g_Kdr=57.0, g_A=5.0, g_KCa=1.0, g_CaL=15.0, g_T=5.0,
+                              g_leak=0.35)),
+    "GP": _model("GP", dict(g_Na=40.0, g_Kdr=4.2, g_KCa=0.1, g_T=0.067, g_leak=0.04)),
+}
+
+
+class Derived(NamedTuple):
+    """What a step needs beyond the state: the parameters and their derived constants."""
+    p: tuple           # the model's parameters
+    E_Na: jnp.ndarray  # mV
+    E_K: jnp.ndarray   # mV
+    rt_2f: jnp.ndarray  # RT/(2F), mV
+    conv: jnp.ndarray  # mM/ms of calcium per µA/cm² of I_Ca
+    C_m: jnp.ndarray   # µF/cm² (linearised_step reads it)
+
+
+def prepare(params, dt: float) -> KernelCoeffs:
+    """The Nernst potentials (T = 273 + celsius - 9.5, the mechanisms' own offset) and the
+    calcium conversion ``10 A / (2 F vol)`` (µm², µm³) for :func:`linearised`."""
+    rt_f = GAS_CONSTANT * (273.0 + jnp.asarray(params.celsius) - 9.5) / FARADAY * 1e3
+    derived = Derived(p=params,
+                      E_Na=rt_f * jnp.log(params.Na_o / jnp.asarray(params.Na_i)),
+                      E_K=rt_f * jnp.log(params.K_o / jnp.asarray(params.K_i)),
+                      rt_2f=0.5 * rt_f,
+                      conv=10.0 * jnp.asarray(params.area) / (2.0 * FARADAY * params.ca_volume),
+                      C_m=params.C_m)
+    return KernelCoeffs(params=derived, dt=dt)
+
+
+def _gate(kin, v, ca):
+    """``(x_inf, 1/tau)`` of one gate (table row ``kin``)."""
+    if kin[0] == "ca":
+        _, theta, k, tau = kin
+        return sigmoid((ca - theta) / k), jnp.full_like(v, 1.0 / tau)
+    _, theta, k, form, tau0, tau1, *shape = kin
+    x_inf = sigmoid((v - theta) / k)
+    if form == "sigmoid":
+        th1, s1 = shape
+        tau = tau0 + tau1 * sigmoid(-(v - th1) / s1)
+    else:
+        th1, th2, s1, s2 = shape
+        tau = tau0 + tau1 / (jnp.exp(-(v - th1) / s1) + jnp.exp(-(v - th2) / s2))
+    return x_inf, 1.0 / tau
+
+
+def _conductances(model: Model, d: Derived, y):
+    """``(g_total, g E summed, g of the calcium currents, their g E)`` in mS/cm², mS/cm² mV."""
+    p = d.p
+    e_ca = d.rt_2f * jnp.log(p.Ca_o / jnp.maximum(y.ca, 1e-12))
+    reversal = {"E_Na": d.E_Na, "E_K": d.E_K, "E_Ca": e_ca}
+    g_total, g_e = p.g_leak, p.g_leak * p.E_leak
+    g_ca, g_ca_e = 0.0, 0.0
+    for g_name, gates, e_name, calcium in model.currents:
+        g = getattr(p, g_name)
+        for gate, power in gates:
+            g = g * getattr(y, gate) ** power
+        g_total, g_e = g_total + g, g_e + g * reversal[e_name]
+        if calcium:
+            g_ca, g_ca_e = g_ca + g, g_ca_e + g * reversal[e_name]
+    return g_total, g_e, g_ca, g_ca_e
+
+
+def linearised(model: Model, d: Derived, y, i_total):
+    """The right-hand side of ``model`` in exponential form at ``y`` (a
+    :class:`.integrators.Relax` per variable): v relaxes to the conductance-weighted reversal
+    at rate G/C_m, each gate to its x_inf at 1/τ, calcium to ``-I_Ca conv / k_Ca`` at
+    ``ca_gain k_Ca``."""
+    p = d.p
+    g_total, g_e, g_ca, g_ca_e = _conductances(model, d, y)
+    lin = {"v": Relax((g_e + i_total) / g_total, g_total / p.C_m)}
+    for gate, kin in model.kinetics.items():
+        lin[gate] = Relax(*_gate(kin, y.v, y.ca))
+    i_ca = g_ca * y.v - g_ca_e                                   # µA/cm², inward negative
+    lin["ca"] = Relax(-i_ca * d.conv / p.k_Ca, p.ca_gain * p.k_Ca)
+    return model.state(**lin)
+
+
+def derivatives(model: Model, c: KernelCoeffs, y, i_total):
+    """Time derivatives (per ms) of every variable of ``model`` (what the SciPy comparison
+    checks; the cells step with :func:`linearised`)."""
+    lin = linearised(model, c.params, y, i_total)
+    return model.state(*(r.rate * (r.x_inf - x) for r, x in zip(lin, y)))
+
+
+def initial_state(model: Model, params, v=None):
+    """Gates at their steady state for ``v`` (default :data:`V_INIT`) and calcium
+    :data:`CA_INIT` (NEURON's ``finitialize`` of Fleming's cells)."""
+    v = jnp.asarray(V_INIT if v is None else v, dtype=jnp.result_type(float))
+    ca = jnp.full_like(v, CA_INIT)
+    gates = {gate: _gate(kin, v, ca)[0] for gate, kin in model.kinetics.items()}
+    return model.state(v=v, ca=ca, **gates)
+
+
+def kernel(name: str) -> DensityKernel:
+    """The density kernel of cell ``name`` ("STN" or "GP")."""
+    m = MODELS_BY_NAME[name]
+    return DensityKernel(m.parameters, m.params, m.state, prepare,
+                         functools.partial(derivatives, m), functools.partial(initial_state, m))
+
+
+def _cell(name, kernel_name, doc, **defaults):
+    m = MODELS_BY_NAME[kernel_name]
+    names = {f: ("Ca" if f == "ca" else f) for f in m.state._fields}
+    units = {names[f]: ("mV" if f == "v" else "mM" if f == "ca" else "dimensionless")
+             for f in m.state._fields}
+    step = linearised_step(functools.partial(linearised, m), staggered=True)
+    return density_cell(name, kernel(kernel_name), names, units, dt_max=DT_MAX,
+                        rk4_dt_max=0.0, large_step=step, doc=doc,
+                        area=math.pi * 60.0 * 60.0, **defaults)
+
+
+MODELS = (
+    _cell("STN_Otsuka2004", "STN", """Subthalamic nucleus cell of Otsuka et al. 2004 in Hahn &
+    McIntyre 2010's version, with Fleming et al. 2020's conductances and ion concentrations.
+
+    Kernel: :mod:`pynn_cbgtc_jax.kernels.hahn_mcintyre` (equations, constants, numerics).
+    Na, delayed-rectifier K, A-type K, Ca-activated K, L- and T-type Ca and leak currents,
+    calcium in mM with its own Nernst E_Ca.  A 60 x 60 µm soma (``area`` 11 309.7 µm²),
+    ``e_rev_E`` 0 and ``e_rev_I`` -80 mV (the AMPA / GABAa reversals of Fleming's
+    synapses); spikes at upward crossings of +10 mV (NEURON's NetCon default).  Fleming's
+    network gives it ``i_offset = -0.125`` nA.  Integrated by the exponential midpoint scheme at
+    any ``dt`` up to 0.05 ms.
+    """, e_rev_I=-80.0),
+    _cell("GP_HahnMcIntyre2010", "GP", """Globus pallidus cell (GPe and GPi) of Hahn & McIntyre
+    2010 (after Terman et al. 2002), with Fleming et al. 2020's conductances.
+
+    Kernel: :mod:`pynn_cbgtc_jax.kernels.hahn_mcintyre`.  Na, delayed-rectifier K,
+    Ca-activated K, T-type Ca and leak currents, calcium in mM.  A 60 x 60 µm soma; Fleming's
+    network gives the GPe ``i_offset = -0.009`` nA and the GPi ``0.006`` nA.  ``e_rev_E`` 0,
+    ``e_rev_I`` -80 mV; spikes at +10 mV.  Exponential midpoint scheme up to dt = 0.05 ms.
+    """, e_rev_I=-80.0),
+)

@@ -1,0 +1,121 @@
+"""An independent NumPy statement of Hahn & McIntyre's ``stn`` (pSTN.mod) and ``GPeA``
+(pGPeA.mod) mechanisms in NEURON's own units (S/cm², mA/cm², mM, µm), for SciPy to solve.
+
+Written from the .mod files and Fleming et al. 2020's cell classes, not from the kernel: the
+constants are typed again, currents are in mA/cm² and conductances in S/cm² as in the .mod files,
+the bias is an IClamp in nA on a 60 x 60 µm cylinder, so a unit slip in the kernel's bridge
+shows up as a difference.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+FARADAY, R = 96485.3321233100184, 8.31441
+AREA_UM2 = math.pi * 60.0 * 60.0
+
+
+def _inf(v, theta, k):
+    return 1.0 / (1.0 + np.exp((v - theta) / k))
+
+
+def _bell(v, t0, t1, a1, a2, s1, s2):
+    return t0 + t1 / (np.exp(-(v - a1) / s1) + np.exp(-(v - a2) / s2))
+
+
+def _sig(v, t0, t1, a, s):
+    return t0 + t1 / (1.0 + np.exp(-(v - a) / s))
+
+
+STN_GATES = ("m", "h", "n", "a", "b", "c", "d1", "d2", "p", "q", "r")
+GP_GATES = ("m", "h", "n", "p", "q", "r")
+
+
+def _stn_gates(v, cai):
+    """{gate: (inf, tau)} of pSTN.mod."""
+    return {
+        "m": (_inf(v, -40, -8), _sig(v, 0.2, 3, -53, -0.7)),
+        "h": (_inf(v, -45.5, 6.4), _bell(v, 0, 24.5, -50, -50, -15, 16)),
+        "n": (_inf(v, -41, -14), _bell(v, 0, 11, -40, -40, -40, 50)),
+        "a": (_inf(v, -45, -14.7), _sig(v, 1, 1, -40, -0.5)),
+        "b": (_inf(v, -90, 7.5), _bell(v, 0, 200, -60, -40, -30, 10)),
+        "c": (_inf(v, -30.6, -5), _bell(v, 45, 10, -27, -50, -20, 15)),
+        "d1": (_inf(v, -60, 7.5), _bell(v, 400, 500, -40, -20, -15, 20)),
+        "d2": (_inf(cai, 0.1e-3, 0.02e-3), 130.0),
+        "p": (_inf(v, -56, -6.7), _bell(v, 5, 0.33, -27, -102, -10, 15)),
+        "q": (_inf(v, -85, 5.8), _bell(v, 0, 400, -50, -50, -15, 16)),
+        "r": (_inf(cai, 0.17e-3, -0.08e-3), 2.0),
+    }
+
+
+def _gp_gates(v, cai):
+    """{gate: (inf, tau)} of pGPeA.mod."""
+    return {
+        "m": (_inf(v, -38, -7), _sig(v, 0.001, 0.1, -53, -0.7)),
+        "h": (_inf(v, -45.5, 6.4), _bell(v, 0, 4.5, -50, -50, -15, 16)),
+        "n": (_inf(v, -42, -14), _bell(v, 0, 2.4, -40, -40, -40, 50)),
+        "p": (_inf(v, -56, -6.7), _bell(v, 5, 0.33, -27, -102, -10, 15)),
+        "q": (_inf(v, -85, 5.8), _bell(v, 0, 400, -50, -50, -15, 16)),
+        "r": (_inf(cai, 0.17e-3, -0.08e-3), 2.0),
+    }
+
+
+# Fleming's cell classes (S/cm2)
+STN_G = dict(gnabar=49e-3, gkdrbar=57e-3, gkabar=5e-3, gkcabar=1.0e-3, gcalbar=15e-3,
+             gcatbar=5e-3, gl=0.35e-3)
+GP_G = dict(gnabar=0.04, gkdrbar=0.0042, gkcabar=0.1e-3, gcatbar=6.7e-5, gl=4e-5)
+
+
+def _ionic(cell, y, g):
+    """(total ionic current mA/cm2 outward, ica mA/cm2) of state y."""
+    gates = STN_GATES if cell == "STN" else GP_GATES
+    v, s, cai = y[0], dict(zip(gates, y[1:-1])), y[-1]
+    T = 273 + 6.3 - 9.5
+    ena = -(R * T) / FARADAY * np.log(10.0 / 108.0) * 1000
+    ek = (R * T) / FARADAY * np.log(3.0 / 105.0) * 1000
+    # (Radau's trial stages may try cai <= 0: the log of a floor there, as the kernel)
+    eca = -(R * T) / FARADAY * np.log(np.maximum(cai, 1e-12) / 2.0) * 1000 / 2
+    ina = g["gnabar"] * s["m"] ** 3 * s["h"] * (v - ena)
+    ik = g["gkdrbar"] * s["n"] ** 4 * (v - ek) + g["gkcabar"] * (v - ek) * s["r"] ** 2
+    ica = g["gcatbar"] * s["p"] ** 2 * s["q"] * (v - eca)
+    if cell == "STN":
+        ik = ik + g["gkabar"] * s["a"] ** 2 * s["b"] * (v - ek)
+        ica = ica + g["gcalbar"] * s["c"] ** 2 * s["d1"] * s["d2"] * (v - eca)
+    return ina + ik + ica + g["gl"] * (v - (-60.0)), ica
+
+
+def rhs(t, y, cell, bias_na):
+    """dy/dt of [v, gates..., cai]; ``bias_na`` an IClamp on the 60 x 60 µm soma (cm = 1)."""
+    g = STN_G if cell == "STN" else GP_G
+    gates = STN_GATES if cell == "STN" else GP_GATES
+    i_ion, ica = _ionic(cell, y, g)
+    # IClamp nA -> mA/cm2: nA * 1e-6 mA/nA / (area um2 * 1e-8 cm2/um2)
+    i_clamp = bias_na * 1e-6 / (AREA_UM2 * 1e-8)
+    dv = (i_clamp - i_ion) * 1e3            # mA/cm2 / (uF/cm2) -> mV/ms
+    kin = (_stn_gates if cell == "STN" else _gp_gates)(y[0], y[-1])
+    dgates = [(kin[x][0] - s) / kin[x][1] for x, s in zip(gates, y[1:-1])]
+    dcai = 0.1 * (-ica * AREA_UM2 * 1e-11 / (2 * FARADAY * 3.355e-11) - 2.0 * y[-1])
+    return np.array([dv, *dgates, dcai])
+
+
+def initial(cell, v=-68.0, cai=5e-6):
+    kin = (_stn_gates if cell == "STN" else _gp_gates)(v, cai)
+    gates = STN_GATES if cell == "STN" else GP_GATES
+    return np.array([v, *(kin[x][0] for x in gates), cai])
+
+
+def solve(cell, bias_na, t_eval, y0=None):
+    """The stiff reference: Radau at rtol 1e-10 (the GP's tau_m of 1 us makes it stiff)."""
+    y0 = initial(cell) if y0 is None else y0
+    sol = solve_ivp(rhs, (0.0, t_eval[-1]), y0, method="Radau", t_eval=t_eval, rtol=1e-10,
+                    atol=1e-12, args=(cell, bias_na))
+    assert sol.success, sol.message
+    return sol.y
+
+
+def spike_times(t, v, threshold=10.0):
+    """Times (interpolated) of upward crossings of ``threshold``."""
+    up = np.flatnonzero((v[:-1] < threshold) & (v[1:] >= threshold))
+    return t[up] + (threshold - v[up]) / (v[up + 1] - v[up]) * (t[up + 1] - t[up])
