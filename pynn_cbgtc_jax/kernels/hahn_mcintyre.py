@@ -46,7 +46,7 @@ reversal (:func:`linearised`), calcium one with rate :math:`\gamma k_{Ca}`; each
 exactly with its coefficients frozen at the start (half step) and at the midpoint (full step).
 Second order, and stable at any step.  NEURON integrates the same gates with ``cnexp`` (each
 gate exactly at fixed v) and v by backward Euler: first order.  Validated against an
-rtol = 1e-10 stiff SciPy solve of the same equations (``tests/kernels/test_hahn_mcintyre.py``:
+rtol = 1e-10 stiff SciPy solve of the same equations (``tests/cbgtc/test_hahn_mcintyre.py``:
 the figures and the tolerances are there).
 
 References
@@ -61,26 +61,24 @@ Classes.py``: conductances, ion concentrations, geometry).
 
 from __future__ import annotations
 
-import functools
 import math
-from typing import NamedTuple
 
 import jax.numpy as jnp
 
 from ._gates import sigmoid
-from .declaration import NON_NEGATIVE, POSITIVE, params_type
-from .density import DensityKernel, KernelCoeffs, declare, density_cell, linearised_step
+from .conductance_cell import CellTable, cell_model
+from .declaration import NON_NEGATIVE, POSITIVE
+from .density import declare
 from .integrators import Relax
 
-__all__ = ["KINETICS", "CURRENTS", "FARADAY", "GAS_CONSTANT", "V_INIT", "CA_INIT", "DT_MAX",
-           "Model", "MODELS_BY_NAME", "kernel", "linearised", "derivatives", "initial_state",
-           "prepare"]
+__all__ = ["KINETICS", "CURRENTS", "TABLES", "FARADAY", "GAS_CONSTANT", "V_INIT", "CA_INIT",
+           "DT_MAX"]
 
 FARADAY = 96485.3321233100184   # C/mol, NEURON 9's units database (CODATA 2018)
 GAS_CONSTANT = 8.31441          # J/(mol K), the value written in pSTN.mod / pGPeA.mod
 V_INIT = -68.0                  # mV, Fleming's default initial v for these cells
 CA_INIT = 5e-6                  # mM, cai0_ca_ion in Fleming's cell classes
-DT_MAX = 0.05                   # ms: the largest step validated (tests/kernels/test_hahn_mcintyre)
+DT_MAX = 0.05                   # ms: the largest step validated (tests/cbgtc/test_hahn_mcintyre)
 
 # Gate kinetics, one table per cell (pSTN.mod, pGPeA.mod).  Voltage gates:
 #   ("v", theta, k, "bell", tau0, tau1, theta1, theta2, sigma1, sigma2)
@@ -141,140 +139,65 @@ def _parameters(conductances: dict) -> dict:
     }
 
 
-class Model(NamedTuple):
-    """One cell of this module: its kinetics and currents (tables above), parameters, state."""
-    kinetics: dict
-    currents: tuple
-    parameters: dict
-    params: type
-    state: type
+def _gate(row):
+    """The kinetics ``(v, ca, p) -> (x_inf, 1/tau)`` of one table row."""
+    if row[0] == "ca":
+        _, theta, k, tau = row
+        return lambda v, ca, p: (sigmoid((ca - theta) / k), jnp.full_like(v, 1.0 / tau))
+    _, theta, k, form, tau0, tau1, *shape = row
+
+    def kinetics(v, ca, p):
+        if form == "sigmoid":
+            th1, s1 = shape
+            tau = tau0 + tau1 * sigmoid(-(v - th1) / s1)
+        else:
+            th1, th2, s1, s2 = shape
+            tau = tau0 + tau1 / (jnp.exp(-(v - th1) / s1) + jnp.exp(-(v - th2) / s2))
+        return sigmoid((v - theta) / k), 1.0 / tau
+    return kinetics
 
 
-def _model(name: str, conductances: dict) -> Model:
-    parameters = _parameters(conductances)
-    gates = tuple(KINETICS[name])
-    state = NamedTuple(f"{name}HMState", [(f, jnp.ndarray) for f in ("v",) + gates + ("ca",)])
-    state.__doc__ = f"State of the {name} cell: v (mV), gates {', '.join(gates)}, ca (mM)."
-    return Model(KINETICS[name], CURRENTS[name], parameters,
-                 params_type(parameters, f"{name}HMParams", defaults=True), state)
+def _derive(p):
+    """``(E_Na, E_K, RT/2F, conv)``: Nernst at T = 273 + celsius - 9.5 (the mechanisms' own
+    offset), and the calcium conversion ``10 A / (2 F vol)`` (µm², µm³) in mM/ms per µA/cm²."""
+    rt_f = GAS_CONSTANT * (273.0 + jnp.asarray(p.celsius) - 9.5) / FARADAY * 1e3
+    return (rt_f * jnp.log(p.Na_o / jnp.asarray(p.Na_i)),
+            rt_f * jnp.log(p.K_o / jnp.asarray(p.K_i)), 0.5 * rt_f,
+            10.0 * jnp.asarray(p.area) / (2.0 * FARADAY * p.ca_volume))
+
+
+def _reversals(p, constants, y):
+    e_na, e_k, rt_2f, _ = constants
+    return {"E_Na": e_na, "E_K": e_k,
+            "E_Ca": rt_2f * jnp.log(p.Ca_o / jnp.maximum(y.ca, 1e-12))}
+
+
+def _calcium(p, constants, y, i_ca):
+    """Ca relaxes to ``-I_Ca conv / k_Ca`` at rate ``ca_gain k_Ca``."""
+    return Relax(-i_ca * constants[3] / p.k_Ca, p.ca_gain * p.k_Ca)
+
+
+def _table(name: str, conductances: dict) -> CellTable:
+    return CellTable(name=f"{name}_HM", gates={g: _gate(row) for g, row in KINETICS[name].items()},
+                     currents=CURRENTS[name], parameters=_parameters(conductances),
+                     derive=_derive, reversals=_reversals, calcium=_calcium, v_init=V_INIT,
+                     ca_init=CA_INIT)
 
 
 #: Fleming's conductances (S/cm² in the cell classes, here mS/cm²)
-MODELS_BY_NAME = {
-    "STN": _model("STN", dict(g_Na=49.0, g_Kdr=57.0, g_A=5.0, g_KCa=1.0, g_CaL=15.0, g_T=5.0,
+TABLES = {
+    "STN": _table("STN", dict(g_Na=49.0, g_Kdr=57.0, g_A=5.0, g_KCa=1.0, g_CaL=15.0, g_T=5.0,
                               g_leak=0.35)),
-    "GP": _model("GP", dict(g_Na=40.0, g_Kdr=4.2, g_KCa=0.1, g_T=0.067, g_leak=0.04)),
+    "GP": _table("GP", dict(g_Na=40.0, g_Kdr=4.2, g_KCa=0.1, g_T=0.067, g_leak=0.04)),
 }
 
-
-class Derived(NamedTuple):
-    """What a step needs beyond the state: the parameters and their derived constants."""
-    p: tuple           # the model's parameters
-    E_Na: jnp.ndarray  # mV
-    E_K: jnp.ndarray   # mV
-    rt_2f: jnp.ndarray  # RT/(2F), mV
-    conv: jnp.ndarray  # mM/ms of calcium per µA/cm² of I_Ca
-    C_m: jnp.ndarray   # µF/cm² (linearised_step reads it)
-
-
-def prepare(params, dt: float) -> KernelCoeffs:
-    """The Nernst potentials (T = 273 + celsius - 9.5, the mechanisms' own offset) and the
-    calcium conversion ``10 A / (2 F vol)`` (µm², µm³) for :func:`linearised`."""
-    rt_f = GAS_CONSTANT * (273.0 + jnp.asarray(params.celsius) - 9.5) / FARADAY * 1e3
-    derived = Derived(p=params,
-                      E_Na=rt_f * jnp.log(params.Na_o / jnp.asarray(params.Na_i)),
-                      E_K=rt_f * jnp.log(params.K_o / jnp.asarray(params.K_i)),
-                      rt_2f=0.5 * rt_f,
-                      conv=10.0 * jnp.asarray(params.area) / (2.0 * FARADAY * params.ca_volume),
-                      C_m=params.C_m)
-    return KernelCoeffs(params=derived, dt=dt)
-
-
-def _gate(kin, v, ca):
-    """``(x_inf, 1/tau)`` of one gate (table row ``kin``)."""
-    if kin[0] == "ca":
-        _, theta, k, tau = kin
-        return sigmoid((ca - theta) / k), jnp.full_like(v, 1.0 / tau)
-    _, theta, k, form, tau0, tau1, *shape = kin
-    x_inf = sigmoid((v - theta) / k)
-    if form == "sigmoid":
-        th1, s1 = shape
-        tau = tau0 + tau1 * sigmoid(-(v - th1) / s1)
-    else:
-        th1, th2, s1, s2 = shape
-        tau = tau0 + tau1 / (jnp.exp(-(v - th1) / s1) + jnp.exp(-(v - th2) / s2))
-    return x_inf, 1.0 / tau
-
-
-def _conductances(model: Model, d: Derived, y):
-    """``(g_total, g E summed, g of the calcium currents, their g E)`` in mS/cm², mS/cm² mV."""
-    p = d.p
-    e_ca = d.rt_2f * jnp.log(p.Ca_o / jnp.maximum(y.ca, 1e-12))
-    reversal = {"E_Na": d.E_Na, "E_K": d.E_K, "E_Ca": e_ca}
-    g_total, g_e = p.g_leak, p.g_leak * p.E_leak
-    g_ca, g_ca_e = 0.0, 0.0
-    for g_name, gates, e_name, calcium in model.currents:
-        g = getattr(p, g_name)
-        for gate, power in gates:
-            g = g * getattr(y, gate) ** power
-        g_total, g_e = g_total + g, g_e + g * reversal[e_name]
-        if calcium:
-            g_ca, g_ca_e = g_ca + g, g_ca_e + g * reversal[e_name]
-    return g_total, g_e, g_ca, g_ca_e
-
-
-def linearised(model: Model, d: Derived, y, i_total):
-    """The right-hand side of ``model`` in exponential form at ``y`` (a
-    :class:`.integrators.Relax` per variable): v relaxes to the conductance-weighted reversal
-    at rate G/C_m, each gate to its x_inf at 1/τ, calcium to ``-I_Ca conv / k_Ca`` at
-    ``ca_gain k_Ca``."""
-    p = d.p
-    g_total, g_e, g_ca, g_ca_e = _conductances(model, d, y)
-    lin = {"v": Relax((g_e + i_total) / g_total, g_total / p.C_m)}
-    for gate, kin in model.kinetics.items():
-        lin[gate] = Relax(*_gate(kin, y.v, y.ca))
-    i_ca = g_ca * y.v - g_ca_e                                   # µA/cm², inward negative
-    lin["ca"] = Relax(-i_ca * d.conv / p.k_Ca, p.ca_gain * p.k_Ca)
-    return model.state(**lin)
-
-
-def derivatives(model: Model, c: KernelCoeffs, y, i_total):
-    """Time derivatives (per ms) of every variable of ``model`` (what the SciPy comparison
-    checks; the cells step with :func:`linearised`)."""
-    lin = linearised(model, c.params, y, i_total)
-    return model.state(*(r.rate * (r.x_inf - x) for r, x in zip(lin, y)))
-
-
-def initial_state(model: Model, params, v=None):
-    """Gates at their steady state for ``v`` (default :data:`V_INIT`) and calcium
-    :data:`CA_INIT` (NEURON's ``finitialize`` of Fleming's cells)."""
-    v = jnp.asarray(V_INIT if v is None else v, dtype=jnp.result_type(float))
-    ca = jnp.full_like(v, CA_INIT)
-    gates = {gate: _gate(kin, v, ca)[0] for gate, kin in model.kinetics.items()}
-    return model.state(v=v, ca=ca, **gates)
-
-
-def kernel(name: str) -> DensityKernel:
-    """The density kernel of cell ``name`` ("STN" or "GP")."""
-    m = MODELS_BY_NAME[name]
-    return DensityKernel(m.parameters, m.params, m.state, prepare,
-                         functools.partial(derivatives, m), functools.partial(initial_state, m))
-
-
-def _cell(name, kernel_name, doc, **defaults):
-    m = MODELS_BY_NAME[kernel_name]
-    names = {f: ("Ca" if f == "ca" else f) for f in m.state._fields}
-    units = {names[f]: ("mV" if f == "v" else "mM" if f == "ca" else "dimensionless")
-             for f in m.state._fields}
-    step = linearised_step(functools.partial(linearised, m), staggered=True)
-    return density_cell(name, kernel(kernel_name), names, units, dt_max=DT_MAX,
-                        rk4_dt_max=0.0, large_step=step, doc=doc,
-                        area=math.pi * 60.0 * 60.0, **defaults)
-
+_AREA = math.pi * 60.0 * 60.0      # µm²: Fleming's 60 x 60 µm soma
 
 MODELS = (
-    _cell("STN_Otsuka2004", "STN", """Subthalamic nucleus cell of Otsuka et al. 2004 in Hahn &
-    McIntyre 2010's version, with Fleming et al. 2020's conductances and ion concentrations.
+    cell_model(TABLES["STN"], "STN_Otsuka2004", dt_max=DT_MAX, units={"ca": "mM"},
+               area=_AREA, e_rev_I=-80.0, doc="""Subthalamic nucleus cell of Otsuka et al.
+    2004 in Hahn & McIntyre 2010's version, with Fleming et al. 2020's conductances and ion
+    concentrations.
 
     Kernel: :mod:`pynn_cbgtc_jax.kernels.hahn_mcintyre` (equations, constants, numerics).
     Na, delayed-rectifier K, A-type K, Ca-activated K, L- and T-type Ca and leak currents,
@@ -283,13 +206,14 @@ MODELS = (
     synapses); spikes at upward crossings of +10 mV (NEURON's NetCon default).  Fleming's
     network gives it ``i_offset = -0.125`` nA.  Integrated by the exponential midpoint scheme at
     any ``dt`` up to 0.05 ms.
-    """, e_rev_I=-80.0),
-    _cell("GP_HahnMcIntyre2010", "GP", """Globus pallidus cell (GPe and GPi) of Hahn & McIntyre
-    2010 (after Terman et al. 2002), with Fleming et al. 2020's conductances.
+    """),
+    cell_model(TABLES["GP"], "GP_HahnMcIntyre2010", dt_max=DT_MAX, units={"ca": "mM"},
+               area=_AREA, e_rev_I=-80.0, doc="""Globus pallidus cell (GPe and GPi) of Hahn &
+    McIntyre 2010 (after Terman et al. 2002), with Fleming et al. 2020's conductances.
 
     Kernel: :mod:`pynn_cbgtc_jax.kernels.hahn_mcintyre`.  Na, delayed-rectifier K,
     Ca-activated K, T-type Ca and leak currents, calcium in mM.  A 60 x 60 µm soma; Fleming's
     network gives the GPe ``i_offset = -0.009`` nA and the GPi ``0.006`` nA.  ``e_rev_E`` 0,
     ``e_rev_I`` -80 mV; spikes at +10 mV.  Exponential midpoint scheme up to dt = 0.05 ms.
-    """, e_rev_I=-80.0),
+    """),
 )

@@ -119,3 +119,39 @@ def spike_times(t, v, threshold=10.0):
     """Times (interpolated) of upward crossings of ``threshold``."""
     up = np.flatnonzero((v[:-1] < threshold) & (v[1:] >= threshold))
     return t[up] + (threshold - v[up]) / (v[up + 1] - v[up]) * (t[up + 1] - t[up])
+
+
+# -- Pospischil 2008 interneuron (Interneuron_I_{Na,K,Leak}.mod), NEURON units ----------------
+INTERNEURON_AREA_UM2 = math.pi * 35.0 * 25.0
+
+
+def _vtrap(x, y):
+    return y * (1 - x / y / 2) if abs(x / y) < 1e-6 else x / (math.exp(x / y) - 1)
+
+
+def _interneuron_rates(v):
+    u = v + 55.0                                  # v - V_T
+    am, bm = 0.32 * _vtrap(-(u - 13), 4), 0.28 * _vtrap(u - 40, 5)
+    ah, bh = 0.128 * math.exp(-(u - 17) / 18), 4 / (1 + math.exp(-(u - 40) / 5))
+    an, bn = 0.032 * _vtrap(-(u - 15), 5), 0.5 * math.exp(-(u - 10) / 40)
+    return (am, bm), (ah, bh), (an, bn)
+
+
+def interneuron_rhs(t, y, bias_na):
+    v, m, h, n = y
+    (am, bm), (ah, bh), (an, bn) = _interneuron_rates(v)
+    i_ion = (0.05 * m ** 3 * h * (v - 50) + 0.01 * n ** 4 * (v + 100)
+             + 0.00015 * (v + 70))                                    # mA/cm2
+    i_clamp = bias_na * 1e-6 / (INTERNEURON_AREA_UM2 * 1e-8)
+    return [(i_clamp - i_ion) * 1e3, am * (1 - m) - bm * m, ah * (1 - h) - bh * h,
+            an * (1 - n) - bn * n]
+
+
+def interneuron_solve(bias_na, t_eval, v0=-68.0):
+    """Radau at rtol 1e-10 from the gates' steady state at ``v0``."""
+    rates = _interneuron_rates(v0)
+    y0 = [v0] + [a / (a + b) for a, b in rates]
+    sol = solve_ivp(interneuron_rhs, (0.0, t_eval[-1]), y0, method="Radau", t_eval=t_eval,
+                    rtol=1e-10, atol=1e-12, args=(bias_na,))
+    assert sol.success, sol.message
+    return sol.y
