@@ -25,6 +25,7 @@ import jax.numpy as jnp
 
 from .declaration import params_type
 from .density import DensityKernel, KernelCoeffs, density_cell, linearised_step
+from .density_synapses import DESTEXHE
 from .integrators import Relax
 
 __all__ = ["CellTable", "Derived", "linearised", "derivatives", "initial_state", "cell_model"]
@@ -118,10 +119,12 @@ def kernel(table: CellTable) -> DensityKernel:
 def cell_model(table: CellTable, name: str, *, dt_max: float, doc: str, units: dict,
                **defaults):
     """The PyNN cell type's ``NeuronModel`` (``density.density_cell``) of ``table``; ``units``
-    of the state variables beyond v and the gates (e.g. ``{"ca": "mM"}``)."""
+    of the state variables beyond v and the gates (e.g. ``{"ca": "mM"}``).  Receptors ``AMPA``
+    and ``GABAa`` with Destexhe's pulse kinetics (``density_synapses.DESTEXHE``), as the cells
+    of Fleming et al. 2020 that these tables describe."""
     names = {f: ("Ca" if f == "ca" else f) for f in table.fields}
     unit_of = {names[f]: ("mV" if f == "v" else units.get(f, "dimensionless"))
                for f in table.fields}
     step = linearised_step(functools.partial(linearised, table), staggered=True)
     return density_cell(name, kernel(table), names, unit_of, dt_max=dt_max, rk4_dt_max=0.0,
-                        large_step=step, doc=doc, **defaults)
+                        large_step=step, doc=doc, synapses=DESTEXHE, **defaults)

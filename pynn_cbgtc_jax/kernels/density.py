@@ -41,8 +41,8 @@ import jax.numpy as jnp
 
 from ._gates import crossed_upward
 from .base import Drive
-from .conductance import SynCoeffs, syn_coeffs
 from .declaration import POSITIVE, NeuronModel, Parameter, Variable, params_type
+from .density_synapses import EXPONENTIAL, SynapseSet
 from .integrators import (Relax, exponential_midpoint, exponential_midpoint_staggered,
                           rk4_batched)
 
@@ -56,12 +56,9 @@ NA_TO_DENSITY = 1e5
 BRIDGE = {
     "area": Parameter("um**2", 10000.0, POSITIVE),     # 0.1 nA <-> 1 µA/cm², 1 µS <-> 10 mS/cm²
     "i_offset": Parameter("nA", 0.0),                  # on top of the density I_app
-    "tau_syn_E": Parameter("ms", 2.0, POSITIVE),       # AMPA-like decay
-    "tau_syn_I": Parameter("ms", 10.0, POSITIVE),      # GABA_A-like decay
-    "e_rev_E": Parameter("mV", 0.0),                   # STN->GP in Rubin & Terman 2004
-    "e_rev_I": Parameter("mV", -80.0),                 # GPe->GPe (GPe->STN -100, GPi->TC -85)
 }
-"""The PyNN-side parameters every density cell adds to its kernel's (PyNN units)."""
+"""The PyNN-side parameters every density cell adds to its kernel's (PyNN units), before its
+synapses' (``density_synapses``: ``tau_syn_E`` ... ``e_rev_I`` of the exponential pair)."""
 
 _RK4, _LARGE_STEP = 1, 0
 """``n_sub`` codes of a population: one RK4 step, or the kernel's large-step scheme."""
@@ -100,8 +97,7 @@ class _Coeffs(NamedTuple):
     """Per-run coefficients of a density cell."""
 
     kernel: tuple          # the kernel's own ``prepare`` result
-    exc: SynCoeffs
-    inh: SynCoeffs
+    syn: tuple             # the synapse set's coefficients
     to_density: jax.Array  # µA/cm² per nA (1e5 / area)
     i_offset: jax.Array    # nA
     e_rev_E: jax.Array     # mV
@@ -148,7 +144,8 @@ def linearised_step(linearised: Callable, staggered: bool = False) -> Callable:
 
 def density_cell(name: str, kernel: DensityKernel, state_names: dict, units: dict, *, dt_max: float,
                  rk4_dt_max: float | None = None, large_step: Callable | None = None,
-                 doc: str = "", **defaults: float) -> NeuronModel:
+                 doc: str = "", synapses: SynapseSet = EXPONENTIAL,
+                 **defaults: float) -> NeuronModel:
     """The ``NeuronModel`` of a density kernel with the PyNN bridge.
 
     Parameters
@@ -159,17 +156,19 @@ def density_cell(name: str, kernel: DensityKernel, state_names: dict, units: dic
     dt_max : largest validated time step (ms).
     rk4_dt_max : largest step (ms) of RK4, if below ``dt_max``; above it ``large_step`` (from
         :func:`linearised_step`) integrates the population (0: always ``large_step``).
+    synapses : the two receptors (``density_synapses.EXPONENTIAL`` or ``DESTEXHE``).
     defaults : overrides of the declared defaults (e.g. ``e_rev_I`` of the cell type).
     """
-    parameters = dict(kernel.parameters, **BRIDGE)
+    parameters = dict(kernel.parameters, **BRIDGE, **synapses.parameters)
     for key, value in defaults.items():
         parameters[key] = parameters[key]._replace(default=float(value))
     kstate, n_kernel = kernel.state, len(kernel.parameters)
+    n_k = len(kstate._fields)
     Params = params_type(parameters)
     State = NamedTuple(f"{name}State", [(f, jnp.ndarray)
-                                        for f in kstate._fields + ("gsyn_exc", "gsyn_inh")])
-    State.__doc__ = (f"State of {name}: the kernel's ({', '.join(kstate._fields)}) plus the "
-                     f"synaptic conductances gsyn_exc, gsyn_inh (µS).")
+                                        for f in kstate._fields + synapses.fields])
+    State.__doc__ = (f"State of {name}: the kernel's ({', '.join(kstate._fields)}) plus its "
+                     f"synapses' ({', '.join(synapses.fields)}).")
 
     def rhs(y, g, c: _Coeffs, i_const):
         g_e, g_i = g
@@ -178,27 +177,24 @@ def density_cell(name: str, kernel: DensityKernel, state_names: dict, units: dic
 
     def prepare(p: Params, dt) -> _Coeffs:
         kp = kernel.params(*p[:n_kernel])
-        return _Coeffs(kernel=kernel.prepare(kp, dt),
-                       exc=syn_coeffs(p.tau_syn_E, dt, alpha=False),
-                       inh=syn_coeffs(p.tau_syn_I, dt, alpha=False),
+        e_1, e_2 = synapses.reversals(p)
+        return _Coeffs(kernel=kernel.prepare(kp, dt), syn=synapses.coeffs(p, dt),
                        to_density=NA_TO_DENSITY / p.area, i_offset=p.i_offset,
-                       e_rev_E=p.e_rev_E, e_rev_I=p.e_rev_I, I_app=kp.I_app,
+                       e_rev_E=e_1, e_rev_I=e_2, I_app=kp.I_app,
                        v_thresh=kp.v_thresh, dt=jnp.asarray(dt, dtype=jnp.result_type(p.area)))
 
     def step(c: _Coeffs, s, d: Drive, n_sub: int = _RK4):
         # densities held over the step: the kernel's bias plus the PyNN currents (nA -> µA/cm²)
         i_const = c.I_app + c.to_density * (c.i_offset + d.i_inj)
-        ge0, gi0 = s.gsyn_exc, s.gsyn_inh
-        stages = ((ge0, gi0), (c.exc.half * ge0, c.inh.half * gi0),
-                  (c.exc.full * ge0, c.inh.full * gi0))
-        old = kstate(*s[:len(kstate._fields)])
+        syn = tuple(s[n_k:])
+        stages = synapses.stages(c.syn, syn)
+        old = kstate(*s[:n_k])
         if n_sub == _LARGE_STEP:       # static: chosen per population from the host dt
             new = large_step(c, old, i_const, stages)
         else:
             new = rk4_batched(rhs, old, c.dt, c, i_const, stages=stages)
         spiked = crossed_upward(old.v, new.v, c.v_thresh)
-        return State(*new, gsyn_exc=c.exc.full * ge0 + d.exc,
-                     gsyn_inh=c.inh.full * gi0 + d.inh), spiked
+        return State(*new, *synapses.advance(c.syn, syn, (d.exc, d.inh), new.v)), spiked
 
     def steady_state(values: dict) -> dict:
         """The kernel's steady state at its default v for these parameters, in float64."""
@@ -206,7 +202,7 @@ def density_cell(name: str, kernel: DensityKernel, state_names: dict, units: dic
             s = kernel.initial_state(kernel.params(**{k: values[k]
                                                       for k in kernel.params._fields}))
             out = {state_names[f]: float(x) for f, x in zip(s._fields, s)}
-        return dict(out, gsyn_exc=0.0, gsyn_inh=0.0)
+        return dict(out, **{name: 0.0 for name in synapses.recordables})
 
     schemes, substeps = "RK4; see the kernel's DT_MAX", None
     if rk4_dt_max is not None and rk4_dt_max < dt_max:
@@ -220,10 +216,12 @@ def density_cell(name: str, kernel: DensityKernel, state_names: dict, units: dic
             del params
             return _RK4 if dt <= rk4_dt_max * (1 + 1e-9) else _LARGE_STEP
 
-    names = dict(state_names, gsyn_exc="gsyn_exc", gsyn_inh="gsyn_inh")
-    variables = {n: Variable(u) for n, u in dict(units, gsyn_exc="uS", gsyn_inh="uS").items()}
+    names = dict(state_names, **{f: n for n, f in synapses.recordables.items()})
+    variables = {n: Variable(u) for n, u in dict(
+        units, **{n: synapses.units[f] for n, f in synapses.recordables.items()}).items()}
     return NeuronModel(name=name, parameters=parameters, state=State, prepare=prepare,
                        step=step, initial=names, recordables={v: k for k, v in names.items()},
                        variables=variables, steady_state=steady_state, substeps=substeps,
-                       dt_max=dt_max, schemes=schemes, doc=doc)
+                       dt_max=dt_max, schemes=schemes, doc=doc,
+                       receptor_types=synapses.receptor_types)
 

@@ -195,25 +195,27 @@ _AREA = math.pi * 60.0 * 60.0      # µm²: Fleming's 60 x 60 µm soma
 
 MODELS = (
     cell_model(TABLES["STN"], "STN_Otsuka2004", dt_max=DT_MAX, units={"ca": "mM"},
-               area=_AREA, e_rev_I=-80.0, doc="""Subthalamic nucleus cell of Otsuka et al.
+               area=_AREA, doc="""Subthalamic nucleus cell of Otsuka et al.
     2004 in Hahn & McIntyre 2010's version, with Fleming et al. 2020's conductances and ion
     concentrations.
 
     Kernel: :mod:`pynn_cbgtc_jax.kernels.hahn_mcintyre` (equations, constants, numerics).
     Na, delayed-rectifier K, A-type K, Ca-activated K, L- and T-type Ca and leak currents,
     calcium in mM with its own Nernst E_Ca.  A 60 x 60 µm soma (``area`` 11 309.7 µm²),
-    ``e_rev_E`` 0 and ``e_rev_I`` -80 mV (the AMPA / GABAa reversals of Fleming's
-    synapses); spikes at upward crossings of +10 mV (NEURON's NetCon default).  Fleming's
+    receptors ``AMPA`` and ``GABAa`` with Fleming's saturating Destexhe kinetics
+    (:mod:`pynn_cbgtc_jax.kernels.density_synapses`); spikes at upward crossings of +10 mV
+    (NEURON's NetCon default).  Fleming's
     network gives it ``i_offset = -0.125`` nA.  Integrated by the exponential midpoint scheme at
     any ``dt`` up to 0.05 ms.
     """),
     cell_model(TABLES["GP"], "GP_HahnMcIntyre2010", dt_max=DT_MAX, units={"ca": "mM"},
-               area=_AREA, e_rev_I=-80.0, doc="""Globus pallidus cell (GPe and GPi) of Hahn &
+               area=_AREA, doc="""Globus pallidus cell (GPe and GPi) of Hahn &
     McIntyre 2010 (after Terman et al. 2002), with Fleming et al. 2020's conductances.
 
     Kernel: :mod:`pynn_cbgtc_jax.kernels.hahn_mcintyre`.  Na, delayed-rectifier K,
     Ca-activated K, T-type Ca and leak currents, calcium in mM.  A 60 x 60 µm soma; Fleming's
-    network gives the GPe ``i_offset = -0.009`` nA and the GPi ``0.006`` nA.  ``e_rev_E`` 0,
-    ``e_rev_I`` -80 mV; spikes at +10 mV.  Exponential midpoint scheme up to dt = 0.05 ms.
+    network gives the GPe ``i_offset = -0.009`` nA and the GPi ``0.006`` nA.  Receptors ``AMPA``
+    and ``GABAa`` (Destexhe kinetics, as the STN); spikes at +10 mV.  Exponential midpoint
+    scheme up to dt = 0.05 ms.
     """),
 )

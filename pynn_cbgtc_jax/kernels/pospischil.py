@@ -92,11 +92,12 @@ TABLE = CellTable(
 
 MODELS = (
     cell_model(TABLE, "Interneuron_Pospischil2008", dt_max=DT_MAX, units={},
-               area=math.pi * 35.0 * 25.0, e_rev_I=-80.0, doc="""Fast-spiking cortical
+               area=math.pi * 35.0 * 25.0, doc="""Fast-spiking cortical
     interneuron of Pospischil et al. 2008 (Fleming et al. 2020's interneuron).
 
     Kernel: :mod:`pynn_cbgtc_jax.kernels.pospischil` (equations, defaults, differences from
-    the NEURON files).  A 35 x 25 µm soma (``area`` 2748.9 µm²); ``e_rev_E`` 0 and ``e_rev_I``
-    -80 mV; spikes at +10 mV.  Fleming's network gives it ``i_offset = 0.07`` nA.
+    the NEURON files).  A 35 x 25 µm soma (``area`` 2748.9 µm²); receptors ``AMPA`` and
+    ``GABAa`` (Destexhe kinetics, :mod:`pynn_cbgtc_jax.kernels.density_synapses`); spikes at
+    +10 mV.  Fleming's network gives it ``i_offset = 0.07`` nA.
     """),
 )
