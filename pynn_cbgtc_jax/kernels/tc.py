@@ -35,6 +35,7 @@ Rubin JE, Terman D (2004) J Comput Neurosci 16:211–235; ModelDB 116867.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Union
 
 import jax
@@ -43,6 +44,7 @@ import jax.numpy as jnp
 from ._gates import rk4_kernel, safe_exp, scan_steps, sigmoid
 from .declaration import NON_NEGATIVE, POSITIVE, params_type
 from .density import DensityKernel, KernelCoeffs, declare, density_cell, plain_prepare
+from .density_synapses import DESTEXHE
 
 __all__ = [
     "TCParams", "TCState", "Params", "State", "Coeffs",
@@ -150,4 +152,21 @@ MODELS = (density_cell(
     Kernel: :mod:`pynn_cbgtc_jax.kernels.tc`.  Silent at rest; relays each 5 ms / 5 µA/cm²
     (0.5 nA at the default area) sensorimotor pulse with one spike.  ``e_rev_I`` defaults to
     -85 mV, the GPi->TC reversal of Rubin & Terman 2004.
-    """),)
+    """),
+    density_cell(
+        "TC_Fleming2020", DensityKernel(PARAMETERS, TCParams, TCState, prepare, derivatives,
+                                        initial_state),
+        {"v": "v", "h": "h", "r": "r"},
+        {"v": "mV", "h": "dimensionless", "r": "dimensionless"},
+        dt_max=DT_MAX, synapses=DESTEXHE, phi_r=1.0, v_thresh=10.0,
+        area=100.0 * math.pi * 100.0 * 100.0,
+        doc="""The Rubin & Terman 2004 thalamocortical cell as Fleming et al. 2020 run it
+    (``Thalamic_I_*.mod``): the same currents (Fleming's conductances in S/cm² on cm = 100 µF/cm²
+    are these mS/cm² on 1 µF/cm²), but the r gate without the factor 2.5 (``phi_r = 1``),
+    spikes at +10 mV (NEURON's NetCon default), and Fleming's AMPA / GABAa receptors
+    (:mod:`pynn_cbgtc_jax.kernels.density_synapses`).  Fleming's soma is 100 x 100 µm with
+    cm = 100 µF/cm²; on our C_m = 1 µF/cm² the same charge per mV needs a 100-fold ``area``
+    (3.14e6 µm²), the default, so synaptic weights in µS and currents in nA act as in Fleming's
+    network.
+    """),
+)

@@ -155,3 +155,33 @@ def interneuron_solve(bias_na, t_eval, v0=-68.0):
                     rtol=1e-10, atol=1e-12, args=(bias_na,))
     assert sol.success, sol.message
     return sol.y
+
+
+# -- Fleming's thalamic cell (Thalamic_I_{leak,Na_K,T}.mod), NEURON units, cm = 100 ----------
+TC_AREA_UM2 = math.pi * 100.0 * 100.0
+
+
+def _s(x):
+    return 1.0 / (1.0 + math.exp(x))
+
+
+def tc_rhs(t, y, step):
+    """dy/dt of [v, h, r] with an IClamp of ``step(t)`` nA on the 100 x 100 um soma."""
+    v, h, r = y
+    i_ion = (0.005 * (v + 70) + 0.3 * _s(-(v + 37) / 7) ** 3 * h * (v - 50)
+             + 0.5 * (0.75 * (1 - h)) ** 4 * (v + 90) + 0.5 * _s(-(v + 60) / 6.2) ** 2 * r * v)
+    i_clamp = step(t) * 1e-6 / (TC_AREA_UM2 * 1e-8)
+    tau_h = 1 / (0.128 * math.exp(-(v + 46) / 18) + 4 / (1 + math.exp(-(v + 23) / 5)))
+    tau_r = 28 + math.exp(-(v + 25) / 10.5)
+    return [(i_clamp - i_ion) * 1e3 / 100.0, (_s((v + 41) / 4) - h) / tau_h,
+            (_s((v + 84) / 4) - r) / tau_r]
+
+
+def tc_solve(step, t_eval, v0=-65.0, max_step=0.05):
+    """Radau at rtol 1e-10 from the steady gates at ``v0`` (``max_step`` resolves the step's
+    edges)."""
+    y0 = [v0, _s((v0 + 41) / 4), _s((v0 + 84) / 4)]
+    sol = solve_ivp(tc_rhs, (0.0, t_eval[-1]), y0, method="Radau", t_eval=t_eval, rtol=1e-10,
+                    atol=1e-12, args=(step,), max_step=max_step)
+    assert sol.success, sol.message
+    return sol.y
