@@ -13,8 +13,8 @@ from types import MappingProxyType
 import numpy as np
 from pyNN.common import Assembly, PopulationView
 
-from .compiler.inputs import (Network, PopulationData, ProjectionData, RecordedSignal,
-                              SourceData)
+from .compiler.inputs import (Network, PopulationData, ProjectionData, RecordedProbe,
+                              RecordedSignal, SourceData)
 from .projections import RECEPTOR_COLUMN
 
 #: the parameter column of a multi-compartment population's cell positions (um, [size, 3])
@@ -69,7 +69,9 @@ def population_data(pop, member: int | None = None) -> PopulationData:
             # cells with a morphology: where they are (um, [size, 3]) places their nodes
             **({POSITIONS: np.asarray(pop.positions, float).T}
                if hasattr(celltype, "object_columns") else {})}),
-        spikes=rec.recorded_indices("spikes"), signals=tuple(signals))
+        spikes=rec.recorded_indices("spikes"), signals=tuple(signals),
+        probes=tuple(RecordedProbe(e.currents, e.weights(), e.index)
+                     for e in pop._simulator.state.lfp_electrodes if e.population is pop))
 
 
 def _populations(cells) -> list:

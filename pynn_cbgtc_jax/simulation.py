@@ -31,7 +31,7 @@ from .compiler.ensemble import stack_builds
 from .compiler import memory
 from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
 from .engine.runner import TRACE_COUNT, carry_axes, chunk_function
-from .engine.spec import Carry, signal_values
+from .engine.spec import Carry, probe_value, signal_values
 from .engine import spike_fetch
 from .engine.spike_fetch import fetch_outputs
 from .engine.spike_sources import SOURCES
@@ -240,6 +240,9 @@ class Simulation:
         # the build names populations, projections and sources by their index in the state
         self.populations = [self.state.populations[i] for i in build.populations]
         self.sources = [self.state.current_sources[i] for i in build.sources]
+        # the LFP electrodes behind the probes of the outputs, in their order (export.py)
+        self.probe_owners = [e for pop in self.populations for e in self.state.lfp_electrodes
+                             if e.population is pop]
         self.syn_members = [[(self.state.projections[i], n) for i, n in members]
                             for _, members, _ in build.syn_groups]
         self.data = self._upload(build, old)
@@ -475,12 +478,16 @@ class Simulation:
 
     def _record_start_of(self, states, member):
         steps = np.zeros(1, np.int64)
+        owners = iter(self.probe_owners)
         for i, pop in enumerate(self.populations):
             rs, rd = self.spec.recs[i], self.build.data.recs[i]
             for (fld, _), idx, name in zip(rs.signals, rd.signals, self.build.signal_names[i]):
                 values = np.asarray(signal_values(states[i], fld, idx))[None, :]
                 pop.recorder.store_signal(name, steps, pop.first_id + idx, values,
                                           self.member_offset + member)
+            for fields, weights in zip(rs.probes, rd.probes):
+                value = np.asarray(probe_value(states[i], fields, weights))[None]
+                next(owners)._store(steps, value, self.member_offset + member)
         if self.spec.electrodes.record:
             e_spec, e = self.spec.electrodes, self._member_builds()[member].data.electrodes
             dtype = jnp.dtype(self.spec.dtype)
@@ -521,6 +528,8 @@ class Simulation:
             for values, idx, name in zip(outputs.signals[i], rd.signals,
                                          self.build.signal_names[i]):
                 pop.recorder.store_signal(name, steps, pop.first_id + idx, values[:n], member)
+        for owner, values in zip(self.probe_owners, outputs.probes):
+            owner._store(steps, np.asarray(values[:n]), member)
         if self.spec.electrodes.record:
             currents = np.asarray(outputs.currents[:n])
             for j in self.build.recorded_sources:

@@ -145,6 +145,7 @@ class State(common.control.BaseState):
         self.populations = []
         self.projections = []
         self.current_sources = []
+        self.lfp_electrodes = []         # cbgtc/lfp.py
         self.recorders = set()
         self.id_counter = 0
         self.segment_counter = -1
@@ -184,6 +185,11 @@ class State(common.control.BaseState):
         self.current_sources.append(source)
         self.structure_changed = True
         return len(self.current_sources) - 1
+
+    def add_lfp_electrode(self, electrode) -> int:
+        self.lfp_electrodes.append(electrode)
+        self.mark_changed(structure=True)
+        return len(self.lfp_electrodes) - 1
 
     def mark_changed(self, structure: bool = False, synapses: bool = False):
         """Host-side values changed: upload them (and recompile if ``structure``) before a run;

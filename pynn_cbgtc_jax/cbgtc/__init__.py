@@ -6,13 +6,16 @@
   µA/cm² / mS/cm² (``models.py``);
 * :class:`DBSSource`: monophasic or charge-balanced biphasic DBS pulse trains (``dbs.py``);
 * :class:`ExtracellularElectrode`: the same pulses from a point source in the tissue, acting on
-  multi-compartment cells through their field (``extracellular.py``).
+  multi-compartment cells through their field (``extracellular.py``);
+* :class:`LFPElectrode`: the field of a population's synaptic currents at one or two contacts,
+  computed on the device every step (``lfp.py``).
 
 Importing this package registers the three ``NeuronModel``s with the engine.
 """
 from .cells import *  # noqa: F401,F403
 from .dbs import *    # noqa: F401,F403
 from .extracellular import *    # noqa: F401,F403
-from . import cells as _cells, dbs as _dbs, extracellular as _extracellular
+from .lfp import *    # noqa: F401,F403
+from . import cells as _cells, dbs as _dbs, extracellular as _extracellular, lfp as _lfp
 
-__all__ = _cells.__all__ + _dbs.__all__ + _extracellular.__all__
+__all__ = _cells.__all__ + _dbs.__all__ + _extracellular.__all__ + _lfp.__all__

@@ -290,7 +290,7 @@ def _electrodes(sources, populations, dt, dtype, seed):
 
 
 # -- recording ----------------------------------------------------------------------------------
-def _recording(pop: PopulationData):
+def _recording(pop: PopulationData, dtype):
     spikes = pop.spikes
     names, signals, idx = [], [], []
     recordables = getattr(pop.model, "recordables", {}) or {}
@@ -298,8 +298,10 @@ def _recording(pop: PopulationData):
         names.append(signal.name)
         signals.append((recordables[signal.recordable], int(signal.cells.size)))
         idx.append(signal.cells.astype(np.int32))
-    return (RecSpec(spikes=int(spikes.size), signals=tuple(signals)),
-            RecData(spikes=spikes.astype(np.int32), signals=tuple(idx)), names)
+    probes = tuple(tuple(recordables[r] for r in probe.recordables) for probe in pop.probes)
+    weights = tuple(np.asarray(probe.weights, dtype) for probe in pop.probes)
+    return (RecSpec(spikes=int(spikes.size), signals=tuple(signals), probes=probes),
+            RecData(spikes=spikes.astype(np.int32), signals=tuple(idx), probes=weights), names)
 
 
 def build_network(network: Network, previous: "Build | None" = None) -> Build:
@@ -351,9 +353,10 @@ def build_network(network: Network, previous: "Build | None" = None) -> Build:
         syn_groups = [(rule, members, perm) for rule, _, _, members, perm in groups]
     sources = [s for s in network.sources if s.targets or s.recording]
     e_spec, e_data = _electrodes(sources, populations, dt, dtype, network.rng_seed)
-    recs, rdata, names = zip(*[_recording(p) for p in populations]) if populations \
+    recs, rdata, names = zip(*[_recording(p, dtype) for p in populations]) if populations \
         else ((), (), ())
-    bytes_per_step = sum(r.spikes + sum(n for _, n in r.signals) * dtype.itemsize for r in recs)
+    bytes_per_step = sum(r.spikes + (sum(n for _, n in r.signals) + len(r.probes)) * dtype.itemsize
+                         for r in recs)
     bytes_per_step += e_spec.n_sources * dtype.itemsize * e_spec.record
     chunk = int(np.clip(_RECORD_BYTES_PER_CHUNK // max(bytes_per_step, 1), 16, MAX_CHUNK))
     spec = NetSpec(pops=tuple(pops), syns=tuple(syn_specs), recs=tuple(recs), electrodes=e_spec,

@@ -31,6 +31,15 @@ class RecordedSignal:
 
 
 @dataclass(frozen=True, eq=False)
+class RecordedProbe:
+    """A weighted sum over a population's cells of some state variables (an LFP electrode)."""
+
+    recordables: tuple       # the summed variables, keys of the model's ``recordables``
+    weights: np.ndarray      # float64 [size]: each cell's weight
+    owner: int               # the electrode's index in the simulator's ``lfp_electrodes``
+
+
+@dataclass(frozen=True, eq=False)
 class PopulationData:
     """One population: its model or spike-source kind, parameters and what it records."""
 
@@ -45,6 +54,7 @@ class PopulationData:
                                            # (object arrays of Sequences for spike times)
     spikes: np.ndarray       # int64 sorted indices of the cells whose spikes are recorded
     signals: tuple           # RecordedSignal per recorded variable with cells, by name
+    probes: tuple = ()       # RecordedProbe per LFP electrode on this population
 
 
 @dataclass(frozen=True, eq=False)

@@ -94,6 +94,11 @@ def partition_build(build, devices: tuple):
     ``spec`` the per-device ``NetSpec`` (``spec.partition`` set), ``data`` NumPy leaves with
     the sharded ones stacked ``[D, ...]`` (``data_specs``), ``layout`` the carry maps."""
     spec, data, D = build.spec, build.data, len(devices)
+    if any(rs.probes for rs in spec.recs):
+        raise errors.InvalidParameterValueError(
+            f"setup(devices={D} devices): an LFPElectrode records a sum over a population's "
+            f"cells, which a network split over devices does not compute yet; run it on one "
+            f"device (setup(devices=None)), or split an ensemble of it instead.")
     n_cells = sum(p.size for p in spec.pops)
     pops, params, cells, reals, recs, rdata, orders = [], [], [], [], [], [], []
     col_parts, dev_of_col, lcol_of_col = [], np.zeros(spec.width, np.int64), \

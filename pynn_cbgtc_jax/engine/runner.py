@@ -30,7 +30,7 @@ from .lanes import population_step
 from .shards import exchange_blocks, first_bad_anywhere, sharded_chunk
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
-from .spec import Carry, NetData, NetSpec, signal_values
+from .spec import Carry, NetData, NetSpec, probe_value, signal_values
 from .spike_sources import SOURCES
 from .spike_timing import record_post_spikes
 
@@ -52,6 +52,7 @@ class StepOutputs(NamedTuple):
     spikes: tuple            # per population: uint8 counts of the recorded cells
     signals: tuple           # per population: tuple of recorded signal values
     currents: object         # [S] recorded source amplitudes, or ()
+    probes: tuple = ()       # every probe's value (population order, then probe order)
 
 
 def _prepare_all(spec: NetSpec, data: NetData):
@@ -84,7 +85,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     ring, syn_states, history, spikes = deliver_spikes(spec, data, all_counts, ring,
                                                        carry.syn_states, carry.history, k)
     inputs = read_slot(ring, k + 1, spec.width, spec.ring)
-    outputs = StepOutputs(spikes=spikes, signals=signals, currents=recorded_currents(spec, data, k))
+    outputs = StepOutputs(spikes=spikes, signals=signals, currents=recorded_currents(spec, data, k),
+                          probes=probes(spec, data, states))
     return Carry(step=k + 1, states=states, ring=ring, inputs=inputs,
                  syn_states=syn_states, history=history, bad_step=bad), outputs
 
@@ -204,12 +206,20 @@ def _sane(state):
     return ok
 
 
+def probes(spec: NetSpec, data: NetData, states):
+    """Every probe's value at ``states`` (``spec.probe_value``), a flat tuple."""
+    return tuple(probe_value(states[i], fields, weights)
+                 for i, (rs, rd) in enumerate(zip(spec.recs, data.recs))
+                 for fields, weights in zip(rs.probes, rd.probes))
+
+
 def _idle_outputs(spec: NetSpec, data: NetData):
     dtype = jnp.dtype(spec.dtype)
     return StepOutputs(
         spikes=tuple(jnp.zeros(rs.spikes, jnp.uint8) for rs in spec.recs),
         signals=tuple(tuple(jnp.zeros(n, dtype) for _, n in rs.signals) for rs in spec.recs),
-        currents=(jnp.zeros(spec.electrodes.n_sources, dtype) if spec.electrodes.record else ()))
+        currents=(jnp.zeros(spec.electrodes.n_sources, dtype) if spec.electrodes.record else ()),
+        probes=tuple(jnp.zeros((), dtype) for rs in spec.recs for _ in rs.probes))
 
 
 def carry_axes(carry: Carry, members: int):

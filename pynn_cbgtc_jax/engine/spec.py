@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["signal_values", "PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec", "NetSpec",
-           "SynData", "RecData", "ElectrodeData", "NetData", "Carry"]
+import jax.numpy as jnp
+
+__all__ = ["signal_values", "probe_value", "PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec",
+           "NetSpec", "SynData", "RecData", "ElectrodeData", "NetData", "Carry"]
 
 def signal_values(state, field: str, idx):
     """The recorded values of ``field`` at cells ``idx`` of a population's ``state``.
@@ -21,6 +23,13 @@ def signal_values(state, field: str, idx):
     name, _, k = field.partition("@")
     values = getattr(state, name)
     return values[idx] if not k else values[idx, int(k)]
+
+
+def probe_value(state, fields: tuple, weights):
+    """A probe's value: ``sum over cells of weights * (sum of the state fields)`` (an LFP
+    electrode: synaptic currents in nA times 1 / (4 pi sigma r) in mV per nA)."""
+    total = sum(getattr(state, f) for f in fields)
+    return jnp.dot(weights, total)
 
 
 class PopSpec(NamedTuple):
@@ -48,6 +57,8 @@ class RecSpec(NamedTuple):
     spikes: int                      # number of recorded cells (0: none)
     signals: tuple                   # ((state field, number of recorded cells), ...); a field
                                      # "name@k": element k per cell (signal_values)
+    probes: tuple = ()               # per probe (an LFP electrode on this population): the
+                                     # state fields it sums (probe_value)
 
 
 class ElectrodeSpec(NamedTuple):
@@ -94,6 +105,7 @@ class SynData(NamedTuple):
 class RecData(NamedTuple):
     spikes: Any              # int32 indices of recorded cells
     signals: tuple           # int32 indices per recorded signal
+    probes: tuple = ()       # per probe: float [size] weight of each cell
 
 
 class ElectrodeData(NamedTuple):
