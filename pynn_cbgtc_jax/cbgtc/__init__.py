@@ -8,7 +8,10 @@
 * :class:`ExtracellularElectrode`: the same pulses from a point source in the tissue, acting on
   multi-compartment cells through their field (``extracellular.py``);
 * :class:`LFPElectrode`: the field of a population's synaptic currents at one or two contacts,
-  computed on the device every step (``lfp.py``).
+  computed on the device every step (``lfp.py``);
+* closed-loop controllers (:class:`OnOffController`, :class:`DualThresholdController`,
+  :class:`PIDController`, :class:`ConstantController`; ``controllers.py``) and Fleming's beta
+  biomarker (``biomarkers.py``) as pure JAX functions.
 
 Importing this package registers the three ``NeuronModel``s with the engine.
 """
@@ -16,6 +19,9 @@ from .cells import *  # noqa: F401,F403
 from .dbs import *    # noqa: F401,F403
 from .extracellular import *    # noqa: F401,F403
 from .lfp import *    # noqa: F401,F403
-from . import cells as _cells, dbs as _dbs, extracellular as _extracellular, lfp as _lfp
+from .controllers import *    # noqa: F401,F403
+from . import (cells as _cells, controllers as _controllers, dbs as _dbs,
+               extracellular as _extracellular, lfp as _lfp)
 
-__all__ = _cells.__all__ + _dbs.__all__ + _extracellular.__all__ + _lfp.__all__
+__all__ = (_cells.__all__ + _dbs.__all__ + _extracellular.__all__ + _lfp.__all__
+           + [n for n in _controllers.__all__ if n != "ControllerState"])
