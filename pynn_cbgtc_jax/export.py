@@ -13,8 +13,8 @@ from types import MappingProxyType
 import numpy as np
 from pyNN.common import Assembly, PopulationView
 
-from .compiler.inputs import (Network, PopulationData, ProjectionData, RecordedProbe,
-                              RecordedSignal, SourceData)
+from .compiler.inputs import (LoopData, Network, PopulationData, ProjectionData,
+                              RecordedProbe, RecordedSignal, SourceData)
 from .projections import RECEPTOR_COLUMN
 
 #: the parameter column of a multi-compartment population's cell positions (um, [size, 3])
@@ -150,4 +150,7 @@ def export_network(state, synapses: bool = True, member: int | None = None) -> N
                      else None),
         sources=tuple(source_data(s, member) for s in state.current_sources),
         dt=state.dt, precision=state.precision, min_delay=float(state.min_delay),
-        integration_scheme=state.integration_scheme, rng_seed=int(seed))
+        integration_scheme=state.integration_scheme, rng_seed=int(seed),
+        loops=tuple(LoopData(loop.lfp.index, loop.source._index, loop.controller,
+                             loop.start_step, loop.every, loop.period, loop.history, loop.fs)
+                    for loop in state.closed_loops))

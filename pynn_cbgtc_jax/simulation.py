@@ -30,7 +30,8 @@ from .compiler.build import build_network
 from .compiler.ensemble import stack_builds
 from .compiler import memory
 from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
-from .engine.runner import TRACE_COUNT, carry_axes, chunk_function
+from .engine.closed_loops import initial_loops, scale_sources
+from .engine.runner import TRACE_COUNT, carry_axes, chunk_function, probes
 from .engine.spec import Carry, probe_value, signal_values
 from .engine import spike_fetch
 from .engine.spike_fetch import fetch_outputs
@@ -352,6 +353,10 @@ class Simulation:
                       history=((np.full((n_cells, HISTORY), -1e9, dtype),
                                 np.zeros((n_cells, HISTORY), dtype)) if self.spec.history else ()),
                       bad_step=tuple(np.int32(-1) for _ in self.populations))
+        if self.spec.loops:
+            first = probes(self.spec, build.data, carry.states)
+            carry = carry._replace(control=jax.tree_util.tree_map(
+                np.asarray, initial_loops(self.spec, first, dtype)))
         return carry
 
     def _refresh_source_states(self):
@@ -469,14 +474,14 @@ class Simulation:
     def _record_start(self):
         """The t = 0 samples: initial values of recorded signals and source currents."""
         self._sampled_start = True
-        states = jax.device_get(self.carry.states)
+        states, control = jax.device_get((self.carry.states, self.carry.control))
         if self.members:
             for m in range(self.members):
-                self._record_start_of(_member(states, m), m)
+                self._record_start_of(_member(states, m), m, _member(control, m))
         else:
-            self._record_start_of(states, 0)
+            self._record_start_of(states, 0, control)
 
-    def _record_start_of(self, states, member):
+    def _record_start_of(self, states, member, control=()):
         steps = np.zeros(1, np.int64)
         owners = iter(self.probe_owners)
         for i, pop in enumerate(self.populations):
@@ -491,8 +496,9 @@ class Simulation:
         if self.spec.electrodes.record:
             e_spec, e = self.spec.electrodes, self._member_builds()[member].data.electrodes
             dtype = jnp.dtype(self.spec.dtype)
-            amps = recorded_amplitudes(e_spec, e, source_amplitudes(e_spec, e, 0, dtype), 0,
-                                       dtype)
+            # a closed loop's source at its output at t = 0 (engine/closed_loops.py)
+            amps = scale_sources(self.spec, control, source_amplitudes(e_spec, e, 0, dtype))
+            amps = recorded_amplitudes(e_spec, e, amps, 0, dtype)
             amps = np.asarray(amps)
             for j in self.build.recorded_sources:
                 self.sources[j]._store(np.zeros(1), amps[j:j + 1], self.member_offset + member)
@@ -530,6 +536,8 @@ class Simulation:
                 pop.recorder.store_signal(name, steps, pop.first_id + idx, values[:n], member)
         for owner, values in zip(self.probe_owners, outputs.probes):
             owner._store(steps, np.asarray(values[:n]), member)
+        for loop, (y, u) in zip(self.state.closed_loops, outputs.control):
+            loop._store(steps, np.asarray(y[:n]), np.asarray(u[:n]), member)
         if self.spec.electrodes.record:
             currents = np.asarray(outputs.currents[:n])
             for j in self.build.recorded_sources:

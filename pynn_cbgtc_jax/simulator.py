@@ -146,6 +146,7 @@ class State(common.control.BaseState):
         self.projections = []
         self.current_sources = []
         self.lfp_electrodes = []         # cbgtc/lfp.py
+        self.closed_loops = []           # cbgtc/closed_loop.py
         self.recorders = set()
         self.id_counter = 0
         self.segment_counter = -1
@@ -190,6 +191,11 @@ class State(common.control.BaseState):
         self.lfp_electrodes.append(electrode)
         self.mark_changed(structure=True)
         return len(self.lfp_electrodes) - 1
+
+    def add_closed_loop(self, loop) -> int:
+        self.closed_loops.append(loop)
+        self.mark_changed(structure=True)
+        return len(self.closed_loops) - 1
 
     def mark_changed(self, structure: bool = False, synapses: bool = False):
         """Host-side values changed: upload them (and recompile if ``structure``) before a run;

@@ -20,8 +20,9 @@ from .dbs import *    # noqa: F401,F403
 from .extracellular import *    # noqa: F401,F403
 from .lfp import *    # noqa: F401,F403
 from .controllers import *    # noqa: F401,F403
-from . import (cells as _cells, controllers as _controllers, dbs as _dbs,
-               extracellular as _extracellular, lfp as _lfp)
+from .closed_loop import *    # noqa: F401,F403
+from . import (cells as _cells, closed_loop as _closed_loop, controllers as _controllers,
+               dbs as _dbs, extracellular as _extracellular, lfp as _lfp)
 
 __all__ = (_cells.__all__ + _dbs.__all__ + _extracellular.__all__ + _lfp.__all__
-           + [n for n in _controllers.__all__ if n != "ControllerState"])
+           + [n for n in _controllers.__all__ if n != "ControllerState"] + _closed_loop.__all__)

@@ -15,9 +15,10 @@ import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
+from pyNN import errors
 
-from ..engine.spec import (ElectrodeData, ElectrodeSpec, NetData, NetSpec, PopSpec, RecData,
-                           RecSpec, SynData, SynSpec)
+from ..engine.spec import (ElectrodeData, ElectrodeSpec, LoopSpec, NetData, NetSpec, PopSpec,
+                           RecData, RecSpec, SynData, SynSpec)
 from ..engine.spike_sources import SOURCES, BuildContext
 from ..engine.synapse_rules import RULES, rule_param
 from ..engine.waveforms import FIELDS, WAVEFORMS, kind_index
@@ -289,6 +290,24 @@ def _electrodes(sources, populations, dt, dtype, seed):
     return spec, data
 
 
+# -- closed loops --------------------------------------------------------------------------------
+def _loops(network: Network, populations, sources) -> tuple:
+    """A ``LoopSpec`` per closed loop: its LFP's position among the step's probes (populations
+    in order, each one's probes in order) and its source's in the electrode table."""
+    owners = [probe.owner for pop in populations for probe in pop.probes]
+    table = [s.index for s in sources]
+    loops = []
+    for loop in network.loops:
+        if loop.source not in table:
+            raise errors.InvalidParameterValueError(
+                "ClosedLoop: its source is injected into no cell; inject_into() the cells it "
+                "stimulates before run().")
+        loops.append(LoopSpec(probe=owners.index(loop.lfp), source=table.index(loop.source),
+                              controller=loop.controller, start=loop.start, every=loop.every,
+                              period=loop.period, history=loop.history, fs=loop.fs))
+    return tuple(loops)
+
+
 # -- recording ----------------------------------------------------------------------------------
 def _recording(pop: PopulationData, dtype):
     spikes = pop.spikes
@@ -362,7 +381,7 @@ def build_network(network: Network, previous: "Build | None" = None) -> Build:
     spec = NetSpec(pops=tuple(pops), syns=tuple(syn_specs), recs=tuple(recs), electrodes=e_spec,
                    ring=max_delay + 1, width=max(ring, 1), chunk=chunk,
                    history=any(RULES[g.rule].plastic_weight for g in syn_specs),
-                   dtype=dtype.name)
+                   dtype=dtype.name, loops=_loops(network, populations, sources))
     data = NetData(params=tuple(params), syns=tuple(syn_data), recs=tuple(rdata),
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(network.rng_seed)),
                    dt=np.asarray(dt, dtype),

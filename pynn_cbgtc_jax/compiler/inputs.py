@@ -125,6 +125,21 @@ class Network:
     min_delay: float         # ms
     integration_scheme: str | None   # None, "nest" or "rk4"
     rng_seed: int
+    loops: tuple = ()        # LoopData per closed loop (cbgtc/closed_loop.py)
+
+
+@dataclass(frozen=True, eq=False)
+class LoopData:
+    """A closed loop: the LFP electrode it reads, the source it scales, its controller."""
+
+    lfp: int                 # the electrode's index in the simulator's ``lfp_electrodes``
+    source: int              # the source's index among the network's sources
+    controller: Any          # a cbgtc.controllers controller (static: its numbers are Python)
+    start: int               # step of the first call
+    every: int               # steps between LFP samples
+    period: int              # steps between calls
+    history: int             # samples the biomarker reads
+    fs: float                # Hz, the sampling rate of those samples
 
 
 # -- the memory check at creation (footprint.py) ------------------------------------------------

@@ -28,6 +28,7 @@ from . import platform
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .lanes import population_step
 from .shards import exchange_blocks, first_bad_anywhere, sharded_chunk
+from .closed_loops import advance_loops, scale_sources
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
 from .spec import Carry, NetData, NetSpec, probe_value, signal_values
@@ -53,6 +54,7 @@ class StepOutputs(NamedTuple):
     signals: tuple           # per population: tuple of recorded signal values
     currents: object         # [S] recorded source amplitudes, or ()
     probes: tuple = ()       # every probe's value (population order, then probe order)
+    control: tuple = ()      # per closed loop: (last biomarker, output in effect)
 
 
 def _prepare_all(spec: NetSpec, data: NetData):
@@ -85,10 +87,15 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     ring, syn_states, history, spikes = deliver_spikes(spec, data, all_counts, ring,
                                                        carry.syn_states, carry.history, k)
     inputs = read_slot(ring, k + 1, spec.width, spec.ring)
-    outputs = StepOutputs(spikes=spikes, signals=signals, currents=recorded_currents(spec, data, k),
-                          probes=probes(spec, data, states))
+    probe_values = probes(spec, data, states)
+    control = advance_loops(spec, carry.control, probe_values, k) if spec.loops else ()
+    outputs = StepOutputs(spikes=spikes, signals=signals,
+                          currents=recorded_currents(spec, data, k, control),
+                          probes=probe_values,
+                          control=tuple((c.biomarker, c.output) for c in control))
     return Carry(step=k + 1, states=states, ring=ring, inputs=inputs,
-                 syn_states=syn_states, history=history, bad_step=bad), outputs
+                 syn_states=syn_states, history=history, bad_step=bad,
+                 control=control), outputs
 
 
 def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
@@ -105,6 +112,8 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
     coeffs, block_data = prepared
     e_spec, e_data = spec.electrodes, data.electrodes
     amps = source_amplitudes(e_spec, e_data, k, dtype) if e_spec.n_sources else None
+    if spec.loops:
+        amps = scale_sources(spec, carry.control, amps)
     i_all = injected(e_spec, e_data, amps, k, dtype) if e_spec.n_sources else None
     states, counts = list(carry.states), [None] * len(spec.pops)
     bad = list(carry.bad_step)
@@ -170,14 +179,14 @@ def deliver_spikes(spec: NetSpec, data: NetData, all_counts, ring, syn_states, h
     return ring, tuple(new_states), history, spikes
 
 
-def recorded_currents(spec: NetSpec, data: NetData, k):
+def recorded_currents(spec: NetSpec, data: NetData, k, control=()):
     """The recorded sources' samples at ``t_{k+1}`` (the current of the step that starts
-    there), or ()."""
+    there; closed loops' sources scaled by the output ``control`` sets for it), or ()."""
     e_spec, e_data, dtype = spec.electrodes, data.electrodes, jnp.dtype(spec.dtype)
     if not e_spec.record:
         return ()
-    return recorded_amplitudes(e_spec, e_data, source_amplitudes(e_spec, e_data, k + 1, dtype),
-                               k + 1, dtype)
+    amps = scale_sources(spec, control, source_amplitudes(e_spec, e_data, k + 1, dtype))
+    return recorded_amplitudes(e_spec, e_data, amps, k + 1, dtype)
 
 
 # No physical state reaches 1e12 in PyNN units (mV, nA, uS): beyond it the integration has
@@ -219,7 +228,8 @@ def _idle_outputs(spec: NetSpec, data: NetData):
         spikes=tuple(jnp.zeros(rs.spikes, jnp.uint8) for rs in spec.recs),
         signals=tuple(tuple(jnp.zeros(n, dtype) for _, n in rs.signals) for rs in spec.recs),
         currents=(jnp.zeros(spec.electrodes.n_sources, dtype) if spec.electrodes.record else ()),
-        probes=tuple(jnp.zeros((), dtype) for rs in spec.recs for _ in rs.probes))
+        probes=tuple(jnp.zeros((), dtype) for rs in spec.recs for _ in rs.probes),
+        control=tuple((jnp.zeros((), dtype), jnp.zeros((), dtype)) for _ in spec.loops))
 
 
 def carry_axes(carry: Carry, members: int):

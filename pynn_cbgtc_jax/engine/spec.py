@@ -12,7 +12,8 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 
 __all__ = ["signal_values", "probe_value", "PopSpec", "SynSpec", "RecSpec", "ElectrodeSpec",
-           "NetSpec", "SynData", "RecData", "ElectrodeData", "NetData", "Carry"]
+           "NetSpec", "SynData", "RecData", "ElectrodeData", "NetData", "Carry", "LoopSpec",
+           "LoopCarry"]
 
 def signal_values(state, field: str, idx):
     """The recorded values of ``field`` at cells ``idx`` of a population's ``state``.
@@ -73,6 +74,26 @@ class ElectrodeSpec(NamedTuple):
                                 # (field) sources' amplitudes in that vector, -1 if none
 
 
+class LoopSpec(NamedTuple):
+    """A closed loop (cbgtc/closed_loop.py), all static."""
+    probe: int               # position of its LFP among the step's probes
+    source: int              # position of its source in the electrode table
+    controller: Any          # cbgtc.controllers object (its numbers are Python constants)
+    start: int               # step of the first call
+    every: int               # steps between samples
+    period: int              # steps between calls
+    history: int             # samples kept
+    fs: float                # Hz
+
+
+class LoopCarry(NamedTuple):
+    """A closed loop's part of the carry."""
+    history: Any             # [history] the last LFP samples, oldest first
+    output: Any              # the controller output in effect (scales the source)
+    biomarker: Any           # the last call's biomarker
+    controller: Any          # the controller's ControllerState
+
+
 class NetSpec(NamedTuple):
     pops: tuple
     syns: tuple              # one SynSpec per synapse group
@@ -88,6 +109,7 @@ class NetSpec(NamedTuple):
     batched: tuple = ()      # per leaf of NetData (tree_leaves order): has a member axis
     partition: Any = None    # compiler/partition.py: Partition (devices, global population
                              # sizes) of a network split over devices; None: one device
+    loops: tuple = ()        # LoopSpec per closed loop
 
 
 class SynData(NamedTuple):
@@ -140,3 +162,4 @@ class Carry(NamedTuple):
     syn_states: tuple        # per synapse group: the rule's state arrays
     history: Any             # (times, traces) [n_cells, HISTORY] of recent spikes, or ()
     bad_step: tuple          # per population: int32 first step with a diverged state, or -1
+    control: tuple = ()      # LoopCarry per closed loop

@@ -1,0 +1,119 @@
+r"""Closed-loop DBS inside the compiled program: an LFP biomarker drives a controller that sets a
+current source's amplitude, with no return to Python per controller call.
+
+``sim.ClosedLoop(controller, lfp, source, start=..., sampling_interval=0.5, history=4000)``:
+
+* the LFP electrode's signal (``lfp.py``) is sampled every ``sampling_interval`` ms (Fleming:
+  0.5 ms, 2 kHz) into a history of the last ``history`` samples (zeros before the run's first
+  samples) held in the program's loop carry;
+* every ``controller.ts`` seconds from ``start`` (ms) -- at the times ``start + j ts`` -- the
+  biomarker ``beta_arv(history)`` (``biomarkers.py``) is fed to ``controller.update`` and its
+  output ``u`` scales the source's waveform from that time on: the source delivers
+  ``u x`` (its waveform with its own parameters), so build it with ``amplitude=1`` (nA per unit
+  of ``u``; -1 for cathodic pulses) or any gain.  Before ``start``, ``u = 0`` (no stimulation:
+  Fleming's protocol);
+* every call's time, biomarker and output are kept: ``loop.get_data()``.
+
+The same loop written the PyNN way -- ``run`` to each call, ``lfp.get_data()``, the biomarker on
+the host, ``source.amplitude = u`` -- gives the same numbers (``tests/cbgtc/test_closed_loop.py``):
+a call at ``t`` sees the LFP up to and including ``t`` and acts from the step that starts at
+``t``.  An ensemble runs one loop per member; a network split over devices is refused (the LFP
+is).
+"""
+from __future__ import annotations
+
+import numpy as np
+import quantities as pq
+from neo import Block, IrregularlySampledSignal, Segment
+from pyNN import errors
+
+from ..simulator import check_current, state
+from .biomarkers import WINDOW
+from .controllers import _Controller
+from .lfp import LFPElectrode
+
+__all__ = ["ClosedLoop"]
+
+
+class ClosedLoop:
+    """A controller between an LFP electrode and a current source (module doc)."""
+
+    def __init__(self, controller, lfp, source, start: float = 0.0,
+                 sampling_interval: float = 0.5, history: int = 4000):
+        if not isinstance(controller, _Controller):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(controller={controller!r}): give one of sim.OnOffController, "
+                f"DualThresholdController, PIDController, ConstantController.")
+        if not isinstance(lfp, LFPElectrode):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(lfp={lfp!r}): give the sim.LFPElectrode whose signal is the "
+                f"biomarker's input.")
+        if not hasattr(source, "_waveform_name"):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(source={source!r}): give a current source of this backend (e.g. "
+                f"sim.DBSSource(amplitude=1.0, frequency=130.0, pulse_width=0.06)).")
+        check_current(source, "ClosedLoop()")
+        dt = state.dt
+        for name, value in (("start", start), ("sampling_interval", sampling_interval)):
+            if not (np.isfinite(value) and value >= 0):
+                raise errors.InvalidParameterValueError(
+                    f"ClosedLoop({name}={value}): give a time >= 0 ms.")
+        every = sampling_interval / dt
+        period = controller.ts * 1000.0 / dt
+        for name, steps, value in (("sampling_interval", every, sampling_interval),
+                                   ("controller.ts", period, controller.ts)):
+            if steps < 1 or abs(steps - round(steps)) > 1e-6:
+                raise errors.InvalidParameterValueError(
+                    f"ClosedLoop: {name} = {value} is not a whole number (>= 1) of time steps "
+                    f"of {dt} ms; choose a multiple of the time step.")
+        if round(period) % round(every):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop: the controller period ({controller.ts} s) is not a multiple of "
+                f"the sampling interval ({sampling_interval} ms); calls must fall on samples.")
+        if not (isinstance(history, (int, np.integer)) and history >= -WINDOW[0]):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(history={history!r}): give a whole number of samples >= "
+                f"{-WINDOW[0]}, the biomarker's window (Fleming: 4000, 2 s at 2 kHz).")
+        if round(start / dt) % round(every):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(start={start}): the first call must fall on an LFP sample, a "
+                f"multiple of sampling_interval = {sampling_interval} ms.")
+        self.controller, self.lfp, self.source = controller, lfp, source
+        self.start, self.sampling_interval, self.history = (float(start),
+                                                            float(sampling_interval),
+                                                            int(history))
+        self.every, self.period = int(round(every)), int(round(period))
+        self.start_step = int(round(start / dt))
+        self._data = {}              # (member, segment) -> [(times ms, y, u)]
+        self.index = state.add_closed_loop(self)
+
+    @property
+    def fs(self) -> float:
+        """The biomarker's sampling rate, Hz."""
+        return 1000.0 / self.sampling_interval
+
+    def _store(self, steps, y, u, member: int = 0):
+        calls = (steps >= self.start_step) & ((steps - self.start_step) % self.period == 0)
+        if calls.any():
+            self._data.setdefault((member, state.segment_counter), []).append(
+                (steps[calls] * state.dt, np.asarray(y)[calls], np.asarray(u)[calls]))
+
+    def get_data(self, member: int | None = None) -> Block:
+        """Every controller call: a Block with one Segment per run segment, holding the
+        ``biomarker`` (mV) and the controller ``output`` as irregularly sampled signals at the
+        call times."""
+        if state.members and member is None and len({m for m, _ in self._data}) > 1:
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop.get_data(): an ensemble of {state.members} members; give "
+                f"member=i.")
+        member = member or 0
+        block = Block(name=f"ClosedLoop {type(self.controller).__name__}")
+        for (m, segment) in sorted(k for k in self._data if k[0] == member):
+            t, y, u = (np.concatenate(x) for x in zip(*self._data[m, segment]))
+            seg = Segment(name=f"segment{segment:03d}")
+            seg.irregularlysampledsignals.append(IrregularlySampledSignal(
+                t * pq.ms, y[:, None], units=pq.mV, name="biomarker"))
+            seg.irregularlysampledsignals.append(IrregularlySampledSignal(
+                t * pq.ms, u[:, None], units=pq.dimensionless, name="output"))
+            block.segments.append(seg)
+        return block
