@@ -152,5 +152,6 @@ def export_network(state, synapses: bool = True, member: int | None = None) -> N
         dt=state.dt, precision=state.precision, min_delay=float(state.min_delay),
         integration_scheme=state.integration_scheme, rng_seed=int(seed),
         loops=tuple(LoopData(loop.lfp.index, loop.source._index, loop.controller,
-                             loop.start_step, loop.every, loop.period, loop.history, loop.fs)
+                             loop.controller.params(member), loop.start_step, loop.every,
+                             loop.period, loop.history, loop.fs)
                     for loop in state.closed_loops))

@@ -4,7 +4,10 @@ A controller turns the biomarker ``y_k`` of call ``k`` (the beta ARV, mV; ``biom
 into the stimulation parameter ``u_k`` it controls (DBS amplitude in mA, or frequency in Hz),
 once every ``ts`` seconds.  Each is a small immutable object whose numbers are parameters and
 whose ``update(state, y) -> (state, u)`` is a pure function of JAX arrays, so it runs inside the
-compiled program (and vmaps over an ensemble of gains).  Their rules, after Fleming's
+compiled program; its numbers are data of the program, so a ``sim.Batch`` of gains (or of any
+number but ``ts``) runs one controller per ensemble member in one compiled run:
+``sim.PIDController(kp=sim.Batch([0.1, 0.23, 0.5]))``.  ``update(params, state, y)`` takes the
+numbers as ``params`` (``controller.params(member)``).  Their rules, after Fleming's
 ``Controllers.py`` (errors normalised by the setpoint, ``e = (y - SP) / SP``; outputs clipped to
 ``[min_value, max_value]``):
 
@@ -28,7 +31,11 @@ import math
 from typing import NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 from pyNN import errors
+
+from ..ensembles import Batch
+from ..simulator import state
 
 __all__ = ["SETPOINT", "ControllerState", "ConstantController", "OnOffController",
            "DualThresholdController", "PIDController"]
@@ -43,124 +50,165 @@ class ControllerState(NamedTuple):
     error: jnp.ndarray        # e_{k-1} (PID's derivative)
 
 
-def _check(name, **values):
-    for key, value in values.items():
-        if not (isinstance(value, (int, float)) and math.isfinite(value)):
+def _values(name, key, value):
+    """The member values of a controller number (a Batch gives one per member), checked."""
+    values = list(value) if isinstance(value, Batch) else [value]
+    for v in values:
+        if not (isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v)):
             raise errors.InvalidParameterValueError(
-                f"{name}({key}={value!r}): give a finite number.")
+                f"{name}({key}={value!r}): give a finite number (or a sim.Batch of them, one "
+                f"per ensemble member).")
+    if isinstance(value, Batch):
+        state.ensemble(len(values), f"{name}({key}=Batch(...))")
+    return [float(v) for v in values]
 
 
 class _Controller:
-    """Shared: bounds, sample time, the normalised error, the initial state."""
+    """Shared: the numbers (``NUMBERS``, each a float or a Batch), bounds, sample time, the
+    normalised error, the initial state.  ``params(member)`` gives a member's numbers as the
+    ``update`` functions read them (arrays in the program: an ensemble batches them)."""
 
-    def __init__(self, min_value: float, max_value: float, ts: float):
+    NUMBERS: tuple = ()
+
+    def __init__(self, ts: float, **numbers):
         name = type(self).__name__
-        _check(name, min_value=min_value, max_value=max_value, ts=ts)
-        if not max_value > min_value:
-            raise errors.InvalidParameterValueError(
-                f"{name}(min_value={min_value}, max_value={max_value}): max_value must be "
-                f"larger than min_value.")
+        self._numbers = {k: _values(name, k, v) for k, v in numbers.items()}
+        (ts,) = _values(name, "ts", ts)
         if not ts > 0:
             raise errors.InvalidParameterValueError(
                 f"{name}(ts={ts}): the controller period must be > 0 s (Fleming: 0.02 s).")
-        self.min_value, self.max_value, self.ts = float(min_value), float(max_value), float(ts)
+        self.ts = ts
+        for m in range(max(len(v) for v in self._numbers.values())):
+            p = self.params(m)
+            if not p.max_value > p.min_value:
+                raise errors.InvalidParameterValueError(
+                    f"{name}(min_value={p.min_value}, max_value={p.max_value}): max_value must "
+                    f"be larger than min_value.")
+            self._check(p)
+
+    def _check(self, p):
+        """Further rules on one member's numbers (InvalidParameterValueError)."""
+
+    def params(self, member: int | None = None):
+        """Member ``member``'s numbers (None or a single value: the first)."""
+        m = member or 0
+        return self.Params(**{k: v[m if len(v) > 1 else 0] for k, v in self._numbers.items()})
+
+    @property
+    def min_value(self) -> float:
+        return self.params().min_value
+
+    @property
+    def max_value(self) -> float:
+        return self.params().max_value
 
     def initial_state(self, dtype=jnp.float32) -> ControllerState:
         zero = jnp.zeros((), dtype)
         return ControllerState(zero, zero, zero)
 
-    def _clip(self, u):
-        return jnp.clip(u, self.min_value, self.max_value)
+    @staticmethod
+    def _clip(p, u):
+        return jnp.clip(u, p.min_value, p.max_value)
 
     @staticmethod
     def _error(y, setpoint):
-        return (y - setpoint) / setpoint if setpoint != 0 else y - setpoint
+        return jnp.where(setpoint != 0, (y - setpoint) / jnp.where(setpoint != 0, setpoint, 1.0),
+                         y - setpoint)
 
 
 class ConstantController(_Controller):
     """Open loop: ``u = clip(value)`` at every call."""
 
-    def __init__(self, value: float = 2.5, min_value: float = 0.0, max_value: float = 3.0,
-                 ts: float = 0.02):
-        super().__init__(min_value, max_value, ts)
-        _check("ConstantController", value=value)
-        self.value = float(value)
+    Params = NamedTuple("ConstantParams", [("value", float), ("min_value", float),
+                                           ("max_value", float)])
 
-    def update(self, state: ControllerState, y):
-        u = self._clip(jnp.full_like(state.output, self.value))
+    def __init__(self, value=2.5, min_value=0.0, max_value=3.0, ts: float = 0.02):
+        super().__init__(ts, value=value, min_value=min_value, max_value=max_value)
+
+    def update(self, p, state: ControllerState, y):
+        u = self._clip(p, jnp.zeros_like(state.output) + p.value)
         return state._replace(output=u), u
 
 
 class _Ramp(_Controller):
-    def __init__(self, min_value, max_value, ramp_duration, ts):
-        super().__init__(min_value, max_value, ts)
-        _check(type(self).__name__, ramp_duration=ramp_duration)
-        if not ramp_duration > 0:
-            raise errors.InvalidParameterValueError(
-                f"{type(self).__name__}(ramp_duration={ramp_duration}): give a time > 0 s.")
-        self.ramp_duration = float(ramp_duration)
-        self.increment = (self.max_value - self.min_value) / math.ceil(ramp_duration / ts)
+    """Ramps by ``increment = (max - min) / ceil(ramp_duration / ts)`` per call."""
 
-    def _ramp(self, state, direction):
-        u = self._clip(state.output + direction * self.increment)
+    def _check(self, p):
+        if not p.ramp_duration > 0:
+            raise errors.InvalidParameterValueError(
+                f"{type(self).__name__}(ramp_duration={p.ramp_duration}): give a time > 0 s.")
+
+    def _ramp(self, p, state, direction):
+        increment = (p.max_value - p.min_value) / jnp.ceil(p.ramp_duration / self.ts)
+        u = self._clip(p, state.output + direction * increment)
         return state._replace(output=u), u
 
 
 class OnOffController(_Ramp):
-    """Ramp up while the biomarker is above the setpoint, down otherwise."""
+    """Ramp up while the biomarker is above the setpoint, down otherwise (with a setpoint of 0:
+    hold, as the original)."""
 
-    def __init__(self, setpoint: float = SETPOINT, min_value: float = 0.0,
-                 max_value: float = 3.0, ramp_duration: float = 0.25, ts: float = 0.02):
-        super().__init__(min_value, max_value, ramp_duration, ts)
-        _check("OnOffController", setpoint=setpoint)
-        self.setpoint = float(setpoint)
+    Params = NamedTuple("OnOffParams", [("setpoint", float), ("min_value", float),
+                                        ("max_value", float), ("ramp_duration", float)])
 
-    def update(self, state: ControllerState, y):
-        if self.setpoint == 0:             # the original: no error sign without a setpoint
-            return self._ramp(state, 0.0)
-        return self._ramp(state, jnp.where(y > self.setpoint, 1.0, -1.0))
+    def __init__(self, setpoint=SETPOINT, min_value=0.0, max_value=3.0, ramp_duration=0.25,
+                 ts: float = 0.02):
+        super().__init__(ts, setpoint=setpoint, min_value=min_value, max_value=max_value,
+                         ramp_duration=ramp_duration)
+
+    def update(self, p, state: ControllerState, y):
+        direction = jnp.where(p.setpoint == 0, 0.0, jnp.where(y > p.setpoint, 1.0, -1.0))
+        return self._ramp(p, state, direction)
 
 
 class DualThresholdController(_Ramp):
     """Ramp up above ``upper``, down below ``lower``, hold in between."""
 
-    def __init__(self, lower: float = SETPOINT, upper: float = 1.5261e-4,
-                 min_value: float = 0.0, max_value: float = 3.0, ramp_duration: float = 0.25,
-                 ts: float = 0.02):
-        super().__init__(min_value, max_value, ramp_duration, ts)
-        _check("DualThresholdController", lower=lower, upper=upper)
-        if not upper >= lower:
-            raise errors.InvalidParameterValueError(
-                f"DualThresholdController(lower={lower}, upper={upper}): upper must be >= "
-                f"lower.")
-        self.lower, self.upper = float(lower), float(upper)
+    Params = NamedTuple("DualThresholdParams", [("lower", float), ("upper", float),
+                                                ("min_value", float), ("max_value", float),
+                                                ("ramp_duration", float)])
 
-    def update(self, state: ControllerState, y):
-        direction = jnp.where(y > self.upper, 1.0, jnp.where(y < self.lower, -1.0, 0.0))
-        return self._ramp(state, direction)
+    def __init__(self, lower=SETPOINT, upper=1.5261e-4, min_value=0.0, max_value=3.0,
+                 ramp_duration=0.25, ts: float = 0.02):
+        super().__init__(ts, lower=lower, upper=upper, min_value=min_value,
+                         max_value=max_value, ramp_duration=ramp_duration)
+
+    def _check(self, p):
+        super()._check(p)
+        if not p.upper >= p.lower:
+            raise errors.InvalidParameterValueError(
+                f"DualThresholdController(lower={p.lower}, upper={p.upper}): upper must be "
+                f">= lower.")
+
+    def update(self, p, state: ControllerState, y):
+        direction = jnp.where(y > p.upper, 1.0, jnp.where(y < p.lower, -1.0, 0.0))
+        return self._ramp(p, state, direction)
 
 
 class PIDController(_Controller):
     """Fleming's ``standard_PID_Controller`` (module doc); ``ti = 0`` drops the integral."""
 
-    def __init__(self, setpoint: float = SETPOINT, kp: float = 0.23, ti: float = 0.2,
-                 td: float = 0.0, min_value: float = 0.0, max_value: float = 3.0,
-                 ts: float = 0.02):
-        super().__init__(min_value, max_value, ts)
-        _check("PIDController", setpoint=setpoint, kp=kp, ti=ti, td=td)
-        if ti < 0 or td < 0:
-            raise errors.InvalidParameterValueError(
-                f"PIDController(ti={ti}, td={td}): time constants must be >= 0 s (ti = 0: no "
-                f"integral term).")
-        self.setpoint, self.kp, self.ti, self.td = (float(setpoint), float(kp), float(ti),
-                                                    float(td))
+    Params = NamedTuple("PIDParams", [("setpoint", float), ("kp", float), ("ti", float),
+                                      ("td", float), ("min_value", float),
+                                      ("max_value", float)])
 
-    def update(self, state: ControllerState, y):
-        e = self._error(y, self.setpoint)
+    def __init__(self, setpoint=SETPOINT, kp=0.23, ti=0.2, td=0.0, min_value=0.0,
+                 max_value=3.0, ts: float = 0.02):
+        super().__init__(ts, setpoint=setpoint, kp=kp, ti=ti, td=td, min_value=min_value,
+                         max_value=max_value)
+
+    def _check(self, p):
+        if p.ti < 0 or p.td < 0:
+            raise errors.InvalidParameterValueError(
+                f"PIDController(ti={p.ti}, td={p.td}): time constants must be >= 0 s (ti = 0: "
+                f"no integral term).")
+
+    def update(self, p, state: ControllerState, y):
+        e = self._error(y, p.setpoint)
         integral = state.integral + e * self.ts
-        i_gain = 1.0 / self.ti if self.ti > 0 else 0.0
-        u = self.kp * (e + i_gain * integral + self.td * (e - state.error) / self.ts)
-        outside = (u > self.max_value) | (u < self.min_value)
+        i_gain = jnp.where(p.ti > 0, 1.0 / jnp.where(p.ti > 0, p.ti, 1.0), 0.0)
+        u = p.kp * (e + i_gain * integral + p.td * (e - state.error) / self.ts)
+        outside = (u > p.max_value) | (u < p.min_value)
         integral = jnp.where(outside, integral - e * self.ts, integral)
-        u = self._clip(u)
+        u = self._clip(p, u)
         return ControllerState(u, integral, e), u

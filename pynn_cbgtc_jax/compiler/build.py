@@ -385,7 +385,9 @@ def build_network(network: Network, previous: "Build | None" = None) -> Build:
     data = NetData(params=tuple(params), syns=tuple(syn_data), recs=tuple(rdata),
                    electrodes=e_data, key=jax.random.key_data(jax.random.key(network.rng_seed)),
                    dt=np.asarray(dt, dtype),
-                   post_tau=post_tau)
+                   post_tau=post_tau,
+                   loops=tuple(type(loop.params)(*(np.asarray(v, dtype) for v in loop.params))
+                               for loop in network.loops))
     return Build(spec=spec, data=data, populations=indices,
                  syn_groups=syn_groups,
                  signal_names=list(names), array_events=list(events),

@@ -134,7 +134,8 @@ class LoopData:
 
     lfp: int                 # the electrode's index in the simulator's ``lfp_electrodes``
     source: int              # the source's index among the network's sources
-    controller: Any          # a cbgtc.controllers controller (static: its numbers are Python)
+    controller: Any          # a cbgtc.controllers controller (its kind and ts: static)
+    params: Any              # its numbers for this member (controller.params(member))
     start: int               # step of the first call
     every: int               # steps between LFP samples
     period: int              # steps between calls

@@ -29,19 +29,20 @@ def scale_sources(spec, control, amps):
     return amps
 
 
-def advance_loops(spec, control, probe_values, k):
-    """Every loop's carry after step ``k`` (``probe_values``: the probes at ``t_{k+1}``)."""
+def advance_loops(spec, params, control, probe_values, k):
+    """Every loop's carry after step ``k`` (``probe_values``: the probes at ``t_{k+1}``;
+    ``params``: each controller's numbers, ``NetData.loops``)."""
     t = k + 1
     new = []
-    for loop, c in zip(spec.loops, control):
+    for loop, p, c in zip(spec.loops, params, control):
         x = probe_values[loop.probe].astype(c.history.dtype)
         shifted = jnp.concatenate([c.history[1:], x[None]])
         history = jnp.where(t % loop.every == 0, shifted, c.history)
         c = c._replace(history=history)
 
-        def call(c, loop=loop):
+        def call(c, loop=loop, p=p):
             y = beta_arv(c.history, fs=loop.fs)
-            state, u = loop.controller.update(c.controller, y)
+            state, u = loop.controller.update(p, c.controller, y)
             dtype = c.output.dtype
             return LoopCarry(c.history, jnp.asarray(u, dtype), jnp.asarray(y, dtype),
                              jax.tree_util.tree_map(lambda a, b: jnp.asarray(a, b.dtype),

@@ -88,7 +88,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
                                                        carry.syn_states, carry.history, k)
     inputs = read_slot(ring, k + 1, spec.width, spec.ring)
     probe_values = probes(spec, data, states)
-    control = advance_loops(spec, carry.control, probe_values, k) if spec.loops else ()
+    control = (advance_loops(spec, data.loops, carry.control, probe_values, k) if spec.loops
+               else ())
     outputs = StepOutputs(spikes=spikes, signals=signals,
                           currents=recorded_currents(spec, data, k, control),
                           probes=probe_values,

@@ -152,6 +152,7 @@ class NetData(NamedTuple):
     dt: Any                  # time step (ms), traced scalar
     post_tau: Any            # [n_cells] postsynaptic trace time constant (ms) of plastic rules
     layout: Any = ()         # compiler/partition.py: PartData of a network split over devices
+    loops: tuple = ()        # per closed loop: its controller's numbers (controller.Params)
 
 
 class Carry(NamedTuple):

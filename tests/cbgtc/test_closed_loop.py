@@ -55,7 +55,7 @@ def _pynn_way(sim, seed=5):
         history = np.zeros(4000)
         history[-len(samples):] = samples
         y = biomarker(jnp.asarray(history))
-        state, u = controller.update(state, y)
+        state, u = controller.update(controller.params(), state, y)
         ys.append(float(y))
         us.append(float(u))
         dbs.amplitude = float(u)
@@ -138,3 +138,24 @@ def test_bad_loops_are_refused(cbgtc):
     sim.ClosedLoop(controller, lfp, idle)
     with pytest.raises(errors.InvalidParameterValueError, match="inject"):
         sim.run(1.0)
+
+
+def test_a_grid_of_controller_gains_runs_in_one_program(cbgtc):
+    """Reference: each gain's single run.  ``PIDController(kp=Batch([...]))`` makes the gain a
+    batched number of the program (one compiled run for the grid); every member equals its own
+    run (tolerance as above)."""
+    sim = cbgtc
+    gains = [0.1, 0.5]
+    singles = []
+    for kp in gains:
+        stn, _, _, _, loop = _network(sim, loop=True, kp=kp)
+        sim.run(T)
+        singles.append(np.asarray(loop.get_data().segments[0].irregularlysampledsignals[1]))
+        sim.end()
+    stn, _, _, controller, loop = _network(sim, loop=True, kp=sim.Batch(gains))
+    assert sim.simulator.state.members == 2 and controller.params(1).kp == 0.5
+    sim.run(T)
+    for m, single in enumerate(singles):
+        output = np.asarray(loop.get_data(member=m).segments[0].irregularlysampledsignals[1])
+        np.testing.assert_allclose(output, single, rtol=1e-12, atol=1e-12)
+    assert not np.allclose(singles[0], singles[1])

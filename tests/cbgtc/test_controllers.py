@@ -70,8 +70,9 @@ def test_controller_follows_the_original_rules(kind, controller, params):
     expected = _reference(kind, ys, **params)
     c = controller()
     with jax.enable_x64(True):
-        _, us = jax.jit(lambda y: jax.lax.scan(c.update, c.initial_state(jnp.float64), y))(
-            jnp.asarray(ys))
+        p = c.params()
+        _, us = jax.jit(lambda y: jax.lax.scan(lambda s, x: c.update(p, s, x),
+                                               c.initial_state(jnp.float64), y))(jnp.asarray(ys))
     np.testing.assert_allclose(np.asarray(us), expected, rtol=0, atol=1e-12)
     assert expected.min() == c.min_value or kind == "pid"
     assert (expected == c.max_value).any() and (expected < c.max_value).any()
@@ -79,7 +80,7 @@ def test_controller_follows_the_original_rules(kind, controller, params):
 
 def test_constant_controller_and_bad_parameters():
     c = sim.ConstantController(value=4.0)            # clipped to the 3 mA bound
-    state, u = c.update(c.initial_state(), jnp.float32(1e-4))
+    state, u = c.update(c.params(), c.initial_state(), jnp.float32(1e-4))
     assert float(u) == 3.0
     for make, match in ((lambda: sim.PIDController(ti=-1.0), "ti"),
                         (lambda: sim.OnOffController(max_value=0.0), "max_value"),
