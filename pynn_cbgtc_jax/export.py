@@ -153,5 +153,5 @@ def export_network(state, synapses: bool = True, member: int | None = None) -> N
         integration_scheme=state.integration_scheme, rng_seed=int(seed),
         loops=tuple(LoopData(loop.lfp.index, loop.source._index, loop.controller,
                              loop.controller.params(member), loop.start_step, loop.every,
-                             loop.period, loop.history, loop.fs)
+                             loop.period, loop.history, loop.fs, loop.target)
                     for loop in state.closed_loops))

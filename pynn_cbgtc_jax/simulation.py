@@ -30,7 +30,7 @@ from .compiler.build import build_network
 from .compiler.ensemble import stack_builds
 from .compiler import memory
 from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
-from .engine.closed_loops import initial_loops, scale_sources
+from .engine.closed_loops import initial_loops, modulate_sources
 from .engine.runner import TRACE_COUNT, carry_axes, chunk_function, probes
 from .engine.spec import Carry, probe_value, signal_values
 from .engine import spike_fetch
@@ -497,7 +497,8 @@ class Simulation:
             e_spec, e = self.spec.electrodes, self._member_builds()[member].data.electrodes
             dtype = jnp.dtype(self.spec.dtype)
             # a closed loop's source at its output at t = 0 (engine/closed_loops.py)
-            amps = scale_sources(self.spec, control, source_amplitudes(e_spec, e, 0, dtype))
+            amps = modulate_sources(self.spec, control, source_amplitudes(e_spec, e, 0, dtype),
+                                    e, 0)
             amps = recorded_amplitudes(e_spec, e, amps, 0, dtype)
             amps = np.asarray(amps)
             for j in self.build.recorded_sources:

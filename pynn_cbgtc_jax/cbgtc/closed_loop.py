@@ -12,6 +12,12 @@ current source's amplitude, with no return to Python per controller call.
   ``u x`` (its waveform with its own parameters), so build it with ``amplitude=1`` (nA per unit
   of ``u``; -1 for cathodic pulses) or any gain.  Before ``start``, ``u = 0`` (no stimulation:
   Fleming's protocol);
+* ``target="frequency"``: the output is the pulse rate (Hz) of a ``DBSSource``, whose pulse
+  shape (widths, amplitudes, start/stop) is kept and whose own frequency is ignored: after a
+  call at ``f`` the next pulse starts one period (``round(1000 / (f dt))`` steps, as
+  ``DBSSource``) after the last one, never before the call, and pulses follow every period
+  until the next call; ``f = 0`` stops them (a pulse under way finishes).  Fleming's frequency
+  controllers (PI ``kp = 19.3``, 0-250 Hz at a fixed 1.5 mA) are this;
 * every call's time, biomarker and output are kept: ``loop.get_data()``.
 
 The same loop written the PyNN way -- ``run`` to each call, ``lfp.get_data()``, the biomarker on
@@ -39,7 +45,8 @@ class ClosedLoop:
     """A controller between an LFP electrode and a current source (module doc)."""
 
     def __init__(self, controller, lfp, source, start: float = 0.0,
-                 sampling_interval: float = 0.5, history: int = 4000):
+                 sampling_interval: float = 0.5, history: int = 4000,
+                 target: str = "amplitude"):
         if not isinstance(controller, _Controller):
             raise errors.InvalidParameterValueError(
                 f"ClosedLoop(controller={controller!r}): give one of sim.OnOffController, "
@@ -53,6 +60,14 @@ class ClosedLoop:
                 f"ClosedLoop(source={source!r}): give a current source of this backend (e.g. "
                 f"sim.DBSSource(amplitude=1.0, frequency=130.0, pulse_width=0.06)).")
         check_current(source, "ClosedLoop()")
+        if target not in ("amplitude", "frequency"):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(target={target!r}): the controller's output sets the source's "
+                f"'amplitude' (a factor) or its pulse 'frequency' (Hz).")
+        if target == "frequency" and source._waveform_name != "pulse_train":
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(target='frequency'): {type(source).__name__} has no pulses; give "
+                f"a sim.DBSSource (its pulse shape is kept, its rate is the controller's).")
         dt = state.dt
         for name, value in (("start", start), ("sampling_interval", sampling_interval)):
             if not (np.isfinite(value) and value >= 0):
@@ -78,7 +93,7 @@ class ClosedLoop:
             raise errors.InvalidParameterValueError(
                 f"ClosedLoop(start={start}): the first call must fall on an LFP sample, a "
                 f"multiple of sampling_interval = {sampling_interval} ms.")
-        self.controller, self.lfp, self.source = controller, lfp, source
+        self.controller, self.lfp, self.source, self.target = controller, lfp, source, target
         self.start, self.sampling_interval, self.history = (float(start),
                                                             float(sampling_interval),
                                                             int(history))

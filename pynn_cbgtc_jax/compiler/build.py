@@ -304,7 +304,8 @@ def _loops(network: Network, populations, sources) -> tuple:
                 "stimulates before run().")
         loops.append(LoopSpec(probe=owners.index(loop.lfp), source=table.index(loop.source),
                               controller=loop.controller, start=loop.start, every=loop.every,
-                              period=loop.period, history=loop.history, fs=loop.fs))
+                              period=loop.period, history=loop.history, fs=loop.fs,
+                              target=loop.target))
     return tuple(loops)
 
 

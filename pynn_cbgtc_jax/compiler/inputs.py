@@ -141,6 +141,7 @@ class LoopData:
     period: int              # steps between calls
     history: int             # samples the biomarker reads
     fs: float                # Hz, the sampling rate of those samples
+    target: str = "amplitude"    # what the controller's output sets
 
 
 # -- the memory check at creation (footprint.py) ------------------------------------------------

@@ -28,7 +28,7 @@ from . import platform
 from .delivery import clear_slot, deliver, population_input, read_slot
 from .lanes import population_step
 from .shards import exchange_blocks, first_bad_anywhere, sharded_chunk
-from .closed_loops import advance_loops, scale_sources
+from .closed_loops import advance_loops, modulate_sources
 from .electrodes import injected, recorded_amplitudes, source_amplitudes
 from .source_blocks import block_counts, block_params, source_blocks
 from .spec import Carry, NetData, NetSpec, probe_value, signal_values
@@ -88,8 +88,8 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
                                                        carry.syn_states, carry.history, k)
     inputs = read_slot(ring, k + 1, spec.width, spec.ring)
     probe_values = probes(spec, data, states)
-    control = (advance_loops(spec, data.loops, carry.control, probe_values, k) if spec.loops
-               else ())
+    control = (advance_loops(spec, data.loops, carry.control, probe_values, k, data.dt)
+               if spec.loops else ())
     outputs = StepOutputs(spikes=spikes, signals=signals,
                           currents=recorded_currents(spec, data, k, control),
                           probes=probe_values,
@@ -114,7 +114,7 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
     e_spec, e_data = spec.electrodes, data.electrodes
     amps = source_amplitudes(e_spec, e_data, k, dtype) if e_spec.n_sources else None
     if spec.loops:
-        amps = scale_sources(spec, carry.control, amps)
+        amps = modulate_sources(spec, carry.control, amps, e_data, k)
     i_all = injected(e_spec, e_data, amps, k, dtype) if e_spec.n_sources else None
     states, counts = list(carry.states), [None] * len(spec.pops)
     bad = list(carry.bad_step)
@@ -186,7 +186,8 @@ def recorded_currents(spec: NetSpec, data: NetData, k, control=()):
     e_spec, e_data, dtype = spec.electrodes, data.electrodes, jnp.dtype(spec.dtype)
     if not e_spec.record:
         return ()
-    amps = scale_sources(spec, control, source_amplitudes(e_spec, e_data, k + 1, dtype))
+    amps = modulate_sources(spec, control, source_amplitudes(e_spec, e_data, k + 1, dtype),
+                            e_data, k + 1)
     return recorded_amplitudes(e_spec, e_data, amps, k + 1, dtype)
 
 

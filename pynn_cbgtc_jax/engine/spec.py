@@ -84,6 +84,7 @@ class LoopSpec(NamedTuple):
     period: int              # steps between calls
     history: int             # samples kept
     fs: float                # Hz
+    target: str = "amplitude"    # what the output sets: "amplitude" (a factor) or "frequency"
 
 
 class LoopCarry(NamedTuple):
@@ -92,6 +93,8 @@ class LoopCarry(NamedTuple):
     output: Any              # the controller output in effect (scales the source)
     biomarker: Any           # the last call's biomarker
     controller: Any          # the controller's ControllerState
+    last_onset: Any = 0      # frequency target: int32 step of the last pulse's onset
+    next_onset: Any = 0      # frequency target: int32 step of the next onset (NEVER: none)
 
 
 class NetSpec(NamedTuple):

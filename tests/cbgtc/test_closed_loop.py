@@ -159,3 +159,72 @@ def test_a_grid_of_controller_gains_runs_in_one_program(cbgtc):
         output = np.asarray(loop.get_data(member=m).segments[0].irregularlysampledsignals[1])
         np.testing.assert_allclose(output, single, rtol=1e-12, atol=1e-12)
     assert not np.allclose(singles[0], singles[1])
+
+
+def _fm_network(sim, loop: bool):
+    stn, lfp, _, _, _ = _network(sim, loop=False)
+    controller = sim.PIDController(setpoint=2e-5, kp=19.3, ti=0.2, max_value=250.0)
+    if loop:
+        source = sim.DBSSource(amplitude=2.0, frequency=130.0, pulse_width=0.06)
+        cl = sim.ClosedLoop(controller, lfp, source, start=T0, target="frequency")
+    else:
+        source, cl = sim.StepCurrentSource(times=[0.0], amplitudes=[0.0]), None
+    source.inject_into(stn)
+    source.record()
+    return stn, lfp, source, controller, cl
+
+
+def test_frequency_loop_equals_pulses_played_the_pynn_way(cbgtc):
+    """Reference: the PyNN way of Fleming's frequency controller -- at each call the host
+    computes the biomarker and the new rate f, then the pulse onsets up to the next call (the
+    first one period round(1000 / (f dt)) steps after the last onset, never before the call;
+    none at 0 Hz) and plays them through a StepCurrentSource (2 nA, 0.06 ms).  Same currents
+    step by step, biomarkers and rates to 1e-12, every spike the same."""
+    sim = cbgtc
+    stn, _, dbs, _, loop = _fm_network(sim, loop=True)
+    sim.run(T)
+    signals = loop.get_data().segments[0].irregularlysampledsignals
+    y, f = np.asarray(signals[0])[:, 0], np.asarray(signals[1])[:, 0]
+    current = np.asarray(dbs.get_data())[:, 0]
+    trains = _trains(stn)
+    sim.end()
+
+    stn, lfp, pulses, controller, _ = _fm_network(sim, loop=False)
+    every, width, period_call = int(round(0.5 / DT)), 6, int(round(TS / DT))
+    state = controller.initial_state(jnp.float64)
+    biomarker = jax.jit(beta_arv)
+    times, amps, last, ys, fs = [0.0], [0.0], -10 ** 9, [], []
+    sim.run(T0)
+    k = int(round(T0 / DT))
+    while True:
+        samples = np.asarray(lfp.get_data().segments[0].analogsignals[0])[::every, 0][-4000:]
+        history = np.zeros(4000)
+        history[-len(samples):] = samples
+        y_k = biomarker(jnp.asarray(history))
+        state, f_k = controller.update(controller.params(), state, y_k)
+        ys.append(float(y_k))
+        fs.append(float(f_k))
+        if float(f_k) > 0:
+            period = max(int(round(1000.0 / (float(f_k) * DT))), 1)
+            onset = max(k, last + period)
+            while onset < k + period_call:
+                times += [onset * DT, (onset + width) * DT]
+                amps += [2.0, 0.0]
+                last, onset = onset, onset + period
+        pulses.set_parameters(times=times, amplitudes=amps)
+        if k * DT + TS > T + 1e-9:
+            break
+        sim.run(TS)
+        k += period_call
+    np.testing.assert_allclose(y, ys, rtol=1e-12)
+    np.testing.assert_allclose(f, fs, rtol=1e-12, atol=1e-9)
+    assert f.max() > 50.0 and (np.asarray(pulses.get_data())[:, 0] > 0).sum() > 100
+    # the sample at a call's time belongs to the step that starts there; the PyNN way recorded
+    # it at the end of the previous run, before set_parameters() changed that step's current
+    played = np.asarray(pulses.get_data())[:, 0]
+    calls = np.round(T0 / DT + np.arange(len(fs)) * period_call).astype(int)
+    same = np.ones(len(played), bool)
+    same[calls] = False
+    np.testing.assert_array_equal(current[same], played[same])
+    for a, b in zip(trains, _trains(stn)):
+        np.testing.assert_allclose(a, b, atol=1e-9)
