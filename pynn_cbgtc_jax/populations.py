@@ -15,7 +15,7 @@ from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
-from . import simulator
+from . import processes, simulator
 from .footprint import check_population
 from .ensembles import Batch, member_values, split_batches
 from .native import model_initial
@@ -229,8 +229,23 @@ class _ParameterAccess:
         run segment), each annotated with ``member`` and that member's Batch values, or with
         ``member=i`` member i's Block alone, exactly as a single run would give it."""
         simulator.check_current(self._pop, "get_data()")
-        return self.recorder.get_members(variables, gather, self._record_filter, clear,
+        return self.recorder.get_members(variables, gather, self._local_filter(gather), clear,
                                          locations=locations, member=member)
+
+    def _local_filter(self, gather):
+        """The ids ``get_data`` keeps: ``_record_filter`` (a view's cells, or None), and with
+        ``gather=False`` in several processes only this process's cells (``processes.py``)."""
+        state = simulator.state
+        if gather or state.processes < 2:
+            return self._record_filter
+        import jax
+        pop = self._pop
+        devices = state.devices or tuple(jax.devices())
+        local = pop.all_cells[processes.local_cells(pop.size, devices)]
+        if self._record_filter is None:
+            return list(local)
+        keep = set(int(i) for i in local)
+        return [i for i in self._record_filter if int(i) in keep]
 
     def get_spike_counts(self, gather=True, member=None):
         """PyNN's ``get_spike_counts``; ``member``: that ensemble member's (default 0)."""

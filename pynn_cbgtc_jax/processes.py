@@ -12,7 +12,8 @@ What is distributed: the network is partitioned over every device of every proce
 devices; spikes are exchanged once per min-delay block.  What is not (yet): each process
 builds the whole network on the host (connectors draw every synapse) before placing its part,
 and every process receives all recorded data, so ``get_data()`` gives the whole network's data
-on every rank and ``write_data``/``end()`` write on rank 0 only (PyNN's ``gather=True``).
+on every rank and ``write_data``/``end()`` write on rank 0 only (PyNN's ``gather=True``);
+``get_data(gather=False)`` gives this process's cells only, as pyNN.nest does (``local_cells``).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import os
 
 from pyNN import errors
 
-__all__ = ["initialize", "process_index", "process_count"]
+__all__ = ["initialize", "process_index", "process_count", "local_cells"]
 
 _ENV = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
 
@@ -63,3 +64,12 @@ def process_index() -> int:
 def process_count() -> int:
     import jax
     return jax.process_count() if jax.distributed.is_initialized() else 1
+
+
+def local_cells(size: int, devices):
+    """Which of a population's ``size`` cells this process holds: cell ``c`` lives on device
+    ``devices[c % D]`` (``compiler/partition.py``), a device of the process that owns it."""
+    import jax
+    import numpy as np
+    owner = np.array([d.process_index for d in devices])
+    return owner[np.arange(size) % len(devices)] == jax.process_index()

@@ -30,7 +30,8 @@ def _run(tmp_path, n_host, devices, members=0):
 
 
 def _assert_same(a, b):
-    assert sorted(a.files) == sorted(b.files)
+    # a process of several also saves what get_data(gather=False) gave it (local_*, all_*)
+    assert sorted(a.files) == sorted(f for f in b.files if not f.startswith(("local_", "all_")))
     for name in a.files:
         if name not in ("devices", "processes"):
             assert np.array_equal(a[name], b[name], equal_nan=True), name
@@ -116,11 +117,21 @@ def test_two_processes_equal_one_process(one_device, tmp_path):
             p.kill()
     for p, err in zip(procs, errors_):
         assert p.returncode == 0, err[-3000:]
+    outs = []
     for rank in range(2):
         out = np.load(tmp_path / f"rank{rank}.npz")
         assert list(out["processes"]) == [rank, 2]
         assert len(out["devices"]) == 4
         _assert_same(one_device, out)
+        outs.append(out)
+    # get_data(gather=False): each rank its own cells (those on its 2 devices), together all
+    # of them, none twice (pyNN.nest's local data)
+    for p in (k[len("local_"):] for k in outs[0].files if k.startswith("local_")):
+        local = [set(out[f"local_{p}"]) for out in outs]
+        cells = set(outs[0][f"all_{p}"])
+        assert not local[0] & local[1] and local[0] | local[1] == cells
+        if len(cells) >= 4:
+            assert local[0] and local[1]
 
 
 @pytest.mark.parametrize("value, fragment", [

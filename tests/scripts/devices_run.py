@@ -54,6 +54,12 @@ for p, pop in enumerate(cells):
         saved[f"v_{p}_{b}"] = np.asarray(seg.filter(name="v")[0])
         for i, st in enumerate(seg.spiketrains):
             saved[f"spikes_{p}_{b}_{i}"] = np.asarray(st.magnitude)
+if distributed:     # get_data(gather=False): this process's cells only, as pyNN.nest
+    for p, pop in enumerate(cells):
+        seg = pop.get_data(gather=False).segments[-1]
+        saved[f"local_{p}"] = np.array(sorted(int(st.annotations["source_index"])
+                                              for st in seg.spiketrains), int)
+        saved[f"all_{p}"] = np.arange(pop.size)
 for j, prj in enumerate(projections):
     if "weight" in prj.synapse_type.get_parameter_names():
         for m in range(max(members, 1)):
