@@ -270,6 +270,11 @@ class State(common.control.BaseState):
         for source in self.current_sources:
             for population, _ in source._targets:
                 check_current(population, f"run(): {type(source).__name__}")
+        for loop in self.closed_loops:
+            if not loop.source._targets:
+                raise errors.InvalidParameterValueError(
+                    f"run(): the ClosedLoop's {type(loop.source).__name__} is injected into no "
+                    f"cell; inject_into() the cells it stimulates before run().")
 
     def reset(self):
         """Back to t = 0 with the initial values; a new segment; parameters and weights kept."""

@@ -15,7 +15,6 @@ import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
-from pyNN import errors
 
 from ..engine.spec import (ElectrodeData, ElectrodeSpec, LoopSpec, NetData, NetSpec, PopSpec,
                            RecData, RecSpec, SynData, SynSpec)
@@ -298,10 +297,7 @@ def _loops(network: Network, populations, sources) -> tuple:
     table = [s.index for s in sources]
     loops = []
     for loop in network.loops:
-        if loop.source not in table:
-            raise errors.InvalidParameterValueError(
-                "ClosedLoop: its source is injected into no cell; inject_into() the cells it "
-                "stimulates before run().")
+        # (a source injected into no cell is refused at run(): simulator.py)
         loops.append(LoopSpec(probe=owners.index(loop.lfp), source=table.index(loop.source),
                               controller=loop.controller, start=loop.start, every=loop.every,
                               period=loop.period, history=loop.history, fs=loop.fs,
