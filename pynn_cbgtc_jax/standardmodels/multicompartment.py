@@ -49,7 +49,8 @@ from ..export import POSITIONS
 from .translations import identity_translations
 
 __all__ = ["MultiCompartmentNeuron", "NaChannel", "KdrChannel", "PassiveLeak",
-           "PassiveLeakHH", "STNChannelsRT2004", "SPIKE_THRESHOLD"]
+           "PassiveLeakHH", "STNChannelsRT2004", "CorticalSomaChannels", "CorticalAxonNa",
+           "CorticalAxonKv", "CorticalAxonKd", "SPIKE_THRESHOLD"]
 
 SPIKE_THRESHOLD = 10.0   # mV: NEURON's NetCon default, which pyNN.neuron keeps
 
@@ -88,6 +89,24 @@ STNChannelsRT2004 = _mechanism_channel(
     ``{"conductance_density": sim.morphology.uniform("soma", 1.0)}``; states ``h``, ``n``,
     ``r``, ``f``, ``ca`` (recordable as ``"<name>.h"`` ...).  Put no other leak where it is
     (it has its own ``g_L``) and use ``cm=1`` there (the model's C_m).""")
+
+CorticalSomaChannels = _mechanism_channel(
+    "CorticalSomaChannels", "cortical_soma",
+    """Pospischil et al. 2008's regular-spiking soma as Fleming et al. 2020 use it (Na, Kd, M;
+    ``kernels/mechanisms.py``; densities mS/cm2 as the parameters ``g_Na``, ``g_Kd``, ``g_M``,
+    scaled by ``conductance_density``), e.g. ``{"conductance_density":
+    sim.morphology.uniform("soma", 1.0)}``; states ``m``, ``h``, ``n``, ``p``.""")
+CorticalAxonNa = _mechanism_channel(
+    "CorticalAxonNa", "cortical_axon_na",
+    """Fleming et al. 2020's axon Na (after Foust et al. 2011, Q10 rescaled); its
+    ``conductance_density`` is the density in S/cm2 (AIS 0.4, nodes 0.28, ...).""")
+CorticalAxonKv = _mechanism_channel(
+    "CorticalAxonKv", "cortical_axon_kv",
+    """Fleming et al. 2020's axon Kv (n, first power); ``conductance_density`` in S/cm2.""")
+CorticalAxonKd = _mechanism_channel(
+    "CorticalAxonKd", "cortical_axon_kd",
+    """Fleming et al. 2020's axon Kd (m h, with the .mod file's rising h_inf kept);
+    ``conductance_density`` in S/cm2.""")
 
 _PSE_KINDS = {CondExpPostSynapticResponse: False, CurrExpPostSynapticResponse: True}
 #: object-valued parameters: kept by the cell type, one object column per population

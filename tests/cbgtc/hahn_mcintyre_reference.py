@@ -185,3 +185,56 @@ def tc_solve(step, t_eval, v0=-65.0, max_step=0.05):
                     atol=1e-12, args=(step,), max_step=max_step)
     assert sol.success, sol.message
     return sol.y
+
+
+# -- Fleming's cortical channels in one compartment (Cortical_Soma_*.mod, Cortical_Axon_*.mod) --
+def _gate(a, b):
+    return a / (a + b), a + b
+
+
+def _soma_gates(v):
+    """[(x_inf, rate)] of m, h, n (Pospischil, V_T -55) and p (M current, tau_max 1000)."""
+    tau_p = 1000 / (3.3 * math.exp((v + 35) / 20) + math.exp(-(v + 35) / 20))
+    return [_gate(a, b) for a, b in _interneuron_rates(v)] + [
+        (1 / (1 + math.exp(-(v + 35) / 10)), 1 / tau_p)]
+
+
+def _node_gates(v):
+    """[(x_inf, rate)] of the axon Na m, h, Kv n, Kd m, h (Q_s 3.209)."""
+    q = 3.209
+    return [_gate(q * 0.182 * _vtrap(-(v + 30), 8), q * 0.124 * _vtrap(v + 30, 8)),
+            (1 / (1 + math.exp((v + 60) / 6.2)),
+             q * (0.028 * _vtrap(-(v + 45), 6) + 0.0091 * _vtrap(v + 70, 6))),
+            _gate(q * 0.01 * _vtrap(-(v - 30), 9), q * 0.002 * _vtrap(v - 30, 9)),
+            (1 - 1 / (1 + math.exp((v + 43) / 8)), 1.0),
+            (1 - 1 / (1 + math.exp((v + 67) / 7.3)), 1 / 1500.0)]
+
+
+def cortical_rhs(t, y, kind, bias_na, area_um2):
+    """dy/dt of one compartment with Fleming's soma channels (``kind="soma"``: Na, Kd, M, leak
+    1e-4 S/cm2) or node channels (``"node"``: axon Na 0.28, Kv 5e-4, Kd 0.0072, leak 0.02
+    S/cm2), leaks to -70 mV, cm = 1, an IClamp of ``bias_na`` nA."""
+    v, g = y[0], y[1:]
+    if kind == "soma":
+        m, h, n, p = g
+        i_ion = (0.05 * m ** 3 * h * (v - 50) + 5e-3 * n ** 4 * (v + 100)
+                 + 7e-5 * p * (v + 100) + 1e-4 * (v + 70))
+        gates = _soma_gates(v)
+    else:
+        m, h, n, km, kh = g
+        i_ion = (0.28 * m ** 3 * h * (v - 60) + 5e-4 * n * (v + 90)
+                 + 0.0072 * km * kh * (v + 90) + 0.02 * (v + 70))
+        gates = _node_gates(v)
+    i_clamp = bias_na * 1e-6 / (area_um2 * 1e-8)
+    return [(i_clamp - i_ion) * 1e3] + [(x_inf - x) * rate for x, (x_inf, rate) in
+                                        zip(g, gates)]
+
+
+def cortical_solve(kind, bias_na, area_um2, t_eval, v0=-68.0):
+    """Radau at rtol 1e-10 from every gate's steady state at ``v0``."""
+    gates = _soma_gates(v0) if kind == "soma" else _node_gates(v0)
+    sol = solve_ivp(cortical_rhs, (0.0, t_eval[-1]), [v0] + [x for x, _ in gates],
+                    method="Radau", t_eval=t_eval, rtol=1e-10, atol=1e-12,
+                    args=(kind, bias_na, area_um2))
+    assert sol.success, sol.message
+    return sol.y
