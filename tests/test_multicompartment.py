@@ -16,7 +16,7 @@ from pyNN import errors
 
 neuroml = pytest.importorskip("neuroml", reason="libNeuroML (the [test] extra) is needed")
 pytest.importorskip("morphio", reason="morphio (the [test] extra) is needed")
-from neuroml import Morphology, Segment, Point3DWithDiam as P    # noqa: E402
+from neuroml import Morphology, Segment, SegmentParent, Point3DWithDiam as P    # noqa: E402
 from pyNN.morphology import NeuroMLMorphology                    # noqa: E402
 from pyNN.parameters import IonicSpecies                         # noqa: E402
 
@@ -615,3 +615,54 @@ def test_bad_places_and_densities_are_refused():
         with pytest.raises(errors.InvalidParameterValueError, match="negative"):
             cell_layout(_ball_and_stick(), 1.0, 100.0, None,
                         {"x": (kind, m.uniform("soma", -1.0), -65.0)}, {})
+
+
+def test_a_field_confined_to_a_collateral_drives_its_junction(fresh):
+    """``ExtracellularElectrode(sections="collateral")``, Fleming et al. 2020's set-up: the
+    outside potential phi = I / (4 pi sigma r) at the collateral's segment centres only, 0 at
+    every other node (the junction with the main axon and the collateral's end included).
+    Reference: the activating function a_i = sum_j g_ij (phi_j - phi_i) written here from the
+    tree (exact up to rounding): nothing away from the collateral, the junction node receives
+    g phi of the collateral's first centre (the jump that dominates Fleming's drive), and the
+    currents sum to 0 over the cell."""
+    from pynn_cbgtc_jax.compiler import cable_tree
+    sim.setup(timestep=0.025, precision="float64")
+    axon = Segment(proximal=P(x=0, y=0, z=0, diameter=1.2), distal=P(x=1000, y=0, z=0,
+                                                                       diameter=1.2),
+                   name="axon", id=0)
+    collateral = Segment(proximal=P(x=1000, y=0, z=0, diameter=0.5),
+                         distal=P(x=1000, y=0, z=500, diameter=0.5), name="collateral",
+                         parent=SegmentParent(segments=0), id=1)
+    cell_class = sim.MultiCompartmentNeuron
+    cell_class.ion_channels = {"leak": sim.PassiveLeak}
+    cell_class.post_synaptic_entities = {}
+    ct = cell_class(morphology=NeuroMLMorphology(Morphology(segments=(axon, collateral))),
+                    cm=1.0, Ra=150.0,
+                    leak={"conductance_density": sim.morphology.uniform("all", 1e-4),
+                          "e_rev": -70.0})
+    cells = sim.Population(1, ct)
+    electrode = sim.ExtracellularElectrode(position=(1500.0, 0.0, 250.0), sections="collateral")
+    electrode.inject_into(cells)
+    sim.run(0.1)
+    lay = ct._type_layout
+    a = electrode.weights(lay, np.zeros(3))
+    k = [s.name for s in lay.sections].index("collateral")
+    tree, centres = lay.tree, lay.tree.centres[k]
+    first = [np.asarray(s.proximal, float) for s in lay.sections]
+    last = [np.asarray(s.distal, float) for s in lay.sections]
+    pos = cable_tree.node_positions(tree, first, last)
+    phi = np.zeros(tree.parent.size)
+    phi[centres] = 1.0 / (4 * np.pi * 0.27 * np.linalg.norm(pos[centres] - (1500, 0, 250), axis=1))
+    expected = np.zeros_like(phi)
+    for child in range(1, tree.parent.size):
+        flow = tree.g_axial[child] * (phi[tree.parent[child]] - phi[child])
+        expected[child] += flow
+        expected[tree.parent[child]] -= flow
+    np.testing.assert_allclose(a, expected, rtol=1e-12, atol=1e-18)
+    junction = tree.starts[k]
+    assert a[junction] == pytest.approx(tree.g_axial[centres[0]] * phi[centres[0]], rel=1e-12)
+    touched = set(centres) | {junction, tree.ends[k]}
+    assert all(a[i] == 0 for i in range(tree.parent.size) if i not in touched)
+    assert abs(a.sum()) <= 1e-12 * np.abs(a).max()
+    with pytest.raises(errors.InvalidParameterValueError, match="no section"):
+        sim.ExtracellularElectrode(sections="dendrite").weights(lay, np.zeros(3))

@@ -16,7 +16,11 @@ the population's ``Space``), ``compiler/cable_tree.point_source_weights``.  This
 negative current: ``amplitude=-1e6`` nA is -1 mA.  Distances below 1 um are raised to 1 um.
 
 A single-compartment cell feels nothing (the sum over no neighbours): injecting into point
-neurons is refused.  Each cell takes at most one electrode for now.  Design note:
+neurons is refused.  ``sections="collateral"`` (a section name or label) confines the field to
+those sections' segment centres, the potential being 0 outside them (their junction and end
+nodes included): Fleming et al. 2020's set-up, where only the cortical axon collateral carries
+``xtra`` and the drive comes mostly from the jump at its junction with the main axon.  Each
+cell takes at most one electrode for now.  Design note:
 ``docs/design/multicompartment.md`` section 7; Fleming et al. 2020 use sigma = 0.27 S/m.
 """
 from __future__ import annotations
@@ -58,7 +62,12 @@ class ExtracellularElectrode(DBSSource):
                                   "reverse_transform": name} for name in _FIELD})
     units = dict(DBSSource.units, x="um", y="um", z="um", sigma="S/m")
 
-    def __init__(self, position=None, **parameters):
+    def __init__(self, position=None, sections=None, **parameters):
+        if sections is not None and not isinstance(sections, str):
+            raise errors.InvalidParameterValueError(
+                f"ExtracellularElectrode(sections={sections!r}): give a section name or label "
+                f"(e.g. 'collateral'), or leave it out for the whole cell.")
+        object.__setattr__(self, "sections", sections)
         if position is not None:
             position = np.asarray(position, float).ravel()
             if position.size != 3:
@@ -88,7 +97,21 @@ class ExtracellularElectrode(DBSSource):
         first = [np.add(s.proximal, cell_position) for s in layout.sections]
         last = [np.add(s.distal, cell_position) for s in layout.sections]
         positions = node_positions(layout.tree, first, last)
-        return point_source_weights(layout.tree, positions, self.position, self._given["sigma"])
+        outside = None
+        if self.sections is not None:
+            chosen = [k for k, s in enumerate(layout.sections)
+                      if s.name == self.sections or self.sections in s.groups]
+            if not chosen:
+                raise errors.InvalidParameterValueError(
+                    f"ExtracellularElectrode(sections={self.sections!r}): no section of the "
+                    f"cell has that name or label; its sections: "
+                    f"{sorted({s.name for s in layout.sections})}.")
+            inside = np.zeros(layout.tree.parent.size, bool)
+            for k in chosen:
+                inside[layout.tree.centres[k]] = True
+            outside = ~inside
+        return point_source_weights(layout.tree, positions, self.position, self._given["sigma"],
+                                    outside=outside)
 
     def inject_into(self, cells, location=None):
         """Act on multi-compartment cells (a Population, PopulationView, Assembly or IDs)."""

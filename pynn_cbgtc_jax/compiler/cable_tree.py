@@ -145,7 +145,7 @@ def node_positions(tree: CableTree, first, last) -> np.ndarray:
 
 
 def point_source_weights(tree: CableTree, positions, electrode, sigma: float,
-                         min_distance: float = 1.0) -> np.ndarray:
+                         min_distance: float = 1.0, outside=None) -> np.ndarray:
     r"""Per node, the current (nA) that a point-source electrode passing 1 nA puts into the
     cell through its extracellular potential: ``a_i = sum_j g_ij (phi_j - phi_i)`` over the
     node's neighbours, with :math:`\phi = 1 / (4 \pi \sigma r)` (mV for 1 nA, ``sigma`` S/m,
@@ -156,10 +156,13 @@ def point_source_weights(tree: CableTree, positions, electrode, sigma: float,
     the imposed one, the membrane potential is ``v_i - phi_i``, and the axial currents see
     the difference of the outside potentials -- one injected current per node, summing to 0
     over the cell (the activating function).  ``r`` below ``min_distance`` um is raised to it
-    (a point source has no potential at r = 0).  Design note: docs/design/multicompartment.md,
-    section 7."""
+    (a point source has no potential at r = 0); ``outside`` (bool per node): nodes whose
+    outside potential is held at 0 (the field confined to the others).  Design note:
+    docs/design/multicompartment.md, section 7."""
     r = np.linalg.norm(np.asarray(positions, float) - np.asarray(electrode, float), axis=1)
     phi = 1.0 / (4.0 * np.pi * sigma * np.maximum(r, min_distance))
+    if outside is not None:
+        phi = np.where(outside, 0.0, phi)
     child = np.arange(1, tree.parent.size)
     flow = tree.g_axial[child] * (phi[tree.parent[child]] - phi[child])   # parent -> child
     a = np.zeros(tree.parent.size)
