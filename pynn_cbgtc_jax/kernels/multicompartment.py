@@ -16,7 +16,10 @@ engine's inputs at their nodes:
 * each synapse column ``c`` (a post-synaptic entity's place; a PSE has one column per node
   its places fall on, and the engine's receptor axis counts columns) at node ``syn_nodes[c]``
   (static): an exponentially decaying conductance (``CondExpPostSynapticResponse``, NEURON's
-  ``ExpSyn``),
+  ``ExpSyn``), or Fleming et al.'s saturating Destexhe conductance
+  (``DestexhePostSynapticResponse``: during a pulse of ``C_dur`` it relaxes to ``g_max
+  R_inf``, after it decays at ``beta``; a spike reaching it idle sets ``g_max`` to its weight,
+  one during a pulse restarts the pulse; ``density_synapses.py``),
 
   .. math:: I_r = g_r (E_r - v_{node}), \quad dg_r/dt = -g_r/\tau_r, \quad g_r \mathrel{+}= w
 
@@ -58,7 +61,7 @@ class Structure(NamedTuple):
     hh_nodes: tuple          # nodes with HH gates
     detector: int            # spike detector node
     syn_nodes: tuple         # node per synapse column
-    syn_current: tuple       # per column: True for a current, False for a conductance
+    syn_kind: tuple          # per column: "cond_exp", "curr_exp" or "destexhe" (SYN_KINDS)
     receptors: tuple         # per column: its name, "<PSE>" for a PSE's first, "<PSE>#k" after
     gates: tuple             # (PyNN variable, gate) pairs, e.g. (("na.m", "m"), ("kdr.n", "n"))
     mechanisms: tuple = ()   # (channel name, mechanism name, nodes) per density mechanism
@@ -85,7 +88,11 @@ class Params(NamedTuple):
     v_thresh: jnp.ndarray   # mV
     inject_node: jnp.ndarray  # int32
     e_syn: jnp.ndarray      # mV [n_columns]
-    tau_syn: jnp.ndarray    # ms [n_columns]
+    tau_syn: jnp.ndarray    # ms [n_columns] (exponential kinds)
+    alpha: jnp.ndarray      # 1/(ms mM) [n_columns] (destexhe; else unused)
+    beta: jnp.ndarray       # 1/ms
+    c_max: jnp.ndarray      # mM
+    c_dur: jnp.ndarray      # ms
     field_weight: jnp.ndarray  # [n_nodes]: nA into each node per nA of the cell's
                                # extracellular electrode (the activating function; 0: none)
     mech: tuple = ()        # per density mechanism: (its params, [n_m] each; factor [n_m]:
@@ -100,6 +107,8 @@ class State(NamedTuple):
     h: jnp.ndarray
     n: jnp.ndarray
     g: jnp.ndarray          # uS or nA [n_columns]
+    gmax: jnp.ndarray       # uS [n_columns]: a destexhe column's pulse target (else 0)
+    left: jnp.ndarray       # [n_columns]: steps left of its pulse (else 0)
 
 
 def mechanism_field(channel: str, variable: str) -> str:
@@ -158,17 +167,22 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
     parent = np.asarray(structure.parent, np.int32)
     hh = np.asarray(structure.hh_nodes, np.int32)
     syn_nodes = np.asarray(structure.syn_nodes, np.int32)
-    is_current = np.asarray(structure.syn_current, bool)
+    kinds = np.asarray(structure.syn_kind, object)
+    is_current = kinds == "curr_exp"
+    is_pulse = kinds == "destexhe"
     n_nodes, n_rec = parent.size, len(structure.receptors)
 
     def prepare(p: Params, dt):
         dt = jnp.asarray(dt, p.cap.dtype)
-        return p, dt, jnp.exp(-dt / p.tau_syn)
+        rate_on = p.c_max * p.alpha + p.beta
+        pulse = (p.c_max * p.alpha / rate_on, jnp.exp(-dt * rate_on), jnp.exp(-dt * p.beta),
+                 jnp.maximum(jnp.round(p.c_dur / dt), 1.0))
+        return p, dt, jnp.exp(-dt / p.tau_syn), pulse
 
     def advance(coeffs, s: State, d, cells: tuple):
         """The step on one cell (``cells = ()``) or, node-major, on ``[.., C]`` arrays
         (``cells = (C,)``: every per-cell leaf with the cell axis last)."""
-        p, dt, decay = coeffs
+        p, dt, decay, (r_inf, on_decay, off_decay, n_on) = coeffs
         cp = cable.CableParams(parent=parent, cap=p.cap, g_axial=p.g_axial, l_diag=p.l_diag,
                                g_pas=p.g_pas, e_pas=p.e_pas, hh_nodes=hh, gnabar=p.gnabar,
                                gkbar=p.gkbar, ena=p.ena, ek=p.ek, detector=structure.detector,
@@ -179,10 +193,17 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
         if d.i_field is not None:
             i_node = i_node + d.i_field * p.field_weight
         g_extra = 0.0
-        g = s.g
+        g, gmax, left = s.g, s.gmax, s.left
         if n_rec:
             current = is_current.reshape((n_rec,) + (1,) * len(cells))
-            g = g + jnp.stack(d.receptors[:n_rec])
+            pulse = is_pulse.reshape((n_rec,) + (1,) * len(cells))
+            w = jnp.stack(d.receptors[:n_rec])
+            # exponential kinds add the weight; a destexhe column starts or prolongs its pulse
+            # (g_max set only when idle: weights do not add)
+            arrived = pulse & (w > 0)
+            gmax = jnp.where(arrived & (left == 0), w, gmax)
+            left = jnp.where(arrived, n_on, left)
+            g = jnp.where(pulse, g, g + w)
             i_node = i_node.at[syn_nodes].add(jnp.where(current, g, g * p.e_syn))
             g_extra = jnp.zeros(shape, s.v.dtype).at[syn_nodes].add(jnp.where(current, 0.0, g))
         mech_states = []
@@ -201,7 +222,14 @@ def multicompartment_model(structure: Structure, build_params, initial_state) ->
                                  g_extra)
         extra = [x for mech, idx, mp, ms in mech_states
                  for x in mech.advance(mp, ms, new.v[idx], dt)]
-        return type(s)(new.v, new.m, new.h, new.n, g * decay, *extra), spiked
+        if n_rec:
+            target = gmax * r_inf
+            g_next = jnp.where(pulse, jnp.where(left > 0, target + (g - target) * on_decay,
+                                                g * off_decay), g * decay)
+            left = jnp.maximum(left - 1.0, 0.0)
+        else:
+            g_next = g
+        return type(s)(new.v, new.m, new.h, new.n, g_next, gmax, left, *extra), spiked
 
     @custom_vmap
     def step(coeffs, s: State, d):

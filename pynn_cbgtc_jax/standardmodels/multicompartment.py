@@ -34,7 +34,8 @@ from __future__ import annotations
 import numpy as np
 from pyNN import errors
 from pyNN.parameters import ParameterSpace
-from pyNN.standardmodels import StandardCellType, StandardIonChannelModel
+from pyNN.standardmodels import (StandardCellType, StandardIonChannelModel,
+                                 StandardPostSynapticResponse)
 from pyNN.standardmodels import cells as pynn_cells
 from pyNN.standardmodels import ion_channels as pynn_channels
 
@@ -50,7 +51,8 @@ from .translations import identity_translations
 
 __all__ = ["MultiCompartmentNeuron", "NaChannel", "KdrChannel", "PassiveLeak",
            "PassiveLeakHH", "STNChannelsRT2004", "CorticalSomaChannels", "CorticalAxonNa",
-           "CorticalAxonKv", "CorticalAxonKd", "SPIKE_THRESHOLD"]
+           "CorticalAxonKv", "CorticalAxonKd", "DestexhePostSynapticResponse",
+           "SPIKE_THRESHOLD"]
 
 SPIKE_THRESHOLD = 10.0   # mV: NEURON's NetCon default, which pyNN.neuron keeps
 
@@ -108,7 +110,22 @@ CorticalAxonKd = _mechanism_channel(
     """Fleming et al. 2020's axon Kd (m h, with the .mod file's rising h_inf kept);
     ``conductance_density`` in S/cm2.""")
 
-_PSE_KINDS = {CondExpPostSynapticResponse: False, CurrExpPostSynapticResponse: True}
+class DestexhePostSynapticResponse(StandardPostSynapticResponse):
+    """Fleming et al. 2020's synapse on a multi-compartment cell: Destexhe's first-order
+    kinetics with a transmitter pulse, one saturating conductance per place
+    (``kernels/density_synapses.py`` explains the rule: a spike reaching an idle receptor sets
+    g_max to its weight, one during a pulse only prolongs it).  Parameters: ``e_syn`` (mV),
+    ``alpha`` (1/(ms mM)), ``beta`` (1/ms), ``C_max`` (mM), ``C_dur`` (ms); AMPA's defaults
+    (GABAa: ``alpha=10.5, beta=0.166, e_syn=-80``)."""
+    default_parameters = {"locations": 0.5, "e_syn": 0.0, "alpha": 0.94, "beta": 0.18,
+                          "C_max": 0.5, "C_dur": 0.3}
+    translations = identity_translations(default_parameters)
+    recordable = ["gsyn"]
+
+
+#: per PSE class, its kind in kernels/multicompartment.py (SYN_KINDS)
+_PSE_KINDS = {CondExpPostSynapticResponse: "cond_exp", CurrExpPostSynapticResponse: "curr_exp",
+              DestexhePostSynapticResponse: "destexhe"}
 #: object-valued parameters: kept by the cell type, one object column per population
 _OBJECTS = ("morphology", "cm", "ionic_species")
 
@@ -138,8 +155,9 @@ class MultiCompartmentNeuron(StandardCellType):
             if cls not in _PSE_KINDS:
                 raise errors.InvalidParameterValueError(
                     f"MultiCompartmentNeuron.post_synaptic_entities[{name!r}] = {cls!r}: this "
-                    f"backend takes sim.CondExpPostSynapticResponse and "
-                    f"sim.CurrExpPostSynapticResponse on multi-compartment cells.")
+                    f"backend takes sim.CondExpPostSynapticResponse, "
+                    f"sim.CurrExpPostSynapticResponse and sim.DestexhePostSynapticResponse on "
+                    f"multi-compartment cells.")
             pses[name] = cls(**parameters.pop(name, {}))
         super().__init__(**parameters)
         self.ion_channels, self.post_synaptic_entities = channels, pses   # this instance's
@@ -282,7 +300,7 @@ class MultiCompartmentNeuron(StandardCellType):
         return Structure(parent=tuple(int(p) for p in layout.tree.parent),
                          hh_nodes=tuple(int(i) for i in layout.hh_nodes),
                          detector=layout.detector, syn_nodes=layout.syn_nodes,
-                         syn_current=tuple(_PSE_KINDS[type(pses[r])] for r in layout.syn_pse),
+                         syn_kind=tuple(_PSE_KINDS[type(pses[r])] for r in layout.syn_pse),
                          receptors=tuple(names), gates=gates,
                          mechanisms=tuple((chan, mech, tuple(int(i) for i in nodes))
                                           for chan, mech, nodes, _ in layout.mechanisms))
@@ -386,6 +404,13 @@ class MultiCompartmentNeuron(StandardCellType):
         pses = list(self.post_synaptic_entities)
         syn = [(column(f"{pses[r]}.e_syn", 0.0), column(f"{pses[r]}.tau_syn", 5.0))
                for r in layouts[0].syn_pse]
+        pulse = [tuple(column(f"{pses[r]}.{name}", default) for name, default in
+                       (("alpha", 0.0), ("beta", 1.0), ("C_max", 0.0), ("C_dur", 1.0)))
+                 for r in layouts[0].syn_pse]
+
+        def per_column(k, empty):
+            return (np.stack([x[k] for x in pulse], axis=1) if pulse
+                    else np.full((size, 0), empty, dtype))
         return Params(
             cap=stack(lambda lay: lay.cap), g_axial=stack(lambda lay: lay.tree.g_axial),
             l_diag=stack(lambda lay: laplacian_diagonal(lay.tree)),
@@ -396,6 +421,8 @@ class MultiCompartmentNeuron(StandardCellType):
             e_syn=np.stack([e for e, _ in syn], axis=1) if syn else np.zeros((size, 0), dtype),
             tau_syn=(np.stack([t for _, t in syn], axis=1) if syn
                      else np.ones((size, 0), dtype)), field_weight=field.astype(dtype),
+            alpha=per_column(0, 0.0), beta=per_column(1, 1.0), c_max=per_column(2, 0.0),
+            c_dur=per_column(3, 1.0),
             mech=tuple(self._mechanism_params(columns, layouts, k, dtype)
                        for k in range(len(layouts[0].mechanisms))))
 
@@ -426,7 +453,8 @@ class MultiCompartmentNeuron(StandardCellType):
         n_rec = len(structure.receptors)
         fields = dict(v=v.astype(dtype), m=gates["m"].astype(dtype),
                       h=gates["h"].astype(dtype), n=gates["n"].astype(dtype),
-                      g=np.zeros((size, n_rec), dtype))
+                      g=np.zeros((size, n_rec), dtype), gmax=np.zeros((size, n_rec), dtype),
+                      left=np.zeros((size, n_rec), dtype))
         for chan, name, nodes in structure.mechanisms:
             mech = MECHANISMS[name]
             p = mech.params(*(np.asarray(columns[f"{chan}.{f}"], float)[:, None]
