@@ -21,8 +21,11 @@ from .extracellular import *    # noqa: F401,F403
 from .lfp import *    # noqa: F401,F403
 from .controllers import *    # noqa: F401,F403
 from .closed_loop import *    # noqa: F401,F403
+from .fleming_cortex import *    # noqa: F401,F403
 from . import (cells as _cells, closed_loop as _closed_loop, controllers as _controllers,
-               dbs as _dbs, extracellular as _extracellular, lfp as _lfp)
+               dbs as _dbs, extracellular as _extracellular, fleming_cortex as _fleming_cortex,
+               lfp as _lfp)
 
 __all__ = (_cells.__all__ + _dbs.__all__ + _extracellular.__all__ + _lfp.__all__
-           + [n for n in _controllers.__all__ if n != "ControllerState"] + _closed_loop.__all__)
+           + [n for n in _controllers.__all__ if n != "ControllerState"] + _closed_loop.__all__
+           + _fleming_cortex.__all__)

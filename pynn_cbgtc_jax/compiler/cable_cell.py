@@ -11,7 +11,8 @@ entities, :func:`cell_layout` builds
   conductance-weighted mean reversal potential: the same current), the Hodgkin-Huxley sodium
   and potassium conductances (uS) at the nodes that have them;
 * the spike detector (the middle of the soma, or of a section labelled
-  ``axon_initial_segment``, as pyNN.neuron) and one node per post-synaptic entity.
+  ``axon_initial_segment``, as pyNN.neuron; or of the section a cell type names in its
+  ``spike_source``) and one node per post-synaptic entity.
 
 Densities in S/cm2 x area in um2 x 1e-2 = uS; ``cm`` x area x 1e-5 = nF.
 """
@@ -60,7 +61,8 @@ def _reversal(ionic_species, ion: str, default: float) -> float:
     return default if species is None else float(species.reversal_potential)
 
 
-def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0) -> CellLayout:
+def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0,
+                spike_source: str | None = None) -> CellLayout:
     """``channels``: name -> (kind, conductance_density, e_rev or None), ``kind`` in
     :data:`CHANNEL_KINDS`; ``pses``: receptor name -> its ``locations`` value, in receptor
     order.  Each post-synaptic entity gets one synapse *column* per node its places fall on
@@ -111,8 +113,15 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0
     e_leak = np.where(g_leak > 0, ge_leak / np.where(g_leak > 0, g_leak, 1.0), -65.0)
     hh = np.flatnonzero((na > 0) | (k > 0)).astype(np.int32)
     labels = [s.name for s in sections]
-    source = labels.index("axon_initial_segment") if "axon_initial_segment" in labels else \
-        (labels.index("soma") if "soma" in labels else 0)
+    if spike_source is not None:            # a cell type's own detector (Fleming's collateral)
+        if spike_source not in labels:
+            raise errors.InvalidParameterValueError(
+                f"MultiCompartmentNeuron: spike_source = {spike_source!r} is no section of the "
+                f"morphology ({sorted(set(labels))}).")
+        source = labels.index(spike_source)
+    else:
+        source = labels.index("axon_initial_segment") if "axon_initial_segment" in labels \
+            else (labels.index("soma") if "soma" in labels else 0)
     detector = node_of(tree, source, 0.5)
     rng = np.random.default_rng(seed)
     syn_nodes, syn_pse, syn_sections = [], [], []

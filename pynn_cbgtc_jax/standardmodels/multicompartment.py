@@ -141,6 +141,8 @@ class MultiCompartmentNeuron(StandardCellType):
     ion_channels = {}
     post_synaptic_entities = {}
     injectable = True
+    #: the section whose middle detects spikes (None: the soma, or an axon_initial_segment)
+    spike_source = None
 
     def __init__(self, **parameters):
         channels, pses = {}, {}
@@ -276,7 +278,8 @@ class MultiCompartmentNeuron(StandardCellType):
                     for name, ch in self.ion_channels.items()}
         return cell_layout(at("morphology"), at("cm"), at("Ra"), at("ionic_species"), channels,
                            {name: at(f"{name}.locations")
-                            for name in self.post_synaptic_entities}, self._placement_seed)
+                            for name in self.post_synaptic_entities}, self._placement_seed,
+                           spike_source=self.spike_source)
 
     @property
     def _placement_seed(self) -> int:

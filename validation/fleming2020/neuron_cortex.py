@@ -1,0 +1,72 @@
+"""NEURON reference for ``sim.Cortex_Pospischil2008``: Fleming et al. 2020's pyramidal cell
+built in plain NEURON from the authors' .mod files, isolated, with its 0.245 nA bias; spikes at
+the middle of the collateral (+10 mV), counted per second over 3 s at dt 0.01 ms.
+
+    python validation/fleming2020/neuron_cortex.py MODS_DIR
+
+``MODS_DIR``: the directory where ``nrnivmodl`` compiled the .mod files of
+github.com/John-E-Fleming/Parkinsons_Cortical_Basal_Ganglia_Network_Model (it holds
+``x86_64/libnrnmech.so``).  Measured (NEURON 9.0.2, 2026-12-04): 91, 78, 69 spikes in the
+three seconds; ``tests/cbgtc/test_fleming_cortex.py`` compares ours with these numbers.
+The geometry and densities are those of ``docs/design/fleming2020.md`` section 1.4 (Fleming's
+``Cortical_Neuron`` class), without its noise sources.
+"""
+import sys
+
+import numpy as np
+from neuron import h
+
+
+def section(name, L, diam, nseg, cm, mechanisms, parent=None):
+    s = h.Section(name=name)
+    s.L, s.diam, s.nseg, s.Ra, s.cm = L, diam, nseg, 150.0, cm
+    for mech, values in mechanisms:
+        s.insert(mech)
+        for seg in s:
+            for key, value in values.items():
+                setattr(getattr(seg, mech), key, value)
+    if parent is not None:
+        s.connect(parent(1), 0)
+    return s
+
+
+def main(mods):
+    h.nrn_load_dll(f"{mods}/x86_64/libnrnmech.so")
+    h.load_file("stdrun.hoc")
+    axon = "cortical_axon_i_"
+    soma = section("soma", 35, 25, 1, 1, [("cortical_soma_i_leak", {}),
+                                          ("cortical_soma_i_na", {}), ("cortical_soma_i_k", {}),
+                                          ("cortical_soma_i_m", {})])
+    parent = section("ais", 20, 1.2, 5, 0.8, [(axon + "leak", dict(g_l=3.3e-5)),
+                                              (axon + "na", dict(g_Na=0.4)),
+                                              (axon + "kv", dict(g_Kv=2e-3)),
+                                              (axon + "kd", dict(g_Kd=0.015))], soma)
+    keep = [parent]
+    for k in range(10):
+        myelin = section(f"myelin{k}", 500, 1.4, 11, 0.04, [(axon + "leak", dict(g_l=0.0)),
+                                                            (axon + "na", dict(g_Na=1e-3))],
+                         parent)
+        parent = section(f"node{k}", 2, 1.2, 1, 0.8, [(axon + "leak", dict(g_l=0.02)),
+                                                      (axon + "na", dict(g_Na=0.28)),
+                                                      (axon + "kv", dict(g_Kv=5e-4)),
+                                                      (axon + "kd", dict(g_Kd=0.0072))], myelin)
+        keep += [myelin, parent]
+    collateral = section("collateral", 500, 0.5, 11, 0.8, [(axon + "leak", {}),
+                                                           (axon + "na", dict(g_Na=0.1333333)),
+                                                           (axon + "kv", dict(g_Kv=1e-3)),
+                                                           (axon + "kd", dict(g_Kd=0.006))],
+                         parent)
+    bias = h.IClamp(soma(0.5))
+    bias.delay, bias.dur, bias.amp = 0, 1e12, 0.245
+    detector = h.NetCon(collateral(0.5)._ref_v, None, sec=collateral)
+    times = h.Vector()
+    detector.record(times)
+    h.dt = 0.01
+    h.finitialize(-68.0)
+    h.continuerun(3000.0)
+    spikes = np.array(times)
+    print([int(np.sum((spikes >= a) & (spikes < a + 1000))) for a in (0, 1000, 2000)])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
