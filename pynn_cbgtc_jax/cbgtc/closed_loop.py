@@ -93,6 +93,8 @@ class ClosedLoop:
             raise errors.InvalidParameterValueError(
                 f"ClosedLoop(start={start}): the first call must fall on an LFP sample, a "
                 f"multiple of sampling_interval = {sampling_interval} ms.")
+        if controller.members > 1:      # its Batch numbers make (or join) this ensemble
+            state.ensemble(controller.members, f"ClosedLoop({type(controller).__name__})")
         self.controller, self.lfp, self.source, self.target = controller, lfp, source, target
         self.start, self.sampling_interval, self.history = (float(start),
                                                             float(sampling_interval),

@@ -89,6 +89,11 @@ class _Controller:
     def _check(self, p):
         """Further rules on one member's numbers (InvalidParameterValueError)."""
 
+    @property
+    def members(self) -> int:
+        """The number of values of its Batch numbers (1: none is a Batch)."""
+        return max(len(v) for v in self._numbers.values())
+
     def params(self, member: int | None = None):
         """Member ``member``'s numbers (None or a single value: the first)."""
         m = member or 0

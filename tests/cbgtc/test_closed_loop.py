@@ -228,3 +228,15 @@ def test_frequency_loop_equals_pulses_played_the_pynn_way(cbgtc):
     np.testing.assert_array_equal(current[same], played[same])
     for a, b in zip(trains, _trains(stn)):
         np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+def test_a_controller_made_before_setup_still_makes_the_ensemble(cbgtc):
+    """A controller built before ``setup()`` (which forgets earlier Batches): the ClosedLoop
+    registers its members in the current simulation, so no gain of the grid is dropped."""
+    sim = cbgtc
+    controller = sim.PIDController(setpoint=2e-5, kp=sim.Batch([0.1, 0.5]), ti=0.2)
+    stn, lfp, dbs, _, _ = _network(sim, loop=False)
+    assert sim.simulator.state.members == 0
+    dbs.amplitude = 1.0
+    sim.ClosedLoop(controller, lfp, dbs, start=T0)
+    assert sim.simulator.state.members == 2
