@@ -153,5 +153,6 @@ def export_network(state, synapses: bool = True, member: int | None = None) -> N
         integration_scheme=state.integration_scheme, rng_seed=int(seed),
         loops=tuple(LoopData(loop.lfp.index, loop.source._index, loop.controller,
                              loop.controller.params(member), loop.start_step, loop.every,
-                             loop.period, loop.history, loop.fs, loop.target)
+                             loop.period, loop.history, loop.fs, loop.target,
+                             tuple((src._index, float(thr)) for src, thr in loop.recruits))
                     for loop in state.closed_loops))

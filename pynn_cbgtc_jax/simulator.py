@@ -271,6 +271,11 @@ class State(common.control.BaseState):
             for population, _ in source._targets:
                 check_current(population, f"run(): {type(source).__name__}")
         for loop in self.closed_loops:
+            for source, _ in loop.recruits:
+                if not source._targets:
+                    raise errors.InvalidParameterValueError(
+                        f"run(): a source recruited by a ClosedLoop ({source}) is injected "
+                        f"into no cell; inject_into() its cells before run().")
             if not loop.source._targets:
                 raise errors.InvalidParameterValueError(
                     f"run(): the ClosedLoop's {type(loop.source).__name__} is injected into no "

@@ -18,6 +18,10 @@ current source's amplitude, with no return to Python per controller call.
   ``DBSSource``) after the last one, never before the call, and pulses follow every period
   until the next call; ``f = 0`` stops them (a pulse under way finishes).  Fleming's frequency
   controllers (PI ``kp = 19.3``, 0-250 Hz at a fixed 1.5 mA) are this;
+* ``recruits=[(source, threshold), ...]``: further sources, each on (at its own amplitude)
+  while the output is at least its threshold and off below: Fleming's GPe stimulation, where a
+  DBS amplitude of ``u`` mA reaches a number of GPe cells that grows with ``u`` (one source per
+  cell, thresholds from his table: ``docs/design/fleming2020.md`` section 4.3);
 * every call's time, biomarker and output are kept: ``loop.get_data()``.
 
 The same loop written the PyNN way -- ``run`` to each call, ``lfp.get_data()``, the biomarker on
@@ -46,7 +50,7 @@ class ClosedLoop:
 
     def __init__(self, controller, lfp, source, start: float = 0.0,
                  sampling_interval: float = 0.5, history: int = 4000,
-                 target: str = "amplitude"):
+                 target: str = "amplitude", recruits=()):
         if not isinstance(controller, _Controller):
             raise errors.InvalidParameterValueError(
                 f"ClosedLoop(controller={controller!r}): give one of sim.OnOffController, "
@@ -93,6 +97,18 @@ class ClosedLoop:
             raise errors.InvalidParameterValueError(
                 f"ClosedLoop(start={start}): the first call must fall on an LFP sample, a "
                 f"multiple of sampling_interval = {sampling_interval} ms.")
+        recruits = tuple(recruits)
+        for entry in recruits:
+            if not (isinstance(entry, tuple) and len(entry) == 2
+                    and hasattr(entry[0], "_waveform_name") and np.isfinite(entry[1])):
+                raise errors.InvalidParameterValueError(
+                    f"ClosedLoop(recruits=...): give (current source, threshold) pairs; got "
+                    f"{entry!r}.")
+            check_current(entry[0], "ClosedLoop(recruits=...)")
+        if recruits and target != "amplitude":
+            raise errors.InvalidParameterValueError(
+                "ClosedLoop(recruits=...): recruited sources follow an amplitude loop only.")
+        self.recruits = recruits
         if controller.members > 1:      # its Batch numbers make (or join) this ensemble
             state.ensemble(controller.members, f"ClosedLoop({type(controller).__name__})")
         self.controller, self.lfp, self.source, self.target = controller, lfp, source, target

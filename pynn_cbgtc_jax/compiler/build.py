@@ -301,7 +301,9 @@ def _loops(network: Network, populations, sources) -> tuple:
         loops.append(LoopSpec(probe=owners.index(loop.lfp), source=table.index(loop.source),
                               controller=loop.controller, start=loop.start, every=loop.every,
                               period=loop.period, history=loop.history, fs=loop.fs,
-                              target=loop.target))
+                              target=loop.target,
+                              recruits=tuple((table.index(src), thr)
+                                             for src, thr in loop.recruits)))
     return tuple(loops)
 
 

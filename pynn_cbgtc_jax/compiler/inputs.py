@@ -142,6 +142,7 @@ class LoopData:
     history: int             # samples the biomarker reads
     fs: float                # Hz, the sampling rate of those samples
     target: str = "amplitude"    # what the controller's output sets
+    recruits: tuple = ()     # ((source index among the network's sources, threshold), ...)
 
 
 # -- the memory check at creation (footprint.py) ------------------------------------------------

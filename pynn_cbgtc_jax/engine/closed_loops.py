@@ -9,7 +9,8 @@ After step ``k`` the states are those of ``t_{k+1}``; the loop then
   (``cbgtc.biomarkers.beta_arv``) and the controller's new output, in a ``lax.cond`` whose
   predicate depends on the step alone (shared by an ensemble's members, so it stays a branch
   under ``vmap``);
-* the output scales its source's amplitude from step ``k + 1`` on, or (a frequency loop)
+* the output scales its source's amplitude from step ``k + 1`` on (and switches on each
+  recruited source whose threshold it reaches), or (a frequency loop)
   sets the rate of its source's pulses: the next onset comes one new period after the last
   (never before the call; 0 Hz: none), one pulse of the source's shape per onset
   (``modulate_sources``).
@@ -37,6 +38,8 @@ def modulate_sources(spec, control, amps, e, k):
         j = loop.source
         if loop.target == "amplitude":
             amps = amps.at[j].multiply(c.output.astype(amps.dtype))
+            for source, threshold in loop.recruits:
+                amps = amps.at[source].multiply((c.output >= threshold).astype(amps.dtype))
             continue
         f = e.fields
         r = k - c.last_onset

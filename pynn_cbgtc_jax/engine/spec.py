@@ -85,6 +85,8 @@ class LoopSpec(NamedTuple):
     history: int             # samples kept
     fs: float                # Hz
     target: str = "amplitude"    # what the output sets: "amplitude" (a factor) or "frequency"
+    recruits: tuple = ()     # ((source position, threshold), ...): sources on while the
+                             # output is >= their threshold (amplitude loops)
 
 
 class LoopCarry(NamedTuple):

@@ -240,3 +240,27 @@ def test_a_controller_made_before_setup_still_makes_the_ensemble(cbgtc):
     dbs.amplitude = 1.0
     sim.ClosedLoop(controller, lfp, dbs, start=T0)
     assert sim.simulator.state.members == 2
+
+
+def test_recruited_sources_follow_the_output_threshold(cbgtc):
+    """Reference: the rule itself -- a recruited source delivers its own current while the
+    output in effect is at least its threshold, nothing below (Fleming's GPe cells, reached
+    from a DBS amplitude on): its recorded current over each call's period against that call's
+    output, exactly."""
+    sim = cbgtc
+    stn, lfp, dbs, controller, _ = _network(sim, loop=False)
+    dbs.amplitude = 1.0
+    extra = sim.DCSource(amplitude=0.5)
+    extra.inject_into(stn[0:1])
+    extra.record()
+    loop = sim.ClosedLoop(controller, lfp, dbs, start=T0, recruits=[(extra, 1.5)])
+    sim.run(T)
+    signals = loop.get_data().segments[0].irregularlysampledsignals
+    times, u = np.asarray(signals[1].times), np.asarray(signals[1])[:, 0]
+    current = extra.get_data()
+    t_rec, i_rec = np.asarray(current.times), np.asarray(current)[:, 0]
+    assert (u >= 1.5).any() and (u < 1.5).any()
+    for k, tk in enumerate(times[:-1]):
+        window = (t_rec >= tk) & (t_rec < tk + TS)
+        np.testing.assert_array_equal(i_rec[window], 0.5 if u[k] >= 1.5 else 0.0)
+    assert np.all(i_rec[t_rec < T0] == 0.0)

@@ -1,0 +1,232 @@
+"""Fleming, Dunn & Lowery 2020's cortico-basal ganglia network with closed-loop DBS, on this
+backend (issue 17; specification: docs/design/fleming2020.md).
+
+    python examples/fleming2020_closed_loop.py [--cells 100] [--warmup 2000] [--duration 2000]
+        [--conditions off open pi_amplitude pi_frequency on_off dual_threshold p_amplitude]
+        [--dt 0.01] [--seed 3695]
+
+Seven populations of ``--cells`` each: the multi-compartment cortical pyramidal cell
+(``Cortex_Pospischil2008``), cortical interneurons, STN (Otsuka), GPe and GPi (Hahn &
+McIntyre), thalamus and striatal Poisson spike trains (3 Hz); Destexhe AMPA/GABAa synapses;
+connectivity regenerated from the statistics of the authors' connection files (in-degrees,
+weights, delays: docs section 3.1); membrane noise and the cortical beta modulation current
+(docs 3.4-3.5).  DBS: a point-source electrode at (0, 0, 250) um acting on the cortical
+collaterals (cathodic, 130 Hz, 60 us).  The STN LFP between contacts at (0, +-1500, 250) um
+feeds the biomarker; each condition runs a ``sim.ClosedLoop`` from the end of the warm-up
+(+20 ms) with its controller: ``off`` (constant 0 mA), ``open`` (constant 2.5 mA), Fleming's
+on-off, dual-threshold, P and PI amplitude controllers and the PI frequency controller (at 1.5
+mA).  Every condition is one member of one ensemble: the conditions differ only in the
+controller's numbers, except the frequency controller, which runs in a second program.
+
+Prints, per condition, one JSON object per line: ``condition``, ``beta_arv`` (mean biomarker
+over the calls, mV), ``mean_amplitude_mA``, ``mean_frequency_Hz``, population rates, ``rtf``
+(wall seconds per simulated second of the whole ensemble run, warm-up included, divided by
+the number of members), and writes ``output/fleming2020_closed_loop.png``.
+
+The GPe also receives Fleming's intracellular DBS pulses (100 nA, 60 us, with the cortical
+pulses), in as many cells as his table gives for the amplitude in effect (``ClosedLoop``'s
+``recruits``).  Not yet (docs section 10): those GPe pulses under the frequency controller, the
+cortex's second spike detector (node 5, for cortex -> interneurons; the collateral's is used),
+the authors' fixed segment numbers (d_lambda here).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import time
+
+import numpy as np
+
+import pynn_cbgtc_jax as sim
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SETPOINT = 1.0414e-4
+#: the conditions that differ only in a PIDController's numbers: one ensemble, one program
+ENSEMBLE = ("off", "open", "p_amplitude", "pi_amplitude")
+CONDITIONS = ENSEMBLE + ("on_off", "dual_threshold", "pi_frequency")
+
+
+def positions(n, rng, half_width, min_x, z):
+    """(x, y, z) um in a square, keeping |x| >= min_x where y > -1500 (clear of the lead)."""
+    out = []
+    while len(out) < n:
+        x, y = rng.uniform(-half_width, half_width, 2)
+        if y > -1500 and abs(x) < min_x:
+            continue
+        out.append((x, y, z))
+    return np.array(out).T
+
+
+def beta_modulation(rng, t_start, t_stop):
+    """Fleming's cortical modulation: 0 nA 'bursts' of 100-1000 ms and -0.02 nA dips of
+    300 ms, alternating (docs 3.5)."""
+    times, amps, t = [t_start], [0.0], t_start
+    while t < t_stop:
+        t += rng.uniform(100.0, 1000.0)
+        times.append(t)
+        amps.append(-0.02)
+        t += 300.0
+        times.append(t)
+        amps.append(0.0)
+    return times, amps
+
+
+#: Fleming's GPe recruitment (docs 4.3): DBS amplitude (mA) -> number of GPe cells pulsed
+RECRUIT_MA = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
+RECRUIT_CELLS = (0, 1, 4, 8, 19, 30, 43, 59, 82, 100)
+
+
+def gpe_recruits(gpe, rng):
+    """One 100 nA, 60 us, 130 Hz pulse train per GPe cell, in a fixed random order; the cell
+    of rank r is pulsed while the amplitude reaches the one at which Fleming's table gives more
+    than r cells (his int(interp(A)) >= r + 1)."""
+    order = rng.permutation(gpe.size)
+    scale = gpe.size / 100.0                      # his table is for 100 cells
+    recruits = []
+    for rank, cell in enumerate(order):
+        threshold = float(np.interp((rank + 1) / scale, RECRUIT_CELLS, RECRUIT_MA))
+        source = sim.DBSSource(amplitude=100.0, frequency=130.0, pulse_width=0.06)
+        source.inject_into(gpe[int(cell):int(cell) + 1])
+        recruits.append((source, threshold))
+    return recruits
+
+
+def build(args, controller, target="amplitude"):
+    """The network, its LFP and closed loop; returns the populations and the loop."""
+    sim.setup(timestep=args.dt, min_delay=1.0, max_delay=5.0, rng_seed=args.seed)
+    rng = np.random.default_rng(args.seed)
+    n = args.cells
+    cortex = sim.Population(n, sim.Cortex_Pospischil2008(), label="cortex",
+                            initial_values={"v": -68.0})
+    cortex.positions = positions(n, rng, 3000.0, 700.0, 0.0)
+    interneurons = sim.Population(n, sim.Interneuron_Pospischil2008(i_offset=0.07),
+                                  label="interneurons", initial_values={"v": -68.0})
+    stn = sim.Population(n, sim.STN_Otsuka2004(i_offset=-0.125), label="stn",
+                         initial_values={"v": -68.0})
+    stn.positions = positions(n, rng, 2000.0, 635.0, 500.0)
+    gpe = sim.Population(n, sim.GP_HahnMcIntyre2010(i_offset=-0.009), label="gpe",
+                         initial_values={"v": -68.0})
+    gpi = sim.Population(n, sim.GP_HahnMcIntyre2010(i_offset=0.006), label="gpi",
+                         initial_values={"v": -68.0})
+    thalamus = sim.Population(n, sim.TC_Fleming2020(), label="thalamus",
+                              initial_values={"v": -68.0})
+    striatum = sim.Population(n, sim.SpikeSourcePoisson(rate=3.0), label="striatum")
+
+    def project(pre, post, n_pre, weight, delay, receptor, seed):
+        sim.Projection(pre, post, sim.FixedNumberPreConnector(
+            n_pre, allow_self_connections=False, rng=sim.NumpyRNG(seed=seed)),
+            sim.StaticSynapse(weight=weight, delay=delay), receptor_type=receptor)
+
+    uniform = sim.RandomDistribution("uniform", (0.0, 2.5e-3), rng=sim.NumpyRNG(seed=11))
+    project(cortex, interneurons, 10, uniform, 2.0, "AMPA", 1)
+    project(interneurons, cortex, 10, sim.RandomDistribution(
+        "uniform", (0.0, 6e-3), rng=sim.NumpyRNG(seed=12)), 2.0, "GABAa", 2)
+    project(cortex, stn, 5, 0.12, 1.0, "AMPA", 3)
+    project(stn, gpe, 1, 0.111111, 4.0, "AMPA", 4)
+    project(gpe, gpe, 1, 0.015, 4.0, "GABAa", 5)
+    project(gpe, stn, 2, 0.111111, 3.0, "GABAa", 6)
+    project(striatum, gpe, 1, 0.01, 1.0, "GABAa", 7)
+    project(stn, gpi, 1, 0.111111, 2.0, "AMPA", 8)
+    project(gpe, gpi, 1, 0.111111, 2.0, "GABAa", 9)
+    project(gpi, thalamus, 1, 3.0, 2.0, "GABAa", 10)
+    project(thalamus, cortex, 1, 5.0, 2.0, "AMPA", 11)
+
+    total = args.warmup + args.duration
+    sim.DCSource(amplitude=0.245).inject_into(cortex, location="soma")      # Fleming's biases
+    noise = sim.NoisyCurrentSource(mean=0.0, stdev=0.005, dt=1.0, start=0.0, stop=total)
+    noise.inject_into(cortex, location="soma")
+    sim.NoisyCurrentSource(mean=0.0, stdev=0.005, dt=1.0, start=0.0,
+                           stop=total).inject_into(interneurons)
+    times, amps = beta_modulation(rng, min(args.warmup, 100.0), total)
+    sim.StepCurrentSource(times=times, amplitudes=amps).inject_into(cortex, location="soma")
+
+    # DBS: the controller's output (mA) scales a -1 mA cathodic pulse train
+    electrode = sim.ExtracellularElectrode(position=(0.0, 0.0, 250.0), sigma=0.27,
+                                           amplitude=-1e6, frequency=130.0, pulse_width=0.06,
+                                           sections="collateral")
+    electrode.inject_into(cortex)
+    lfp = sim.LFPElectrode(stn, contacts=[(0.0, -1500.0, 250.0), (0.0, 1500.0, 250.0)],
+                           sigma=0.27)
+    start = args.warmup + 20.0
+    loop = sim.ClosedLoop(controller, lfp, electrode, start=start, sampling_interval=0.5,
+                          history=4000, target=target,
+                          recruits=gpe_recruits(gpe, rng) if target == "amplitude" else ())
+    pops = (cortex, interneurons, stn, gpe, gpi, thalamus)
+    for pop in pops:
+        pop.record("spikes")
+    return pops, loop
+
+
+def ensemble_controller():
+    """The ``ENSEMBLE`` conditions as one PIDController with Batch numbers: off and open are
+    ``kp = 0`` with the constant as ``min_value`` (the output clipped up to it); P and PI are
+    Fleming's amplitude controllers."""
+    B = sim.Batch
+    return sim.PIDController(setpoint=SETPOINT, kp=B([0.0, 0.0, 5.0, 0.23]),
+                             ti=B([0.0, 0.0, 0.0, 0.2]), min_value=B([0.0, 2.5, 0.0, 0.0]),
+                             max_value=3.0)
+
+
+def run(args):
+    results = []
+    members = [c for c in ENSEMBLE if c in args.conditions]
+    if members:
+        t0 = time.perf_counter()
+        pops, loop = build(args, ensemble_controller())
+        sim.run(args.warmup + args.duration)
+        wall = time.perf_counter() - t0
+        for m, name in enumerate(ENSEMBLE):
+            if name in members:
+                results.append(_summary(name, pops, loop, m, wall / len(ENSEMBLE), args))
+        sim.end()
+    others = {"on_off": lambda: sim.OnOffController(max_value=3.0),
+              "dual_threshold": lambda: sim.DualThresholdController(max_value=3.0),
+              "pi_frequency": lambda: sim.PIDController(kp=19.3, ti=0.2, max_value=250.0)}
+    for name, make in others.items():
+        if name not in args.conditions:
+            continue
+        t0 = time.perf_counter()
+        target = "frequency" if name == "pi_frequency" else "amplitude"
+        pops, loop = build(args, make(), target=target)
+        if target == "frequency":
+            loop.source.amplitude = -1.5e6          # Fleming: 1.5 mA while the rate varies
+        sim.run(args.warmup + args.duration)
+        results.append(_summary(name, pops, loop, None, time.perf_counter() - t0, args))
+        sim.end()
+    return results
+
+
+def _summary(name, pops, loop, member, wall, args):
+    kw = {} if member is None else {"member": member}
+    signals = loop.get_data(**kw).segments[0].irregularlysampledsignals
+    y, u = np.asarray(signals[0])[:, 0], np.asarray(signals[1])[:, 0]
+    window = args.duration / 1000.0
+    rates = {}
+    for pop in pops:
+        trains = pop.get_data(**kw).segments[-1].spiketrains
+        spikes = sum(int(np.sum(np.asarray(st) >= args.warmup)) for st in trains)
+        rates[pop.label] = round(spikes / len(trains) / window, 2)
+    frequency = name == "pi_frequency"
+    return {"condition": name, "beta_arv": float(np.mean(y)),
+            "mean_amplitude_mA": 1.5 if frequency else float(np.mean(u)),
+            "mean_frequency_Hz": float(np.mean(u)) if frequency else 130.0,
+            "rates_hz": rates, "calls": int(len(y)),
+            "rtf": round(wall / ((args.warmup + args.duration) / 1000.0), 2)}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--cells", type=int, default=100)
+    p.add_argument("--warmup", type=float, default=2000.0)
+    p.add_argument("--duration", type=float, default=2000.0)
+    p.add_argument("--dt", type=float, default=0.01)
+    p.add_argument("--seed", type=int, default=3695)
+    p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
+    args = p.parse_args()
+    for result in run(args):
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
