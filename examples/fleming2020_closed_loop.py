@@ -3,7 +3,7 @@ backend (issue 17; specification: docs/design/fleming2020.md).
 
     python examples/fleming2020_closed_loop.py [--cells 100] [--warmup 2000] [--duration 2000]
         [--conditions off open pi_amplitude pi_frequency on_off dual_threshold p_amplitude]
-        [--dt 0.01] [--seed 3695]
+        [--dt 0.01] [--seed 3695] [--no-figure]
 
 Seven populations of ``--cells`` each: the multi-compartment cortical pyramidal cell
 (``Cortex_Pospischil2008``), cortical interneurons, STN (Otsuka), GPe and GPi (Hahn &
@@ -21,7 +21,8 @@ controller's numbers, except the frequency controller, which runs in a second pr
 Prints, per condition, one JSON object per line: ``condition``, ``beta_arv`` (mean biomarker
 over the calls, mV), ``mean_amplitude_mA``, ``mean_frequency_Hz``, population rates, ``rtf``
 (wall seconds per simulated second of the whole ensemble run, warm-up included, divided by
-the number of members), and writes ``output/fleming2020_closed_loop.png``.
+the number of members), and writes ``output/fleming2020_closed_loop.png`` (biomarker and
+output at every call).
 
 The GPe also receives Fleming's intracellular DBS pulses (100 nA, 60 us, with the cortical
 pulses), in as many cells as his table gives for the amplitude in effect (``ClosedLoop``'s
@@ -197,6 +198,30 @@ def run(args):
     return results
 
 
+_HISTORY = {}      # condition -> (call times ms, biomarker mV, output), for the figure
+
+
+def figure(path):
+    """Biomarker and controller output at every call, one line per condition."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    for name, (t, y, u) in _HISTORY.items():
+        top.plot(t / 1000.0, y * 1e3, label=name)
+        bottom.plot(t / 1000.0, u, label=name)
+    top.axhline(SETPOINT * 1e3, color="k", lw=0.8, ls="--")
+    top.set_ylabel("beta ARV (uV)")
+    bottom.set_ylabel("output (mA, or Hz for pi_frequency)")
+    bottom.set_xlabel("time (s)")
+    top.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=120)
+    tmp.replace(path)                                 # written atomically
+
+
 def _summary(name, pops, loop, member, wall, args):
     kw = {} if member is None else {"member": member}
     signals = loop.get_data(**kw).segments[0].irregularlysampledsignals
@@ -208,6 +233,7 @@ def _summary(name, pops, loop, member, wall, args):
         spikes = sum(int(np.sum(np.asarray(st) >= args.warmup)) for st in trains)
         rates[pop.label] = round(spikes / len(trains) / window, 2)
     frequency = name == "pi_frequency"
+    _HISTORY[name] = (np.asarray(signals[0].times), y, u)
     return {"condition": name, "beta_arv": float(np.mean(y)),
             "mean_amplitude_mA": 1.5 if frequency else float(np.mean(u)),
             "mean_frequency_Hz": float(np.mean(u)) if frequency else 130.0,
@@ -223,8 +249,12 @@ def main():
     p.add_argument("--dt", type=float, default=0.01)
     p.add_argument("--seed", type=int, default=3695)
     p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
+    p.add_argument("--no-figure", action="store_true")
     args = p.parse_args()
-    for result in run(args):
+    results = run(args)
+    if not args.no_figure:
+        figure(pathlib.Path("output") / "fleming2020_closed_loop.png")
+    for result in results:
         print(json.dumps(result))
 
 
