@@ -39,6 +39,17 @@ def _trains(stn):
     return [np.asarray(st) for st in stn.get_data().segments[0].spiketrains]
 
 
+def _host_call(lfp, every, biomarker, controller, state):
+    """One controller call on the host: the LFP so far, sampled every ``every`` steps from
+    t = 0, its last 4000 samples (zeros before the start), the biomarker, the controller."""
+    samples = np.asarray(lfp.get_data().segments[0].analogsignals[0])[::every, 0][-4000:]
+    history = np.zeros(4000)
+    history[-len(samples):] = samples
+    y = biomarker(jnp.asarray(history))
+    state, u = controller.update(controller.params(), state, y)
+    return state, y, u
+
+
 def _pynn_way(sim, seed=5):
     """The loop on the host: at each call time the LFP so far, sampled every 0.5 ms from t = 0,
     its last 4000 samples (zeros before the start), the biomarker, the controller, set()."""
@@ -50,12 +61,7 @@ def _pynn_way(sim, seed=5):
     sim.run(T0)
     t = T0
     while True:
-        signal = np.asarray(lfp.get_data().segments[0].analogsignals[0])[:, 0]
-        samples = signal[::every][-4000:]
-        history = np.zeros(4000)
-        history[-len(samples):] = samples
-        y = biomarker(jnp.asarray(history))
-        state, u = controller.update(controller.params(), state, y)
+        state, y, u = _host_call(lfp, every, biomarker, controller, state)
         ys.append(float(y))
         us.append(float(u))
         dbs.amplitude = float(u)
@@ -197,11 +203,7 @@ def test_frequency_loop_equals_pulses_played_the_pynn_way(cbgtc):
     sim.run(T0)
     k = int(round(T0 / DT))
     while True:
-        samples = np.asarray(lfp.get_data().segments[0].analogsignals[0])[::every, 0][-4000:]
-        history = np.zeros(4000)
-        history[-len(samples):] = samples
-        y_k = biomarker(jnp.asarray(history))
-        state, f_k = controller.update(controller.params(), state, y_k)
+        state, y_k, f_k = _host_call(lfp, every, biomarker, controller, state)
         ys.append(float(y_k))
         fs.append(float(f_k))
         if float(f_k) > 0:
