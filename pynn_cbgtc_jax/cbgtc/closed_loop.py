@@ -64,6 +64,10 @@ class ClosedLoop:
                 f"ClosedLoop(source={source!r}): give a current source of this backend (e.g. "
                 f"sim.DBSSource(amplitude=1.0, frequency=130.0, pulse_width=0.06)).")
         check_current(source, "ClosedLoop()")
+        if any(loop.source is source for loop in state.closed_loops):
+            raise errors.InvalidParameterValueError(
+                f"ClosedLoop(source={source}): another ClosedLoop already controls this source "
+                f"(its outputs would multiply); give each loop its own source.")
         if target not in ("amplitude", "frequency"):
             raise errors.InvalidParameterValueError(
                 f"ClosedLoop(target={target!r}): the controller's output sets the source's "

@@ -140,6 +140,9 @@ def test_bad_loops_are_refused(cbgtc):
         sim.ClosedLoop(object(), lfp, dbs)
     with pytest.raises(errors.InvalidParameterValueError, match="LFPElectrode"):
         sim.ClosedLoop(controller, stn, dbs)
+    sim.ClosedLoop(controller, lfp, dbs)
+    with pytest.raises(errors.InvalidParameterValueError, match="already controls"):
+        sim.ClosedLoop(controller, lfp, dbs)
     idle = sim.DCSource(amplitude=1.0)
     sim.ClosedLoop(controller, lfp, idle)
     with pytest.raises(errors.InvalidParameterValueError, match="inject"):
