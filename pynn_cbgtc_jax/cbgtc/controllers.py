@@ -86,6 +86,21 @@ class _Controller:
                     f"be larger than min_value.")
             self._check(p)
 
+    # What the compiled program depends on: the kind and ts (every other number is data), so
+    # two controllers of one kind and period share a program, and a checkpoint's structure
+    # hash is the same in another process (no object address in it).
+    def _static(self):
+        return type(self).__name__, self.ts
+
+    def __eq__(self, other):
+        return isinstance(other, _Controller) and self._static() == other._static()
+
+    def __hash__(self):
+        return hash(self._static())
+
+    def __repr__(self):
+        return f"{type(self).__name__}(ts={self.ts!r})"
+
     def _check(self, p):
         """Further rules on one member's numbers (InvalidParameterValueError)."""
 

@@ -3,6 +3,8 @@ program against the same loop written the PyNN way -- run to each call, read the
 the biomarker on the host, set() the source -- as the issue asks."""
 from __future__ import annotations
 
+import pathlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -269,3 +271,20 @@ def test_recruited_sources_follow_the_output_threshold(cbgtc):
         window = (t_rec >= tk) & (t_rec < tk + TS)
         np.testing.assert_array_equal(i_rec[window], 0.5 if u[k] >= 1.5 else 0.0)
     assert np.all(i_rec[t_rec < T0] == 0.0)
+
+
+def test_a_checkpoint_continues_the_loop_bitwise(tmp_path):
+    """Reference: the straight run.  A checkpoint at 400 ms restored in a fresh process (the
+    loop's history, output and controller state are part of the carry) gives the calls after
+    it bit for bit (the controller's identity in the compiled structure is its kind and period,
+    no object address, so the structure hash matches across processes)."""
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).parents[1] / "scripts" / "closed_loop_checkpoint.py"
+    for mode in ("full", "save", "restore"):
+        out = subprocess.run([sys.executable, str(script), mode, str(tmp_path)],
+                             capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+    full, restored = np.load(tmp_path / "full.npy"), np.load(tmp_path / "restore.npy")
+    assert len(restored) == 10 and len(full) == 21
+    np.testing.assert_array_equal(restored, full[-10:])
