@@ -60,8 +60,10 @@ def raster_events(raster) -> SpikeEvents:
     raster = np.ascontiguousarray(raster, np.uint8)
     flat = raster.reshape(-1)
     n = flat.size
-    padded = np.zeros(-(-n // 8) * 8, np.uint8)
-    padded[:n] = flat
+    padded = flat
+    if n % 8:                       # a copy only when the words do not divide the raster
+        padded = np.zeros(-(-n // 8) * 8, np.uint8)
+        padded[:n] = flat
     words = np.flatnonzero(padded.view(np.uint64))
     w, b = np.nonzero(padded.reshape(-1, 8)[words])
     positions = words[w] * 8 + b

@@ -28,7 +28,8 @@ from .density import DensityKernel, KernelCoeffs, density_cell, linearised_step
 from .density_synapses import DESTEXHE
 from .integrators import Relax
 
-__all__ = ["CellTable", "Derived", "linearised", "derivatives", "initial_state", "cell_model"]
+__all__ = ["CellTable", "Derived", "gated_conductance", "linearised", "derivatives",
+           "initial_state", "cell_model"]
 
 
 class CellTable(NamedTuple):
@@ -60,6 +61,15 @@ def _prepare(table: CellTable, params, dt: float) -> KernelCoeffs:
     return KernelCoeffs(params=Derived(params, table.derive(params), params.C_m), dt=dt)
 
 
+def gated_conductance(p, state, g_name: str, powers) -> jnp.ndarray:
+    """A current's conductance: parameter ``g_name`` times its gates to their powers
+    (``powers``: ``((gate, power), ...)``); shared with ``mechanisms.gated_mechanism``."""
+    g = getattr(p, g_name)
+    for gate, power in powers:
+        g = g * getattr(state, gate) ** power
+    return g
+
+
 def _conductances(table: CellTable, d: Derived, y):
     """``(G, sum g E, g of calcium currents, their sum g E)``, mS/cm² and mS/cm² mV."""
     p = d.p
@@ -67,9 +77,7 @@ def _conductances(table: CellTable, d: Derived, y):
     g_total, g_e = p.g_leak, p.g_leak * p.E_leak
     g_ca, g_ca_e = 0.0, 0.0
     for g_name, gates, e_name, calcium in table.currents:
-        g = getattr(p, g_name)
-        for gate, power in gates:
-            g = g * getattr(y, gate) ** power
+        g = gated_conductance(p, y, g_name, gates)
         g_total, g_e = g_total + g, g_e + g * reversal[e_name]
         if calcium:
             g_ca, g_ca_e = g_ca + g, g_ca_e + g * reversal[e_name]

@@ -39,15 +39,15 @@ Numerics
 --------
 The GP's Na activation has τ_m = 1 µs above -53 mV (``tau_m0`` = 0.001 ms): no explicit
 Runge-Kutta step of a usable size is stable there (RK4 needs dt < 2.8 µs).  Both cells therefore
-integrate with the exponential midpoint scheme (:func:`.integrators.exponential_midpoint`, the
-one the GP of :mod:`.gp` uses at large steps): every gate is a relaxation
-:math:`\dot x = (x_\infty - x)/\tau_x`, the membrane one with its total conductance and
-reversal (:func:`linearised`), calcium one with rate :math:`\gamma k_{Ca}`; each is solved
-exactly with its coefficients frozen at the start (half step) and at the midpoint (full step).
-Second order, and stable at any step.  NEURON integrates the same gates with ``cnexp`` (each
-gate exactly at fixed v) and v by backward Euler: first order.  Validated against an
-rtol = 1e-10 stiff SciPy solve of the same equations (``tests/cbgtc/test_hahn_mcintyre.py``:
-the figures and the tolerances are there).
+integrate with the exponential midpoint scheme with a staggered half step
+(:func:`.integrators.exponential_midpoint_staggered`, through :mod:`.conductance_cell`): every
+gate is a relaxation :math:`\dot x = (x_\infty - x)/\tau_x`, the membrane one with its total
+conductance and reversal (:func:`.conductance_cell.linearised`), calcium one with rate
+:math:`\gamma k_{Ca}`; each is solved exactly with its coefficients frozen at the start (half
+step, v first) and at the midpoint (full step).  Second order, and stable at any step.
+NEURON integrates the same gates with ``cnexp`` (each gate exactly at fixed v) and v by
+backward Euler: first order.  Validated against an rtol = 1e-10 stiff SciPy solve of the same
+equations (``tests/cbgtc/test_hahn_mcintyre.py``: the figures and the tolerances are there).
 
 References
 ----------

@@ -29,6 +29,7 @@ from typing import Callable, NamedTuple
 import jax.numpy as jnp
 
 from . import pospischil, stn
+from .conductance_cell import gated_conductance
 
 __all__ = ["Mechanism", "MECHANISMS", "SLOPE_DV", "gated_mechanism"]
 
@@ -102,10 +103,7 @@ def gated_mechanism(name, gates: dict, currents: tuple, params: dict, units: dic
     def current(p, s, v):
         total = 0.0
         for g_name, powers, e_name in currents:
-            g = getattr(p, g_name)
-            for gate, power in powers:
-                g = g * getattr(s, gate) ** power
-            total = total + g * (v - getattr(p, e_name))
+            total = total + gated_conductance(p, s, g_name, powers) * (v - getattr(p, e_name))
         return total
 
     def advance(p, s, v, dt):
