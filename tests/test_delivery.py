@@ -111,12 +111,56 @@ def test_members_search_their_event_owners_in_one_search():
     last = np.cumsum(lengths, axis=1).astype(np.int32)
     events = (rng.integers(0, 2, (5, 1)) * 8 + np.arange(batch)).astype(np.int32)
     assert np.sum(events < last[:, -1:]) > 40            # most events are a cell's
-    search = _owner_search(n_syn)
+    index, owners = _owner_search(n_syn)
+
+    def search(last, e):
+        return owners(index(last), e)
     found = np.asarray(jax.jit(jax.vmap(search))(jnp.asarray(last), jnp.asarray(events)))
     shared = np.asarray(jax.jit(jax.vmap(search, in_axes=(0, None)))(
         jnp.asarray(last), jnp.asarray(events[0])))
+    one_table = np.asarray(jax.jit(jax.vmap(search, in_axes=(None, 0)))(
+        jnp.asarray(last[2]), jnp.asarray(events)))
     for m in range(5):
         expected = np.minimum(np.searchsorted(last[m], events[m], side="right"), n_cells - 1)
         np.testing.assert_array_equal(np.minimum(found[m], n_cells - 1), expected)
         expected = np.minimum(np.searchsorted(last[m], events[0], side="right"), n_cells - 1)
         np.testing.assert_array_equal(np.minimum(shared[m], n_cells - 1), expected)
+        expected = np.minimum(np.searchsorted(last[2], events[m], side="right"), n_cells - 1)
+        np.testing.assert_array_equal(np.minimum(one_table[m], n_cells - 1), expected)
+
+
+@pytest.mark.parametrize("members", [None, 3])
+def test_strided_owner_lookup_equals_a_search_of_every_event(members):
+    """``delivery._run_owners`` searches every ``group``-th event and decides the others from
+    their neighbours' owners; reference: NumPy's ``searchsorted`` of every event, clipped to
+    the last cell as the delivery does, for every valid event (an event below the step's
+    total).  Rows as short as ``group`` (the bound ``SynSpec.group`` relies on), long rows,
+    silent cells between them, runs starting mid-row and past the total; one network and an
+    ensemble's members (the vmapped rule).  Integers: equality is exact."""
+    import jax
+    import jax.numpy as jnp
+    from pynn_cbgtc_jax.compiler.build import owner_group
+    from pynn_cbgtc_jax.engine.delivery import _owner_search, _run_owners
+    rng = np.random.default_rng(11)
+    n_cells, batch, group, n_syn = 200, 64, 8, 20_000
+    m = members or 1
+    rows = rng.choice([8, 9, 15, 16, 40, 130], (m, n_cells))
+    assert owner_group(rows[0], batch) == group
+    lengths = rows * (rng.random((m, n_cells)) < 0.3)
+    last = np.cumsum(lengths, axis=1).astype(np.int32)
+    index, owners = _owner_search(n_syn)
+
+    def run(last, first):
+        return _run_owners(owners, last, index(last), first, batch, group)
+    for first in (0, 5, 72, 333, int(last[:, -1].min()) - 3, int(last[:, -1].max()) + 9):
+        if members:
+            found = np.asarray(jax.jit(jax.vmap(run, in_axes=(0, None)))(
+                jnp.asarray(last), jnp.int32(first)))
+        else:
+            found = np.asarray(jax.jit(run)(jnp.asarray(last[0]), jnp.int32(first)))[None]
+        events = first + np.arange(batch)
+        for k in range(m):
+            valid = events < last[k, -1]
+            expected = np.minimum(np.searchsorted(last[k], events, side="right"), n_cells - 1)
+            np.testing.assert_array_equal(np.minimum(found[k], n_cells - 1)[valid],
+                                          expected[valid])

@@ -194,6 +194,17 @@ def _expected_events(populations, pops, fanout, dt):
     return events
 
 
+def owner_group(lengths, batch: int) -> int:
+    """The event path's lookup stride for rows of these ``lengths`` (``SynSpec.group``): the
+    largest power of two at most every non-empty row's length, and at most ``batch`` (which
+    holds when there is no such row: nothing to look up)."""
+    lengths = np.asarray(lengths)
+    rows = lengths[lengths > 0]
+    if rows.size == 0:
+        return batch
+    return int(min(1 << (int(rows.min()).bit_length() - 1), batch))
+
+
 def _syn_spec(rule, n_syn, n_cells, events):
     """Delivery path of a synapse group from the expected synapse events per step.
 
@@ -365,8 +376,9 @@ def build_network(network: Network, previous: "Build | None" = None) -> Build:
         syn_specs, syn_data = [], []
         for rule, data_g, fanout, _, _ in groups:
             n_events = _expected_events(populations, pops, fanout, dt)
-            syn_specs.append(_syn_spec(rule, data_g.pre.size, cell, n_events)._replace(
-                cells=(int(data_g.pre[0]), int(data_g.pre[-1]) + 1)))
+            g_spec = _syn_spec(rule, data_g.pre.size, cell, n_events)
+            syn_specs.append(g_spec._replace(cells=(int(data_g.pre[0]), int(data_g.pre[-1]) + 1),
+                                             group=owner_group(fanout, g_spec.batch)))
             syn_data.append(_device_table(rule, data_g, syn_specs[-1]))
         syn_groups = [(rule, members, perm) for rule, _, _, members, perm in groups]
     sources = [s for s in network.sources if s.targets or s.recording]

@@ -36,6 +36,7 @@ from ..engine.shards import Partition, PartData
 from ..engine.spec import Carry, NetSpec, RecData, SynData, SynSpec
 from ..engine.spike_sources import SOURCES
 from ..engine.synapse_rules import RULES
+from .build import owner_group
 
 __all__ = ["Layout", "partition_build", "carry_to_devices", "carry_from_devices"]
 
@@ -74,9 +75,12 @@ def _local_table(rule, spec: SynSpec, data: SynData, dev_of_col, lcol_of_col, n_
     safe = np.where(positions >= 0, positions, np.maximum(positions[:, :1], 0))
     real = positions >= 0
     row_ptr = np.zeros((D, n_cells + 2), np.int32)
+    group = spec.group
     for d, p in enumerate(picks):
-        row_ptr[d, 1:n_cells + 1] = np.cumsum(np.bincount(pre[p], minlength=n_cells))
+        local_lengths = np.bincount(pre[p], minlength=n_cells)
+        row_ptr[d, 1:n_cells + 1] = np.cumsum(local_lengths)
         row_ptr[d, n_cells + 1] = nl
+        group = min(group, owner_group(local_lengths, spec.batch))
     take = (lambda a: a[safe]) if n_syn else (lambda a: np.zeros((D, nl), a.dtype))
     target = np.where(real, lcol_of_col[data.target][safe] if n_syn else 0, drop)
     local = SynData(
@@ -86,7 +90,7 @@ def _local_table(rule, spec: SynSpec, data: SynData, dev_of_col, lcol_of_col, n_
         target=target.astype(np.int32), weight=take(data.weight), delay=take(data.delay),
         params=tuple(take(p) for p in data.params),
         ids=safe.astype(np.int32) if RULES[rule].random else ())
-    return spec._replace(n_syn=nl), local, positions
+    return spec._replace(n_syn=nl, group=group), local, positions
 
 
 def partition_build(build, devices: tuple):

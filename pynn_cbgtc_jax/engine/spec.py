@@ -52,6 +52,8 @@ class SynSpec(NamedTuple):
     batch: int               # synapse events per iteration of the event path
     dense: bool              # always use the dense path (cheaper for small tables)
     cells: tuple = ()        # (first, last + 1) presynaptic cell with synapses here; (): all
+    group: int = 1           # a power of two <= every non-empty row's length: the event path
+                             # looks up the cell of every group-th event (delivery.py)
 
 
 class RecSpec(NamedTuple):

@@ -1,11 +1,12 @@
 """Where a step's time goes: the operations of the compiled chunk, ranked, from JAX's profiler.
 
-    python validation/benchmarks/profile_step.py [--network microcircuit|cbgtc]
-        [--scale 0.1] [--k-scale 0.1] [--warmup 110] [--duration 200] [--top 25]
+    python validation/benchmarks/profile_step.py [--network microcircuit|cbgtc|coba]
+        [--members N] [--scale 0.1] [--k-scale 0.1] [--warmup 110] [--duration 200] [--top 25]
         [--bench-dir DIR]
 
 Builds the network (``microcircuit_model.py``, or the shared CBGTC benchmark script with
-NativeRNG connections), runs ``--warmup`` ms (compilation), then traces ``--duration`` ms with
+NativeRNG connections, or ``bench_ensembles.py``'s COBA 4000 as an ensemble of ``--members``
+seeds), runs ``--warmup`` ms (compilation), then traces ``--duration`` ms with
 ``jax.profiler`` and prints, per operation name of the trace (XLA:CPU thunks such as
 ``while.232`` or ``add_concatenate_fusion``; on a GPU its kernels and host round trips), the
 microseconds per simulation step summed over every occurrence, how often it ran, and its
@@ -35,6 +36,11 @@ sys.path.insert(0, HERE)
 
 
 def _build(sim, args):
+    if args.network == "coba":
+        import bench_ensembles
+        seed = 1000 if args.members == 1 else sim.Batch([1000 + m for m in range(args.members)])
+        bench_ensembles.build_coba(sim, seed)
+        return
     if args.network == "microcircuit":
         import microcircuit_model as mc
         sim.setup(timestep=0.1, min_delay=0.1, max_delay=mc.MAX_DELAY, rng_seed=55)
@@ -72,7 +78,10 @@ def ranked(trace_file: str, steps: int, top: int):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--network", choices=("microcircuit", "cbgtc"), default="microcircuit")
+    p.add_argument("--network", choices=("microcircuit", "cbgtc", "coba"),
+                   default="microcircuit")
+    p.add_argument("--members", type=int, default=1,
+                   help="coba: ensemble members (rng_seed as a Batch)")
     p.add_argument("--scale", type=float, default=0.1)
     p.add_argument("--k-scale", type=float, default=0.1)
     p.add_argument("--warmup", type=float, default=110.0, help="ms run before tracing")
@@ -98,7 +107,7 @@ def main(argv=None):
     sim.run(args.duration)
     jax.profiler.stop_trace()
     wall = time.perf_counter() - t0
-    steps = int(round(args.duration / 0.1))
+    steps = int(round(args.duration / sim.get_time_step()))
     trace = sorted(glob.glob(os.path.join(out, "**", "*.trace.json.gz"), recursive=True))[-1]
     dev = jax.devices()[0]
     print(f"{args.network} scale {args.scale} on {dev.platform}:{dev.device_kind}, jax "
