@@ -26,9 +26,9 @@ output at every call).
 
 The GPe also receives Fleming's intracellular DBS pulses (100 nA, 60 us, with the cortical
 pulses), in as many cells as his table gives for the amplitude in effect (``ClosedLoop``'s
-``recruits``).  Not yet (docs section 10): those GPe pulses under the frequency controller, the
-cortex's second spike detector (node 5, for cortex -> interneurons; the collateral's is used),
-the authors' fixed segment numbers (d_lambda here).
+``recruits``); cortex -> interneuron synapses read the axon's node 5 (-10 mV,
+``source="middle_axon_node"``), the others the collateral.  Not yet (docs section 10): those
+GPe pulses under the frequency controller, the authors' fixed segment numbers (d_lambda here).
 """
 from __future__ import annotations
 
@@ -114,13 +114,16 @@ def build(args, controller, target="amplitude"):
                               initial_values={"v": -68.0})
     striatum = sim.Population(n, sim.SpikeSourcePoisson(rate=3.0), label="striatum")
 
-    def project(pre, post, n_pre, weight, delay, receptor, seed):
+    def project(pre, post, n_pre, weight, delay, receptor, seed, source=None):
         sim.Projection(pre, post, sim.FixedNumberPreConnector(
             n_pre, allow_self_connections=False, rng=sim.NumpyRNG(seed=seed)),
-            sim.StaticSynapse(weight=weight, delay=delay), receptor_type=receptor)
+            sim.StaticSynapse(weight=weight, delay=delay), receptor_type=receptor,
+            source=source)
 
     uniform = sim.RandomDistribution("uniform", (0.0, 2.5e-3), rng=sim.NumpyRNG(seed=11))
-    project(cortex, interneurons, 10, uniform, 2.0, "AMPA", 1)
+    # Fleming's cortex -> interneuron synapses read the axon's node 5 (-10 mV), the others the
+    # collateral (the cell type's spike source)
+    project(cortex, interneurons, 10, uniform, 2.0, "AMPA", 1, source="middle_axon_node")
     project(interneurons, cortex, 10, sim.RandomDistribution(
         "uniform", (0.0, 6e-3), rng=sim.NumpyRNG(seed=12)), 2.0, "GABAa", 2)
     project(cortex, stn, 5, 0.12, 1.0, "AMPA", 3)

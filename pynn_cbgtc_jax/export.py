@@ -71,7 +71,9 @@ def population_data(pop, member: int | None = None) -> PopulationData:
                if hasattr(celltype, "object_columns") else {})}),
         spikes=rec.recorded_indices("spikes"), signals=tuple(signals),
         probes=tuple(RecordedProbe(e.currents, e.weights(), e.index)
-                     for e in pop._simulator.state.lfp_electrodes if e.population is pop))
+                     for e in pop._simulator.state.lfp_electrodes if e.population is pop),
+        detectors=(celltype.extra_detectors() if hasattr(celltype, "extra_detectors")
+                   else ()))
 
 
 def _populations(cells) -> list:
@@ -124,7 +126,8 @@ def projection_data(prj, member: int | None = None) -> ProjectionData:
             prj._params if not member or not prj._batches else
             {**prj._params, **{n: v[member] for n, v in prj._batches.items()}}).items()
             if n != RECEPTOR_COLUMN}),
-        constants=MappingProxyType(dict(prj._weight_dependence_mu)))
+        constants=MappingProxyType(dict(prj._weight_dependence_mu)),
+        sources=MappingProxyType(dict(prj._sources)))
 
 
 def source_data(src, member: int | None = None) -> SourceData:

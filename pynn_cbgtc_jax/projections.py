@@ -43,6 +43,32 @@ def delay_steps(delays, dt: float) -> np.ndarray:
     return np.floor(np.asarray(delays, dtype=float) * (1.0 / dt) + 0.5)
 
 
+def _source_detectors(pre, source) -> dict:
+    """``Projection(..., source=...)``: per presynaptic population (index) the spike
+    detector its synapses read (``ProjectionData.sources``): 0 the cell's spike source, ``k``
+    a multi-compartment cell type's ``k``-th further detector.  PyNN's ``source`` names "which
+    attribute of the presynaptic cell signals action potentials"; a cell with one (every point
+    neuron and spike source) takes only None."""
+    def populations(cells):
+        if hasattr(cells, "populations"):                    # an Assembly
+            return [p for member in cells.populations for p in populations(member)]
+        while hasattr(cells, "parent"):                      # a PopulationView
+            cells = cells.parent
+        return [cells]
+    found = {}
+    for pop in populations(pre):
+        celltype = pop.celltype
+        if hasattr(celltype, "detector_index"):
+            found[pop._index] = celltype.detector_index(source)
+        elif source is not None:
+            raise errors.InvalidParameterValueError(
+                f"Projection: source = {source!r}, but population {pop.label!r} "
+                f"({type(celltype).__name__}) has a single spike source; give source=None "
+                f"(PyNN's default), or use a multi-compartment cell type that declares "
+                f"{source!r} in its spike_detectors.")
+    return found
+
+
 class Connection(common.Connection):
     """One synapse of a projection; ``weight`` and ``delay`` are read and written in place."""
 
@@ -90,6 +116,7 @@ class Projection(common.Projection):
                 f"Projection: synapse_type {type(self.synapse_type).__name__} is not supported "
                 f"by pynn_cbgtc_jax; use one of its standard synapse types.")
         self._weight_dependence_mu = getattr(self.synapse_type, "weight_dependence_mu", {})
+        self._sources = _source_detectors(self.pre, source)
         self._pending = []             # appended (pre, post, {name: values}) chunks
         self._pre = np.zeros(0, np.int64)
         self._post = np.zeros(0, np.int64)

@@ -666,3 +666,85 @@ def test_a_field_confined_to_a_collateral_drives_its_junction(fresh):
     assert abs(a.sum()) <= 1e-12 * np.abs(a).max()
     with pytest.raises(errors.InvalidParameterValueError, match="no section"):
         sim.ExtracellularElectrode(sections="dendrite").weights(lay, np.zeros(3))
+
+
+def _two_node_axon(**declared):
+    """A soma and an axon of two sections both labelled ``node`` (hh.mod everywhere), as a
+    cell type with the detectors ``declared`` (``spike_source``, ``spike_detectors``)."""
+    soma = Segment(proximal=P(x=0, y=0, z=0, diameter=20.0),
+                   distal=P(x=20, y=0, z=0, diameter=20.0), name="soma", id=0)
+    near = Segment(proximal=P(x=20, y=0, z=0, diameter=1.0),
+                   distal=P(x=420, y=0, z=0, diameter=1.0), name="node", parent=soma, id=1)
+    far = Segment(proximal=P(x=420, y=0, z=0, diameter=1.0),
+                  distal=P(x=820, y=0, z=0, diameter=1.0), name="node", parent=near, id=2)
+    cell_class = type("TwoNodeAxon", (sim.MultiCompartmentNeuron,), {
+        "ion_channels": {"leak": sim.PassiveLeakHH, "na": sim.NaChannel,
+                         "kdr": sim.KdrChannel},
+        "post_synaptic_entities": {}, **declared})
+    return cell_class(morphology=NeuroMLMorphology(Morphology(segments=(soma, near, far))),
+                      cm=1.0, Ra=100.0,
+                      leak={"conductance_density": sim.morphology.uniform("all", 3e-4),
+                            "e_rev": -54.3},
+                      na={"conductance_density": sim.morphology.uniform("all", 0.12)},
+                      kdr={"conductance_density": sim.morphology.uniform("all", 0.036)},
+                      ionic_species={"na": IonicSpecies("na", reversal_potential=50.0),
+                                     "k": IonicSpecies("k", reversal_potential=-77.0)})
+
+
+def _arrivals(gsyn, weight, dt):
+    """Times (ms) at which a recorded conductance jumps by a synaptic weight."""
+    return (np.flatnonzero(np.diff(gsyn) > weight / 2) + 1) * dt
+
+
+def test_a_projection_reads_the_spike_detector_its_source_names(fresh):
+    """``Projection(..., source=name)`` delivers the spikes of the cell type's detector
+    ``name`` (``spike_detectors``: a section, ``(label, k)`` for the k-th of a label, and a
+    threshold).  Reference: the same cell type whose *own* spike source sits at that place
+    (recorded spikes, the definition of a detector): the events a detector at the far node
+    (+10 mV) delivers arrive at its spike times + the delay, every one; the cell's own source
+    (the soma) delivers earlier by the conduction time, so a source that were ignored fails.
+    A -10 mV detector at the same node fires as often, earlier in each upstroke.  Spike times
+    are on the step grid: equal within half a step."""
+    dt, weight, delay = 0.01, 0.01, 0.5
+    sim.setup(timestep=dt)
+    detecting = _two_node_axon(spike_detectors={"far": (("node", 1), 10.0),
+                                                "far_low": (("node", 1), -10.0)})
+    reference = _two_node_axon(spike_source=("node", 1))
+    a = sim.Population(1, detecting, initial_values={"v": -65.0})
+    b = sim.Population(1, reference, initial_values={"v": -65.0})
+    for cells in (a, b):
+        sim.DCSource(amplitude=0.5, start=2.0).inject_into(cells, location="soma")
+    targets = sim.Population(3, sim.IF_cond_exp(tau_syn_E=0.05))
+    for k, source in enumerate(("far", None, "far_low")):
+        sim.Projection(a, targets[k:k + 1], sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=weight, delay=delay), source=source)
+    a.record("spikes")
+    b.record("spikes")
+    targets.record("gsyn_exc")
+    sim.run(60.0)
+    g = np.asarray(targets.get_data().segments[0].filter(name="gsyn_exc")[0])
+    far, own, low = (_arrivals(g[:, k], weight, dt) for k in range(3))
+    expected = np.asarray(b.get_data().segments[0].spiketrains[0]) + delay
+    assert len(expected) >= 3
+    np.testing.assert_allclose(far, expected, atol=dt / 2)
+    soma = np.asarray(a.get_data().segments[0].spiketrains[0]) + delay
+    np.testing.assert_allclose(own, soma, atol=dt / 2)
+    assert np.all(own < far - 10 * dt)                       # conduction takes time
+    assert len(low) == len(far) and np.all(low < far) and np.all(low > own)
+
+
+def test_unknown_spike_sources_are_refused(fresh):
+    """A source no detector of the presynaptic cell type declares, a source on a point neuron
+    (PyNN: one spike source, the default) and a detector past its label's sections are each
+    refused with the allowed values, before anything runs."""
+    sim.setup(timestep=0.01)
+    cells = sim.Population(1, _two_node_axon(spike_detectors={"far": (("node", 1), 10.0)}))
+    points = sim.Population(1, sim.IF_cond_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match="'far'"):
+        sim.Projection(cells, points, sim.AllToAllConnector(), source="axon")
+    with pytest.raises(errors.InvalidParameterValueError, match="single spike source"):
+        sim.Projection(points, points, sim.AllToAllConnector(), source="far")
+    beyond = _two_node_axon(spike_detectors={"third": (("node", 2), 10.0)})
+    with pytest.raises(errors.InvalidParameterValueError, match="2 section"):
+        sim.Population(1, beyond)
+        sim.run(0.1)

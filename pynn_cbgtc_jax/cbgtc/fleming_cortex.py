@@ -18,16 +18,17 @@ along +z from ``z = -250`` um relative to the cell's position, so a population's
 (x, y, 0) place the collaterals as Fleming's ``cortical_xy_pos`` lines; the rest of the axon
 runs along -x, away from the field, which Fleming applies to the collateral only
 (``ExtracellularElectrode(..., sections="collateral")``).  Spikes are detected in the middle of
-the collateral (+10 mV), the source of Fleming's cortex -> STN projection.  Receptors: ``AMPA``
+the collateral (+10 mV), the source of Fleming's cortex -> STN projection; two further
+detectors (``spike_detectors``) are the sources a ``Projection(..., source=name)`` reads:
+``"middle_axon_node"``, the middle of the sixth node (``node[5]``) at -10 mV, Fleming's
+cortex -> interneuron source, and ``"soma"`` (+10 mV).  Receptors: ``AMPA``
 and ``GABAa`` at the soma, Destexhe's saturating kinetics
 (``sim.DestexhePostSynapticResponse``).  Fleming's network gives it a 0.245 nA bias
 (``DCSource`` into the soma).
 
 Differences from Fleming's NEURON cell, on purpose: segments follow NEURON's d_lambda rule
-(pyNN.neuron's), not his fixed ``nseg``; a second spike detector at ``node[5]`` (-10 mV, his
-cortex -> interneuron source) is not there yet (one detector per cell: the collateral's);
-gates start at their steady state (his soma's .mod files start m = h = n = 0, a transient his
-6 s warm-up removes).
+(pyNN.neuron's), not his fixed ``nseg``; gates start at their steady state (his soma's .mod
+files start m = h = n = 0, a transient his 6 s warm-up removes).
 """
 from __future__ import annotations
 
@@ -78,6 +79,7 @@ class Cortex_Pospischil2008(MultiCompartmentNeuron):
     post_synaptic_entities = {"AMPA": DestexhePostSynapticResponse,
                               "GABAa": DestexhePostSynapticResponse}
     spike_source = "collateral"
+    spike_detectors = {"middle_axon_node": (("node", 5), -10.0), "soma": ("soma", 10.0)}
 
     def __init__(self, **parameters):
         defaults = dict(

@@ -94,6 +94,38 @@ def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
     return order
 
 
+def total_cells(pops) -> int:
+    """The cells of the global spike vector: every population's, then the further spike
+    detectors' (``PopSpec.detectors``)."""
+    return sum(p.size * (1 + len(p.detectors)) for p in pops)
+
+
+def _with_detectors(pops) -> list:
+    """``[(PopSpec, ((node, threshold), ...)), ...]`` -> the ``PopSpec``s with the global
+    cells of their further detectors placed after every population's cells
+    (``PopSpec.detectors``: (node, threshold, first cell))."""
+    cell = sum(p.size for p, _ in pops)
+    out = []
+    for p, detectors in pops:
+        placed = []
+        for node, threshold in detectors:
+            placed.append((int(node), float(threshold), cell))
+            cell += p.size
+        out.append(p._replace(detectors=tuple(placed)))
+    return out
+
+
+def _source_offset(prj, pops, cell_offset):
+    """Per synapse of ``prj`` the global cell of its presynaptic population's first cell,
+    in the output of the detector its ``source`` names (``ProjectionData.sources``)."""
+    pre_pop = prj.pre_population
+    offset = cell_offset[pre_pop]
+    for pop, k in prj.sources.items():
+        if k:
+            offset = np.where(pre_pop == pop, pops[pop].detectors[k - 1][2], offset)
+    return offset
+
+
 def _synapses(projections, pops, populations, dt, dtype):
     """Synapses grouped by rule and by fan-out (at most one synapse per presynaptic cell on
     average, or more), each group one CSR table by global presynaptic cell.
@@ -105,7 +137,7 @@ def _synapses(projections, pops, populations, dt, dtype):
     cell_offset = np.array([p.cell_offset for p in pops], np.int64)
     ring_offset = np.array([p.ring_offset for p in pops], np.int64)
     size = np.array([p.size for p in pops], np.int64)
-    n_cells = int(size.sum())
+    n_cells = total_cells(pops)
     by_rule = {}
     for prj in projections:
         if prj.size:
@@ -124,7 +156,7 @@ def _synapses(projections, pops, populations, dt, dtype):
         for prj in by_rule[key]:
             pre_pop, pre = prj.pre_population, prj.pre_cells
             post_pop, post = prj.post_population, prj.post_cells
-            pre_g.append(cell_offset[pre_pop] + pre)
+            pre_g.append(_source_offset(prj, pops, cell_offset) + pre)
             post_g.append(cell_offset[post_pop] + post)
             target.append(ring_offset[post_pop] + prj.receptor * size[post_pop] + post)
             weight.append(prj.weight)
@@ -191,6 +223,8 @@ def _expected_events(populations, pops, fanout, dt):
         if rate is None:
             rate = np.full(spec.size, 30.0 * dt * 1e-3)     # a busy neuron: 30 Hz
         events += (rate * rows).sum()
+        for _, _, first in spec.detectors:
+            events += (rate * fanout[first:first + spec.size]).sum()
     return events
 
 
@@ -356,6 +390,8 @@ def build_network(network: Network, previous: "Build | None" = None) -> Build:
         events.append(ev)
         cell += pop.size
         ring += spec.n_receptors * pop.size if is_neuron else 0
+    pops = _with_detectors(list(zip(pops, (p.detectors for p in populations))))
+    cell = total_cells(pops)
     if previous is not None and previous.populations == indices:
         # a set() of Poisson rates keeps the compiled by-total bound (poisson_counts falls back
         # to per-cell draws where the new rates exceed it): no recompilation

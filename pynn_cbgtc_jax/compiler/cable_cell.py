@@ -12,7 +12,9 @@ entities, :func:`cell_layout` builds
   and potassium conductances (uS) at the nodes that have them;
 * the spike detector (the middle of the soma, or of a section labelled
   ``axon_initial_segment``, as pyNN.neuron; or of the section a cell type names in its
-  ``spike_source``) and one node per post-synaptic entity.
+  ``spike_source``), the nodes of the cell type's further detectors (``spike_detectors``:
+  the sources a ``Projection(..., source=name)`` reads) and one node per post-synaptic
+  entity.
 
 Densities in S/cm2 x area in um2 x 1e-2 = uS; ``cm`` x area x 1e-5 = nF.
 """
@@ -54,6 +56,7 @@ class CellLayout(NamedTuple):
     ek: float
     mechanisms: tuple = ()    # (channel name, mechanism name, nodes int array, factor per node:
                               # area um2 x 1e-5 x the density's scale) per density mechanism
+    detectors: tuple = ()     # node of each further spike detector (``cell_layout``)
 
 
 def _reversal(ionic_species, ion: str, default: float) -> float:
@@ -61,14 +64,29 @@ def _reversal(ionic_species, ion: str, default: float) -> float:
     return default if species is None else float(species.reversal_potential)
 
 
+def section_middle(tree, labels: list, where, what: str) -> int:
+    """The node in the middle of a section named by ``where``: a label (its first section)
+    or ``(label, k)``, the ``k``-th section of that label (Fleming's ``node[5]``: ``("node",
+    5)``).  ``what`` names the setting in the error."""
+    label, k = (where, 0) if isinstance(where, str) else where
+    of_label = [i for i, name in enumerate(labels) if name == label]
+    if not 0 <= k < len(of_label):
+        raise errors.InvalidParameterValueError(
+            f"MultiCompartmentNeuron: {what} = {where!r}: the morphology has "
+            f"{len(of_label)} section(s) labelled {label!r} (labels: {sorted(set(labels))}); "
+            f"name a label, or (label, k) with k below that count.")
+    return int(node_of(tree, of_label[k], 0.5))
+
+
 def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0,
-                spike_source: str | None = None) -> CellLayout:
+                spike_source=None, detectors=()) -> CellLayout:
     """``channels``: name -> (kind, conductance_density, e_rev or None), ``kind`` in
     :data:`CHANNEL_KINDS`; ``pses``: receptor name -> its ``locations`` value, in receptor
     order.  Each post-synaptic entity gets one synapse *column* per node its places fall on
     (two places in one segment are one exponential synapse: the dynamics are linear);
     random placements are drawn with ``numpy.random.default_rng(seed)``, so every call with
-    the same values gives the same places."""
+    the same values gives the same places.  ``spike_source`` and each of ``detectors``: a
+    section as ``section_middle`` takes it."""
     sections = cell_sections(morphology)
     Ra = float(Ra)
     if not Ra > 0:
@@ -114,15 +132,13 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0
     hh = np.flatnonzero((na > 0) | (k > 0)).astype(np.int32)
     labels = [s.name for s in sections]
     if spike_source is not None:            # a cell type's own detector (Fleming's collateral)
-        if spike_source not in labels:
-            raise errors.InvalidParameterValueError(
-                f"MultiCompartmentNeuron: spike_source = {spike_source!r} is no section of the "
-                f"morphology ({sorted(set(labels))}).")
-        source = labels.index(spike_source)
+        detector = section_middle(tree, labels, spike_source, "spike_source")
     else:
         source = labels.index("axon_initial_segment") if "axon_initial_segment" in labels \
             else (labels.index("soma") if "soma" in labels else 0)
-    detector = node_of(tree, source, 0.5)
+        detector = node_of(tree, source, 0.5)
+    extra = tuple(section_middle(tree, labels, where, f"spike_detectors[{name!r}]")
+                  for name, where in detectors)
     rng = np.random.default_rng(seed)
     syn_nodes, syn_pse, syn_sections = [], [], []
     for r, (name, where) in enumerate(pses.items()):
@@ -146,7 +162,8 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0
                       cap=per_node(tree, cm_sec) * area * 1e-5,
                       g_leak=g_leak, e_leak=e_leak, gnabar=na[hh], gkbar=k[hh],
                       ena=_reversal(ionic_species, "na", 50.0),
-                      ek=_reversal(ionic_species, "k", -77.0), mechanisms=tuple(mechanisms))
+                      ek=_reversal(ionic_species, "k", -77.0), mechanisms=tuple(mechanisms),
+                      detectors=extra)
 
 
 def location_node(layout: CellLayout, location) -> list:

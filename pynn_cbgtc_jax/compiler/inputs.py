@@ -12,7 +12,8 @@ uS, nF, Hz).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Mapping
 
 import numpy as np
@@ -55,6 +56,8 @@ class PopulationData:
     spikes: np.ndarray       # int64 sorted indices of the cells whose spikes are recorded
     signals: tuple           # RecordedSignal per recorded variable with cells, by name
     probes: tuple = ()       # RecordedProbe per LFP electrode on this population
+    detectors: tuple = ()    # ((node, threshold mV), ...): a multi-compartment cell type's
+                             # further spike detectors (``spike_detectors``), in order
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +84,9 @@ class ProjectionData:
     constants: Mapping[str, float]         # values the synapse type holds per projection, not
                                            # per synapse (STDP weight dependence: mu_plus,
                                            # mu_minus)
+    # presynaptic population index -> the detector its spikes come from (``source=``): 0 the
+    # cell's spike source, k its k-th further detector (``PopulationData.detectors``)
+    sources: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def size(self) -> int:

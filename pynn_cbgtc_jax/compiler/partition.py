@@ -103,6 +103,12 @@ def partition_build(build, devices: tuple):
             f"setup(devices={D} devices): an LFPElectrode records a sum over a population's "
             f"cells, which a network split over devices does not compute yet; run it on one "
             f"device (setup(devices=None)), or split an ensemble of it instead.")
+    if any(p.detectors for p in spec.pops):
+        raise errors.InvalidParameterValueError(
+            f"setup(devices={D} devices): a cell type with further spike detectors "
+            f"(spike_detectors, e.g. Cortex_Pospischil2008's middle_axon_node) does not run "
+            f"split over devices yet; run it on one device (setup(devices=None)), or split an "
+            f"ensemble of it instead.")
     n_cells = sum(p.size for p in spec.pops)
     pops, params, cells, reals, recs, rdata, orders = [], [], [], [], [], [], []
     col_parts, dev_of_col, lcol_of_col = [], np.zeros(spec.width, np.int64), \

@@ -80,6 +80,7 @@ def _step(spec: NetSpec, data: NetData, prepared, carry: Carry):
     # a read of the ring followed by a write in the same step makes it copy the whole ring.
     ring = clear_slot(carry.ring, k, spec.width, spec.ring)
     states, counts, bad, signals = advance_cells(spec, data, prepared, carry, carry.inputs)
+    counts = counts + detector_counts(spec, carry.states, states)
     # the spike counts in memory once; every consumer (delivery, recording, STDP history) reads
     # them from there instead of recomputing a population's step
     all_counts = platform.in_memory(
@@ -155,6 +156,19 @@ def advance_cells(spec: NetSpec, data: NetData, prepared, carry: Carry, slot):
                           for (field, _), idx in zip(rs.signals, rd.signals))
                     for i, (rs, rd) in enumerate(zip(spec.recs, data.recs)))
     return tuple(states), counts, tuple(bad), signals
+
+
+def detector_counts(spec: NetSpec, old_states, new_states) -> list:
+    """The spikes of the populations' further detectors (``PopSpec.detectors``), in global
+    cell order after every population's: an upward crossing of the threshold by ``v`` at the
+    detector's node between the step's start and end, as the cell's own detector (NEURON's
+    NetCon without interpolation) -- int32 [size] each."""
+    out = []
+    for i, pop in enumerate(spec.pops):
+        for node, threshold, _ in pop.detectors:
+            before, after = old_states[i].v[:, node], new_states[i].v[:, node]
+            out.append(((before < threshold) & (after >= threshold)).astype(jnp.int32))
+    return out
 
 
 def deliver_spikes(spec: NetSpec, data: NetData, all_counts, ring, syn_states, history, k):

@@ -44,6 +44,9 @@ class PopSpec(NamedTuple):
                              # spikes per step of the by-total path (0: per cell); Array,
                              # the largest number of events on one stamp (rounded up)
     scheme: str = ""         # integration scheme passed to the step ("": the model's default)
+    detectors: tuple = ()    # further spike detectors of a multi-compartment population:
+                             # ((node, threshold mV, first global cell index), ...), their
+                             # outputs cells after every population's (runner.detector_counts)
 
 
 class SynSpec(NamedTuple):

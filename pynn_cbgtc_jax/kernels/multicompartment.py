@@ -66,6 +66,8 @@ class Structure(NamedTuple):
     gates: tuple             # (PyNN variable, gate) pairs, e.g. (("na.m", "m"), ("kdr.n", "n"))
     mechanisms: tuple = ()   # (channel name, mechanism name, nodes) per density mechanism
                              # (kernels/mechanisms.py), e.g. (("stn", "stn_rt2004", (1,)),)
+    detectors: tuple = ()    # nodes of the cell type's further spike detectors (read by the
+                             # runner: engine/runner.py, detector_counts)
 
     @property
     def name(self) -> str:

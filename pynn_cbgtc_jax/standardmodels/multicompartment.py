@@ -141,8 +141,12 @@ class MultiCompartmentNeuron(StandardCellType):
     ion_channels = {}
     post_synaptic_entities = {}
     injectable = True
-    #: the section whose middle detects spikes (None: the soma, or an axon_initial_segment)
+    #: the section whose middle detects spikes (None: the soma, or an axon_initial_segment;
+    #: a label, or ``(label, k)``: the k-th section of that label), at ``SPIKE_THRESHOLD``
     spike_source = None
+    #: further spike detectors, name -> (section as ``spike_source``, threshold mV): what a
+    #: ``Projection(..., source=name)`` reads instead (Fleming's ``middle_axon_node``)
+    spike_detectors = {}
 
     def __init__(self, **parameters):
         channels, pses = {}, {}
@@ -279,7 +283,31 @@ class MultiCompartmentNeuron(StandardCellType):
         return cell_layout(at("morphology"), at("cm"), at("Ra"), at("ionic_species"), channels,
                            {name: at(f"{name}.locations")
                             for name in self.post_synaptic_entities}, self._placement_seed,
-                           spike_source=self.spike_source)
+                           spike_source=self.spike_source,
+                           detectors=tuple((name, where) for name, (where, _)
+                                           in self.spike_detectors.items()))
+
+    def detector_index(self, source) -> int:
+        """0 for the cell's spike source (``source`` None, or its section's label), ``k``
+        for the ``k``-th of ``spike_detectors``; a clear error for any other name."""
+        primary = self.spike_source if isinstance(self.spike_source, str) else None
+        if source is None or source == primary:
+            return 0
+        names = list(self.spike_detectors)
+        if source in names:
+            return 1 + names.index(source)
+        allowed = [repr(n) for n in [primary] + names if n is not None]
+        raise errors.InvalidParameterValueError(
+            f"Projection: source = {source!r} is no spike detector of {type(self).__name__}; "
+            f"give None (its spike source, the middle of "
+            f"{self.spike_source or 'the soma or axon initial segment'})"
+            + (f" or one of {', '.join(allowed)}" if allowed else "")
+            + ", or declare the detector in the cell type's spike_detectors.")
+
+    def extra_detectors(self) -> tuple:
+        """``((node, threshold mV), ...)`` of ``spike_detectors``, in their order."""
+        return tuple((int(node), float(threshold)) for node, (_, threshold)
+                     in zip(self._type_layout.detectors, self.spike_detectors.values()))
 
     @property
     def _placement_seed(self) -> int:
@@ -306,7 +334,8 @@ class MultiCompartmentNeuron(StandardCellType):
                          syn_kind=tuple(_PSE_KINDS[type(pses[r])] for r in layout.syn_pse),
                          receptors=tuple(names), gates=gates,
                          mechanisms=tuple((chan, mech, tuple(int(i) for i in nodes))
-                                          for chan, mech, nodes, _ in layout.mechanisms))
+                                          for chan, mech, nodes, _ in layout.mechanisms),
+                         detectors=tuple(int(n) for n in layout.detectors))
 
     def _own_columns(self):
         columns = dict(self.object_columns(1))

@@ -3,6 +3,7 @@ built in plain NEURON from the authors' .mod files, isolated, with its 0.245 nA 
 the middle of the collateral (+10 mV), counted per second over 3 s at dt 0.01 ms.
 
     python validation/fleming2020/neuron_cortex.py MODS_DIR
+    python validation/fleming2020/neuron_cortex.py MODS_DIR --dbs X Y
 
 ``MODS_DIR``: the directory where ``nrnivmodl`` compiled the .mod files of
 github.com/John-E-Fleming/Parkinsons_Cortical_Basal_Ganglia_Network_Model (it holds
@@ -10,6 +11,14 @@ github.com/John-E-Fleming/Parkinsons_Cortical_Basal_Ganglia_Network_Model (it ho
 three seconds; ``tests/cbgtc/test_fleming_cortex.py`` compares ours with these numbers.
 The geometry and densities are those of ``docs/design/fleming2020.md`` section 1.4 (Fleming's
 ``Cortical_Neuron`` class), without its noise sources.
+
+``--dbs X Y``: the cell's collateral at (X, Y) um (from z = -250 to +250 um), NEURON's
+``extracellular`` mechanism in the collateral only (as Fleming's), its potential that of a
+point source at (0, 0, 250) um in a medium of 0.27 S/m: cathodic 2.5 mA pulses of 60 us at
+130 Hz from 500 ms (played into ``e_extracellular``); 1.5 s, spikes counted before and after
+500 ms at the collateral (+10 mV), node[5] (-10 mV, Fleming's cortex -> interneuron source)
+and the soma (+10 mV).  Measured (NEURON 9.0.2, 2026-12-04, X = Y = 800): see
+``tests/cbgtc/test_fleming_cortex.py``.
 """
 import sys
 
@@ -30,7 +39,23 @@ def section(name, L, diam, nseg, cm, mechanisms, parent=None):
     return s
 
 
-def main(mods):
+def _field(collateral, x, y, start=500.0, stop=1500.0):
+    """Fleming's DBS field on the collateral's segments (``--dbs``); the vectors to keep."""
+    collateral.insert("extracellular")
+    pulses = start + np.arange(0.0, stop - start, 1000.0 / 130.0)
+    times = np.repeat(pulses, 2) + np.tile([0.0, 0.06], pulses.size)
+    keep = [h.Vector(np.concatenate([[0.0], times]))]
+    for seg in collateral:
+        z = -250.0 + seg.x * 500.0
+        r = np.sqrt(x ** 2 + y ** 2 + (z - 250.0) ** 2) * 1e-6           # m
+        phi = -2.5e-3 / (4 * np.pi * 0.27 * r) * 1e3                     # mV
+        values = h.Vector(np.concatenate([[0.0], np.tile([phi, 0.0], pulses.size)]))
+        values.play(seg._ref_e_extracellular, keep[0])
+        keep.append(values)
+    return keep
+
+
+def main(mods, dbs=None):
     h.nrn_load_dll(f"{mods}/x86_64/libnrnmech.so")
     h.load_file("stdrun.hoc")
     axon = "cortical_axon_i_"
@@ -58,15 +83,28 @@ def main(mods):
                          parent)
     bias = h.IClamp(soma(0.5))
     bias.delay, bias.dur, bias.amp = 0, 1e12, 0.245
-    detector = h.NetCon(collateral(0.5)._ref_v, None, sec=collateral)
-    times = h.Vector()
-    detector.record(times)
+    node5 = keep[2 * 5 + 2]
+    places = [(collateral, 10.0), (node5, -10.0), (soma, 10.0)]
+    recorded = []
+    for sec, threshold in places:
+        detector = h.NetCon(sec(0.5)._ref_v, None, sec=sec)
+        detector.threshold = threshold
+        recorded.append((detector, h.Vector()))
+        detector.record(recorded[-1][1])
+    field = _field(collateral, *dbs) if dbs else None
     h.dt = 0.01
     h.finitialize(-68.0)
+    if dbs:
+        h.continuerun(1500.0)
+        for name, (_, times) in zip(("collateral", "node[5]", "soma"), recorded):
+            spikes = np.array(times)
+            print(name, int(np.sum(spikes < 500.0)), int(np.sum(spikes >= 500.0)))
+        del field
+        return
     h.continuerun(3000.0)
-    spikes = np.array(times)
+    spikes = np.array(recorded[0][1])
     print([int(np.sum((spikes >= a) & (spikes < a + 1000))) for a in (0, 1000, 2000)])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], tuple(float(v) for v in sys.argv[3:5]) if "--dbs" in sys.argv else None)
