@@ -26,9 +26,10 @@ output at every call).
 
 The GPe also receives Fleming's intracellular DBS pulses (100 nA, 60 us, with the cortical
 pulses), in as many cells as his table gives for the amplitude in effect (``ClosedLoop``'s
-``recruits``); cortex -> interneuron synapses read the axon's node 5 (-10 mV,
-``source="middle_axon_node"``), the others the collateral.  Not yet (docs section 10): those
-GPe pulses under the frequency controller, the authors' fixed segment numbers (d_lambda here).
+``recruits``; under the frequency controller the cells his 1.5 mA reaches, pulsing at the
+controlled rate); cortex -> interneuron synapses read the axon's node 5 (-10 mV,
+``source="middle_axon_node"``), the others the collateral.  Not yet (docs section 10): the
+authors' fixed segment numbers (d_lambda here).
 """
 from __future__ import annotations
 
@@ -73,20 +74,27 @@ def beta_modulation(rng, t_start, t_stop):
     return times, amps
 
 
+#: the DBS amplitude (mA) of Fleming's frequency controller
+FREQUENCY_MA = 1.5
 #: Fleming's GPe recruitment (docs 4.3): DBS amplitude (mA) -> number of GPe cells pulsed
 RECRUIT_MA = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 RECRUIT_CELLS = (0, 1, 4, 8, 19, 30, 43, 59, 82, 100)
 
 
-def gpe_recruits(gpe, rng):
+def gpe_recruits(gpe, rng, fixed_ma=None):
     """One 100 nA, 60 us, 130 Hz pulse train per GPe cell, in a fixed random order; the cell
     of rank r is pulsed while the amplitude reaches the one at which Fleming's table gives more
-    than r cells (his int(interp(A)) >= r + 1)."""
+    than r cells (his int(interp(A)) >= r + 1).  ``fixed_ma``: a frequency loop at that fixed
+    amplitude -- the cells it reaches pulse with the loop's rate (threshold 0 Hz), no others."""
     order = rng.permutation(gpe.size)
     scale = gpe.size / 100.0                      # his table is for 100 cells
     recruits = []
     for rank, cell in enumerate(order):
         threshold = float(np.interp((rank + 1) / scale, RECRUIT_CELLS, RECRUIT_MA))
+        if fixed_ma is not None:
+            if threshold > fixed_ma + 1e-9:
+                continue
+            threshold = 0.0
         source = sim.DBSSource(amplitude=100.0, frequency=130.0, pulse_width=0.06)
         source.inject_into(gpe[int(cell):int(cell) + 1])
         recruits.append((source, threshold))
@@ -155,7 +163,8 @@ def build(args, controller, target="amplitude"):
     start = args.warmup + 20.0
     loop = sim.ClosedLoop(controller, lfp, electrode, start=start, sampling_interval=0.5,
                           history=4000, target=target,
-                          recruits=gpe_recruits(gpe, rng) if target == "amplitude" else ())
+                          recruits=gpe_recruits(gpe, rng, None if target == "amplitude"
+                                                else FREQUENCY_MA))
     pops = (cortex, interneurons, stn, gpe, gpi, thalamus)
     for pop in pops:
         pop.record("spikes")
@@ -194,7 +203,7 @@ def run(args):
         target = "frequency" if name == "pi_frequency" else "amplitude"
         pops, loop = build(args, make(), target=target)
         if target == "frequency":
-            loop.source.amplitude = -1.5e6          # Fleming: 1.5 mA while the rate varies
+            loop.source.amplitude = -FREQUENCY_MA * 1e6  # Fleming's fixed amplitude (nA)
         sim.run(args.warmup + args.duration)
         results.append(_summary(name, pops, loop, None, time.perf_counter() - t0, args))
         sim.end()

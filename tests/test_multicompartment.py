@@ -748,3 +748,16 @@ def test_unknown_spike_sources_are_refused(fresh):
     with pytest.raises(errors.InvalidParameterValueError, match="2 section"):
         sim.Population(1, beyond)
         sim.run(0.1)
+
+
+def test_fixed_segment_numbers_replace_the_d_lambda_rule():
+    """``nseg = {label: n}`` (a published model's fixed segments) gives each section of the
+    label ``n`` nodes (reference: the count itself), the other labels keep d_lambda's (1 for
+    the soma, 29 for the dendrite: the layout test above); unknown labels and numbers below 1
+    are refused with the labels there are."""
+    channels = {"pas": ("leak", sim.morphology.uniform("all", 0.0003), -54.3)}
+    lay = cell_layout(_ball_and_stick(), 1.0, 500.0, None, channels, {}, nseg={"dendrite": 7})
+    assert [len(c) for c in lay.tree.centres] == [1, 7]
+    for bad in ({"axon": 3}, {"dendrite": 0}, {"dendrite": 2.5}):
+        with pytest.raises(errors.InvalidParameterValueError, match="dendrite"):
+            cell_layout(_ball_and_stick(), 1.0, 500.0, None, channels, {}, nseg=bad)

@@ -21,7 +21,10 @@ current source's amplitude, with no return to Python per controller call.
 * ``recruits=[(source, threshold), ...]``: further sources, each on (at its own amplitude)
   while the output is at least its threshold and off below: Fleming's GPe stimulation, where a
   DBS amplitude of ``u`` mA reaches a number of GPe cells that grows with ``u`` (one source per
-  cell, thresholds from his table: ``docs/design/fleming2020.md`` section 4.3);
+  cell, thresholds from his table: ``docs/design/fleming2020.md`` section 4.3).  Under a
+  frequency loop each recruited source is a ``DBSSource`` that pulses with the loop's source
+  -- one pulse of its own shape at each of the loop's onsets -- while the rate is at least its
+  threshold (Fleming's 19 GPe cells at his fixed 1.5 mA: threshold 0);
 * every call's time, biomarker and output are kept: ``loop.get_data()``.
 
 The same loop written the PyNN way -- ``run`` to each call, ``lfp.get_data()``, the biomarker on
@@ -109,9 +112,12 @@ class ClosedLoop:
                     f"ClosedLoop(recruits=...): give (current source, threshold) pairs; got "
                     f"{entry!r}.")
             check_current(entry[0], "ClosedLoop(recruits=...)")
-        if recruits and target != "amplitude":
-            raise errors.InvalidParameterValueError(
-                "ClosedLoop(recruits=...): recruited sources follow an amplitude loop only.")
+        for recruit, _ in recruits:
+            if target == "frequency" and recruit._waveform_name != "pulse_train":
+                raise errors.InvalidParameterValueError(
+                    f"ClosedLoop(target='frequency', recruits=...): {type(recruit).__name__} "
+                    f"has no pulses; a frequency loop's recruited sources pulse with its "
+                    f"source, so give sim.DBSSource (its pulse shape is kept).")
         self.recruits = recruits
         if controller.members > 1:      # its Batch numbers make (or join) this ensemble
             state.ensemble(controller.members, f"ClosedLoop({type(controller).__name__})")

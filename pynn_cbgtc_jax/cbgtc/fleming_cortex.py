@@ -27,8 +27,10 @@ and ``GABAa`` at the soma, Destexhe's saturating kinetics
 (``DCSource`` into the soma).
 
 Differences from Fleming's NEURON cell, on purpose: segments follow NEURON's d_lambda rule
-(pyNN.neuron's), not his fixed ``nseg``; gates start at their steady state (his soma's .mod
-files start m = h = n = 0, a transient his 6 s warm-up removes).
+(pyNN.neuron's; 115 nodes), not his fixed ``nseg`` -- a subclass with ``nseg = FLEMING_NSEG``
+has his (161 nodes, ~40 % more work; isolated, both fire ~5 % below NEURON with the same
+segments: ``tests/cbgtc/test_fleming_cortex.py``); gates start at their steady state (his
+soma's .mod files start m = h = n = 0, a transient his 6 s warm-up removes).
 """
 from __future__ import annotations
 
@@ -40,9 +42,11 @@ from ..standardmodels.multicompartment import (CorticalAxonKd, CorticalAxonKv, C
                                                CorticalSomaChannels, DestexhePostSynapticResponse,
                                                MultiCompartmentNeuron, PassiveLeak)
 
-__all__ = ["Cortex_Pospischil2008", "fleming_cortex_morphology"]
+__all__ = ["Cortex_Pospischil2008", "fleming_cortex_morphology", "FLEMING_NSEG"]
 
 N_NODES = 10
+#: Fleming's segments per section (his ``Cortical_Neuron`` class), for ``nseg``
+FLEMING_NSEG = {"soma": 1, "ais": 5, "myelin": 11, "node": 1, "collateral": 11}
 
 
 def fleming_cortex_morphology() -> NeuroMLMorphology:

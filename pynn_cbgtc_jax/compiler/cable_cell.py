@@ -79,14 +79,15 @@ def section_middle(tree, labels: list, where, what: str) -> int:
 
 
 def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0,
-                spike_source=None, detectors=()) -> CellLayout:
+                spike_source=None, detectors=(), nseg=None) -> CellLayout:
     """``channels``: name -> (kind, conductance_density, e_rev or None), ``kind`` in
     :data:`CHANNEL_KINDS`; ``pses``: receptor name -> its ``locations`` value, in receptor
     order.  Each post-synaptic entity gets one synapse *column* per node its places fall on
     (two places in one segment are one exponential synapse: the dynamics are linear);
     random placements are drawn with ``numpy.random.default_rng(seed)``, so every call with
     the same values gives the same places.  ``spike_source`` and each of ``detectors``: a
-    section as ``section_middle`` takes it."""
+    section as ``section_middle`` takes it.  ``nseg``: label -> segments per section of that
+    label, instead of the d_lambda rule (a published model's fixed numbers)."""
     sections = cell_sections(morphology)
     Ra = float(Ra)
     if not Ra > 0:
@@ -98,8 +99,16 @@ def cell_layout(morphology, cm, Ra, ionic_species, channels, pses, seed: int = 0
         raise errors.InvalidParameterValueError(
             f"MultiCompartmentNeuron: cm = {cm!r} gives {cm_sec.min()} uF/cm2 in a section; "
             f"the specific capacitance must be > 0 everywhere.")
+    nseg = dict(nseg or {})
+    unknown = set(nseg) - {s.name for s in sections}
+    if unknown or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in nseg.values()):
+        raise errors.InvalidParameterValueError(
+            f"MultiCompartmentNeuron: nseg = {nseg!r}; give whole numbers >= 1 of segments "
+            f"for section labels of the morphology ({sorted({s.name for s in sections})})"
+            + (f", not {sorted(unknown)}" if unknown else "") + ".")
     secs = [Section(s.parent, s.length, s.diam,
-                    d_lambda_nseg(s.length, s.diam, Ra, float(c)))
+                    int(nseg[s.name]) if s.name in nseg
+                    else d_lambda_nseg(s.length, s.diam, Ra, float(c)))
             for s, c in zip(sections, cm_sec)]
     tree = build_tree(secs, Ra)
     area = tree.area

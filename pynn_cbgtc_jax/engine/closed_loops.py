@@ -12,7 +12,8 @@ After step ``k`` the states are those of ``t_{k+1}``; the loop then
 * the output scales its source's amplitude from step ``k + 1`` on (and switches on each
   recruited source whose threshold it reaches), or (a frequency loop)
   sets the rate of its source's pulses: the next onset comes one new period after the last
-  (never before the call; 0 Hz: none), one pulse of the source's shape per onset
+  (never before the call; 0 Hz: none), one pulse of the source's shape per onset, and one of
+  each recruited source's own shape while the output reaches its threshold
   (``modulate_sources``).
 """
 from __future__ import annotations
@@ -41,15 +42,25 @@ def modulate_sources(spec, control, amps, e, k):
             for source, threshold in loop.recruits:
                 amps = amps.at[source].multiply((c.output >= threshold).astype(amps.dtype))
             continue
-        f = e.fields
-        r = k - c.last_onset
-        first = (r >= 0) & (r < f["width1"][j])
-        gap_end = f["width1"][j] + f["gap"][j]
-        second = (r >= gap_end) & (r < gap_end + f["width2"][j])
-        value = jnp.where(first, f["amplitude"][j], jnp.where(second, f["amplitude2"][j], 0.0))
-        active = (k >= e.start[j]) & (k < e.stop[j])
-        amps = amps.at[j].set(jnp.where(active, value, 0.0).astype(amps.dtype))
+        amps = amps.at[j].set(_pulse(e, j, k, c.last_onset).astype(amps.dtype))
+        for source, threshold in loop.recruits:
+            on = c.output >= threshold
+            amps = amps.at[source].set(
+                jnp.where(on, _pulse(e, source, k, c.last_onset), 0.0).astype(amps.dtype))
     return amps
+
+
+def _pulse(e, j, k, onset):
+    """Source ``j``'s current in step ``k`` from one pulse of its shape (``e`` its table:
+    widths, gap, amplitudes) starting at step ``onset``; 0 outside its start/stop window."""
+    f = e.fields
+    r = k - onset
+    first = (r >= 0) & (r < f["width1"][j])
+    gap_end = f["width1"][j] + f["gap"][j]
+    second = (r >= gap_end) & (r < gap_end + f["width2"][j])
+    value = jnp.where(first, f["amplitude"][j], jnp.where(second, f["amplitude2"][j], 0.0))
+    active = (k >= e.start[j]) & (k < e.stop[j])
+    return jnp.where(active, value, 0.0)
 
 
 def _period_steps(frequency, dt):

@@ -147,6 +147,9 @@ class MultiCompartmentNeuron(StandardCellType):
     #: further spike detectors, name -> (section as ``spike_source``, threshold mV): what a
     #: ``Projection(..., source=name)`` reads instead (Fleming's ``middle_axon_node``)
     spike_detectors = {}
+    #: segments per section of a label, instead of NEURON's d_lambda rule (a published model's
+    #: fixed ``nseg``), e.g. ``{"myelin": 11}``
+    nseg = {}
 
     def __init__(self, **parameters):
         channels, pses = {}, {}
@@ -285,7 +288,8 @@ class MultiCompartmentNeuron(StandardCellType):
                             for name in self.post_synaptic_entities}, self._placement_seed,
                            spike_source=self.spike_source,
                            detectors=tuple((name, where) for name, (where, _)
-                                           in self.spike_detectors.items()))
+                                           in self.spike_detectors.items()),
+                           nseg=self.nseg)
 
     def detector_index(self, source) -> int:
         """0 for the cell's spike source (``source`` None, or its section's label), ``k``

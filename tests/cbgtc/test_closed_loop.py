@@ -273,6 +273,41 @@ def test_recruited_sources_follow_the_output_threshold(cbgtc):
     assert np.all(i_rec[t_rec < T0] == 0.0)
 
 
+def test_recruited_sources_pulse_with_a_frequency_loop(cbgtc):
+    """Reference: the loop's own source.  Under a frequency loop a recruited DBSSource plays
+    one pulse of its own shape (3 nA, the source's width) at each onset of the loop's source
+    (2 nA) while the rate in effect reaches its threshold: with threshold 0 its recorded
+    current is the loop source's x 1.5 at every step; with a threshold between the rates the
+    loop takes, the same over the calls whose rate reaches it and 0 over the others."""
+    sim = cbgtc
+    stn, lfp, _, controller, _ = _network(sim, loop=False)
+    dbs = sim.DBSSource(amplitude=2.0, frequency=130.0, pulse_width=0.06)
+    always = sim.DBSSource(amplitude=3.0, frequency=130.0, pulse_width=0.06)
+    fast = sim.DBSSource(amplitude=3.0, frequency=130.0, pulse_width=0.06)
+    for source in (dbs, always, fast):
+        source.inject_into(stn[0:1])
+        source.record()
+    controller = sim.PIDController(setpoint=2e-5, kp=19.3, ti=0.2, max_value=250.0)
+    threshold = 120.0
+    loop = sim.ClosedLoop(controller, lfp, dbs, start=T0, target="frequency",
+                          recruits=[(always, 0.0), (fast, threshold)])
+    sim.run(T)
+    signals = loop.get_data().segments[0].irregularlysampledsignals
+    times, f = np.asarray(signals[1].times), np.asarray(signals[1])[:, 0]
+    main, a, b = (np.asarray(s.get_data())[:, 0] for s in (dbs, always, fast))
+    t_rec = np.asarray(dbs.get_data().times)
+    assert (main > 0).sum() > 100 and (f >= threshold).any() and (f < threshold).any()
+    np.testing.assert_array_equal(a, 1.5 * main)
+    for k, tk in enumerate(times):
+        window = (t_rec > tk - DT / 2) & (t_rec < tk + TS - DT / 2)
+        np.testing.assert_array_equal(b[window], 1.5 * main[window] if f[k] >= threshold
+                                      else 0.0)
+    with pytest.raises(errors.InvalidParameterValueError, match="no pulses"):
+        sim.ClosedLoop(sim.PIDController(setpoint=2e-5, kp=1.0), lfp,
+                       sim.DBSSource(amplitude=1.0, frequency=130.0, pulse_width=0.06),
+                       target="frequency", recruits=[(sim.DCSource(amplitude=1.0), 0.0)])
+
+
 def test_a_checkpoint_continues_the_loop_bitwise(tmp_path):
     """Reference: the straight run.  A checkpoint at 400 ms restored in a fresh process (the
     loop's history, output and controller state are part of the carry) gives the calls after

@@ -5,28 +5,37 @@ on its collateral."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 #: spikes per second (collateral, +10 mV) of the isolated cell with its 0.245 nA bias, 0-3 s,
-#: dt 0.01 ms: `python validation/fleming2020/neuron_cortex.py MODS` (NEURON 9.0.2)
-NEURON_COUNTS = (91, 78, 69)
+#: dt 0.01 ms, per segmentation (ais, myelin, collateral): `python validation/fleming2020/
+#: neuron_cortex.py MODS [--nseg 1,5,29]` (NEURON 9.0.2, the authors' .mod files)
+NEURON_COUNTS = {"d_lambda": (92, 82, 73), "fleming": (91, 78, 69)}
 
 
-def test_isolated_cell_fires_as_in_neuron(cbgtc):
-    """Reference: NEURON's counts above.  The M current (tau up to 1 s) slows the cell over
-    seconds, so three one-second counts check its kinetics too.  Measured ours: 87, 78, 70
-    (the first second is the start's transient: NEURON's soma gates start at 0, ours at their
-    steady state; segments follow d_lambda, Fleming's nseg are fixed).  Tolerance 8 % per
-    second, where a wrong channel density or cm moves the counts by tens of percent."""
+@pytest.mark.parametrize("segments", ["d_lambda", "fleming"])
+def test_isolated_cell_fires_as_in_neuron(cbgtc, segments):
+    """Reference: NEURON's counts above with the same segments: the d_lambda rule's (the
+    cell type's default: ais 1, myelin 5, collateral 29) and Fleming's fixed nseg
+    (``FLEMING_NSEG``).  The M current (tau up to 1 s) slows the cell over seconds, so three
+    one-second counts check its kinetics too.  Measured ours: 87, 78, 70 and 86, 73, 65 --
+    both ~5 % below NEURON, the same shift with either segmentation (the first second holds
+    the start's transient too: NEURON's soma gates start at 0, ours at their steady state).
+    Tolerance 8 % per second, where a wrong channel density or cm moves the counts by tens of
+    percent."""
+    from pynn_cbgtc_jax.cbgtc.fleming_cortex import FLEMING_NSEG
     sim = cbgtc
     sim.setup(timestep=0.01)
-    cell = sim.Population(1, sim.Cortex_Pospischil2008())
+    cell_type = (sim.Cortex_Pospischil2008 if segments == "d_lambda" else
+                 type("FlemingSegments", (sim.Cortex_Pospischil2008,), {"nseg": FLEMING_NSEG}))
+    cell = sim.Population(1, cell_type())
     sim.DCSource(amplitude=0.245).inject_into(cell, location="soma")
     cell.record("spikes")
     sim.run(3000.0)
     spikes = np.asarray(cell.get_data().segments[0].spiketrains[0])
     counts = [int(np.sum((spikes >= a) & (spikes < a + 1000))) for a in (0, 1000, 2000)]
-    for ours, neuron in zip(counts, NEURON_COUNTS):
-        assert abs(ours - neuron) <= 0.08 * neuron, (counts, NEURON_COUNTS)
+    for ours, neuron in zip(counts, NEURON_COUNTS[segments]):
+        assert abs(ours - neuron) <= 0.08 * neuron, (counts, NEURON_COUNTS[segments])
 
 
 def test_dbs_field_on_the_collateral_drives_it_at_the_pulse_rate(cbgtc):
@@ -59,8 +68,9 @@ def test_dbs_field_on_the_collateral_drives_it_at_the_pulse_rate(cbgtc):
 #: spikes before / after the DBS onset at 500 ms of the isolated cell (0.245 nA) whose
 #: collateral is at (800, 800) um under Fleming's field (cathodic 2.5 mA, 60 us, 130 Hz from
 #: (0, 0, 250) um, NEURON's extracellular mechanism on the collateral), per detector:
-#: `python validation/fleming2020/neuron_cortex.py MODS --dbs 800 800` (NEURON 9.0.2)
-NEURON_DBS_COUNTS = {"collateral": (46, 130), "middle_axon_node": (46, 130), "soma": (52, 97)}
+#: `python validation/fleming2020/neuron_cortex.py MODS --dbs 800 800 --nseg 1,5,29` (NEURON
+#: 9.0.2; the segments of the cell type's d_lambda rule; Fleming's nseg: 46/130, 46/130, 52/97)
+NEURON_DBS_COUNTS = {"collateral": (46, 130), "middle_axon_node": (47, 129), "soma": (53, 96)}
 
 
 def test_each_spike_detector_counts_as_in_neuron_under_dbs(cbgtc):
@@ -68,10 +78,10 @@ def test_each_spike_detector_counts_as_in_neuron_under_dbs(cbgtc):
     ``source="middle_axon_node"``, his cortex -> interneuron source; soma +10 mV), read through
     projections onto point cells (each synaptic event one jump of their conductance), against
     NEURON's counts above.  The antidromic spikes of the pulses reach node[5] (130 of 130, as
-    in NEURON) but only some invade the soma (NEURON 97; measured ours 93).  Tolerance: 2
+    in NEURON) but only some invade the soma (NEURON 96; measured ours 93).  Tolerance: 2
     spikes where every pulse is followed, 10 % for the free-running counts (before the
-    onset: our gates start at their steady state, NEURON's at 0; d_lambda segments, not
-    Fleming's nseg; measured 45 and 49 against 46 and 52)."""
+    onset: our gates start at their steady state, NEURON's at 0; measured 45 and 49 against
+    46 and 53)."""
     sim = cbgtc
     dt, weight = 0.01, 0.01
     sim.setup(timestep=dt)
@@ -93,5 +103,5 @@ def test_each_spike_detector_counts_as_in_neuron_under_dbs(cbgtc):
         spikes = (np.flatnonzero(np.diff(g[:, k]) > weight / 2) + 1) * dt - 0.5
         ours = int(np.sum(spikes < 500.0)), int(np.sum(spikes >= 500.0))
         assert abs(ours[0] - before) <= 0.1 * before, (source, ours)
-        tolerance = 2 if after == 130 else 0.08 * after
+        tolerance = 2 if after >= 129 else 0.08 * after
         assert abs(ours[1] - after) <= tolerance, (source, ours)

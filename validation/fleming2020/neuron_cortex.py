@@ -4,13 +4,16 @@ the middle of the collateral (+10 mV), counted per second over 3 s at dt 0.01 ms
 
     python validation/fleming2020/neuron_cortex.py MODS_DIR
     python validation/fleming2020/neuron_cortex.py MODS_DIR --dbs X Y
+    python validation/fleming2020/neuron_cortex.py MODS_DIR --nseg 1,5,29
 
 ``MODS_DIR``: the directory where ``nrnivmodl`` compiled the .mod files of
 github.com/John-E-Fleming/Parkinsons_Cortical_Basal_Ganglia_Network_Model (it holds
 ``x86_64/libnrnmech.so``).  Measured (NEURON 9.0.2, 2026-12-04): 91, 78, 69 spikes in the
 three seconds; ``tests/cbgtc/test_fleming_cortex.py`` compares ours with these numbers.
 The geometry and densities are those of ``docs/design/fleming2020.md`` section 1.4 (Fleming's
-``Cortical_Neuron`` class), without its noise sources.
+``Cortical_Neuron`` class), without its noise sources.  ``--nseg AIS,MYELIN,COLLATERAL``:
+other segment numbers than Fleming's 5, 11, 11 (``1,5,29``: what NEURON's d_lambda rule
+gives, as ``Cortex_Pospischil2008`` by default): 92, 82, 73.
 
 ``--dbs X Y``: the cell's collateral at (X, Y) um (from z = -250 to +250 um), NEURON's
 ``extracellular`` mechanism in the collateral only (as Fleming's), its potential that of a
@@ -55,20 +58,20 @@ def _field(collateral, x, y, start=500.0, stop=1500.0):
     return keep
 
 
-def main(mods, dbs=None):
+def main(mods, dbs=None, nseg=(5, 11, 11)):
     h.nrn_load_dll(f"{mods}/x86_64/libnrnmech.so")
     h.load_file("stdrun.hoc")
     axon = "cortical_axon_i_"
     soma = section("soma", 35, 25, 1, 1, [("cortical_soma_i_leak", {}),
                                           ("cortical_soma_i_na", {}), ("cortical_soma_i_k", {}),
                                           ("cortical_soma_i_m", {})])
-    parent = section("ais", 20, 1.2, 5, 0.8, [(axon + "leak", dict(g_l=3.3e-5)),
+    parent = section("ais", 20, 1.2, nseg[0], 0.8, [(axon + "leak", dict(g_l=3.3e-5)),
                                               (axon + "na", dict(g_Na=0.4)),
                                               (axon + "kv", dict(g_Kv=2e-3)),
                                               (axon + "kd", dict(g_Kd=0.015))], soma)
     keep = [parent]
     for k in range(10):
-        myelin = section(f"myelin{k}", 500, 1.4, 11, 0.04, [(axon + "leak", dict(g_l=0.0)),
+        myelin = section(f"myelin{k}", 500, 1.4, nseg[1], 0.04, [(axon + "leak", dict(g_l=0.0)),
                                                             (axon + "na", dict(g_Na=1e-3))],
                          parent)
         parent = section(f"node{k}", 2, 1.2, 1, 0.8, [(axon + "leak", dict(g_l=0.02)),
@@ -76,7 +79,7 @@ def main(mods, dbs=None):
                                                       (axon + "kv", dict(g_Kv=5e-4)),
                                                       (axon + "kd", dict(g_Kd=0.0072))], myelin)
         keep += [myelin, parent]
-    collateral = section("collateral", 500, 0.5, 11, 0.8, [(axon + "leak", {}),
+    collateral = section("collateral", 500, 0.5, nseg[2], 0.8, [(axon + "leak", {}),
                                                            (axon + "na", dict(g_Na=0.1333333)),
                                                            (axon + "kv", dict(g_Kv=1e-3)),
                                                            (axon + "kd", dict(g_Kd=0.006))],
@@ -107,4 +110,9 @@ def main(mods, dbs=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], tuple(float(v) for v in sys.argv[3:5]) if "--dbs" in sys.argv else None)
+    args = sys.argv[1:]
+    dbs = (tuple(float(v) for v in args[args.index("--dbs") + 1:][:2]) if "--dbs" in args
+           else None)
+    nseg = (tuple(int(v) for v in args[args.index("--nseg") + 1].split(","))
+            if "--nseg" in args else (5, 11, 11))
+    main(args[0], dbs, nseg)
