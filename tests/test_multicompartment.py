@@ -761,3 +761,30 @@ def test_fixed_segment_numbers_replace_the_d_lambda_rule():
     for bad in ({"axon": 3}, {"dendrite": 0}, {"dendrite": 2.5}):
         with pytest.raises(errors.InvalidParameterValueError, match="dendrite"):
             cell_layout(_ball_and_stick(), 1.0, 500.0, None, channels, {}, nseg=bad)
+
+
+def test_electrode_parameters_set_after_creation_act_as_given_at_creation(fresh):
+    """``electrode.amplitude = a`` and ``electrode.sigma = s`` (PyNN's attribute access; it
+    raised a KeyError inside PyNN's translation check) give, bit for bit, the run of an
+    electrode created with those values (the reference), and differ from the values first
+    given (the change acts)."""
+    def run(set_after):
+        sim.setup(timestep=0.025)
+        axons = sim.Population(1, _axon_type(), initial_values={"v": -65.0})
+        axons.positions = np.array([[0.0], [100.0], [0.0]])
+        given = dict(amplitude=-5e4, sigma=0.27) if set_after else dict(amplitude=-2e5,
+                                                                          sigma=0.5)
+        electrode = sim.ExtracellularElectrode(position=(0.0, 0.0, 0.0), frequency=130.0,
+                                               pulse_width=0.1, start=1.0, **given)
+        if set_after:
+            electrode.amplitude = -2e5
+            electrode.sigma = 0.5
+            assert electrode.amplitude == -2e5 and electrode.sigma == 0.5
+        electrode.inject_into(axons)
+        axons.record("v", locations=sim.morphology.at_distances("axon", [0.5]))
+        sim.run(20.0)
+        return np.asarray(axons.get_data().segments[0].analogsignals[0])
+    np.testing.assert_array_equal(run(True), run(False))
+    sim.setup(timestep=0.025)
+    untouched = sim.ExtracellularElectrode(position=(0.0, 0.0, 0.0), amplitude=-5e4)
+    assert untouched.amplitude == -5e4

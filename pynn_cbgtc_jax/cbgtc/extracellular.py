@@ -29,6 +29,7 @@ import numpy as np
 from pyNN import errors
 
 from ..compiler.cable_tree import node_positions, point_source_weights
+from ..standardmodels.translations import identity_translations
 from .dbs import DBSSource
 
 __all__ = ["ExtracellularElectrode"]
@@ -57,9 +58,7 @@ class ExtracellularElectrode(DBSSource):
 
     field = True
     default_parameters = dict(DBSSource.default_parameters, x=0.0, y=0.0, z=0.0, sigma=0.27)
-    translations = dict(DBSSource.translations,
-                        **{name: {"translated_name": name, "forward_transform": name,
-                                  "reverse_transform": name} for name in _FIELD})
+    translations = dict(DBSSource.translations, **identity_translations(_FIELD))
     units = dict(DBSSource.units, x="um", y="um", z="um", sigma="S/m")
 
     def __init__(self, position=None, sections=None, **parameters):
