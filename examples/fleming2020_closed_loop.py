@@ -3,7 +3,7 @@ backend (issue 17; specification: docs/design/fleming2020.md).
 
     python examples/fleming2020_closed_loop.py [--cells 100] [--warmup 2000] [--duration 2000]
         [--conditions off open pi_amplitude pi_frequency on_off dual_threshold p_amplitude]
-        [--dt 0.01] [--seed 3695] [--no-figure]
+        [--dt 0.01] [--seed 3695] [--seeds 1] [--no-figure]
 
 Seven populations of ``--cells`` each: the multi-compartment cortical pyramidal cell
 (``Cortex_Pospischil2008``), cortical interneurons, STN (Otsuka), GPe and GPi (Hahn &
@@ -17,6 +17,13 @@ feeds the biomarker; each condition runs a ``sim.ClosedLoop`` from the end of th
 on-off, dual-threshold, P and PI amplitude controllers and the PI frequency controller (at 1.5
 mA).  Every condition is one member of one ensemble: the conditions differ only in the
 controller's numbers, except the frequency controller, which runs in a second program.
+
+``--seeds K``: every condition K times, seeds ``seed, seed + 1, ...``, each with its own noise,
+striatal trains and beta modulation signal (the paper's runs differ so: ten modulation
+signals) -- all members of the same ensembles, K times the members; the structure
+(connectivity, positions, the GPe cells' order) is the ``--seed``'s for all.  Then one more
+JSON line per condition: ``"seeds": K`` with the mean and standard deviation over the seeds of
+the biomarker and of each population's rate.
 
 Prints, per condition, one JSON object per line: ``condition``, ``beta_arv`` (mean biomarker
 over the calls, mV), ``mean_amplitude_mA``, ``mean_frequency_Hz``, population rates, ``rtf``
@@ -101,9 +108,32 @@ def gpe_recruits(gpe, rng, fixed_ma=None):
     return recruits
 
 
-def build(args, controller, target="amplitude"):
-    """The network, its LFP and closed loop; returns the populations and the loop."""
-    sim.setup(timestep=args.dt, min_delay=1.0, max_delay=5.0, rng_seed=args.seed)
+def _per_member(values):
+    """One value per ensemble member: a Batch, or the value itself when all are the same."""
+    return values[0] if all(v == values[0] for v in values) else sim.Batch(list(values))
+
+
+def modulations(rng, seeds, start, stop, args):
+    """Per member (its seed) the beta modulation's (times, amplitudes): the ``--seed``'s from
+    ``rng`` (as a single run draws it), the others from their own seeds; padded to one length
+    with steps after ``stop`` (a Batch of lists must keep the members' structure equal)."""
+    drawn = {}
+    for seed in dict.fromkeys(seeds):
+        drawn[seed] = beta_modulation(rng if seed == args.seed else np.random.default_rng(seed),
+                                      start, stop)
+    longest = max(len(times) for times, _ in drawn.values())
+    for seed, (times, amps) in drawn.items():
+        extra = longest - len(times)
+        drawn[seed] = (times + [stop + 1.0 + k for k in range(extra)], amps + [0.0] * extra)
+    return [drawn[s] for s in seeds]
+
+
+def build(args, controller, target="amplitude", seeds=None):
+    """The network, its LFP and closed loop; returns the populations and the loop.
+    ``seeds``: each ensemble member's seed (noise, striatum, modulation), or None: one
+    network of ``--seed``."""
+    seeds = list(seeds or [args.seed])
+    sim.setup(timestep=args.dt, min_delay=1.0, max_delay=5.0, rng_seed=_per_member(seeds))
     rng = np.random.default_rng(args.seed)
     n = args.cells
     cortex = sim.Population(n, sim.Cortex_Pospischil2008(), label="cortex",
@@ -150,8 +180,10 @@ def build(args, controller, target="amplitude"):
     noise.inject_into(cortex, location="soma")
     sim.NoisyCurrentSource(mean=0.0, stdev=0.005, dt=1.0, start=0.0,
                            stop=total).inject_into(interneurons)
-    times, amps = beta_modulation(rng, min(args.warmup, 100.0), total)
-    sim.StepCurrentSource(times=times, amplitudes=amps).inject_into(cortex, location="soma")
+    signals = modulations(rng, seeds, min(args.warmup, 100.0), total, args)
+    sim.StepCurrentSource(times=_per_member([t for t, _ in signals]),
+                          amplitudes=_per_member([a for _, a in signals])).inject_into(
+        cortex, location="soma")
 
     # DBS: the controller's output (mA) scales a -1 mA cathodic pulse train
     electrode = sim.ExtracellularElectrode(position=(0.0, 0.0, 250.0), sigma=0.27,
@@ -171,27 +203,35 @@ def build(args, controller, target="amplitude"):
     return pops, loop
 
 
-def ensemble_controller():
-    """The ``ENSEMBLE`` conditions as one PIDController with Batch numbers: off and open are
-    ``kp = 0`` with the constant as ``min_value`` (the output clipped up to it); P and PI are
-    Fleming's amplitude controllers."""
-    B = sim.Batch
-    return sim.PIDController(setpoint=SETPOINT, kp=B([0.0, 0.0, 5.0, 0.23]),
-                             ti=B([0.0, 0.0, 0.0, 0.2]), min_value=B([0.0, 2.5, 0.0, 0.0]),
-                             max_value=3.0)
+#: the ``ENSEMBLE`` conditions' PIDController numbers (kp, ti, min_value): off and open are
+#: ``kp = 0`` with the constant as ``min_value`` (the output clipped up to it); P and PI are
+#: Fleming's amplitude controllers
+PID_NUMBERS = {"off": (0.0, 0.0, 0.0), "open": (0.0, 0.0, 2.5), "p_amplitude": (5.0, 0.0, 0.0),
+               "pi_amplitude": (0.23, 0.2, 0.0)}
+
+
+def ensemble_controller(members):
+    """One PIDController whose numbers are those of each member's condition (``members``:
+    one condition name per ensemble member)."""
+    kp, ti, low = zip(*(PID_NUMBERS[name] for name in members))
+    return sim.PIDController(setpoint=SETPOINT, kp=_per_member(kp), ti=_per_member(ti),
+                             min_value=_per_member(low), max_value=3.0)
 
 
 def run(args):
     results = []
-    members = [c for c in ENSEMBLE if c in args.conditions]
-    if members:
+    seeds = [args.seed + j for j in range(args.seeds)]
+    names = [c for c in ENSEMBLE if c in args.conditions]
+    if names:
+        members = [(name, seed) for name in names for seed in seeds]
         t0 = time.perf_counter()
-        pops, loop = build(args, ensemble_controller())
+        pops, loop = build(args, ensemble_controller([n for n, _ in members]),
+                           seeds=[s for _, s in members])
         sim.run(args.warmup + args.duration)
         wall = time.perf_counter() - t0
-        for m, name in enumerate(ENSEMBLE):
-            if name in members:
-                results.append(_summary(name, pops, loop, m, wall / len(ENSEMBLE), args))
+        for m, (name, seed) in enumerate(members):
+            results.append(_summary(name, pops, loop, m if len(members) > 1 else None,
+                                    wall / len(members), args, seed))
         sim.end()
     others = {"on_off": lambda: sim.OnOffController(max_value=3.0),
               "dual_threshold": lambda: sim.DualThresholdController(max_value=3.0),
@@ -201,13 +241,31 @@ def run(args):
             continue
         t0 = time.perf_counter()
         target = "frequency" if name == "pi_frequency" else "amplitude"
-        pops, loop = build(args, make(), target=target)
+        pops, loop = build(args, make(), target=target, seeds=seeds)
         if target == "frequency":
             loop.source.amplitude = -FREQUENCY_MA * 1e6  # Fleming's fixed amplitude (nA)
         sim.run(args.warmup + args.duration)
-        results.append(_summary(name, pops, loop, None, time.perf_counter() - t0, args))
+        wall = time.perf_counter() - t0
+        for m, seed in enumerate(seeds):
+            results.append(_summary(name, pops, loop, m if len(seeds) > 1 else None,
+                                    wall / len(seeds), args, seed))
         sim.end()
-    return results
+    return results + (over_seeds(results) if args.seeds > 1 else [])
+
+
+def over_seeds(results):
+    """Per condition the mean and standard deviation over its seeds (one JSON line each)."""
+    out = []
+    for name in dict.fromkeys(r["condition"] for r in results):
+        runs = [r for r in results if r["condition"] == name]
+        arv = np.array([r["beta_arv"] for r in runs])
+        rates = {pop: [r["rates_hz"][pop] for r in runs] for pop in runs[0]["rates_hz"]}
+        out.append({"condition": name, "seeds": len(runs),
+                    "beta_arv_mean": float(arv.mean()), "beta_arv_sd": float(arv.std(ddof=1)),
+                    "rates_hz_mean": {p: round(float(np.mean(v)), 2) for p, v in rates.items()},
+                    "rates_hz_sd": {p: round(float(np.std(v, ddof=1)), 2)
+                                    for p, v in rates.items()}})
+    return out
 
 
 _HISTORY = {}      # condition -> (call times ms, biomarker mV, output), for the figure
@@ -234,7 +292,7 @@ def figure(path):
     tmp.replace(path)                                 # written atomically
 
 
-def _summary(name, pops, loop, member, wall, args):
+def _summary(name, pops, loop, member, wall, args, seed):
     kw = {} if member is None else {"member": member}
     signals = loop.get_data(**kw).segments[0].irregularlysampledsignals
     y, u = np.asarray(signals[0])[:, 0], np.asarray(signals[1])[:, 0]
@@ -245,8 +303,9 @@ def _summary(name, pops, loop, member, wall, args):
         spikes = sum(int(np.sum(np.asarray(st) >= args.warmup)) for st in trains)
         rates[pop.label] = round(spikes / len(trains) / window, 2)
     frequency = name == "pi_frequency"
-    _HISTORY[name] = (np.asarray(signals[0].times), y, u)
-    return {"condition": name, "beta_arv": float(np.mean(y)),
+    if seed == args.seed:                          # the figure shows the --seed's runs
+        _HISTORY[name] = (np.asarray(signals[0].times), y, u)
+    return {"condition": name, "seed": seed, "beta_arv": float(np.mean(y)),
             "mean_amplitude_mA": 1.5 if frequency else float(np.mean(u)),
             "mean_frequency_Hz": float(np.mean(u)) if frequency else 130.0,
             "rates_hz": rates, "calls": int(len(y)),
@@ -260,6 +319,8 @@ def main():
     p.add_argument("--duration", type=float, default=2000.0)
     p.add_argument("--dt", type=float, default=0.01)
     p.add_argument("--seed", type=int, default=3695)
+    p.add_argument("--seeds", type=int, default=1,
+                   help="runs per condition (seeds --seed, --seed + 1, ...), one ensemble")
     p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
     p.add_argument("--no-figure", action="store_true")
     args = p.parse_args()

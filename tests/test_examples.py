@@ -3,6 +3,9 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -52,23 +55,35 @@ def test_stn_multicompartment_dbs_example(tmp_path):
 
 
 def test_fleming2020_closed_loop_example(tmp_path):
-    """The Fleming 2020 network at 10 cells per population, 200 ms warm-up + 200 ms: a JSON
-    line per condition with the controller's calls every 20 ms; the limit cases of its DBS --
-    off stimulates nothing, open-loop 2.5 mA drives the cortical collaterals at the pulse rate
-    (>= 100 Hz) and recruits most GPe cells (82 % of them pulsed at 130 Hz: the GPe rate
-    rises above 90 Hz, from ~60 Hz off) -- and the figure."""
+    """The Fleming 2020 network at 10 cells per population, 200 ms warm-up + 200 ms, two seeds
+    per condition: a JSON line per condition and seed with the controller's calls every 20 ms,
+    and one per condition over the seeds (mean and s.d. of those lines' numbers: the
+    reference); the seeds' runs differ (own noise and modulation); the limit cases of its
+    DBS -- off stimulates nothing, open-loop 2.5 mA drives the cortical collaterals at the
+    pulse rate (>= 100 Hz) and recruits most GPe cells (82 % of them pulsed at 130 Hz: the GPe
+    rate rises above 90 Hz, from ~60 Hz off); the frequency controller's program runs its
+    seeds too -- and the figure."""
     import json
     out = subprocess.run([sys.executable, os.path.join(ROOT, "examples",
                                                        "fleming2020_closed_loop.py"),
                           "--cells", "10", "--warmup", "200", "--duration", "200",
-                          "--conditions", "off", "open", "on_off"],
+                          "--seeds", "2", "--conditions", "off", "open", "pi_frequency"],
                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     lines = [json.loads(line) for line in out.stdout.strip().splitlines()]
-    by = {r["condition"]: r for r in lines}
-    assert set(by) == {"off", "open", "on_off"}
-    assert all(r["calls"] == 10 and r["rtf"] > 0 for r in lines)
-    assert by["off"]["mean_amplitude_mA"] == 0.0 and by["open"]["mean_amplitude_mA"] == 2.5
-    assert by["open"]["rates_hz"]["cortex"] >= 100.0 > by["off"]["rates_hz"]["cortex"]
-    assert by["open"]["rates_hz"]["gpe"] > 90.0 > by["off"]["rates_hz"]["gpe"]
+    runs = [r for r in lines if "seed" in r]
+    summary = {r["condition"]: r for r in lines if "seeds" in r}
+    assert len(runs) == 6 and set(summary) == {"off", "open", "pi_frequency"}
+    by = {(r["condition"], r["seed"]): r for r in runs}
+    assert all(r["calls"] == 10 and r["rtf"] > 0 for r in runs)
+    for name in summary:
+        arv = [by[name, s]["beta_arv"] for s in (3695, 3696)]
+        assert summary[name]["beta_arv_mean"] == pytest.approx(np.mean(arv), rel=1e-12)
+        assert summary[name]["beta_arv_sd"] == pytest.approx(np.std(arv, ddof=1), rel=1e-12)
+    assert by["off", 3695]["rates_hz"] != by["off", 3696]["rates_hz"]
+    for seed in (3695, 3696):
+        off, on = by["off", seed], by["open", seed]
+        assert off["mean_amplitude_mA"] == 0.0 and on["mean_amplitude_mA"] == 2.5
+        assert on["rates_hz"]["cortex"] >= 100.0 > off["rates_hz"]["cortex"]
+        assert on["rates_hz"]["gpe"] > 90.0 > off["rates_hz"]["gpe"]
     assert (tmp_path / "output" / "fleming2020_closed_loop.png").stat().st_size > 10_000

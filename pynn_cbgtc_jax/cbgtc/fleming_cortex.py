@@ -28,9 +28,10 @@ and ``GABAa`` at the soma, Destexhe's saturating kinetics
 
 Differences from Fleming's NEURON cell, on purpose: segments follow NEURON's d_lambda rule
 (pyNN.neuron's; 115 nodes), not his fixed ``nseg`` -- a subclass with ``nseg = FLEMING_NSEG``
-has his (161 nodes, ~40 % more work; isolated, both fire ~5 % below NEURON with the same
-segments: ``tests/cbgtc/test_fleming_cortex.py``); gates start at their steady state (his
-soma's .mod files start m = h = n = 0, a transient his 6 s warm-up removes).
+has his (161 nodes, ~40 % more work); gates start at their steady state (his soma's .mod
+files start m = h = n = 0, a transient his 6 s warm-up removes: isolated, our cell fires ~5 %
+below NEURON's over the first seconds and as NEURON's, 62 Hz, once both have adapted,
+``tests/cbgtc/test_fleming_cortex.py``).
 """
 from __future__ import annotations
 

@@ -7,22 +7,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-#: spikes per second (collateral, +10 mV) of the isolated cell with its 0.245 nA bias, 0-3 s,
-#: dt 0.01 ms, per segmentation (ais, myelin, collateral): `python validation/fleming2020/
-#: neuron_cortex.py MODS [--nseg 1,5,29]` (NEURON 9.0.2, the authors' .mod files)
-NEURON_COUNTS = {"d_lambda": (92, 82, 73), "fleming": (91, 78, 69)}
+#: spikes per second (collateral, +10 mV) of the isolated cell with its 0.245 nA bias from
+#: t = 0, dt 0.01 ms, per segmentation (ais, myelin, collateral): `python validation/
+#: fleming2020/neuron_cortex.py MODS [--nseg 1,5,29] [--seconds 9]` (NEURON 9.0.2, the
+#: authors' .mod files)
+NEURON_COUNTS = {"d_lambda": (92, 82, 73, 68, 65, 64, 62, 62, 62), "fleming": (91, 78, 69)}
 
 
 @pytest.mark.parametrize("segments", ["d_lambda", "fleming"])
 def test_isolated_cell_fires_as_in_neuron(cbgtc, segments):
     """Reference: NEURON's counts above with the same segments: the d_lambda rule's (the
     cell type's default: ais 1, myelin 5, collateral 29) and Fleming's fixed nseg
-    (``FLEMING_NSEG``).  The M current (tau up to 1 s) slows the cell over seconds, so three
-    one-second counts check its kinetics too.  Measured ours: 87, 78, 70 and 86, 73, 65 --
-    both ~5 % below NEURON, the same shift with either segmentation (the first second holds
-    the start's transient too: NEURON's soma gates start at 0, ours at their steady state).
-    Tolerance 8 % per second, where a wrong channel density or cm moves the counts by tens of
-    percent."""
+    (``FLEMING_NSEG``).  The M current (tau up to 1 s) slows the cell over seconds, so the
+    one-second counts check its kinetics too.  Measured ours: 87, 78, 70, 67, 64, 63, 62,
+    62, 61 and 86, 73, 65: ~5 % below NEURON over the first seconds only -- NEURON's soma
+    gates start at 0, ours at their steady state, so our M current adapts the cell from the
+    start -- and equal once both have adapted (seconds 7-9: within one spike).  Tolerance 8 %
+    per second over the first three (a wrong channel density or cm moves the counts by tens of
+    percent), 2 spikes after 6 s."""
     from pynn_cbgtc_jax.cbgtc.fleming_cortex import FLEMING_NSEG
     sim = cbgtc
     sim.setup(timestep=0.01)
@@ -31,11 +33,14 @@ def test_isolated_cell_fires_as_in_neuron(cbgtc, segments):
     cell = sim.Population(1, cell_type())
     sim.DCSource(amplitude=0.245).inject_into(cell, location="soma")
     cell.record("spikes")
-    sim.run(3000.0)
+    reference = NEURON_COUNTS[segments]
+    sim.run(1000.0 * len(reference))
     spikes = np.asarray(cell.get_data().segments[0].spiketrains[0])
-    counts = [int(np.sum((spikes >= a) & (spikes < a + 1000))) for a in (0, 1000, 2000)]
-    for ours, neuron in zip(counts, NEURON_COUNTS[segments]):
-        assert abs(ours - neuron) <= 0.08 * neuron, (counts, NEURON_COUNTS[segments])
+    counts = [int(np.sum((spikes >= a) & (spikes < a + 1000)))
+              for a in range(0, 1000 * len(reference), 1000)]
+    for second, (ours, neuron) in enumerate(zip(counts, reference)):
+        tolerance = 0.08 * neuron if second < 3 else 2
+        assert abs(ours - neuron) <= tolerance, (counts, reference)
 
 
 def test_dbs_field_on_the_collateral_drives_it_at_the_pulse_rate(cbgtc):
