@@ -15,6 +15,9 @@
 #   cable     the multi-compartment solver: 1k-100k ball-and-stick cells of 100 compartments
 #   mc        the same through PyNN's API (MultiCompartmentNeuron, scenario5's cell, 33 nodes):
 #             1k-100k cells, 50 ms at dt 0.025 (bench_mc_pynn.py)
+#   fleming   Fleming et al. 2020's network (100 cells per population, dt 0.01 ms) as one
+#             ensemble: off / open / P / PI amplitude x 8 seeds = 32 members, 0.5 s + 1 s
+#             (issue 17: RTF per member; the paper's ten 30 s runs need it well below 1)
 #   tests     the GPU-relevant tests (until the deadline)
 # Each part runs under its own timeout, inside a deadline of GPU_DEADLINE seconds (default 540)
 # from the start, so a failing or slow part leaves the next its time.  Everything printed goes
@@ -22,7 +25,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CARRY="${1:-gpu_carry}"
-PARTS=",${2:-micro,cbgtc,profile,pcbgtc,kernels,ensembles,cable,mc,tests},"
+PARTS=",${2:-micro,cbgtc,profile,pcbgtc,kernels,ensembles,cable,mc,fleming,tests},"
 DEADLINE="${GPU_DEADLINE:-540}"
 LOG="${OUT:-.}/gpu_check.log"
 JSON="${OUT:-.}/gpu_check.jsonl"
@@ -63,6 +66,8 @@ part ensembles 80 python3 $B/bench_ensembles.py --networks cbgtc coba --members 
   --coba-members 8 64 --duration 200 --sequential 2
 part cable 40 python3 $B/bench_cable.py --cells 1000,10000,100000 --no-neuron
 part mc 60 python3 $B/bench_mc_pynn.py --cells 1000,10000,100000 --duration 50 --simulators jax
+part fleming 150 python3 examples/fleming2020_closed_loop.py --cells 100 --warmup 500 \
+  --duration 1000 --seeds 8 --conditions off open p_amplitude pi_amplitude --no-figure
 part tests 200 python3 -m pytest -q -p no:cacheprovider tests/test_engine_contracts.py \
   tests/test_delivery.py tests/test_lif_closed_form.py tests/test_spike_sources.py \
   tests/test_ensembles.py tests/kernels
