@@ -283,6 +283,37 @@ def test_plastic_weights_are_read_back_per_member():
     sim.end()
 
 
+def test_recorded_currents_are_read_back_per_member():
+    """A recorded source whose amplitude is a Batch: ``get_data(member=i)`` is member i's
+    current, equal to the separate simulation's (the reference, bitwise); without ``member``
+    the differing currents are refused (it gave member 0's, silently), while a source the
+    same in every member is read as in one network."""
+    def net(amplitude):
+        sim.setup(timestep=0.1)
+        cells = sim.Population(1, sim.IF_curr_exp())
+        varied = sim.NoisyCurrentSource(mean=amplitude, stdev=0.1, dt=0.5, start=1.0)
+        shared = sim.DCSource(amplitude=0.2, start=2.0)
+        for source in (varied, shared):
+            source.inject_into(cells)
+            source.record()
+        sim.run(20.0)
+        return varied, shared
+    values = [0.5, 0.7]
+    varied, shared = net(sim.Batch(values))
+    ours = [np.asarray(varied.get_data(member=m)) for m in range(2)]
+    both = np.asarray(shared.get_data())
+    with pytest.raises(sim.errors.InvalidParameterValueError, match="member=i"):
+        varied.get_data()
+    with pytest.raises(sim.errors.InvalidParameterValueError, match="member index"):
+        varied.get_data(member=2)
+    for m, value in enumerate(values):
+        single, single_shared = net(value)
+        np.testing.assert_array_equal(ours[m], np.asarray(single.get_data()))
+        np.testing.assert_array_equal(both, np.asarray(single_shared.get_data()))
+    assert not np.array_equal(ours[0], ours[1])
+    sim.end()
+
+
 def test_the_memory_estimate_counts_every_member():
     """The carry and step terms of ``compiler.memory.estimate`` are per member: an ensemble of
     N members estimates N times one member's ring buffer and recording buffers (reference:

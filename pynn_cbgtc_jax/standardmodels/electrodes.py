@@ -13,7 +13,9 @@ the current acting during the step that starts at ``t``.
 """
 from __future__ import annotations
 
+import neo
 import numpy as np
+import quantities as pq
 from pyNN import errors
 from pyNN.common import Assembly, Population, PopulationView
 from pyNN.parameters import ParameterSpace, Sequence
@@ -247,6 +249,30 @@ class _CurrentSource(StandardCurrentSource):
     def _clear(self):
         object.__setattr__(self, "_record_data", [])
         object.__setattr__(self, "_member_data", {})
+
+    def get_data(self, member: int | None = None):
+        """The recorded current as a Neo signal (PyNN's); in an ensemble, member ``member``'s
+        -- without it, refused where the members' currents differ (member 0's is not the
+        others')."""
+        members = max(state.members, 1)
+        if member is None:
+            first = self._get_data(0)
+            if any(not all(np.array_equal(a, b) for a, b in zip(first, self._get_data(m)))
+                   for m in range(1, members)):
+                raise errors.InvalidParameterValueError(
+                    f"{type(self).__name__}.get_data(): the {members} ensemble members' "
+                    f"recorded currents differ; give member=i (0 <= i < {members}).")
+            member = 0
+        elif not (isinstance(member, (int, np.integer)) and 0 <= member < members):
+            raise errors.InvalidParameterValueError(
+                f"{type(self).__name__}.get_data(member={member!r}): give a member index "
+                f"0 <= i < {members}.")
+        t, i = self._get_data(int(member))
+        intervals = np.diff(t)
+        if intervals.size > 0 and intervals.max() - intervals.min() < 1e-9:
+            return neo.AnalogSignal(i, units="nA", t_start=t[0] * pq.ms,
+                                    sampling_period=intervals[0] * pq.ms)
+        return neo.IrregularlySampledSignal(t, i, units="nA", time_units="ms")
 
     def _get_data(self, member: int = 0):
         data = self._record_data if not member else self.__dict__.get(
