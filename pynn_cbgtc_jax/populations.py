@@ -139,6 +139,16 @@ class Assembly(common.Assembly):
                         None if isinstance(io, str) else io)
 
 
+def _check_member(member, call: str) -> int:
+    """The ensemble's member count (1 for one network), ``member`` checked against it."""
+    members = max(simulator.state.members, 1)
+    if member is not None and not (isinstance(member, (int, np.integer))
+                                   and 0 <= member < members):
+        raise errors.InvalidParameterValueError(
+            f"{call}(member={member!r}): give a member index 0 <= i < {members}.")
+    return members
+
+
 class _ParameterAccess:
     """get/set of native parameters through ``self._pop`` and ``self._idx``."""
 
@@ -248,9 +258,57 @@ class _ParameterAccess:
         return [i for i in self._record_filter if int(i) in keep]
 
     def get_spike_counts(self, gather=True, member=None):
-        """PyNN's ``get_spike_counts``; ``member``: that ensemble member's (default 0)."""
-        with self.recorder.member(member or 0):
-            return super().get_spike_counts(gather)
+        """PyNN's ``get_spike_counts``; in an ensemble member ``member``'s (without it,
+        refused where the members' counts differ)."""
+        members = _check_member(member, "get_spike_counts")
+        if member is not None or members == 1:
+            with self.recorder.member(member or 0):
+                return super().get_spike_counts(gather)
+        counts = []
+        for m in range(members):
+            with self.recorder.member(m):
+                counts.append(super().get_spike_counts(gather))
+        if any(c != counts[0] for c in counts[1:]):
+            raise errors.InvalidParameterValueError(
+                f"get_spike_counts(): the {members} ensemble members' spike counts differ; "
+                f"give member=i (0 <= i < {members}).")
+        return counts[0]
+
+    def mean_spike_count(self, gather=True, member=None):
+        """PyNN's ``mean_spike_count``; ``member`` as for ``get_spike_counts``."""
+        counts = self.get_spike_counts(gather, member=member)
+        return sum(counts.values()) / len(counts) if counts else 0.0
+
+    def get(self, parameter_names, gather=False, simplify=True, member=None):
+        """PyNN's ``get``; in an ensemble member ``member``'s values of the parameters given
+        as a ``Batch`` (without it, refused where the members' values differ, as
+        ``Projection.get``)."""
+        members = _check_member(member, "get")
+        pop, idx = self._pop, self._idx
+        batches = {n: b[:, idx] for n, b in getattr(pop, "_batches", {}).items()}
+        if not batches or members == 1:
+            return super().get(parameter_names, gather, simplify)
+        names = [parameter_names] if isinstance(parameter_names, str) else parameter_names
+        computed = (self.celltype.computed_parameters()
+                    if isinstance(self.celltype, StandardCellType) else [])
+        # a computed parameter may read any batched one
+        needed = list(batches) if any(n in computed for n in names) else \
+            [n for n in names if n in batches]
+        if member is None:
+            differ = [n for n in needed if not np.all(batches[n] == batches[n][:1])]
+            if differ:
+                raise errors.InvalidParameterValueError(
+                    f"get({differ[0]!r}): the {members} ensemble members have different "
+                    f"values (a Batch); give member=i (0 <= i < {members}).")
+            return super().get(parameter_names, gather, simplify)
+        saved = {n: np.array(pop._parameters[n], copy=True) for n in needed}
+        try:                            # member's values where the single-network path reads
+            for n in needed:
+                pop._parameters[n][idx] = batches[n][member]
+            return super().get(parameter_names, gather, simplify)
+        finally:
+            for n, values in saved.items():
+                pop._parameters[n][...] = values
 
     def _set_initial_value_array(self, variable, initial_values):
         pop, idx = self._pop, self._idx

@@ -314,6 +314,43 @@ def test_recorded_currents_are_read_back_per_member():
     sim.end()
 
 
+def test_parameters_and_spike_counts_are_read_back_per_member():
+    """``Population.get(name, member=i)`` and ``get_spike_counts(member=i)`` /
+    ``mean_spike_count(member=i)``: member i's values and counts, equal to the separate
+    simulation's (the reference); a view reads its cells of the member.  Without ``member``
+    a Batch parameter, or counts, that differ between members are refused (member 0's came
+    back, silently); a parameter the same in every member reads as in one network; reading
+    a member leaves the others' values as they were."""
+    def net(tau_m, i_offset):
+        sim.setup(timestep=0.1)
+        cells = sim.Population(3, sim.IF_curr_exp(tau_m=tau_m, i_offset=i_offset, cm=0.5))
+        cells.record("spikes")
+        sim.run(100.0)
+        return cells
+    taus, currents = [10.0, 20.0], [[0.8, 1.0, 1.2], [1.5, 1.7, 1.9]]
+    cells = net(sim.Batch(taus), sim.Batch(currents))
+    ours = [(cells.get("tau_m", member=m), cells[1:].get("i_offset", member=m),
+             cells.get_spike_counts(member=m), cells.mean_spike_count(member=m))
+            for m in range(2)]
+    assert cells.get("cm") == 0.5
+    for call in (lambda: cells.get("tau_m"), lambda: cells.get(["cm", "i_offset"]),
+                 cells.get_spike_counts, cells.mean_spike_count):
+        with pytest.raises(sim.errors.InvalidParameterValueError, match="member=i"):
+            call()
+    with pytest.raises(sim.errors.InvalidParameterValueError, match="member index"):
+        cells.get("tau_m", member=2)
+    assert cells.get("tau_m", member=0) == 10.0         # member 1's read did not stay
+    for m in range(2):
+        single = net(taus[m], currents[m])
+        expected = (single.get("tau_m"), single[1:].get("i_offset"),
+                    single.get_spike_counts(), single.mean_spike_count())
+        assert ours[m][0] == expected[0] and ours[m][2] == expected[2]
+        np.testing.assert_array_equal(ours[m][1], expected[1])
+        assert ours[m][3] == expected[3]
+    assert ours[0][2] != ours[1][2]
+    sim.end()
+
+
 def test_the_memory_estimate_counts_every_member():
     """The carry and step terms of ``compiler.memory.estimate`` are per member: an ensemble of
     N members estimates N times one member's ring buffer and recording buffers (reference:
