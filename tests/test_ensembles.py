@@ -306,6 +306,10 @@ def test_recorded_currents_are_read_back_per_member():
         varied.get_data()
     with pytest.raises(sim.errors.InvalidParameterValueError, match="member index"):
         varied.get_data(member=2)
+    with pytest.raises(sim.errors.InvalidParameterValueError, match="member_value"):
+        varied.mean                                   # it read member 0's
+    assert [varied.member_value(m, "mean") for m in range(2)] == values
+    assert shared.amplitude == 0.2
     for m, value in enumerate(values):
         single, single_shared = net(value)
         np.testing.assert_array_equal(ours[m], np.asarray(single.get_data()))

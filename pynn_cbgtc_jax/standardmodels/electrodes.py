@@ -131,6 +131,18 @@ class _CurrentSource(StandardCurrentSource):
                            | set(batches))
         state.mark_changed()
 
+    def __getattr__(self, name):
+        """PyNN's parameter read (``source.amplitude``); a parameter given as a Batch whose
+        members' values differ is refused (it read member 0's): ``member_value(i, name)``."""
+        if name in self.__dict__.get("_batched", ()):
+            values = [self.member_value(m, name)
+                      for m in range(len(self.__dict__.get("_members") or ()))]
+            if any(not np.array_equal(np.asarray(v), np.asarray(values[0])) for v in values[1:]):
+                raise errors.InvalidParameterValueError(
+                    f"{type(self).__name__}.{name}: a Batch whose {len(values)} ensemble "
+                    f"members differ; read member i's with member_value(i, {name!r}).")
+        return super().__getattr__(name)
+
     def member_value(self, member: int, name: str):
         """Ensemble member ``member``'s value of parameter ``name`` as the user gave it."""
         own = self._members[member]
