@@ -17,7 +17,8 @@ Two paths, never a dense ``n_pre x n_post`` matrix:
 
 * **event path** -- the synapse events of the step are numbered ``0 .. n_events - 1`` in the
   order (presynaptic cell, CSR position): a running sum of the row lengths of the spiking cells
-  maps an event number to its cell (a binary search) and its synapse.  A ``lax.while_loop``
+  maps an event number to its cell (a binary search for every ``SynSpec.group``-th event, the
+  others from their neighbours': ``_run_owners``) and its synapse.  A ``lax.while_loop``
   takes them ``batch`` at a time (gather, rule, one scatter-add into the ring) until none are
   left, so the cost follows the activity (``ceil(n_events / batch)`` batches, none in a silent
   step) and there is no bound to overflow.  The ring is the loop carry and is updated in place
