@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from pyNN import errors
 
-from .compiler.build import build_network
+from .compiler.build import build_network, total_cells
 from .compiler.ensemble import stack_builds
 from .compiler import memory
 from .compiler.memory import HEADROOM, DeviceMemoryError, _gb, check_fits, estimate
@@ -345,7 +345,7 @@ class Simulation:
                     init[name] = np.concatenate([prj._params.get(name, np.full(n, np.nan))
                                                  for prj, n in members])[perm]
             syn_states.append(initial_state(rule, data.weight, data.params, init, dtype))
-        n_cells = sum(p.size for p in self.spec.pops)
+        n_cells = total_cells(self.spec.pops)     # as the spike vector: detectors' cells too
         carry = Carry(step=np.int32(step), states=tuple(states),
                       ring=np.zeros(self.spec.ring * self.spec.width, dtype),
                       inputs=np.zeros(self.spec.width, dtype),

@@ -718,6 +718,10 @@ def test_a_projection_reads_the_spike_detector_its_source_names(fresh):
     for k, source in enumerate(("far", None, "far_low")):
         sim.Projection(a, targets[k:k + 1], sim.AllToAllConnector(),
                        sim.StaticSynapse(weight=weight, delay=delay), source=source)
+    # plastic synapses keep spike histories sized as the spike vector, detectors included
+    sim.Projection(targets, targets, sim.AllToAllConnector(allow_self_connections=False),
+                   sim.STDPMechanism(weight=1e-6, timing_dependence=sim.SpikePairRule(),
+                                     weight_dependence=sim.AdditiveWeightDependence()))
     a.record("spikes")
     b.record("spikes")
     targets.record("gsyn_exc")

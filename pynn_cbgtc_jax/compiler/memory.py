@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .build import total_cells
 from ..engine.spike_timing import HISTORY
 from ..engine.synapse_rules import RULES
 
@@ -50,7 +51,7 @@ def estimate(build) -> dict:
     of the loop carry and of a step are per member, so they count ``spec.members`` times."""
     spec, data = build.spec, build.data
     item = np.dtype(spec.dtype).itemsize
-    n_cells = sum(p.size for p in spec.pops)
+    n_cells = total_cells(spec.pops)          # the spike vector's cells, detectors' included
     n = max(1, spec.members)
     terms = {
         "synapse tables": _nbytes(data.syns),
