@@ -90,6 +90,17 @@ def split_batches(parameters: Mapping) -> tuple[dict, dict]:
     return plain, batches
 
 
+def check_member(member, members: int, call: str) -> int:
+    """``members`` (an ensemble's member count, 0 or 1 for one network, as at least 1) with
+    ``member`` (None, or the index a per-member read is given) checked against it."""
+    members = max(members, 1)
+    if member is not None and not (isinstance(member, (int, np.integer))
+                                   and 0 <= member < members):
+        raise errors.InvalidParameterValueError(
+            f"{call}(member={member!r}): give a member index 0 <= i < {members}.")
+    return members
+
+
 def member_values(batch: Batch, size: int, what: str) -> np.ndarray:
     """A Batch as a float array ``[N, size]`` (a member's value: a number or ``size`` values)."""
     rows = []

@@ -15,7 +15,7 @@ from pyNN.common import Assembly, PopulationView
 
 from .compiler.inputs import (LoopData, Network, PopulationData, ProjectionData,
                               RecordedProbe, RecordedSignal, SourceData)
-from .projections import RECEPTOR_COLUMN
+from .projections import RECEPTOR_COLUMN, populations_of
 
 #: the parameter column of a multi-compartment population's cell positions (um, [size, 3])
 POSITIONS = "_positions"
@@ -76,15 +76,6 @@ def population_data(pop, member: int | None = None) -> PopulationData:
                    else ()))
 
 
-def _populations(cells) -> list:
-    """The populations behind a Population, PopulationView or Assembly."""
-    if isinstance(cells, Assembly):
-        return [p for member in cells.populations for p in _populations(member)]
-    while isinstance(cells, PopulationView):
-        cells = cells.parent
-    return [cells]
-
-
 def _first_column(celltype, receptor_type) -> int:
     """The engine receptor index of ``receptor_type``: its position in the cell type's
     receptor types, or for a multi-compartment cell its post-synaptic entity's first place."""
@@ -100,7 +91,7 @@ def _receptor(prj, post_population: np.ndarray):
     ``Assembly.receptor_types``, which is built from a set (its order varies between
     processes)."""
     index = {p._index: _first_column(p.celltype, prj.receptor_type)
-             for p in _populations(prj.post)}
+             for p in populations_of(prj.post)}
     columns = prj._params.get(RECEPTOR_COLUMN)      # multi-compartment places, NaN: default
     if len(set(index.values())) == 1 and columns is None:
         return next(iter(index.values()))

@@ -17,7 +17,7 @@ from pyNN.standardmodels import StandardCellType
 
 from . import processes, simulator
 from .footprint import check_population
-from .ensembles import Batch, member_values, split_batches
+from .ensembles import Batch, check_member, member_values, split_batches
 from .native import model_initial
 from .recording import Recorder
 from .standardmodels.cells import check_parameters, check_time_step
@@ -139,16 +139,6 @@ class Assembly(common.Assembly):
                         None if isinstance(io, str) else io)
 
 
-def _check_member(member, call: str) -> int:
-    """The ensemble's member count (1 for one network), ``member`` checked against it."""
-    members = max(simulator.state.members, 1)
-    if member is not None and not (isinstance(member, (int, np.integer))
-                                   and 0 <= member < members):
-        raise errors.InvalidParameterValueError(
-            f"{call}(member={member!r}): give a member index 0 <= i < {members}.")
-    return members
-
-
 class _ParameterAccess:
     """get/set of native parameters through ``self._pop`` and ``self._idx``."""
 
@@ -260,7 +250,7 @@ class _ParameterAccess:
     def get_spike_counts(self, gather=True, member=None):
         """PyNN's ``get_spike_counts``; in an ensemble member ``member``'s (without it,
         refused where the members' counts differ)."""
-        members = _check_member(member, "get_spike_counts")
+        members = check_member(member, simulator.state.members, "get_spike_counts")
         if member is not None or members == 1:
             with self.recorder.member(member or 0):
                 return super().get_spike_counts(gather)
@@ -283,7 +273,7 @@ class _ParameterAccess:
         """PyNN's ``get``; in an ensemble member ``member``'s values of the parameters given
         as a ``Batch`` (without it, refused where the members' values differ, as
         ``Projection.get``)."""
-        members = _check_member(member, "get")
+        members = check_member(member, simulator.state.members, "get")
         pop, idx = self._pop, self._idx
         batches = {n: b[:, idx] for n, b in getattr(pop, "_batches", {}).items()}
         if not batches or members == 1:

@@ -43,20 +43,23 @@ def delay_steps(delays, dt: float) -> np.ndarray:
     return np.floor(np.asarray(delays, dtype=float) * (1.0 / dt) + 0.5)
 
 
+def populations_of(cells) -> list:
+    """The populations behind a Population, PopulationView or Assembly."""
+    if isinstance(cells, common.Assembly):
+        return [p for member in cells.populations for p in populations_of(member)]
+    while isinstance(cells, common.PopulationView):
+        cells = cells.parent
+    return [cells]
+
+
 def _source_detectors(pre, source) -> dict:
     """``Projection(..., source=...)``: per presynaptic population (index) the spike
     detector its synapses read (``ProjectionData.sources``): 0 the cell's spike source, ``k``
     a multi-compartment cell type's ``k``-th further detector.  PyNN's ``source`` names "which
     attribute of the presynaptic cell signals action potentials"; a cell with one (every point
     neuron and spike source) takes only None."""
-    def populations(cells):
-        if hasattr(cells, "populations"):                    # an Assembly
-            return [p for member in cells.populations for p in populations(member)]
-        while hasattr(cells, "parent"):                      # a PopulationView
-            cells = cells.parent
-        return [cells]
     found = {}
-    for pop in populations(pre):
+    for pop in populations_of(pre):
         celltype = pop.celltype
         if hasattr(celltype, "detector_index"):
             found[pop._index] = celltype.detector_index(source)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..cbgtc.biomarkers import beta_arv
 from .spec import LoopCarry
@@ -37,22 +38,26 @@ def modulate_sources(spec, control, amps, e, k):
     table) one pulse of its shape from each onset the loop schedules (``advance_loops``)."""
     for loop, c in zip(spec.loops, control):
         j = loop.source
+        # the recruited sources as one indexed update (Fleming's GPe: 100 sources)
+        recruits = np.array([s for s, _ in loop.recruits], np.int32)
+        # thresholds in the output's dtype, as a Python number compared with it would be
+        on = c.output >= jnp.asarray([t for _, t in loop.recruits], c.output.dtype)
         if loop.target == "amplitude":
             amps = amps.at[j].multiply(c.output.astype(amps.dtype))
-            for source, threshold in loop.recruits:
-                amps = amps.at[source].multiply((c.output >= threshold).astype(amps.dtype))
+            if recruits.size:
+                amps = amps.at[recruits].multiply(on.astype(amps.dtype))
             continue
         amps = amps.at[j].set(_pulse(e, j, k, c.last_onset).astype(amps.dtype))
-        for source, threshold in loop.recruits:
-            on = c.output >= threshold
-            amps = amps.at[source].set(
-                jnp.where(on, _pulse(e, source, k, c.last_onset), 0.0).astype(amps.dtype))
+        if recruits.size:
+            amps = amps.at[recruits].set(
+                jnp.where(on, _pulse(e, recruits, k, c.last_onset), 0.0).astype(amps.dtype))
     return amps
 
 
 def _pulse(e, j, k, onset):
-    """Source ``j``'s current in step ``k`` from one pulse of its shape (``e`` its table:
-    widths, gap, amplitudes) starting at step ``onset``; 0 outside its start/stop window."""
+    """Source ``j``'s current in step ``k`` (``j`` an index, or an array of them) from one
+    pulse of its shape (``e`` its table: widths, gap, amplitudes) starting at step ``onset``;
+    0 outside its start/stop window."""
     f = e.fields
     r = k - onset
     first = (r >= 0) & (r < f["width1"][j])

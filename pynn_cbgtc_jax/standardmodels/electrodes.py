@@ -21,7 +21,7 @@ from pyNN.common import Assembly, Population, PopulationView
 from pyNN.parameters import ParameterSpace, Sequence
 from pyNN.standardmodels import StandardCurrentSource, build_translations, electrodes
 
-from ..ensembles import Batch, split_batches
+from ..ensembles import Batch, check_member, split_batches
 from ..simulator import check_current, grid_steps, state
 
 __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
@@ -266,7 +266,7 @@ class _CurrentSource(StandardCurrentSource):
         """The recorded current as a Neo signal (PyNN's); in an ensemble, member ``member``'s
         -- without it, refused where the members' currents differ (member 0's is not the
         others')."""
-        members = max(state.members, 1)
+        members = check_member(member, state.members, f"{type(self).__name__}.get_data")
         if member is None:
             first = self._get_data(0)
             if any(not all(np.array_equal(a, b) for a, b in zip(first, self._get_data(m)))
@@ -275,10 +275,6 @@ class _CurrentSource(StandardCurrentSource):
                     f"{type(self).__name__}.get_data(): the {members} ensemble members' "
                     f"recorded currents differ; give member=i (0 <= i < {members}).")
             member = 0
-        elif not (isinstance(member, (int, np.integer)) and 0 <= member < members):
-            raise errors.InvalidParameterValueError(
-                f"{type(self).__name__}.get_data(member={member!r}): give a member index "
-                f"0 <= i < {members}.")
         t, i = self._get_data(int(member))
         intervals = np.diff(t)
         if intervals.size > 0 and intervals.max() - intervals.min() < 1e-9:
