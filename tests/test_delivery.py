@@ -96,71 +96,88 @@ def test_synapse_order_is_a_stable_sort(n_keys):
     np.testing.assert_array_equal(_stable_order(keys, n_keys), np.argsort(keys, kind="stable"))
 
 
-def test_members_search_their_event_owners_in_one_search():
-    """The ensemble rule of the event path's cell search (``delivery._owner_search``: the
-    members' running sums shifted into one array) against NumPy's ``searchsorted`` per
-    member, clipped to the last cell as the delivery does: members with no events, events
-    past a member's total, repeated sums (silent cells).  Integers: equality is exact."""
+def _expected_owners(lengths, events):
+    """NumPy's reference for the event path's lookup: the cell of each event (``searchsorted``
+    on the running sum of the cells' events), the first event of that cell's row, and whether
+    the event exists (below the step's total)."""
+    last = np.cumsum(lengths)
+    cell = np.minimum(np.searchsorted(last, events, side="right"), len(lengths) - 1)
+    return cell, last[cell] - lengths[cell], events < last[-1]
+
+
+@pytest.mark.parametrize("count_limit", [None, 0])
+def test_block_lookup_finds_the_cell_of_every_event(monkeypatch, count_limit):
+    """``delivery._owners`` (block, then cell within the block) against NumPy's
+    ``searchsorted`` over every cell: cell, first event and end of the row of every valid
+    event.  A cell count that is not a multiple of ``BLOCK``, silent cells and silent whole
+    blocks, one long row spanning many events; the blocks counted in one pass (default) and
+    searched (``COUNT_LIMIT`` 0); one network and members ``vmap``-ed.  Integers: exact."""
     import jax
     import jax.numpy as jnp
-    from pynn_cbgtc_jax.engine.delivery import _owner_search
+    from pynn_cbgtc_jax.engine import delivery
+    if count_limit is not None:
+        monkeypatch.setattr(delivery, "COUNT_LIMIT", count_limit)
     rng = np.random.default_rng(3)
-    n_cells, batch, n_syn = 9, 24, 60
-    lengths = rng.integers(1, 6, (5, n_cells)) * (rng.random((5, n_cells)) < 0.7)
-    lengths[1] = 0                                       # a member without events
-    last = np.cumsum(lengths, axis=1).astype(np.int32)
-    events = (rng.integers(0, 2, (5, 1)) * 8 + np.arange(batch)).astype(np.int32)
-    assert np.sum(events < last[:, -1:]) > 40            # most events are a cell's
-    index, owners = _owner_search(n_syn)
+    n_cells = 5 * delivery.BLOCK + 7
+    lengths = rng.integers(1, 6, (4, n_cells)) * (rng.random((4, n_cells)) < 0.4)
+    lengths[:, delivery.BLOCK:3 * delivery.BLOCK] = 0           # two silent blocks
+    lengths[2, 10] = 300                                        # one long row
+    lengths = lengths.astype(np.int32)
+    events = np.arange(int(lengths.sum(axis=1).max()) + 5, dtype=np.int32)
 
-    def search(last, e):
-        return owners(index(last), e)
-    found = np.asarray(jax.jit(jax.vmap(search))(jnp.asarray(last), jnp.asarray(events)))
-    shared = np.asarray(jax.jit(jax.vmap(search, in_axes=(0, None)))(
-        jnp.asarray(last), jnp.asarray(events[0])))
-    one_table = np.asarray(jax.jit(jax.vmap(search, in_axes=(None, 0)))(
-        jnp.asarray(last[2]), jnp.asarray(events)))
-    for m in range(5):
-        expected = np.minimum(np.searchsorted(last[m], events[m], side="right"), n_cells - 1)
-        np.testing.assert_array_equal(np.minimum(found[m], n_cells - 1), expected)
-        expected = np.minimum(np.searchsorted(last[m], events[0], side="right"), n_cells - 1)
-        np.testing.assert_array_equal(np.minimum(shared[m], n_cells - 1), expected)
-        expected = np.minimum(np.searchsorted(last[2], events[m], side="right"), n_cells - 1)
-        np.testing.assert_array_equal(np.minimum(one_table[m], n_cells - 1), expected)
+    def lookup(length, q):
+        padded, block_last = delivery._blocks(length)
+        cell, start, end = delivery._owners(padded, block_last, q)
+        return jnp.minimum(cell, n_cells - 1), start, end
+
+    found = [np.asarray(x) for x in jax.jit(jax.vmap(lookup, in_axes=(0, None)))(
+        jnp.asarray(lengths), jnp.asarray(events))]
+    for m in range(4):
+        cell, start, valid = _expected_owners(lengths[m], events)
+        assert valid.sum() > 100
+        np.testing.assert_array_equal(found[0][m][valid], cell[valid])
+        np.testing.assert_array_equal(found[1][m][valid], start[valid])
+        np.testing.assert_array_equal(found[2][m][valid], (start + lengths[m][cell])[valid])
+    one = np.asarray(jax.jit(lookup)(jnp.asarray(lengths[1]), jnp.asarray(events))[0])
+    cell, _, valid = _expected_owners(lengths[1], events)
+    np.testing.assert_array_equal(one[valid], cell[valid])
 
 
 @pytest.mark.parametrize("members", [None, 3])
-def test_strided_owner_lookup_equals_a_search_of_every_event(members):
-    """``delivery._run_owners`` searches every ``group``-th event and decides the others from
-    their neighbours' owners; reference: NumPy's ``searchsorted`` of every event, clipped to
-    the last cell as the delivery does, for every valid event (an event below the step's
-    total).  Rows as short as ``group`` (the bound ``SynSpec.group`` relies on), long rows,
-    silent cells between them, runs starting mid-row and past the total; one network and an
-    ensemble's members (the vmapped rule).  Integers: equality is exact."""
+def test_strided_owner_lookup_equals_a_lookup_of_every_event(members):
+    """``delivery._batch_cells`` looks up every ``group``-th event and decides the others
+    from their neighbours' owners; reference: NumPy's ``searchsorted`` of every event, for
+    every valid event (below the step's total), and the validity itself.  Rows as short as
+    ``group`` (the bound ``SynSpec.group`` relies on), long rows, silent cells between them,
+    batches starting mid-row and past the total; one network and an ensemble's members
+    (``vmap``-ed).  Integers: equality is exact."""
     import jax
     import jax.numpy as jnp
     from pynn_cbgtc_jax.compiler.build import owner_group
-    from pynn_cbgtc_jax.engine.delivery import _owner_search, _run_owners
+    from pynn_cbgtc_jax.engine import delivery
     rng = np.random.default_rng(11)
-    n_cells, batch, group, n_syn = 200, 64, 8, 20_000
+    n_cells, batch, group = 200, 64, 8
     m = members or 1
     rows = rng.choice([8, 9, 15, 16, 40, 130], (m, n_cells))
     assert owner_group(rows[0], batch) == group
-    lengths = rows * (rng.random((m, n_cells)) < 0.3)
-    last = np.cumsum(lengths, axis=1).astype(np.int32)
-    index, owners = _owner_search(n_syn)
+    lengths = (rows * (rng.random((m, n_cells)) < 0.3)).astype(np.int32)
+    totals = lengths.sum(axis=1)
 
-    def run(last, first):
-        return _run_owners(owners, last, index(last), first, batch, group)
-    for first in (0, 5, 72, 333, int(last[:, -1].min()) - 3, int(last[:, -1].max()) + 9):
+    def run(length, first):
+        padded, block_last = delivery._blocks(length)
+        cell, position, valid = delivery._batch_cells(padded, block_last, first, batch, group)
+        return jnp.minimum(cell, n_cells - 1), position, valid
+
+    for first in (0, 5, 72, 333, int(totals.min()) - 3, int(totals.max()) + 9):
         if members:
-            found = np.asarray(jax.jit(jax.vmap(run, in_axes=(0, None)))(
-                jnp.asarray(last), jnp.int32(first)))
+            found = jax.jit(jax.vmap(run, in_axes=(0, None)))(jnp.asarray(lengths),
+                                                              jnp.int32(first))
         else:
-            found = np.asarray(jax.jit(run)(jnp.asarray(last[0]), jnp.int32(first)))[None]
+            found = [x[None] for x in jax.jit(run)(jnp.asarray(lengths[0]), jnp.int32(first))]
+        found = [np.asarray(x) for x in found]
         events = first + np.arange(batch)
         for k in range(m):
-            valid = events < last[k, -1]
-            expected = np.minimum(np.searchsorted(last[k], events, side="right"), n_cells - 1)
-            np.testing.assert_array_equal(np.minimum(found[k], n_cells - 1)[valid],
-                                          expected[valid])
+            cell, start, valid = _expected_owners(lengths[k], events)
+            np.testing.assert_array_equal(found[2][k], valid)
+            np.testing.assert_array_equal(found[0][k][valid], cell[valid])
+            np.testing.assert_array_equal(found[1][k][valid], (events - start)[valid])

@@ -37,6 +37,13 @@ def _static_event_table(sim, tau_m, seed):
                        i_offset=0.2)
 
 
+def _static_event_table_for_members(sim, tau_m, seed):
+    """A static table large enough for the ensemble's event path too (6 000 synapses from 600
+    sources: ``delivery._dense_for_members`` is false; checked in the test below)."""
+    return _lif_static(sim, tau_m, seed, sources=600, rate=10.0, p=1.0, weight=0.0005,
+                       i_offset=0.2)
+
+
 def _lif_stdp(sim, i_offset, seed):
     sim.setup(timestep=0.1, precision="float64", rng_seed=seed)
     src = sim.Population(20, sim.SpikeSourcePoisson(rate=80.0))
@@ -125,6 +132,7 @@ SCENARIOS = {
     "lif_poisson_static": (_lif_poisson, [10.0, 20.0, 30.0]),
     "lif_stdp": (_lif_stdp, [0.0, 0.5, 1.0]),
     "static_event_table_delivered_dense": (_static_event_table, [10.0, 20.0, 30.0]),
+    "static_event_table_for_members": (_static_event_table_for_members, [10.0, 20.0, 30.0]),
     "rubin_terman_tm_dbs": (lambda s, v, seed: _rubin_terman_dbs(s, v, seed, "tm"),
                             [0.0, 5.0, 10.0]),
     "rubin_terman_stdp_dbs": (lambda s, v, seed: _rubin_terman_dbs(s, v, seed, "stdp"),
@@ -153,6 +161,12 @@ def test_every_member_equals_its_separate_simulation(scenario):
                if isinstance(values, _Pairs) else sim.Batch(values))
     pops, t_stop = build(sim, batched, sim.Batch(SEEDS))
     _record_and_run(pops, t_stop)
+    if scenario == "static_event_table_for_members":       # the path the scenario is about
+        from pynn_cbgtc_jax import simulator
+        from pynn_cbgtc_jax.engine.delivery import _dense_for_members
+        spec = simulator.state.simulation.spec
+        n_cells = sum(p.size for p in spec.pops)
+        assert not any(g.dense or _dense_for_members(g, n_cells) for g in spec.syns)
     ensemble = [[p.get_data(member=m).segments[0] for p in pops] for m in range(len(values))]
     for m, value in enumerate(values):
         singles, _ = build(sim, value, SEEDS[m])

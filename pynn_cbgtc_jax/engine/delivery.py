@@ -16,15 +16,16 @@ synaptic state at ``s + d``: NEST's convention.
 Two paths, never a dense ``n_pre x n_post`` matrix:
 
 * **event path** -- the synapse events of the step are numbered ``0 .. n_events - 1`` in the
-  order (presynaptic cell, CSR position): a running sum of the row lengths of the spiking cells
-  maps an event number to its cell (a binary search for every ``SynSpec.group``-th event, the
-  others from their neighbours': ``_run_owners``) and its synapse.  A ``lax.while_loop``
+  order (presynaptic cell, CSR position): the row lengths of the spiking cells, summed per
+  block of cells, map an event number to its cell (its block, then its cell within the block:
+  ``_owners``, for every ``SynSpec.group``-th event, the others from their neighbours':
+  ``_batch_cells``) and its synapse.  A ``lax.while_loop``
   takes them ``batch`` at a time (gather, rule, one scatter-add into the ring) until none are
   left, so the cost follows the activity (``ceil(n_events / batch)`` batches, none in a silent
   step) and there is no bound to overflow.  The ring is the loop carry and is updated in place
   (a ``lax.cond``/``switch`` around the scatter would copy the whole ring every step).
 * **dense path** -- every synapse once (cost ~ ``n_syn``); chosen for small tables, where one
-  pass over all synapses is cheaper than the running sum over all cells.
+  pass over all synapses is cheaper than the lookups of the event path.
 
 Both paths add the contributions to a ring cell in the same order (ascending presynaptic cell,
 then CSR order), so which path ran, and the batch size, do not change a single bit of the
@@ -32,12 +33,8 @@ result.
 """
 from __future__ import annotations
 
-import functools
-
 import jax
 import jax.numpy as jnp
-import numpy as np
-from jax.custom_batching import custom_vmap
 
 from . import platform
 from .spec import SynData, SynSpec
@@ -70,105 +67,77 @@ def _dense_events(s: SynData, counts):
     return jnp.arange(n_syn, dtype=jnp.int32), mult, mult > 0
 
 
-def _batch_events(s: SynData, counts, length, last, sums, n_events, first_event, batch: int,
-                  first_cell: int = 0, group: int = 1):
-    """Events ``first_event .. first_event + batch - 1`` of the step (invalid past the last).
+#: cells per block of the event path's two-level cell lookup (``_owners``)
+BLOCK = 32
+#: a lookup of at most this many comparisons (looked-up events x blocks) counts each event's
+#: blocks in one pass; a larger one searches them (``platform.searchsorted``)
+COUNT_LIMIT = 1 << 14
 
-    ``counts``, ``length`` and ``last`` cover the cells ``first_cell ..`` (those with synapses
-    in the table): ``length`` is the row length of each spiking cell (0 for silent ones) and
-    ``last`` its running sum: event ``e`` belongs to the first cell whose events end after it.
-    ``sums``: ``last`` as ``_owner_search``'s ``index`` gives it; ``group``: ``SynSpec.group``
-    (``_run_owners``).
+
+def _blocks(length):
+    """``(padded, block_last)``: ``length`` (events of each cell this step, [n]) padded with
+    silent cells to whole blocks of ``BLOCK`` cells, and the running sum of the blocks'
+    events ([n_blocks]; its last entry is the step's number of events).  A running sum over
+    the blocks, not the cells: XLA:CPU's running sum costs ~3 ns a value (COBA 4000: 11 of
+    the 31 us its delivery took a step when it summed every cell)."""
+    n = length.shape[0]
+    n_blocks = -(-n // BLOCK)
+    padded = jnp.pad(length, (0, n_blocks * BLOCK - n))
+    return padded, jnp.cumsum(padded.reshape(n_blocks, BLOCK).sum(axis=1))
+
+
+def _owners(padded, block_last, q):
+    """``(cell, start, end)`` of the events ``q`` (int32 [Q]) of the step: the cell whose
+    events ``start .. end - 1`` hold each (``_blocks``' layout; an event past the step's
+    last gets some cell).
+
+    Two levels, neither a loop on a CPU: the block of ``q`` is the number of blocks whose
+    events end at or before it (``Q x n_blocks`` comparisons in one pass; a binary search
+    when there are more than ``COUNT_LIMIT``), then the cell within the block the number of
+    its cells whose events end at or before it (a running sum over the block's ``BLOCK``
+    cells).  The binary search over every cell this replaces was a loop of ``log2(n)``
+    iterations, each a few small kernels: most of the event path's time on a CPU."""
+    n_blocks = block_last.shape[0]
+    if q.shape[0] * n_blocks <= COUNT_LIMIT:
+        block = jnp.sum(block_last <= q[:, None], axis=1, dtype=jnp.int32)
+    else:
+        block = platform.searchsorted(block_last, q)
+    block = jnp.minimum(block, n_blocks - 1)
+    lens = padded.reshape(n_blocks, BLOCK)[block]                        # [Q, BLOCK]
+    ends = (block_last[block] - lens.sum(axis=1))[:, None] + jnp.cumsum(lens, axis=1)
+    j = jnp.minimum(jnp.sum(ends <= q[:, None], axis=1, dtype=jnp.int32), BLOCK - 1)
+    end = jnp.take_along_axis(ends, j[:, None], axis=1)[:, 0]
+    start = end - jnp.take_along_axis(lens, j[:, None], axis=1)[:, 0]
+    return block * BLOCK + j, start, end
+
+
+def _batch_cells(padded, block_last, first, batch: int, group: int):
+    """``(cell, position, valid)`` of the events ``first .. first + batch - 1`` of the step:
+    the cell each belongs to (``_owners``; clip it to the last real cell), its position in
+    that cell's row, and whether it is an event at all (invalid past the last).
+
+    ``group`` (``SynSpec.group``): only every ``group``-th event is looked up.  With every
+    non-empty row at least ``group`` events long, at most one row starts strictly inside
+    ``(q, q + group)`` for a looked-up event ``q``, so an event ``e`` in there belongs to
+    the owner of ``q`` if ``e`` is before that owner's end, else to the owner of
+    ``q + group``: that row starts at or before ``e`` and, being ``group`` or more long, ends
+    after ``q + group``.  The same integers as looking up every event
+    (``tests/test_delivery.py``), for ``batch / group + 1`` lookups instead of ``batch``.
     """
-    n_cells = counts.shape[0]
-    e = first_event + jnp.arange(batch, dtype=jnp.int32)
-    n_syn = s.target.shape[0]
-    owners = _owner_search(n_syn)[1]
-    cell = jnp.minimum(owners(sums, e) if group == 1 else
-                       _run_owners(owners, last, sums, first_event, batch, group), n_cells - 1)
-    valid = e < n_events
-    syn = jnp.where(valid, s.row_ptr[cell + first_cell] + (e - (last[cell] - length[cell])), 0)
-    return syn, jnp.where(valid, counts[cell], 0), valid
-
-
-def _run_owners(owners, last, sums, first, batch: int, group: int):
-    """The cells of the events ``first .. first + batch - 1``, searching only every
-    ``group``-th one (``owners(sums, e)``, ``_owner_search``): the same integers as
-    searching every event.
-
-    With every non-empty row at least ``group`` events long (``SynSpec.group``), at most one
-    row starts strictly inside ``(q, q + group)`` for a searched event ``q``, so an event
-    ``e`` in there belongs to the owner ``c`` of ``q`` if ``e < last[c]``, else to the owner
-    of ``q + group``: that row starts at ``last[c] <= e`` and, being ``group`` or more long,
-    ends after ``q + group``.  (An event past the step's last is invalid whatever cell it
-    gets.)  The binary search -- ``log2(n_cells)`` gathers per event, most of the event
-    path's time on a CPU (COBA 4000: ~20 of 58 us a step) -- runs on ``batch / group + 1``
-    events instead of ``batch``, plus one gather per event."""
-    starts = first + group * jnp.arange(batch // group + 1, dtype=jnp.int32)
-    owner = owners(sums, starts)
-    here = jnp.broadcast_to(owner[:-1, None], (batch // group, group)).reshape(batch)
-    after = jnp.broadcast_to(owner[1:, None], (batch // group, group)).reshape(batch)
     e = first + jnp.arange(batch, dtype=jnp.int32)
-    return jnp.where(e < last[jnp.minimum(here, last.shape[0] - 1)], here, after)
+    if group == 1:
+        cell, start, _ = _owners(padded, block_last, e)
+    else:
+        cells, starts, ends = _owners(padded, block_last,
+                                      first + group * jnp.arange(batch // group + 1,
+                                                                 dtype=jnp.int32))
 
-
-def _searchsorted(last, e):
-    return platform.searchsorted(last, e)
-
-
-@functools.lru_cache(maxsize=None)
-def _owner_search(n_syn: int):
-    """``(index, owners)``: ``owners(index(last), e)`` is, for each event number ``e``, its
-    cell ``searchsorted(last, e, side="right")`` (int32), where ``last`` is the running sum of
-    the cells' events (at most ``n_syn`` in all).  ``index`` runs once per step, ``owners``
-    once per batch of events.  One pair per ``n_syn`` (their batching rules are bounded by
-    it).  Unbatched, ``index`` is the identity.
-
-    ``vmap``-ed over an ensemble's members the searches are one: member ``i``'s running sums
-    and events shifted by the sum of the previous members' totals (+1 each) make one
-    non-decreasing array in which a member's events find its own cells.  ``vmap``-ed the
-    plain way, the search was a gather with a member index per lookup (COBA 4000, 4 members:
-    a member's step cost more than a single network's); the shifted array built in every
-    batch, not once per step, cost a third of a 4-member step.  The caller clips the result
-    to the last cell, so an event past a member's total may find any cell after it: the same
-    integers either way."""
-
-    def overflows(m):                       # shifted sums past int32: members searched apart
-        return m * (n_syn + 1) >= np.iinfo(np.int32).max
-
-    @custom_vmap
-    def index(last):
-        return last
-
-    @index.def_vmap
-    def members_index(m, in_batched, last):
-        if overflows(m):
-            return last, True
-        bound = last[:, -1:] + 1                 # above the member's sums and its valid events
-        return last + (jnp.cumsum(bound, axis=0) - bound), True
-
-    @custom_vmap
-    def owners(sums, e):
-        return _searchsorted(sums, e)
-
-    @owners.def_vmap
-    def members_owners(m, in_batched, sums, e):
-        sums_batched, e_batched = in_batched
-        if not e_batched:
-            e = jnp.broadcast_to(e, (m,) + e.shape)
-        if not sums_batched:                     # one running sum for all members
-            return _searchsorted(sums, e.reshape(-1)).reshape(e.shape), True
-        if overflows(m):
-            return jax.vmap(_searchsorted)(sums, e), True
-        n = sums.shape[1]
-        ends = sums[:, -1]
-        shift = jnp.concatenate([jnp.zeros(1, ends.dtype), ends[:-1] + 1])
-        queries = jnp.minimum(e, (ends - shift + 1)[:, None]) + shift[:, None]
-        found = _searchsorted(sums.reshape(-1), queries.reshape(-1))
-        return (found.reshape(e.shape)
-                - (jnp.arange(m, dtype=jnp.int32) * n)[:, None]), True
-
-    return index, owners
+        def spread(x):                        # each looked-up event's value over its group
+            return jnp.broadcast_to(x[:, None], (batch // group, group)).reshape(batch)
+        here = e < spread(ends[:-1])
+        cell = jnp.where(here, spread(cells[:-1]), spread(cells[1:]))
+        start = jnp.where(here, spread(starts[:-1]), spread(starts[1:]))
+    return cell, e - start, e < block_last[-1]
 
 
 def _apply(spec: SynSpec, s: SynData, events, state, ring, hist, k, dt, key, width, ring_len):
@@ -182,9 +151,9 @@ def _dense_for_members(spec: SynSpec, n_cells: int) -> bool:
     """Whether an ensemble delivers over this event-path table by the dense path.
 
     Vmapped over the members, the event path pays for every member what the busiest one
-    needs: a running sum over the cells, then for each batch a binary search
-    (``log2(n_cells)`` gathers) per event of all ``batch`` slots, valid or not -- at least
-    one batch in every step where any member has an event.  A pass over every synapse is
+    needs: the blocks' running sum, then for each batch the lookups and gathers of all
+    ``batch`` slots, valid or not -- at least one batch in every step where any member has an
+    event.  A pass over every synapse is
     cheaper when the table is not much larger than that batch (CBGTC example: 378 synapses,
     120 cells, batch 256).
 
@@ -216,19 +185,23 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
     if spec.dense or (member_axis is not None and _dense_for_members(spec, n_cells)):
         return _apply(spec, s, _dense_events(s, counts), state, ring, hist, k, dt, key, width,
                       ring_len)
-    # only the cells with synapses in this table: the running sum and the binary search over
-    # fewer cells (a table of the recurrent synapses skips the network's spike sources)
+    # only the cells with synapses in this table: the block sums and the lookups over fewer
+    # cells (a table of the recurrent synapses skips the network's spike sources)
     lo, hi = spec.cells or (0, n_cells)
     counts = counts[lo:hi]
     length = jnp.where(counts > 0, s.row_ptr[lo + 1:hi + 1] - s.row_ptr[lo:hi], 0)
-    last = jnp.cumsum(length)
-    n_events = last[-1]
-    sums = _owner_search(s.target.shape[0])[0](last)
+    padded, block_last = _blocks(length)
+    n_events = block_last[-1]
 
     def batch(carry):
         first, state, ring = carry
-        events = _batch_events(s, counts, length, last, sums, n_events, first, spec.batch, lo,
-                               min(spec.group, spec.batch))
+        cell, position, valid = _batch_cells(padded, block_last, first, spec.batch,
+                                             min(spec.group, spec.batch))
+        cell = jnp.minimum(cell, hi - lo - 1)
+        # in memory once: XLA:CPU recomputed the lookup inside each of the synapse's gathers
+        # (weight, delay, target; COBA 4000: 29 -> 26.5 us of delivery a step)
+        syn = platform.in_memory(jnp.where(valid, s.row_ptr[cell + lo] + position, 0), k)
+        events = (syn, jnp.where(valid, counts[cell], 0), valid)
         state, ring = _apply(spec, s, events, state, ring, hist, k, dt, key, width, ring_len)
         return first + spec.batch, state, ring
 
