@@ -258,6 +258,21 @@ def _syn_spec(rule, n_syn, n_cells, events):
     return SynSpec(rule=rule, n_syn=int(n_syn), batch=batch, dense=bool(dense))
 
 
+def ensemble_batch(spec: SynSpec) -> SynSpec:
+    """``spec`` with the event path's batch of an ensemble: a quarter of one network's (at
+    least 128) on a CPU.  The members' loop runs as many batches as the busiest member needs
+    (``delivery.deliver``), so every member pays for the empty slots of its last batch and
+    of the busiest member's extra batches -- waste that grows with the batch -- while each
+    batch's fixed cost is shared by the members.  COBA 4000, 4 members on one core: 219 us a
+    step with batches of 512, 210 with 256, 203 with 128; one network: the same with 128 to
+    512 (``bench_ensembles.py``).  On a GPU each batch is a round trip to the host: unchanged.
+    The batch changes no bit of the result."""
+    import jax
+    if jax.default_backend() != "cpu":
+        return spec
+    return spec._replace(batch=max(128, spec.batch // 4))
+
+
 # -- electrodes ---------------------------------------------------------------------------------
 def _electrodes(sources, populations, dt, dtype, seed):
     """One table of every source's waveform (``engine/waveforms.py``: each kind's entry builds

@@ -21,7 +21,7 @@ from dataclasses import replace
 import numpy as np
 from pyNN import errors
 
-from .build import Build
+from .build import Build, ensemble_batch
 
 __all__ = ["stack_builds"]
 
@@ -88,6 +88,7 @@ def stack_builds(builds: list, names: list) -> Build:
         else:
             stacked.append(np.stack([np.asarray(x) for x in column]))
             batched.append(True)
-    spec = first.spec._replace(members=len(builds), batched=tuple(batched))
+    spec = first.spec._replace(members=len(builds), batched=tuple(batched),
+                               syns=tuple(ensemble_batch(g) for g in first.spec.syns))
     return replace(first, spec=spec, data=jax.tree_util.tree_unflatten(treedef, stacked),
                    member_builds=tuple(builds))
