@@ -38,8 +38,9 @@ def _whiles(module: str) -> int:
 
 def test_event_path_lowers_without_loops_for_gpu(sim, monkeypatch):
     """Reference: the same chunk lowered for CUDA with the CPU forms forced.  That one holds
-    the binary search's loop and the one-trip loop of the spike counts besides everything
-    else; the CUDA lowering with its own forms has exactly those two loops fewer.  (Both are
+    the one-trip loops of the spike counts and of the event path's synapse indices besides
+    everything else (its blocks are few enough to be counted, not searched: no search loop);
+    the CUDA lowering with its own forms has exactly those two loops fewer.  (Both are
     CUDA lowerings: the CPU's own lowering of jax >= 0.11 adds rolled Threefry loops.)  The
     network must take the event path, else the test would not look at it."""
     _event_network(sim)

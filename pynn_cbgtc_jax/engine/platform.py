@@ -6,16 +6,18 @@ while on a CPU a loop costs no more than the code it holds.  ``jax.lax.platform_
 picks the form for the platform the program is lowered for (so ``jax.export`` for CUDA on a
 machine without a GPU sees the GPU form, ``tests/test_gpu_lowering.py``):
 
-* :func:`searchsorted` -- the event path's binary search (``delivery.py``): on a CPU
-  ``jnp.searchsorted``'s ``fori_loop`` of ``log2(n)`` iterations; elsewhere unrolled
-  (``method="scan_unrolled"``: the same integers, ~20 gathers that XLA fuses into one kernel,
-  instead of ~20 host round trips per step);
+* :func:`searchsorted` -- the event path's search of an event's block of cells where there
+  are too many blocks to count (``delivery.py: _owners``): on a CPU ``jnp.searchsorted``'s
+  ``fori_loop`` of ``log2(n)`` iterations; elsewhere unrolled (``method="scan_unrolled"``:
+  the same integers, gathers that XLA fuses into one kernel, instead of a host round trip
+  per iteration);
 * :func:`scatter_add` -- the spike delivery's scatter into the ring (``delivery.py``): the slots
   of a batch past the step's last event add ``+0.0`` to a ring cell on a CPU (in-bounds
   indices keep XLA:CPU's scatter loop simple: the CBGTC ensemble of 64 members steps 20 %
   faster than with the GPU form) and are dropped elsewhere (sent to one cell they serialised
   a GPU's atomic adds: 5.4x on the microcircuit's step, H200); the same bits either way;
-* :func:`in_memory` -- the spike counts' trip to memory (``runner.py``): on a CPU a one-trip
+* :func:`in_memory` -- the spike counts' and the event path's synapse indices' trip to memory
+  (``runner.py``, ``delivery.py``): on a CPU a one-trip
   loop that stops XLA:CPU from recomputing each population's spike test inside every
   consumer; elsewhere the values themselves (recomputing in a fusion is cheap on a GPU, the
   loop two round trips per step).
