@@ -296,10 +296,22 @@ def _members(state) -> range:
     return range(max(1, state.members))
 
 
+def _one_process(state, call: str) -> None:
+    """Refuse a checkpoint of a run over several processes: each holds only the synapses
+    onto its own cells (``processes.py``), and one file per process is not written yet."""
+    if state.processes > 1:
+        raise errors.InvalidParameterValueError(
+            f"{call} with {state.processes} processes: each process holds only the synapses "
+            f"onto its own cells, so no process has the whole network's state to write or "
+            f"read; checkpoint a run of one process (setup(devices=...) splits a network "
+            f"over the devices of one process, and its checkpoints work).")
+
+
 def save(state, path) -> None:
     """Write a checkpoint of the simulation of ``state`` to ``path`` (atomically)."""
     from .files import atomic_path
     from .simulation import ensure_simulation
+    _one_process(state, f"checkpoint({path!r})")
     simulation = ensure_simulation(state)
     arrays = {}
     leaves = jax.device_get(jax.tree_util.tree_leaves(simulation.carry))
@@ -354,6 +366,7 @@ def _read(path):
 def load(state, path) -> None:
     """Restore the checkpoint ``path`` into the network built in ``state`` (see module doc)."""
     from .simulation import ensure_simulation
+    _one_process(state, f"restore({path!r})")
     header, arrays = _read(path)
     simulation = ensure_simulation(state)
     differences = _differences(header["fingerprint"], fingerprint(state, simulation))

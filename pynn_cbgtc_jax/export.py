@@ -118,7 +118,9 @@ def projection_data(prj, member: int | None = None) -> ProjectionData:
             {**prj._params, **{n: v[member] for n, v in prj._batches.items()}}).items()
             if n != RECEPTOR_COLUMN}),
         constants=MappingProxyType(dict(prj._weight_dependence_mu)),
-        sources=MappingProxyType(dict(prj._sources)))
+        sources=MappingProxyType(dict(prj._sources)),
+        pre_populations=tuple(p._index for p in populations_of(prj.pre)),
+        **({} if prj._global is None else {"total": prj.size(), "places": prj._global}))
 
 
 def source_data(src, member: int | None = None) -> SourceData:

@@ -16,7 +16,7 @@ from pyNN import common, errors
 from pyNN.core import is_listlike
 from pyNN.space import Space
 
-from . import simulator
+from . import processes, simulator
 from .footprint import check_projection
 from .ensembles import Batch, split_batches
 from .standardmodels.synapses import StaticSynapse, check_synapse_values
@@ -72,6 +72,23 @@ def _source_detectors(pre, source) -> dict:
     return found
 
 
+def _local_targets(post):
+    """Per cell of ``post`` (a Population, PopulationView or Assembly) whether it lives on
+    this process's devices (``processes.local_cells``), or None in a single process: there a
+    projection keeps every synapse."""
+    state = simulator.state
+    if state.processes < 2:
+        return None
+    from .export import resolve_cells
+    pop_of, cell = resolve_cells(post, np.arange(post.size))
+    local = np.zeros(post.size, bool)
+    for index in np.unique(pop_of):
+        mine = pop_of == index
+        size = state.populations[index].size
+        local[mine] = processes.local_cells(size, state.devices)[cell[mine]]
+    return local
+
+
 class Connection(common.Connection):
     """One synapse of a projection; ``weight`` and ``delay`` are read and written in place."""
 
@@ -120,10 +137,15 @@ class Projection(common.Projection):
                 f"by pynn_cbgtc_jax; use one of its standard synapse types.")
         self._weight_dependence_mu = getattr(self.synapse_type, "weight_dependence_mu", {})
         self._sources = _source_detectors(self.pre, source)
-        self._pending = []             # appended (pre, post, {name: values}) chunks
+        self._pending = []             # appended (pre, post, {name: values}, global) chunks
         self._pre = np.zeros(0, np.int64)
         self._post = np.zeros(0, np.int64)
         self._params = {"weight": np.zeros(0), "delay": np.zeros(0)}
+        # several processes: only the synapses onto this process's cells, each with its
+        # place among all the projection's synapses (in the one-process order)
+        self._local = _local_targets(self.post)
+        self._global = None if self._local is None else np.zeros(0, np.int64)
+        self._drawn = 0                # synapses drawn so far, local or not
         check_projection(self, connector)     # refuses what cannot fit, before drawing
         connector.connect(self)
         self._consolidate()
@@ -194,7 +216,14 @@ class Projection(common.Projection):
         values["delay"] = self._round_delays(values["delay"])
         if column is not None:             # a multi-compartment target's synapse column
             values[RECEPTOR_COLUMN] = np.full(n, column)
-        self._pending.append((np.asarray(pre, np.int64), np.asarray(post, np.int64), values))
+        pre, post, where = np.asarray(pre, np.int64), np.asarray(post, np.int64), None
+        if self._local is not None:        # keep the synapses onto this process's cells
+            keep = self._local[post]
+            where = self._drawn + np.flatnonzero(keep)
+            pre, post = pre[keep], post[keep]
+            values = {name: v[keep] for name, v in values.items()}
+        self._drawn += n
+        self._pending.append((pre, post, values, where))
         simulator.state.mark_changed(structure=True)
 
     def _round_delays(self, delays):
@@ -222,11 +251,13 @@ class Projection(common.Projection):
         if not self._pending:
             return
         names = set(self._params)
-        for _, _, values in self._pending:
+        for _, _, values, _ in self._pending:
             names |= set(values)
-        chunks = [(self._pre, self._post, self._params)] + self._pending
+        chunks = [(self._pre, self._post, self._params, self._global)] + self._pending
         self._pre = np.concatenate([c[0] for c in chunks])
         self._post = np.concatenate([c[1] for c in chunks])
+        if self._global is not None:
+            self._global = np.concatenate([c[3] for c in chunks])
         self._params = {name: np.concatenate([c[2][name] if name in c[2]
                                               else np.full(len(c[0]), np.nan)
                                               for c in chunks]).astype(float, copy=False)
@@ -261,17 +292,28 @@ class Projection(common.Projection):
         return float(self._params["delay"].max()) if len(self) else None
 
     _get_member = None
+    _gather = False
+
+    def size(self, gather=True):
+        """PyNN's: the number of synapses; with several processes every process's
+        (``gather=False``: this process's)."""
+        n = len(self)
+        if gather and self._local is not None:
+            return int(processes.combine(np.int64(n), "sum"))
+        return n
 
     def get(self, attribute_names, format, gather=True, with_address=True,
             multiple_synapses="sum", member=None):
         """PyNN's ``Projection.get``; in an ensemble ``member`` selects whose values (needed
-        where they differ between members: Batch values, plastic weights after a run)."""
-        self._get_member = member
+        where they differ between members: Batch values, plastic weights after a run).  With
+        several processes ``gather`` (PyNN's default) gives every process all synapses, in
+        the order of one process; ``gather=False`` this process's (those onto its cells)."""
+        self._get_member, self._gather = member, bool(gather)
         try:
             return super().get(attribute_names, format, gather, with_address,
                                multiple_synapses)
         finally:
-            self._get_member = None
+            self._get_member, self._gather = None, False
 
     def _current(self, name):
         """Host values of a synapse parameter, or the live ones for plastic state (weights);
@@ -301,14 +343,24 @@ class Projection(common.Projection):
                     if name in self.synapse_type.translations else name))
         return cols
 
+    def _gathered_columns(self, names):
+        """``_columns(names)`` of every process's synapses in the one-process order where
+        ``get`` gathers over several processes (a collective), else this process's."""
+        cols = self._columns(names)
+        if self._local is None or not self._gather:
+            return cols
+        order = np.argsort(np.concatenate(processes.allgather(self._global)), kind="stable")
+        return [np.concatenate(processes.allgather(np.asarray(c)))[order] for c in cols]
+
     def _get_attributes_as_list(self, names):
-        return list(zip(*[c.tolist() for c in self._columns(names)]))
+        return list(zip(*[c.tolist() for c in self._gathered_columns(names)]))
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
-        pre, post = self._pre, self._post
+        pre, post, *cols = self._gathered_columns(list(_INDEX_NAMES) + list(names))
+        pre, post = pre.astype(np.int64), post.astype(np.int64)
         shape = (self.pre.size, self.post.size)
         result = []
-        for col in self._columns(names):
+        for col in cols:
             out = np.full(shape, np.nan)
             if multiple_synapses == "first":
                 out[pre[::-1], post[::-1]] = col[::-1]
@@ -345,7 +397,15 @@ class Projection(common.Projection):
         for name, value in attributes.items():
             if isinstance(value, list) or (isinstance(value, np.ndarray) and value.ndim == 1):
                 array_value = np.full(self.shape, np.nan)
-                array_value[mask] = value
+                if self._global is not None:
+                    # the values of every process's connected pairs, in the row-major order
+                    # of one process's mask: this process's pairs' places among them
+                    keys = self._pre * self.shape[1] + self._post
+                    every = np.unique(np.concatenate(processes.allgather(keys)))
+                    array_value[self._pre, self._post] = np.asarray(value)[
+                        np.searchsorted(every, keys)]
+                else:
+                    array_value[mask] = value
                 attributes[name] = array_value
         return attributes
 
@@ -426,6 +486,8 @@ class Projection(common.Projection):
             value.shape = (self.pre.size, self.post.size)
             value = value.evaluate(simplify=True)
         value = np.asarray(value, float)
+        if value.ndim == 1 and self._global is not None and value.size != len(self):
+            value = value[self._global]     # every process's synapses, one-process order
         values = (value[self._pre, self._post] if value.ndim == 2
                   else np.broadcast_to(value, (len(self),)).copy())
         checked = {variable: values}

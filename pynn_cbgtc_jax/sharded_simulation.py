@@ -63,8 +63,9 @@ class ShardedSimulation(Simulation):
                 self.mesh, P()))(self._carry))
         else:
             local = jax.device_get(self._carry)
+        # each synapse table as this process holds it (several processes: its own synapses)
         glob = carry_from_devices(self.layout, self.spec, self.spec.width,
-                                  [g.n_syn for g in self.spec.syns], local)
+                                  [s.target.shape[0] for s in self.build.data.syns], local)
         return jax.tree_util.tree_map(jnp.asarray, glob)
 
     @carry.setter

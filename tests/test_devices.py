@@ -31,7 +31,9 @@ def _run(tmp_path, n_host, devices, members=0):
 
 def _assert_same(a, b):
     # a process of several also saves what get_data(gather=False) gave it (local_*, all_*)
-    assert sorted(a.files) == sorted(f for f in b.files if not f.startswith(("local_", "all_")))
+    # and its projections' sizes (nsyn_*) and what checkpoint() did (proc_*)
+    assert sorted(a.files) == sorted(f for f in b.files
+                                     if not f.startswith(("local_", "all_", "nsyn_", "proc_")))
     for name in a.files:
         if name not in ("devices", "processes"):
             assert np.array_equal(a[name], b[name], equal_nan=True), name
@@ -100,7 +102,9 @@ def test_two_processes_equal_one_process(one_device, tmp_path):
     """The same script as two processes on localhost (``setup(distributed=True)``, each with
     2 simulated CPU devices, collectives through gloo): the network partitioned over the 4
     devices of both; each rank holds all the recorded data, bitwise equal to one device, and
-    ``rank()``/``num_processes()`` answer 0/1 and 2."""
+    ``rank()``/``num_processes()`` answer 0/1 and 2.  Each process keeps only the synapses
+    onto its own cells (together all of them, none twice), yet ``Projection.get`` gives every
+    synapse in the one-process order (list and array formats, plastic weights included)."""
     import os
     port = _free_port()
     procs = []
@@ -124,6 +128,17 @@ def test_two_processes_equal_one_process(one_device, tmp_path):
         assert len(out["devices"]) == 4
         _assert_same(one_device, out)
         outs.append(out)
+    # synapses: len(prj) and size(gather=False) are this process's, size() everyone's
+    sizes = [k for k in outs[0].files if k.startswith("nsyn_")]
+    assert sizes
+    for k in sizes:
+        (n0, local0, all0), (n1, local1, all1) = outs[0][k], outs[1][k]
+        assert n0 == local0 and n1 == local1 and all0 == all1 == n0 + n1, k
+        if all0 >= 20:
+            assert 0 < n0 < all0, k
+    # a checkpoint is refused with a reason, not written from one process's synapses
+    for out in outs:
+        assert "each process holds only the synapses" in str(out["proc_checkpoint"])
     # get_data(gather=False): each rank its own cells (those on its 2 devices), together all
     # of them, none twice (pyNN.nest's local data)
     for p in (k[len("local_"):] for k in outs[0].files if k.startswith("local_")):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import processes
 from ..engine.spec import (ElectrodeData, ElectrodeSpec, LoopSpec, NetData, NetSpec, PopSpec,
                            RecData, RecSpec, SynData, SynSpec)
 from ..engine.spike_sources import SOURCES, BuildContext
@@ -140,21 +141,24 @@ def _synapses(projections, pops, populations, dt, dtype):
     n_cells = total_cells(pops)
     by_rule = {}
     for prj in projections:
-        if prj.size:
+        if prj.whole:
             # at most one synapse per presynaptic cell on average (one-to-one drives, e.g. a
             # Poisson source per neuron): a table of its own, which the dense path delivers in
             # one pass, instead of events that double the event path's batches (microcircuit,
             # 10 %, K_scaling 0.1: 2,500 events a step, half of them from the sources)
-            pre_pop = prj.pre_population            # one index per synapse
-            sparse = bool(prj.size <= size[pre_pop[0]] and pre_pop.min() == pre_pop.max())
+            pre_pops = prj.pre_populations
+            sparse = bool(len(pre_pops) == 1 and prj.whole <= size[pre_pops[0]])
             by_rule.setdefault((prj.rule, sparse), []).append(prj)
     groups, max_delay = [], 1
     for key in sorted(by_rule):
         rule = key[0]
         names = RULES[rule].params
         pre_g, post_g, target, weight, delay, params, members = [], [], [], [], [], [], []
+        places, offset = [], 0
         for prj in by_rule[key]:
-            pre_pop, pre = prj.pre_population, prj.pre_cells
+            places.append(offset + prj.place)     # the synapse's place in the group's order
+            offset += prj.whole
+            pre = prj.pre_cells
             post_pop, post = prj.post_population, prj.post_cells
             pre_g.append(_source_offset(prj, pops, cell_offset) + pre)
             post_g.append(cell_offset[post_pop] + post)
@@ -174,10 +178,14 @@ def _synapses(projections, pops, populations, dt, dtype):
         data = SynData(row_ptr=row_ptr, pre=pre_g.astype(np.int32)[perm],
                        post=post_g.astype(np.int32)[perm], target=target.astype(np.int32)[perm],
                        weight=weight.astype(dtype)[perm], delay=delay_steps[perm],
-                       params=tuple(p.astype(dtype)[perm] for p in params))
+                       params=tuple(p.astype(dtype)[perm] for p in params),
+                       # random rules key their draws by the place: any device/process count
+                       ids=(np.concatenate(places)[perm].astype(np.int32)
+                            if RULES[rule].random else ()))
         groups.append((rule, data, counts, members, perm))
-        max_delay = max(max_delay, int(delay_steps.max()))
-    return groups, max_delay
+        max_delay = max(max_delay, int(delay_steps.max(initial=1)))
+    # several processes: each holds the synapses onto its own cells; the ring is everyone's
+    return groups, int(processes.combine(max_delay, "max"))
 
 
 _NO_CELLS = np.zeros(0, np.int32)
@@ -190,8 +198,9 @@ def _device_table(rule, data: SynData, spec: SynSpec) -> SynData:
     and ``post`` for rules that read postsynaptic spike histories.  The event path finds a
     synapse's presynaptic cell from the CSR rows."""
     delay = data.delay
+    longest = processes.combine(int(delay.max(initial=0)), "max")
     for small in (np.uint8, np.uint16):
-        if delay.max(initial=0) <= np.iinfo(small).max:
+        if longest <= np.iinfo(small).max:
             delay = delay.astype(small)
             break
     return data._replace(pre=data.pre if spec.dense else _NO_CELLS,
@@ -204,13 +213,15 @@ def _post_tau(groups, n_cells, dtype):
 
     NEST keeps one tau_minus per neuron too; the first plastic synapse onto a cell sets it.
     """
-    tau = np.full(n_cells, 20.0)
+    tau = np.full(n_cells, -np.inf)
     for rule, data, _, _, _ in groups[::-1]:
         name = RULES[rule].post_tau
         if name:
             values = data.params[RULES[rule].params.index(name)]
             tau[data.post[::-1]] = values[::-1]
-    return tau.astype(dtype)
+    # several processes: each holds the synapses onto its own cells
+    tau = processes.combine(tau, "max")
+    return np.where(np.isfinite(tau), tau, 20.0).astype(dtype)
 
 
 def _expected_events(populations, pops, fanout, dt):
@@ -426,9 +437,12 @@ def build_network(network: Network, previous: "Build | None" = None) -> Build:
         post_tau = _post_tau(groups, cell, dtype)
         syn_specs, syn_data = [], []
         for rule, data_g, fanout, _, _ in groups:
+            # the program is the same in every process: from every process's synapses
+            fanout = processes.combine(fanout, "sum")
+            rows = np.flatnonzero(fanout)
             n_events = _expected_events(populations, pops, fanout, dt)
-            g_spec = _syn_spec(rule, data_g.pre.size, cell, n_events)
-            syn_specs.append(g_spec._replace(cells=(int(data_g.pre[0]), int(data_g.pre[-1]) + 1),
+            g_spec = _syn_spec(rule, int(fanout.sum()), cell, n_events)
+            syn_specs.append(g_spec._replace(cells=(int(rows[0]), int(rows[-1]) + 1),
                                              group=owner_group(fanout, g_spec.batch)))
             syn_data.append(_device_table(rule, data_g, syn_specs[-1]))
         syn_groups = [(rule, members, perm) for rule, _, _, members, perm in groups]

@@ -87,11 +87,27 @@ class ProjectionData:
     # presynaptic population index -> the detector its spikes come from (``source=``): 0 the
     # cell's spike source, k its k-th further detector (``PopulationData.detectors``)
     sources: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
+    # several processes (``processes.py``): this process holds only the synapses onto its
+    # cells -- ``total`` synapses in the whole projection (-1: all of them are here) and
+    # ``places`` [n] each one's place among them in the one-process order (None: 0 .. n - 1)
+    total: int = -1
+    places: Any = None
+    pre_populations: tuple = ()   # the populations behind the projection's presynaptic cells
 
     @property
     def size(self) -> int:
-        """Number of synapses."""
+        """Number of synapses (held by this process)."""
         return int(self.pre_cells.size)
+
+    @property
+    def whole(self) -> int:
+        """Number of synapses of the whole projection, every process's."""
+        return self.size if self.total < 0 else self.total
+
+    @property
+    def place(self) -> np.ndarray:
+        """Each synapse's place among the whole projection's, in the one-process order."""
+        return np.arange(self.size) if self.places is None else np.asarray(self.places)
 
     @property
     def weight(self) -> np.ndarray:

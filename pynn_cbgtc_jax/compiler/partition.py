@@ -21,8 +21,14 @@ JAX mesh.
 (sharded leaves stacked ``[D, ...]``) and a ``Layout`` that maps the loop carry between the
 one-device layout (what checkpoints, ``initialize()`` and ``get()`` see) and the devices'.
 
-Random synapse rules (stochastic, quantal release) key their draws by each synapse's place in
-the one-device table (``SynData.ids``), so they draw the same numbers on any device count.
+Random synapse rules (stochastic, quantal release) key their draws by each synapse's place
+among its projections' synapses (``SynData.ids``), so they draw the same numbers on any device
+or process count.
+
+Several processes (``processes.py``): each process's build holds only the synapses onto its
+own cells, so its devices' tables are complete and the other devices' empty here; the padded
+table size, the lookup stride and the exchange block are agreed over the processes
+(``processes.combine``), and ``Layout.synapses`` maps into this process's table.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ import jax
 import numpy as np
 from pyNN import errors
 
+from .. import processes
 from ..engine.shards import Partition, PartData
 from ..engine.spec import Carry, NetSpec, RecData, SynData, SynSpec
 from ..engine.spike_sources import SOURCES
@@ -68,7 +75,7 @@ def _local_table(rule, spec: SynSpec, data: SynData, dev_of_col, lcol_of_col, n_
     pre = np.repeat(np.arange(n_cells, dtype=np.int32), lengths)
     device = dev_of_col[data.target]
     picks = [np.flatnonzero(device == d) for d in range(D)]
-    nl = max(max(len(p) for p in picks), 1)
+    nl = int(processes.combine(max(max(len(p) for p in picks), 1), "max"))
     positions = np.full((D, nl), -1, np.int64)
     for d, p in enumerate(picks):
         positions[d, :len(p)] = p
@@ -89,7 +96,8 @@ def _local_table(rule, spec: SynSpec, data: SynData, dev_of_col, lcol_of_col, n_
         post=take(data.post) if data.post.shape[0] == n_syn else np.zeros((D, 0), np.int32),
         target=target.astype(np.int32), weight=take(data.weight), delay=take(data.delay),
         params=tuple(take(p) for p in data.params),
-        ids=safe.astype(np.int32) if RULES[rule].random else ())
+        ids=take(data.ids) if RULES[rule].random else ())
+    group = int(processes.combine(group, "min"))
     return spec._replace(n_syn=nl, group=group), local, positions
 
 
@@ -175,7 +183,8 @@ def partition_build(build, devices: tuple):
         syn_data.append(gd)
         positions.append(pos)
     # steps per spike exchange: the shortest delay (no synapse: a chunk)
-    block = min([int(np.min(s.delay)) for s in data.syns if s.delay.size] + [spec.chunk])
+    block = int(processes.combine(
+        min([int(np.min(s.delay)) for s in data.syns if s.delay.size] + [spec.chunk]), "min"))
     local_spec = spec._replace(
         pops=tuple(pops), syns=tuple(syn_specs), recs=tuple(recs), width=width,
         partition=Partition(devices=tuple(devices), sizes=tuple(p.size for p in spec.pops),
@@ -204,10 +213,19 @@ def carry_to_devices(layout: Layout, spec: NetSpec, carry: Carry) -> Carry:
     cols = layout.columns
     ring = _to_columns(np.asarray(carry.ring), ring_len, cols)
     inputs = _to_columns(np.asarray(carry.inputs), 1, cols)
-    syn_states = tuple(tuple(np.asarray(a)[np.maximum(pos, 0)] for a in group)
+    syn_states = tuple(tuple(_take(a, pos) for a in group)
                        for group, pos in zip(carry.syn_states, layout.synapses))
     return carry._replace(states=tuple(states), ring=ring, inputs=inputs,
                           syn_states=syn_states)
+
+
+def _take(values, positions):
+    """``values`` [n, ...] at ``positions`` [D, nl] (-1: padding, any value); zeros where
+    this process holds none of the table (several processes: other processes' synapses)."""
+    values = np.asarray(values)
+    if values.shape[0] == 0:
+        return np.zeros(positions.shape + values.shape[1:], values.dtype)
+    return values[np.maximum(positions, 0)]
 
 
 def _to_columns(flat, rows: int, cols):

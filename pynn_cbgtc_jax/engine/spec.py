@@ -130,8 +130,9 @@ class SynData(NamedTuple):
     weight: Any              # float [n_syn], nA or uS
     delay: Any               # uint8/uint16/int32 [n_syn], steps >= 1 (smallest type that fits)
     params: tuple            # the rule's per-synapse parameters, in RULES[rule].params order
-    ids: Any = ()            # int32 [n_syn] one-device table position of each synapse, for the
-                             # random rules of a table split over devices (else ())
+    ids: Any = ()            # int32 [n_syn] each synapse's place in its group's projections
+                             # (in the one-process order), by which random rules key their
+                             # draws -- the same on any device or process count (else ())
 
 
 class RecData(NamedTuple):

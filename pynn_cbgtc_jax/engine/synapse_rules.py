@@ -70,9 +70,9 @@ class Rule(NamedTuple):
     post_tau: str = ""   # the parameter giving the postsynaptic trace's time constant: the
                          # rule reads postsynaptic spike histories and its weight is state
                          # (read back by Projection.get)
-    random: bool = False # draws random numbers keyed by the synapse's place in its table:
-                         # on_pre takes ``key_ids`` (that place in the one-device table, for
-                         # a table split over devices; None: ``syn``)
+    random: bool = False # draws random numbers keyed by the synapse: on_pre takes
+                         # ``key_ids`` (``SynData.ids``: its place among its projections'
+                         # synapses; None: its place in the table, ``syn``)
 
     @property
     def plastic_weight(self) -> bool:
@@ -229,9 +229,9 @@ def rule_param(prj, name, populations):
 
 def on_pre(rule: str, syn, mult, valid, weight, delay, params, state, post, hist, k, dt, key,
            ids=()):
-    """Apply ``rule`` to the events; returns (delivered weights [E], new state).  ``ids``: the
-    one-device table position of each synapse of a table split over devices (random rules key
-    their draws by it), or () for a one-device table."""
+    """Apply ``rule`` to the events; returns (delivered weights [E], new state).  ``ids``:
+    ``SynData.ids``, each synapse's place among its projections' synapses (random rules key
+    their draws by it: the same numbers on any device or process count), or ()."""
     t = ((k + 1) * dt).astype(weight.dtype)
     extra = {"key_ids": ids[syn]} if RULES[rule].random and len(ids) else {}
     return RULES[rule].on_pre(syn, mult, valid, weight, delay, params, state, post, hist, t, dt,

@@ -22,6 +22,7 @@ os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np                                    # noqa: E402
+from pyNN import errors                               # noqa: E402
 
 import pynn_cbgtc_jax as sim                          # noqa: E402
 from every_feature_network import build               # noqa: E402
@@ -38,6 +39,21 @@ for i, synapse in enumerate((sim.SimpleStochasticSynapse(p=0.5, weight=0.004, de
                              sim.MultiQuantalSynapse(n=3, U=0.5, weight=0.004, delay=0.5))):
     projections.append(sim.Projection(cells[3 + i], cells[i], sim.FixedProbabilityConnector(
         0.3, rng=sim.NumpyRNG(seed=7 + i)), synapse, receptor_type="excitatory"))
+# connectors whose synapses a process must take in the one-process order: a clone (its random
+# weights drawn per synapse), a list, and a view of a population as the target
+projections.append(sim.Projection(
+    projections[0].pre, projections[0].post, sim.CloneConnector(projections[0]),
+    sim.StaticSynapse(weight=sim.RandomDistribution("uniform", (0.001, 0.003),
+                                                    rng=sim.NumpyRNG(seed=11)), delay=0.5),
+    receptor_type="excitatory"))
+projections.append(sim.Projection(cells[4], cells[2], sim.FromListConnector(
+    [(i, (3 * i + 1) % 20, 0.001 * (1 + i % 3), 0.5) for i in range(20)],
+    column_names=["weight", "delay"]), receptor_type="excitatory"))
+projections.append(sim.Projection(cells[6], cells[7][3:17], sim.AllToAllConnector(),
+                                  sim.StaticSynapse(weight=0.0005, delay=0.5),
+                                  receptor_type="excitatory"))
+# a list of weights (one per synapse, every process's, in the one-process order)
+projections[-1].set(weight=list(0.0004 + 1e-5 * np.arange(projections[-1].size())))
 sim.run(6.0)
 cells[0].set(tau_m=15.0)
 cells[6].initialize(v=-60.0)
@@ -65,4 +81,14 @@ for j, prj in enumerate(projections):
         for m in range(max(members, 1)):
             saved[f"w_{j}_{m}"] = np.asarray(
                 prj.get("weight", format="array", **({"member": m} if members else {})))
+        if not members:     # every synapse with its address, in the one-process order
+            saved[f"wlist_{j}"] = np.asarray(prj.get(["weight", "delay"], format="list"))
+    if distributed:         # this process holds only the synapses onto its own cells
+        saved[f"nsyn_{j}"] = np.array([len(prj), prj.size(gather=False), prj.size()])
+if distributed:     # a checkpoint needs the whole network's state, which no process holds
+    try:
+        sim.checkpoint(out + ".ckpt")
+        saved["proc_checkpoint"] = np.array("written")
+    except errors.InvalidParameterValueError as e:
+        saved["proc_checkpoint"] = np.array(str(e))
 np.savez(out, **saved)

@@ -1,0 +1,113 @@
+"""One network as several processes on this host (issue 15 item 2): what each process holds.
+
+Each process of a distributed run (``setup(distributed=True)``, ``processes.py``) keeps only
+the synapses onto its own cells; the connectors still draw every synapse (the same numbers for
+any process count), so what shrinks with the process count is the memory each process keeps,
+not the drawing time.  The network is the Vogels-Abbott COBA network
+(``validation/scripts/coba.py``, 4000 cells per scale unit, 2 % connectivity), one simulated
+CPU device per process, run for ``--duration`` ms.  Per process count: the synapses the
+busiest process holds (and the whole network's), each process's peak resident memory, the
+time to build and run, and whether the spike count equals one process's (it must:
+``tests/test_devices.py`` checks the data bitwise).
+
+Usage::
+
+    python validation/benchmarks/bench_processes.py [--processes 1 2 4] [--scale 4]
+        [--duration 100]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import resource
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _child(scale: float, duration: float) -> dict:
+    """This process's part of the run, as a dict."""
+    import pynn_cbgtc_jax as sim
+    spec = importlib.util.spec_from_file_location("coba", ROOT / "validation" / "scripts"
+                                                  / "coba.py")
+    coba = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(coba)
+    distributed = bool(os.environ.get("JAX_NUM_PROCESSES"))
+    t0 = time.perf_counter()
+    sim.setup(timestep=0.1, min_delay=coba.DELAY, max_delay=1.0, rng_seed=1,
+              **({"distributed": True} if distributed else {}))
+    pops = coba.build(sim, 1, sim.NumpyRNG(seed=98765), scale=scale)
+    projections = sim.simulator.state.projections
+    held = sum(len(p) for p in projections)
+    whole = sum(p.size() for p in projections)
+    built = time.perf_counter() - t0
+    sim.run(duration)
+    ran = time.perf_counter() - t0 - built
+    spikes = sum(int(sum(p.get_spike_counts().values())) for p in pops)
+    sim.end()
+    return {"rank": sim.rank(), "processes": sim.num_processes(), "held": held,
+            "whole": whole, "build_s": round(built, 2), "run_s": round(ran, 2),
+            "spikes": spikes,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        return sock.getsockname()[1]
+
+
+def _run(n: int, scale: float, duration: float) -> list:
+    port = _free_port()
+    procs = []
+    for rank in range(n):
+        env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+        if n > 1:
+            env.update(JAX_COORDINATOR_ADDRESS=f"localhost:{port}", JAX_NUM_PROCESSES=str(n),
+                       JAX_PROCESS_ID=str(rank))
+        procs.append(subprocess.Popen(
+            [sys.executable, __file__, "--child", str(scale), str(duration)], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    rows = []
+    for p in procs:
+        out, err = p.communicate(timeout=3600)
+        if p.returncode:
+            raise SystemExit(f"a process of {n} failed:\n{err[-3000:]}")
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--scale", type=float, default=4.0)
+    parser.add_argument("--duration", type=float, default=100.0, help="ms")
+    parser.add_argument("--child", nargs=2, type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_child(*args.child)))
+        return
+    print(f"COBA scale {args.scale:g}, {args.duration:g} ms, one CPU device per process, "
+          f"{os.cpu_count()} cores shared by all processes")
+    print("| processes | synapses held (busiest) | whole network | peak RSS MB per process "
+          "(max) | build s | run s | spikes | = one process |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    reference = None
+    for n in args.processes:
+        rows = _run(n, args.scale, args.duration)
+        spikes = rows[0]["spikes"]
+        reference = spikes if reference is None else reference
+        print(f"| {n} | {max(r['held'] for r in rows):,} | {rows[0]['whole']:,} | "
+              f"{max(r['peak_rss_mb'] for r in rows):.0f} | "
+              f"{max(r['build_s'] for r in rows):.1f} | {max(r['run_s'] for r in rows):.1f} | "
+              f"{spikes} | {'yes' if spikes == reference else 'NO'} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
