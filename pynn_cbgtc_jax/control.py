@@ -136,8 +136,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.precision = precision
     state.integration_scheme = extra_params.get("integration_scheme")
     state.devices = devices
-    # rank() answers the process index; PyNN's own gathering (MPI) stays off, since every
-    # process holds the whole network's data (processes.py)
+    # rank() answers the process index; PyNN's own gathering (MPI) stays off: every process
+    # receives all recorded data, and projections gather their synapses themselves
+    # (processes.py)
     state.mpi_rank, state.processes = processes.process_index(), processes.process_count()
     seed = extra_params.get("rng_seed", extra_params.get("grng_seed", 42))
     if isinstance(seed, Batch):

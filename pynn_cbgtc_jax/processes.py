@@ -15,9 +15,10 @@ same random numbers as one process and keep the local ones with their place in t
 projection (``Projection._global``), so the network is the same for any process count.  The
 few numbers the compiled program's shapes depend on (synapses per table and per device,
 delays, the rows' fan-out) are agreed between the processes when the network is built
-(``combine``).  Every process receives all recorded data, so ``get_data()`` gives the whole
-network's data on every rank and ``write_data``/``end()`` write on rank 0 only (PyNN's
-``gather=True``); ``get_data(gather=False)`` gives this process's cells only, as pyNN.nest does.
+(``engine/hosts.py: combine``).  Every process receives all recorded data, so ``get_data()``
+gives the whole network's data on every rank and ``write_data``/``end()`` write on rank 0
+only (PyNN's ``gather=True``); ``get_data(gather=False)`` gives this process's cells only, as
+pyNN.nest does.
 ``Projection.get`` gathers every process's synapses in the one-process order (``gather=False``:
 this process's).
 """
@@ -25,11 +26,13 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 from pyNN import errors
+
+from .engine.hosts import allgather, combine
 
 __all__ = ["initialize", "process_index", "process_count", "local_cells", "allgather",
            "combine"]
+
 
 _ENV = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
 
@@ -82,30 +85,3 @@ def local_cells(size: int, devices):
     owner = np.array([d.process_index for d in devices])
     return owner[np.arange(size) % len(devices)] == jax.process_index()
 
-
-def allgather(x) -> list:
-    """Every process's ``x`` (a NumPy array; the lengths of its first axis may differ), in
-    process order; ``[x]`` in a single process.  A collective: every process must call it, in
-    the same order."""
-    x = np.asarray(x)
-    if process_count() == 1:
-        return [x]
-    from jax.experimental import multihost_utils
-    lengths = np.asarray(multihost_utils.process_allgather(np.array([x.shape[0] if x.ndim
-                                                                     else 1])))
-    lengths = lengths.reshape(-1)
-    flat = x.reshape((-1,) + x.shape[1:]) if x.ndim else x.reshape(1)
-    padded = np.zeros((int(lengths.max()),) + flat.shape[1:], flat.dtype)
-    padded[:flat.shape[0]] = flat
-    stacked = np.asarray(multihost_utils.process_allgather(padded))
-    return [stacked[r, :int(n)] if x.ndim else stacked[r, 0] for r, n in enumerate(lengths)]
-
-
-def combine(x, how: str):
-    """``x`` (a number or NumPy array of the same shape on every process) combined over the
-    processes elementwise: ``how`` is "sum", "max" or "min"; ``x`` itself in one process."""
-    if process_count() == 1:
-        return x
-    parts = np.stack(allgather(np.asarray(x)))
-    return {"sum": np.sum, "max": np.max, "min": np.min}[how](parts, axis=0).astype(
-        np.asarray(x).dtype)

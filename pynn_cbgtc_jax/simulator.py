@@ -113,8 +113,10 @@ class State(common.control.BaseState):
     def __init__(self):
         super().__init__()
         self.mpi_rank = 0
-        self.num_processes = 1           # what PyNN's recorders and connectors see: every
-                                         # process holds the whole network (processes.py)
+        self.num_processes = 1           # what PyNN's recorders and connectors see (its MPI
+                                         # paths stay off: every process receives all
+                                         # recorded data, and projections keep their own
+                                         # synapses: processes.py)
         self.processes = 1               # num_processes(): jax.distributed's process count
         self.dt = 0.1
         self.min_delay = "auto"

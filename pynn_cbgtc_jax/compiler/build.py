@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import processes
+from ..engine import hosts
 from ..engine.spec import (ElectrodeData, ElectrodeSpec, LoopSpec, NetData, NetSpec, PopSpec,
                            RecData, RecSpec, SynData, SynSpec)
 from ..engine.spike_sources import SOURCES, BuildContext
@@ -185,7 +185,7 @@ def _synapses(projections, pops, populations, dt, dtype):
         groups.append((rule, data, counts, members, perm))
         max_delay = max(max_delay, int(delay_steps.max(initial=1)))
     # several processes: each holds the synapses onto its own cells; the ring is everyone's
-    return groups, int(processes.combine(max_delay, "max"))
+    return groups, int(hosts.combine(max_delay, "max"))
 
 
 _NO_CELLS = np.zeros(0, np.int32)
@@ -198,7 +198,7 @@ def _device_table(rule, data: SynData, spec: SynSpec) -> SynData:
     and ``post`` for rules that read postsynaptic spike histories.  The event path finds a
     synapse's presynaptic cell from the CSR rows."""
     delay = data.delay
-    longest = processes.combine(int(delay.max(initial=0)), "max")
+    longest = hosts.combine(int(delay.max(initial=0)), "max")
     for small in (np.uint8, np.uint16):
         if longest <= np.iinfo(small).max:
             delay = delay.astype(small)
@@ -220,7 +220,7 @@ def _post_tau(groups, n_cells, dtype):
             values = data.params[RULES[rule].params.index(name)]
             tau[data.post[::-1]] = values[::-1]
     # several processes: each holds the synapses onto its own cells
-    tau = processes.combine(tau, "max")
+    tau = hosts.combine(tau, "max")
     return np.where(np.isfinite(tau), tau, 20.0).astype(dtype)
 
 
@@ -438,7 +438,7 @@ def build_network(network: Network, previous: "Build | None" = None) -> Build:
         syn_specs, syn_data = [], []
         for rule, data_g, fanout, _, _ in groups:
             # the program is the same in every process: from every process's synapses
-            fanout = processes.combine(fanout, "sum")
+            fanout = hosts.combine(fanout, "sum")
             rows = np.flatnonzero(fanout)
             n_events = _expected_events(populations, pops, fanout, dt)
             g_spec = _syn_spec(rule, int(fanout.sum()), cell, n_events)

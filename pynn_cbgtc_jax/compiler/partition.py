@@ -28,7 +28,7 @@ or process count.
 Several processes (``processes.py``): each process's build holds only the synapses onto its
 own cells, so its devices' tables are complete and the other devices' empty here; the padded
 table size, the lookup stride and the exchange block are agreed over the processes
-(``processes.combine``), and ``Layout.synapses`` maps into this process's table.
+(``engine/hosts.py: combine``), and ``Layout.synapses`` maps into this process's table.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ import jax
 import numpy as np
 from pyNN import errors
 
-from .. import processes
+from ..engine import hosts
 from ..engine.shards import Partition, PartData
 from ..engine.spec import Carry, NetSpec, RecData, SynData, SynSpec
 from ..engine.spike_sources import SOURCES
@@ -75,7 +75,7 @@ def _local_table(rule, spec: SynSpec, data: SynData, dev_of_col, lcol_of_col, n_
     pre = np.repeat(np.arange(n_cells, dtype=np.int32), lengths)
     device = dev_of_col[data.target]
     picks = [np.flatnonzero(device == d) for d in range(D)]
-    nl = int(processes.combine(max(max(len(p) for p in picks), 1), "max"))
+    nl = int(hosts.combine(max(max(len(p) for p in picks), 1), "max"))
     positions = np.full((D, nl), -1, np.int64)
     for d, p in enumerate(picks):
         positions[d, :len(p)] = p
@@ -97,7 +97,7 @@ def _local_table(rule, spec: SynSpec, data: SynData, dev_of_col, lcol_of_col, n_
         target=target.astype(np.int32), weight=take(data.weight), delay=take(data.delay),
         params=tuple(take(p) for p in data.params),
         ids=take(data.ids) if RULES[rule].random else ())
-    group = int(processes.combine(group, "min"))
+    group = int(hosts.combine(group, "min"))
     return spec._replace(n_syn=nl, group=group), local, positions
 
 
@@ -183,7 +183,7 @@ def partition_build(build, devices: tuple):
         syn_data.append(gd)
         positions.append(pos)
     # steps per spike exchange: the shortest delay (no synapse: a chunk)
-    block = int(processes.combine(
+    block = int(hosts.combine(
         min([int(np.min(s.delay)) for s in data.syns if s.delay.size] + [spec.chunk]), "min"))
     local_spec = spec._replace(
         pops=tuple(pops), syns=tuple(syn_specs), recs=tuple(recs), width=width,
