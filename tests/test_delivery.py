@@ -105,18 +105,22 @@ def _expected_owners(lengths, events):
     return cell, last[cell] - lengths[cell], events < last[-1]
 
 
-@pytest.mark.parametrize("count_limit", [None, 0])
-def test_block_lookup_finds_the_cell_of_every_event(monkeypatch, count_limit):
+@pytest.mark.parametrize("count_limit, forms", [(None, "cpu"), (0, "cpu"), (0, "accelerator")])
+def test_block_lookup_finds_the_cell_of_every_event(monkeypatch, count_limit, forms):
     """``delivery._owners`` (block, then cell within the block) against NumPy's
     ``searchsorted`` over every cell: cell, first event and end of the row of every valid
     event.  A cell count that is not a multiple of ``BLOCK``, silent cells and silent whole
     blocks, one long row spanning many events; the blocks counted in one pass (default) and
-    searched (``COUNT_LIMIT`` 0); one network and members ``vmap``-ed.  Integers: exact."""
+    searched (``COUNT_LIMIT`` 0: the CPU's loop, and the accelerators' unrolled search run
+    here on the CPU); one network and members ``vmap``-ed.  Integers: exact."""
     import jax
     import jax.numpy as jnp
-    from pynn_cbgtc_jax.engine import delivery
+    from pynn_cbgtc_jax.engine import delivery, platform
     if count_limit is not None:
         monkeypatch.setattr(delivery, "COUNT_LIMIT", count_limit)
+    if forms == "accelerator":
+        monkeypatch.setattr(platform, "_platform_dependent",
+                            lambda *args, cpu, default: default(*args))
     rng = np.random.default_rng(3)
     n_cells = 5 * delivery.BLOCK + 7
     lengths = rng.integers(1, 6, (4, n_cells)) * (rng.random((4, n_cells)) < 0.4)
