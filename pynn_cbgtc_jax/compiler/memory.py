@@ -25,6 +25,8 @@ __all__ = ["DeviceMemoryError", "HostMemoryError", "estimate", "free_device_byte
 
 HEADROOM = 1.25          # XLA temporaries and fragmentation on top of the estimate
 _EVENT_BYTES = 48        # per event of a batch: indices, gathers, amounts (int32/float32)
+_LOOKUP_BYTES = 272      # per looked-up event (every group-th): its block's 32 row lengths and
+                         # their running sum, int32, and the comparisons (delivery._owners)
 _DENSE_BYTES = 16        # per synapse of a dense pass: index, multiplicity, amount, slot
 
 
@@ -66,8 +68,9 @@ def estimate(build) -> dict:
         "recording buffers (one chunk)": n * spec.chunk * sum(
             r.spikes + sum(k for _, k in r.signals) * item for r in spec.recs),
         "spike delivery working set": n * max(
-            [g.n_syn * _DENSE_BYTES if g.dense else g.batch * _EVENT_BYTES + n_cells * 12
-             for g in spec.syns] or [0]),
+            [g.n_syn * _DENSE_BYTES if g.dense else
+             g.batch * _EVENT_BYTES + (g.batch // min(g.group, g.batch) + 1) * _LOOKUP_BYTES
+             + n_cells * 12 for g in spec.syns] or [0]),
     }
     return dict(sorted(terms.items(), key=lambda kv: -kv[1]))
 
