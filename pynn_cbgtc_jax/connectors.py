@@ -52,7 +52,7 @@ from pyNN.standardmodels import StandardSynapseType
 # argsort(post, kind="stable") as a radix sort: PyNN appends sources to per-target lists in
 # draw order.
 from .compiler.build import _stable_order
-from . import processes
+from .engine.hosts import allgather
 from .native import draw, native_seed
 
 __all__ = ["AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
@@ -1180,7 +1180,7 @@ class CloneConnector(_pynn.CloneConnector):
         n_pre = projection.pre.size
         pairs = reference._post * n_pre + reference._pre
         if reference._local is not None:      # several processes: every process's pairs,
-            pairs = np.concatenate(processes.allgather(pairs))  # so the draws are the same
+            pairs = np.concatenate(allgather(pairs))  # so the draws are the same
         post, pre = np.divmod(np.unique(pairs), n_pre)
         parameters.snapshot()
         parameters.connect(pre, post)

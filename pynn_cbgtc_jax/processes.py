@@ -18,9 +18,8 @@ delays, the rows' fan-out) are agreed between the processes when the network is 
 (``engine/hosts.py: combine``).  Every process receives all recorded data, so ``get_data()``
 gives the whole network's data on every rank and ``write_data``/``end()`` write on rank 0
 only (PyNN's ``gather=True``); ``get_data(gather=False)`` gives this process's cells only, as
-pyNN.nest does.
-``Projection.get`` gathers every process's synapses in the one-process order (``gather=False``:
-this process's).
+pyNN.nest does.  ``Projection.get`` gathers every process's synapses in the one-process order
+(``gather=False``: this process's).
 """
 from __future__ import annotations
 
@@ -28,11 +27,7 @@ import os
 
 from pyNN import errors
 
-from .engine.hosts import allgather, combine
-
-__all__ = ["initialize", "process_index", "process_count", "local_cells", "allgather",
-           "combine"]
-
+__all__ = ["initialize", "process_index", "process_count", "local_cells"]
 
 _ENV = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
 
@@ -84,4 +79,3 @@ def local_cells(size: int, devices):
     import numpy as np
     owner = np.array([d.process_index for d in devices])
     return owner[np.arange(size) % len(devices)] == jax.process_index()
-

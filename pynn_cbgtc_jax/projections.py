@@ -17,6 +17,7 @@ from pyNN.core import is_listlike
 from pyNN.space import Space
 
 from . import processes, simulator
+from .engine.hosts import allgather, combine
 from .footprint import check_projection
 from .ensembles import Batch, split_batches
 from .standardmodels.synapses import StaticSynapse, check_synapse_values
@@ -299,7 +300,7 @@ class Projection(common.Projection):
         (``gather=False``: this process's)."""
         n = len(self)
         if gather and self._local is not None:
-            return int(processes.combine(np.int64(n), "sum"))
+            return int(combine(np.int64(n), "sum"))
         return n
 
     def get(self, attribute_names, format, gather=True, with_address=True,
@@ -349,8 +350,8 @@ class Projection(common.Projection):
         cols = self._columns(names)
         if self._local is None or not self._gather:
             return cols
-        order = np.argsort(np.concatenate(processes.allgather(self._global)), kind="stable")
-        return [np.concatenate(processes.allgather(np.asarray(c)))[order] for c in cols]
+        order = np.argsort(np.concatenate(allgather(self._global)), kind="stable")
+        return [np.concatenate(allgather(np.asarray(c)))[order] for c in cols]
 
     def _get_attributes_as_list(self, names):
         return list(zip(*[c.tolist() for c in self._gathered_columns(names)]))
@@ -401,7 +402,7 @@ class Projection(common.Projection):
                     # the values of every process's connected pairs, in the row-major order
                     # of one process's mask: this process's pairs' places among them
                     keys = self._pre * self.shape[1] + self._post
-                    every = np.unique(np.concatenate(processes.allgather(keys)))
+                    every = np.unique(np.concatenate(allgather(keys)))
                     array_value[self._pre, self._post] = np.asarray(value)[
                         np.searchsorted(every, keys)]
                 else:

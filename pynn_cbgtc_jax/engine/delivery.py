@@ -78,8 +78,9 @@ def _blocks(length):
     """``(padded, block_last)``: ``length`` (events of each cell this step, [n]) padded with
     silent cells to whole blocks of ``BLOCK`` cells, and the running sum of the blocks'
     events ([n_blocks]; its last entry is the step's number of events).  A running sum over
-    the blocks, not the cells: XLA:CPU's running sum costs ~3 ns a value (COBA 4000: 11 of
-    the 31 us its delivery took a step when it summed every cell)."""
+    the blocks, not the cells: XLA:CPU's running sum costs ~3 ns a value (a delivery
+    micro-benchmark of COBA 4000's table, 4000 cells x 80 synapses on one core: 11 of the
+    31 us a step when it summed every cell)."""
     n = length.shape[0]
     n_blocks = -(-n // BLOCK)
     padded = jnp.pad(length, (0, n_blocks * BLOCK - n))
@@ -153,9 +154,8 @@ def _dense_for_members(spec: SynSpec, n_cells: int) -> bool:
     Vmapped over the members, the event path pays for every member what the busiest one
     needs: the blocks' running sum, then for each batch the lookups and gathers of all
     ``batch`` slots, valid or not -- at least one batch in every step where any member has an
-    event.  A pass over every synapse is
-    cheaper when the table is not much larger than that batch (CBGTC example: 378 synapses,
-    120 cells, batch 256).
+    event.  A pass over every synapse is cheaper when the table is not much larger than that
+    batch (CBGTC example: 378 synapses, 120 cells, batch 256).
 
     Static synapses only: their amount is ``weight * multiplicity``, one rounding in either
     path.  A rule with more arithmetic (STDP) compiles to other fusions over ``[n_syn]`` than
@@ -199,7 +199,7 @@ def deliver(spec: SynSpec, s: SynData, counts, state, ring, hist, k, dt, key, wi
                                              min(spec.group, spec.batch))
         cell = jnp.minimum(cell, hi - lo - 1)
         # in memory once: XLA:CPU recomputed the lookup inside each of the synapse's gathers
-        # (weight, delay, target; COBA 4000: 29 -> 26.5 us of delivery a step)
+        # (weight, delay, target; the same micro-benchmark: 29 -> 26.5 us a step)
         syn = platform.in_memory(jnp.where(valid, s.row_ptr[cell + lo] + position, 0), k)
         events = (syn, jnp.where(valid, counts[cell], 0), valid)
         state, ring = _apply(spec, s, events, state, ring, hist, k, dt, key, width, ring_len)
