@@ -53,7 +53,10 @@ from pyNN.standardmodels import StandardSynapseType
 # draw order.
 from .compiler.build import _stable_order
 from .engine.hosts import allgather
+from .column_draws import bernoulli_columns, map_columns, pick_columns
 from .native import draw, native_seed
+from .philox import COUNTER_DISTRIBUTIONS, stream_key
+from .philox import draw as counter_draw
 
 __all__ = ["AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
            "DistanceDependentProbabilityConnector", "IndexBasedProbabilityConnector",
@@ -72,6 +75,8 @@ _BLOCK = 1 << 19
 _MANY_PAIRS = 5_000_000_000
 # Raw 32-bit words per pass of ``_interleaved_uniform_int``, for the same reason.
 _WORDS = 1 << 18
+# path word of the connection streams' key, apart from every synapse parameter's name
+_CONNECTIONS = 0x636F6E6E
 
 
 class _Unsupported(Exception):
@@ -183,14 +188,36 @@ def _native_parameter_generator(rng: NativeRNG, projection, name: str) -> np.ran
         [native_seed(rng), len(state.projections)], spawn_key=(zlib.crc32(name.encode()),)))
 
 
-def _uniform_source(rng, projection):
+def _parameter_key(rng: NativeRNG, projection, name: str) -> tuple:
+    """The Philox key of synapse parameter ``name``'s per-column streams (``philox.py``):
+    from the seed and the projection's index, as ``_native_parameter_generator``."""
+    return stream_key(native_seed(rng), len(projection._simulator.state.projections), name)
+
+
+def _connection_key(rng: NativeRNG, projection) -> tuple:
+    """The Philox key of a projection's per-column connection streams (``column_draws.py``)."""
+    return stream_key(native_seed(rng), len(projection._simulator.state.projections),
+                      _CONNECTIONS)
+
+
+def _column_ranks(post: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Each synapse's place among its column's synapses, counting the ``seen`` ones of earlier
+    blocks (updated): ``post`` is non-decreasing."""
+    if post.size == 0:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, post[1:] != post[:-1]])
+    lengths = np.diff(np.r_[starts, post.size])
+    rank = np.arange(post.size) - np.repeat(starts - seen[post[starts]], lengths)
+    seen[post[starts]] += lengths
+    return rank
+
+
+def _uniform_source(rng):
     """``n -> n`` uniforms in [0, 1) for a connection map ``uniform < probability``.
 
     PyNN's ``random_map < p`` deep-copies the lazy array and with it the RNG: the draws come
     from a copy, and the connector's own RNG is left where it was.
     """
-    if isinstance(rng, NativeRNG):
-        return _native_generator(rng, projection).random
     rng = deepcopy(rng)
     return lambda n: rng.next(n, "uniform", {"low": 0, "high": 1}, mask=None)
 
@@ -221,29 +248,6 @@ def _native_choices(generator: np.random.Generator, counts: np.ndarray, size: in
         # allowed position p of cell k holds index p + (p >= k)
         picks += picks >= np.repeat(np.arange(counts.size), counts)
     return picks
-
-
-def _bernoulli_successes(generator: np.random.Generator, n_trials: int, p: float) -> np.ndarray:
-    """Ascending indices of the successes among ``n_trials`` independent Bernoulli(``p``) trials.
-
-    The gaps between successes are geometric with parameter ``p``, so drawing the gaps costs
-    O(successes) instead of one uniform per trial -- the same distribution as ``uniform < p``
-    for every trial (``tests/test_connectors.py`` checks counts and pair frequencies).
-    """
-    if p <= 0.0 or n_trials <= 0:
-        return np.zeros(0, np.int64)
-    if p >= 1.0:
-        return np.arange(n_trials, dtype=np.int64)
-    pieces, last = [], -1
-    while True:
-        left = n_trials - last - 1
-        mean = left * p
-        gaps = generator.geometric(p, int(mean + 6.0 * np.sqrt(mean) + 64))
-        idx = last + np.cumsum(gaps)
-        pieces.append(idx[idx < n_trials])
-        if idx[-1] >= n_trials:
-            return np.concatenate(pieces)
-        last = int(idx[-1])
 
 
 def _word_mask(high: int) -> int:
@@ -322,6 +326,11 @@ class _SynapseParameters:
         # distribution redraws rejected values inside a call
         self.per_column = (len(set(rng_ids)) < len(rng_ids)
                            or any(rd.name == "normal_clipped" for rd in random))
+        # every value a function of (pre, post, rank in post's column): a process can
+        # evaluate its own synapses alone; "random" (a NumpyRNG) and "native" (a NativeRNG
+        # distribution drawn from a sequential stream) need every synapse in order
+        self.local = not any(kind in ("random", "native") for kind in self.kinds.values())
+        self.seen = np.zeros(projection.post.size, np.int64)    # synapses per column so far
 
     def _kind(self, lazy) -> str:
         if lazy.is_homogeneous:
@@ -331,7 +340,7 @@ class _SynapseParameters:
         base = lazy.base_value
         if isinstance(base, RandomDistribution):
             if isinstance(base.rng, NativeRNG):
-                return "native"
+                return "counter" if base.name in COUNTER_DISTRIBUTIONS else "native"
             if not isinstance(base.rng, NumpyRNG):
                 raise _Unsupported
             return "random"
@@ -349,9 +358,24 @@ class _SynapseParameters:
         self.generators = {name: _native_parameter_generator(self.space[name].base_value.rng,
                                                              self.projection, name)
                            for name, kind in self.kinds.items() if kind == "native"}
+        self.keys = {name: _parameter_key(self.space[name].base_value.rng, self.projection,
+                                          name)
+                     for name, kind in self.kinds.items() if kind == "counter"}
 
-    def evaluate(self, pre: np.ndarray, post: np.ndarray) -> dict:
-        """Native parameter values for synapses ``pre[k] -> post[k]``, given in PyNN's order.
+    def columns(self) -> np.ndarray:
+        """The postsynaptic indices whose synapses this process must draw, ascending: its own
+        cells where the values need no other synapse (``local``) and the projection spans
+        several processes (then the projection places them, ``Projection._place_columns``);
+        else all.  A connector that calls this must draw column by column, post-major."""
+        local = self.projection._local
+        if local is None or not self.local:
+            return np.arange(self.projection.post.size)
+        self.projection._by_column = True
+        return np.flatnonzero(local)
+
+    def evaluate(self, pre: np.ndarray, post: np.ndarray, rank: np.ndarray) -> dict:
+        """Native parameter values for synapses ``pre[k] -> post[k]``, given in PyNN's order;
+        ``rank[k]``: the synapse's place among the synapses of its column.
 
         ``post`` is non-decreasing and the block holds whole columns, so that random values
         continue the stream exactly where the previous block stopped.
@@ -360,7 +384,11 @@ class _SynapseParameters:
         addr = (pre, post)
         for name, lazy in self.space.items():
             kind = self.kinds[name]
-            if kind == "scalar":
+            if kind == "counter":
+                rd = lazy.base_value
+                raw = counter_draw(self.keys[name], rd.name, rd.parameters, post, rank)
+                values[name] = lazy._apply_operations(raw.astype(float), addr)
+            elif kind == "scalar":
                 values[name] = lazy.evaluate(simplify=True)
             elif kind == "pointwise" or (kind == "random" and not self.per_column):
                 values[name] = lazy[addr]
@@ -403,15 +431,28 @@ class _SynapseParameters:
         return out
 
     def connect(self, pre: np.ndarray, post: np.ndarray):
-        """Evaluate, check (if ``connector.safe``) and add the synapses, block by block."""
+        """Evaluate, check (if ``connector.safe``) and add the synapses, block by block.
+
+        With several processes and ``local`` values, only this process's synapses are
+        evaluated (each with its place among the projection's synapses)."""
         pre = np.asarray(pre, dtype=np.int64)
         post = np.asarray(post, dtype=np.int64)
+        projection = self.projection
+        filtering = (projection._local is not None and self.local
+                     and not projection._by_column)
         for start, stop in _synapse_blocks(post):
             p, q = pre[start:stop], post[start:stop]
-            values = self.evaluate(p, q)
+            rank = _column_ranks(q, self.seen)
+            places = None
+            if filtering:
+                keep = projection._local[q]
+                places = projection._drawn + np.flatnonzero(keep)
+                projection._drawn += q.size
+                p, q, rank = p[keep], q[keep], rank[keep]
+            values = self.evaluate(p, q, rank)
             if self.connector.safe:
                 self._check(values)
-            self.projection._add_connections(p, q, **values)
+            projection._add_connections(p, q, _places=places, **values)
 
     def _check(self, values):
         # MapConnector._standard_connect's checks (e.g. check_weights), on a block instead of
@@ -497,10 +538,11 @@ class AllToAllConnector(_pynn.AllToAllConnector):
         if parameters is None or self.allow_self_connections not in (True, False):
             return super().connect(projection)
         parameters.snapshot()
-        n_pre, n_post = projection.shape
+        n_pre = projection.pre.size
         pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
-        for c0, c1 in _column_blocks(n_pre, n_post):
-            post = np.repeat(np.arange(c0, c1), n_pre)
+        columns = parameters.columns()
+        for c0, c1 in _column_blocks(n_pre, columns.size):
+            post = np.repeat(columns[c0:c1], n_pre)
             pre = np.tile(np.arange(n_pre), c1 - c0)
             if not self.allow_self_connections:
                 # PyNN's no-self map compares cell ids: it also applies to views and assemblies
@@ -526,8 +568,9 @@ class OneToOneConnector(_pynn.OneToOneConnector):
         if parameters is None:
             return super().connect(projection)
         parameters.snapshot()
-        n = min(projection.shape)
-        parameters.connect(np.arange(n), np.arange(n))
+        columns = parameters.columns()
+        columns = columns[columns < min(projection.shape)]
+        parameters.connect(columns, columns)
         _done(self)
 
 
@@ -538,7 +581,9 @@ class _ByProbability:
     (whatever the masks), compares them with that column of the probability map and removes
     self (``allow_self_connections=False``, comparing cell ids, so also for views and
     assemblies) or mutual (``'NoMutual'``: keep ``i > j``) connections.  Here one draw covers
-    a block of columns and the probabilities of the block are evaluated at once.
+    a block of columns and the probabilities of the block are evaluated at once.  With a
+    ``NativeRNG`` column ``j`` draws its uniforms from its own stream (``column_draws.py``),
+    so each process can draw its own columns only.
     """
 
     # entries of a dense block of probabilities (a distance or index map makes several
@@ -546,15 +591,14 @@ class _ByProbability:
     _block = _BLOCK
 
     def _probability(self, projection):
-        """``(c0, c1) -> `` probabilities of columns ``c0:c1`` as a ``(c1 - c0, n_pre)`` array
-        or a number; or None where PyNN's generic path must be used."""
+        """``columns -> `` probabilities of the (ascending) ``columns`` as a ``(columns.size,
+        n_pre)`` array or a number; or None where PyNN's generic path must be used."""
         raise NotImplementedError
 
-    def _native_pairs(self, projection):
-        """``(pre, post)`` of the connected pairs, post-major, drawn without a uniform per pair,
-        before masks; None where there is no such path (then the map is drawn as PyNN does,
-        from the ``NativeRNG``'s NumPy generator)."""
-        return None
+    def _native_pairs(self, projection, key, columns, probability):
+        """``(pre, post)`` of the connected pairs of ``columns``, post-major, before masks,
+        with a ``NativeRNG``: draw ``i`` of stream ``j`` below the probability of ``(i, j)``."""
+        return map_columns(key, columns, projection.pre.size, probability)
 
     def connect(self, projection):
         parameters = _prepare(self, projection)
@@ -569,25 +613,25 @@ class _ByProbability:
         parameters.snapshot()
         n_pre, n_post = projection.shape
         pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
-        pairs = self._native_pairs(projection) if isinstance(self.rng, NativeRNG) else None
-        if pairs is not None:
-            pre, post = pairs
+        if isinstance(self.rng, NativeRNG):
+            pre, post = self._native_pairs(projection, _connection_key(self.rng, projection),
+                                           parameters.columns(), probability)
             keep = (pre_ids[pre] != post_ids[post] if not self.allow_self_connections
                     else pre > post if no_mutual else slice(None))
             parameters.connect(pre[keep], post[keep])
             _done(self)
             return
         if n_pre * n_post > _MANY_PAIRS:
-            has_native = type(self)._native_pairs is not _ByProbability._native_pairs
+            has_native = isinstance(self, FixedProbabilityConnector)
             hint = "; rng=NativeRNG(seed) draws it in O(synapses)" if has_native else ""
             warnings.warn(f"{type(self).__name__} between {n_pre} and {n_post} cells draws one "
                           f"random number per candidate pair ({n_pre * n_post:,}, PyNN's "
                           f"semantics with {type(self.rng).__name__}): expect minutes{hint}.",
                           stacklevel=3)
-        uniform = _uniform_source(self.rng, projection)
+        uniform = _uniform_source(self.rng)
         for c0, c1 in _column_blocks(n_pre, n_post, self._block):
             u = np.asarray(uniform((c1 - c0) * n_pre)).reshape(c1 - c0, n_pre)
-            connected = u < probability(c0, c1)
+            connected = u < probability(np.arange(c0, c1))
             if not self.allow_self_connections:
                 connected &= pre_ids[None, :] != post_ids[c0:c1, None]
             elif no_mutual:
@@ -602,17 +646,13 @@ class FixedProbabilityConnector(_CheckedProbability, _ByProbability,
     __doc__ = _pynn.FixedProbabilityConnector.__doc__
 
     def _probability(self, projection):
-        return lambda c0, c1: self.p_connect
+        return lambda columns: self.p_connect
 
-    def _native_pairs(self, projection):
+    def _native_pairs(self, projection, key, columns, probability):
         """With a ``NativeRNG``: every pair an independent Bernoulli(``p_connect``) trial, drawn
-        as geometric gaps over the pairs in post-major order -- O(synapses), where PyNN's map
-        needs a uniform per pair (1e11 of them for 1M-neuron networks)."""
-        n_pre, n_post = projection.shape
-        flat = _bernoulli_successes(_native_generator(self.rng, projection), n_pre * n_post,
-                                    float(self.p_connect))
-        post, pre = np.divmod(flat, n_pre)
-        return pre, post
+        as geometric gaps down each column -- O(synapses), where PyNN's map needs a uniform
+        per pair (1e11 of them for 1M-neuron networks)."""
+        return bernoulli_columns(key, columns, projection.pre.size, float(self.p_connect))
 
 
 class DistanceDependentProbabilityConnector(_ByProbability,
@@ -626,14 +666,14 @@ class DistanceDependentProbabilityConnector(_ByProbability,
         # operations are elementwise
         probability_map = self.distance_function(self._generate_distance_map(projection))
         if isinstance(probability_map, Number):
-            return lambda c0, c1: probability_map
+            return lambda columns: probability_map
         if not isinstance(probability_map, larray):
             return None
         n_pre = projection.pre.size
 
-        def probability(c0, c1):
-            block = np.asarray(probability_map[:, c0:c1])
-            return np.broadcast_to(block, (n_pre, c1 - c0)).T
+        def probability(columns):
+            block = np.asarray(probability_map[:, columns])
+            return np.broadcast_to(block, (n_pre, columns.size)).T
         return probability
 
 
@@ -650,11 +690,11 @@ class IndexBasedProbabilityConnector(_ByProbability, _pynn.IndexBasedProbability
         expression.projection = projection
         n_pre = projection.pre.size
 
-        def probability(c0, c1):
-            i = np.tile(np.arange(n_pre), c1 - c0)
-            j = np.repeat(np.arange(c0, c1), n_pre)
+        def probability(columns):
+            i = np.tile(np.arange(n_pre), columns.size)
+            j = np.repeat(columns, n_pre)
             p = np.broadcast_to(np.asarray(expression(i, j)), i.shape)
-            return p.reshape(c1 - c0, n_pre)
+            return p.reshape(columns.size, n_pre)
         return probability
 
 
@@ -703,9 +743,15 @@ class FixedNumberPreConnector(_CheckedCount, _RedrawSelf, _pynn.FixedNumberPreCo
         self._check_available(counts, n_pre - exclude, _SIDE["pre", exclude])
         rng = self.rng
         if isinstance(rng, NativeRNG):
-            pre = _native_choices(_native_generator(rng, projection), counts, n_pre, exclude,
-                                  self.with_replacement)
-        elif self.with_replacement and not exclude:
+            # each column's sources from its own stream: a process draws its own columns
+            columns = parameters.columns()
+            pre = pick_columns(_connection_key(rng, projection), columns, counts[columns],
+                               n_pre - exclude, columns if exclude else -1,
+                               self.with_replacement)
+            parameters.connect(pre, np.repeat(columns, counts[columns]))
+            _done(self)
+            return
+        if self.with_replacement and not exclude:
             pre = np.asarray(rng.next(int(counts.sum()), "uniform_int",
                                       {"low": 0, "high": n_pre}, mask=None), dtype=np.int64)
         elif self.with_replacement:
@@ -944,7 +990,8 @@ class FromListConnector(_pynn.FromListConnector):
         for col, name in enumerate(self.column_names, 2):
             parameter_space.update(**{name: self.conn_list[rows, col]})
         if random:
-            parameter_space.update(**self._random_values(syn, random, sizes, projection))
+            parameter_space.update(**self._random_values(syn, random, sizes, post,
+                                                         projection))
         if isinstance(syn, StandardSynapseType):
             # the space is our own copy: no need for translate's deep copy of the columns
             parameter_space = syn.translate(parameter_space, copy=False)
@@ -953,21 +1000,26 @@ class FromListConnector(_pynn.FromListConnector):
         _done(self)
 
     @staticmethod
-    def _random_values(syn, names, sizes, projection):
+    def _random_values(syn, names, sizes, post, projection):
         """Random parameter values, as PyNN's per-target calls produce them.
 
         PyNN deep-copies the synapse type's parameters for every target, so target ``k`` gets
         the first ``sizes[k]`` values of the *same* stream; they depend only on the size.  One
         fresh copy per distinct size replays PyNN's draws (parameters sharing an RNG included,
         drawn in parameter order as ``ParameterSpace.evaluate`` does).  A ``NativeRNG``
-        parameter draws one value per synapse instead (as pyNN.nest's NEST does).
+        parameter draws one value per synapse instead (as pyNN.nest's NEST does): from the
+        target's stream, by the synapse's place among the target's (``philox.py``), or for
+        the distributions without such a draw from one stream in synapse order.
         """
         position = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         group_size = np.repeat(sizes, sizes)
         out = {name: np.empty(group_size.size) for name in names}
         for name in names:
             rd = syn.parameter_space[name].base_value
-            if isinstance(rd.rng, NativeRNG):
+            if isinstance(rd.rng, NativeRNG) and rd.name in COUNTER_DISTRIBUTIONS:
+                out[name] = counter_draw(_parameter_key(rd.rng, projection, name), rd.name,
+                                         rd.parameters, post, position).astype(float)
+            elif isinstance(rd.rng, NativeRNG):
                 out[name] = draw(_native_parameter_generator(rd.rng, projection, name),
                                  rd.name, rd.parameters, group_size.size).astype(float)
         names = [name for name in names
@@ -1094,18 +1146,16 @@ class FixedTotalNumberConnector(_CheckedCount, _pynn.FixedTotalNumberConnector):
             return super().connect(projection)
         n_pre, n_post = projection.shape
         if isinstance(self.rng, NativeRNG):
-            generator = _native_generator(self.rng, projection)
-            n_total = int(self.n)
+            parameters.snapshot()
+            self._native_connect(projection, parameters)
+            _done(self)
+            return
+        # PyNN shares n out among MPI processes with binomial draws; one process draws
+        # binomial(n, p=1), which is n but still takes numbers from the RNG
+        n_total = int(RandomDistribution("binomial", [self.n, 1.0], rng=self.rng).next())
 
-            def draw(k):
-                return generator.integers(0, n_pre, k), generator.integers(0, n_post, k)
-        else:
-            # PyNN shares n out among MPI processes with binomial draws; one process draws
-            # binomial(n, p=1), which is n but still takes numbers from the RNG
-            n_total = int(RandomDistribution("binomial", [self.n, 1.0], rng=self.rng).next())
-
-            def draw(k):
-                return _interleaved_uniform_int(self.rng.rng, k, n_pre, n_post)
+        def draw(k):
+            return _interleaved_uniform_int(self.rng.rng, k, n_pre, n_post)
         pre, post = draw(n_total)
         if not (self.allow_self_connections and self.with_replacement):
             pre, post = self._redraw_forbidden(projection, pre, post, draw)
@@ -1115,6 +1165,40 @@ class FixedTotalNumberConnector(_CheckedCount, _pynn.FixedTotalNumberConnector):
         parameters.snapshot()
         parameters.connect(pre[order], post[order])
         _done(self)
+
+    def _native_connect(self, projection, parameters):
+        """With a ``NativeRNG``: the ``n`` synapses uniform over the allowed pairs.  The
+        number onto each target is drawn first, from the projection's generator (the same
+        on every process): multinomial over the targets in proportion to their allowed
+        sources with replacement, multivariate hypergeometric without (``n`` distinct pairs);
+        then each target's sources from its own stream (``column_draws.pick_columns``), so a
+        process draws its own targets' sources only."""
+        n_pre, n_post = projection.shape
+        pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
+        skip = np.full(n_post, -1, np.int64)
+        if not self.allow_self_connections:          # a target's own cell is not a source
+            order = np.argsort(pre_ids, kind="stable")
+            at = np.minimum(np.searchsorted(pre_ids[order], post_ids), n_pre - 1)
+            found = pre_ids[order][at] == post_ids
+            skip[found] = order[at][found]
+        allowed = n_pre - (skip >= 0)
+        total = int(allowed.sum())
+        n = int(self.n)
+        if n > total if not self.with_replacement else (n > 0 and total == 0):
+            raise errors.ConnectionError(
+                f"FixedTotalNumberConnector: n = {n} synapses cannot be made from {total} "
+                f"allowed (pre, post) pairs with allow_self_connections="
+                f"{self.allow_self_connections} and with_replacement={self.with_replacement}; "
+                f"use n <= {total}" + (" or with_replacement=True." if total else "."))
+        generator = _native_generator(self.rng, projection)
+        if self.with_replacement:
+            counts = generator.multinomial(n, allowed / max(total, 1)) if total else allowed * 0
+        else:
+            counts = generator.multivariate_hypergeometric(allowed, n)
+        columns = parameters.columns()
+        pre = pick_columns(_connection_key(self.rng, projection), columns, counts[columns],
+                           allowed[columns], skip[columns], self.with_replacement)
+        parameters.connect(pre, np.repeat(columns, counts[columns]))
 
     def _redraw_forbidden(self, projection, pre, post, draw):
         """Drop self connections and repeated pairs where the flags forbid them; top up.

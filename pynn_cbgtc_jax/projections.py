@@ -147,9 +147,12 @@ class Projection(common.Projection):
         self._local = _local_targets(self.post)
         self._global = None if self._local is None else np.zeros(0, np.int64)
         self._drawn = 0                # synapses drawn so far, local or not
+        self._by_column = False        # the connector drew this process's columns only
         check_projection(self, connector)     # refuses what cannot fit, before drawing
         connector.connect(self)
         self._consolidate()
+        if self._by_column:
+            self._place_columns()
         self._batches = {}            # name -> [N, n]: one row per ensemble member
         for name, batch in getattr(self.synapse_type, "_batches", {}).items():
             self._set_batch(name, batch)
@@ -206,6 +209,7 @@ class Projection(common.Projection):
         n = len(pre)
         values = {}
         column = parameters.pop("_receptor_column", None)
+        places = parameters.pop("_places", None)     # the caller kept this process's own
         for name, value in parameters.items():
             value = np.broadcast_to(np.asarray(value, dtype=float), (n,))
             if name in _FINITE:
@@ -217,15 +221,29 @@ class Projection(common.Projection):
         values["delay"] = self._round_delays(values["delay"])
         if column is not None:             # a multi-compartment target's synapse column
             values[RECEPTOR_COLUMN] = np.full(n, column)
-        pre, post, where = np.asarray(pre, np.int64), np.asarray(post, np.int64), None
-        if self._local is not None:        # keep the synapses onto this process's cells
-            keep = self._local[post]
+        pre, post, where = np.asarray(pre, np.int64), np.asarray(post, np.int64), places
+        if self._local is not None and places is None and not self._by_column:
+            keep = self._local[post]       # keep the synapses onto this process's cells
             where = self._drawn + np.flatnonzero(keep)
             pre, post = pre[keep], post[keep]
             values = {name: v[keep] for name, v in values.items()}
-        self._drawn += n
+            self._drawn += n
+        elif self._by_column:
+            where = np.full(n, -1, np.int64)     # placed once all columns are drawn
         self._pending.append((pre, post, values, where))
         simulator.state.mark_changed(structure=True)
+
+    def _place_columns(self):
+        """Each synapse's place among the whole projection's, where every process drew only
+        its own columns (``connectors._SynapseParameters.columns``): the one-process order
+        is post-major, so a place is the synapses of the columns before its own (counted over
+        the processes: a collective) plus its rank in its column."""
+        counts = np.bincount(self._post, minlength=self.post.size)
+        total = combine(counts, "sum")
+        before = np.cumsum(total) - total
+        starts = np.searchsorted(self._post, self._post)       # post-major: ascending
+        self._global = before[self._post] + np.arange(self._post.size) - starts
+        self._drawn = int(total.sum())
 
     def _round_delays(self, delays):
         state = simulator.state

@@ -621,27 +621,6 @@ def test_native_probability_and_total(sim, pops, grid_pops):
     assert np.unique(post * 60 + pre).size == 700
 
 
-def test_bernoulli_successes_distribution():
-    """Reference: independent Bernoulli(p) trials.  Over 20 000 draws of 50 trials at p = 0.2,
-    each trial succeeds with frequency p (sd 0.0028; 5 sd allowed), adjacent trials both succeed
-    with frequency p² (independence; sd 0.0002), and the count per draw has the binomial
-    variance n p (1 - p) = 8 (sample variance within 5 %: its sd is about 1 %)."""
-    from pynn_cbgtc_jax.connectors import _bernoulli_successes
-    g = np.random.default_rng(7)
-    hits = np.zeros((20_000, 50), bool)
-    for k in range(20_000):
-        hits[k, _bernoulli_successes(g, 50, 0.2)] = True
-    assert np.max(np.abs(hits.mean(0) - 0.2)) < 5 * 0.0028
-    assert abs((hits[:, 1:] & hits[:, :-1]).mean() - 0.04) < 5 * 0.0013 / np.sqrt(49)
-    assert abs(hits.sum(1).var() / 8.0 - 1.0) < 0.05
-    # limits, and a long run that needs several blocks of gaps (n p = 5e5, sd 500)
-    assert _bernoulli_successes(g, 10, 0.0).size == 0
-    np.testing.assert_array_equal(_bernoulli_successes(g, 10, 1.0), np.arange(10))
-    many = _bernoulli_successes(g, 1_000_000, 0.5)
-    assert abs(many.size - 500_000) < 5 * 500
-    assert np.all(np.diff(many) > 0) and many[0] >= 0 and many[-1] < 1_000_000
-
-
 def test_native_probability_large_is_bernoulli(sim):
     """Reference: Binomial(n_pre n_post - n, p) synapses, every cell's in-degree Binomial.  A
     NativeRNG FixedProbabilityConnector draws geometric gaps (O(synapses)), so 4e8 candidate

@@ -31,9 +31,10 @@ def _run(tmp_path, n_host, devices, members=0):
 
 def _assert_same(a, b):
     # a process of several also saves what get_data(gather=False) gave it (local_*, all_*)
-    # and its projections' sizes (nsyn_*) and what checkpoint() did (proc_*)
-    assert sorted(a.files) == sorted(f for f in b.files
-                                     if not f.startswith(("local_", "all_", "nsyn_", "proc_")))
+    # its projections' sizes (nsyn_*), whether they were drawn by column (bycol_*) and what
+    # checkpoint() did (proc_*)
+    assert sorted(a.files) == sorted(f for f in b.files if not f.startswith(
+        ("local_", "all_", "nsyn_", "bycol_", "proc_")))
     for name in a.files:
         if name not in ("devices", "processes"):
             assert np.array_equal(a[name], b[name], equal_nan=True), name
@@ -104,7 +105,8 @@ def test_two_processes_equal_one_process(one_device, tmp_path):
     devices of both; each rank holds all the recorded data, bitwise equal to one device, and
     ``rank()``/``num_processes()`` answer 0/1 and 2.  Each process keeps only the synapses
     onto its own cells (together all of them, none twice), yet ``Projection.get`` gives every
-    synapse in the one-process order (list and array formats, plastic weights included)."""
+    synapse in the one-process order (list and array formats, plastic weights included).
+    NativeRNG connectors draw only the process's own targets' synapses, the same ones."""
     import os
     port = _free_port()
     procs = []
@@ -136,6 +138,13 @@ def test_two_processes_equal_one_process(one_device, tmp_path):
         assert n0 == local0 and n1 == local1 and all0 == all1 == n0 + n1, k
         if all0 >= 20:
             assert 0 < n0 < all0, k
+    # the NativeRNG connectors that draw target by target (FixedProbability, FixedNumberPre,
+    # FixedTotalNumber, distance-dependent) and both all-to-all ones (NativeRNG or constant
+    # weights) made only each process's own targets' synapses; the others (NumpyRNG,
+    # FixedNumberPost, clone, list) drew everything and kept their own
+    by_column = [int(k[len("bycol_"):]) for k in outs[0].files
+                 if k.startswith("bycol_") and outs[0][k]]
+    assert len(by_column) == 6 and all(outs[1][f"bycol_{j}"] for j in by_column), by_column
     # a checkpoint is refused with a reason, not written from one process's synapses
     for out in outs:
         assert "each process holds only the synapses" in str(out["proc_checkpoint"])

@@ -54,6 +54,35 @@ projections.append(sim.Projection(cells[6], cells[7][3:17], sim.AllToAllConnecto
                                   receptor_type="excitatory"))
 # a list of weights (one per synapse, every process's, in the one-process order)
 projections[-1].set(weight=list(0.0004 + 1e-5 * np.arange(projections[-1].size())))
+# NativeRNG connectors and parameters: each target's synapses come from its own counter-based
+# stream, so with several processes each process draws only its own targets' synapses
+# (Projection._by_column) -- FixedNumberPost (streams per source) draws all, keeps its own
+
+
+def native(name, **parameters):
+    return sim.RandomDistribution(name, rng=sim.NativeRNG(seed=22), **parameters)
+
+
+for pre, post, connector, synapse in (
+        (cells[2], cells[0], sim.FixedProbabilityConnector(0.3, rng=sim.NativeRNG(seed=21)),
+         sim.StaticSynapse(weight=native("normal_clipped", mu=0.002, sigma=0.001, low=0.0,
+                                         high=0.01), delay=native("uniform", low=0.3, high=1.0))),
+        (cells[1], cells[1], sim.FixedNumberPreConnector(
+            5, allow_self_connections=False, rng=sim.NativeRNG(seed=21)),
+         sim.SimpleStochasticSynapse(p=0.5, weight=native("gamma", k=2.0, theta=0.001),
+                                     delay=0.5)),
+        (cells[7], cells[6], sim.FixedTotalNumberConnector(60, rng=sim.NativeRNG(seed=21)),
+         sim.TsodyksMarkramSynapse(weight=native("lognormal", mu=np.log(0.002), sigma=0.3),
+                                   delay=0.5)),
+        (cells[4], cells[3], sim.FixedNumberPostConnector(3, rng=sim.NativeRNG(seed=21)),
+         sim.StaticSynapse(weight=native("exponential", beta=0.002), delay=0.5)),
+        (cells[5], cells[4], sim.DistanceDependentProbabilityConnector(
+            "exp(-d / 5)", rng=sim.NativeRNG(seed=21)), sim.StaticSynapse(weight=0.001,
+                                                                          delay=0.5)),
+        (cells[0], cells[5], sim.AllToAllConnector(),
+         sim.StaticSynapse(weight=native("uniform", low=0.0, high=0.0004), delay=0.5))):
+    projections.append(sim.Projection(pre, post, connector, synapse,
+                                      receptor_type="excitatory"))
 sim.run(6.0)
 cells[0].set(tau_m=15.0)
 cells[6].initialize(v=-60.0)
@@ -85,6 +114,7 @@ for j, prj in enumerate(projections):
             saved[f"wlist_{j}"] = np.asarray(prj.get(["weight", "delay"], format="list"))
     if distributed:         # this process holds only the synapses onto its own cells
         saved[f"nsyn_{j}"] = np.array([len(prj), prj.size(gather=False), prj.size()])
+        saved[f"bycol_{j}"] = np.array(prj._by_column)
 if distributed:     # a checkpoint needs the whole network's state, which no process holds
     try:
         sim.checkpoint(out + ".ckpt")
