@@ -18,14 +18,22 @@ to get those numbers without a Python loop.
 
 A few draw orders cannot be vectorised: ``rng.permutation`` per cell (``FixedNumber*`` without
 replacement) and the redraw loop of ``_rng_uniform_int_exclude`` (with replacement, no self
-connections).  There the loop over cells calls only PyNN's own RNG function per cell.  Given a
-``NativeRNG`` instead of a ``NumpyRNG``, the connectors that draw (``FixedProbability``, the
-distance-, index- and displacement-dependent ones, ``FixedNumberPre/Post``, ``FixedTotalNumber``)
-draw from a NumPy ``Generator`` seeded from ``NativeRNG.seed`` (or ``setup(rng_seed=...)``) and
-the projection's index: same distributions, other numbers than PyNN's, and no per-cell
-permutations.  A ``RandomDistribution`` synapse parameter with a ``NativeRNG`` is drawn the
-same way, one vectorised call per block, from a stream per projection and parameter
-(``_native_parameter_generator``).
+connections).  There the loop over cells calls only PyNN's own RNG function per cell.
+
+Given a ``NativeRNG`` instead of a ``NumpyRNG``, the connectors draw the same distributions
+with other numbers than PyNN's, seeded from ``NativeRNG.seed`` (or ``setup(rng_seed=...)``)
+and the projection's index.  ``FixedProbability``, the distance-, index- and
+displacement-dependent connectors, ``FixedNumberPre`` and ``FixedTotalNumber`` draw target by
+target, each target cell from its own counter-based stream (``column_draws.py``,
+``philox.py``), so with several processes each process draws only its own targets' synapses
+(``_SynapseParameters.columns``) and gets those one process draws; ``FixedNumberPost``
+(whose draws are per source) and ``FixedTotalNumber``'s counts per target come from a NumPy
+``Generator`` every process runs alike.  A ``RandomDistribution`` synapse parameter with a
+``NativeRNG`` is drawn per synapse, keyed by its target and its rank among the target's
+synapses (``philox.draw``); ``binomial``, ``poisson`` and ``vonmises``, which have no such
+draw here, come from one stream per projection and parameter
+(``_native_parameter_generator``) in synapse order, and then every process draws every
+synapse.
 
 Anything else (several MPI processes, ``location_selector``, an RNG other than ``NumpyRNG`` or
 ``NativeRNG``, synapse parameters that are neither numbers, random distributions,

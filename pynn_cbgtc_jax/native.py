@@ -103,10 +103,12 @@ class NativeRNG(_NativeRNG):
     """The backend's own random numbers.
 
     Connectors given it take a fast vectorised path (not PyNN's draw order) seeded from its
-    seed, or from ``setup(rng_seed=...)`` if it has none.  A ``RandomDistribution`` given it is
-    drawn vectorised from a NumPy ``Generator`` (``draw``): as a synapse parameter, from a
-    stream per projection and parameter (connectors.py); elsewhere (cell parameters, initial
-    values, ``Projection.set``) from one stream per seed, shared by every NativeRNG with that
+    seed, or from ``setup(rng_seed=...)`` if it has none: target by target from counter-based
+    streams (connectors.py, column_draws.py).  A ``RandomDistribution`` given it is drawn
+    vectorised: as a synapse parameter, per synapse from its target's counter-based stream
+    (``philox.draw``; binomial, poisson and vonmises from a NumPy stream per projection and
+    parameter); elsewhere (cell parameters, initial values, ``Projection.set``) from a NumPy
+    ``Generator`` (``draw``), one stream per seed, shared by every NativeRNG with that
     seed and started again by ``setup()`` -- as NEST's kernel RNG: two ``NativeRNG()`` draw
     independent values, and a script draws the same ones on every run.  Spike sources always
     use the JAX counter-based generator.

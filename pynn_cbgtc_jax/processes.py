@@ -10,9 +10,11 @@ own cluster detection (SLURM, Open MPI, ...).  On CPUs the cross-process collect
 What is distributed: the network is partitioned over every device of every process
 (``compiler/partition.py``); each process places and steps the cells and synapses of its own
 devices; spikes are exchanged once per min-delay block.  Each process keeps only the synapses
-onto its own cells (``local_cells``), as NEST does: the connectors draw every synapse with the
-same random numbers as one process and keep the local ones with their place in the whole
-projection (``Projection._global``), so the network is the same for any process count.  The
+onto its own cells (``local_cells``), as NEST does: ``NativeRNG`` connectors draw only those
+(each target's synapses from its own counter-based stream, ``column_draws.py``), the others
+draw every synapse with the same random numbers as one process and keep the local ones; each
+synapse keeps its place in the whole projection (``Projection._global``), so the network is
+the same for any process count.  The
 few numbers the compiled program's shapes depend on (synapses per table and per device,
 delays, the rows' fan-out) are agreed between the processes when the network is built
 (``engine/hosts.py: combine``).  Every process receives all recorded data, so ``get_data()``
