@@ -11,6 +11,7 @@ ignores) the tests check structure: counts, exclusions, uniqueness, reproducibil
 from unittest import mock
 
 import numpy as np
+from scipy import stats
 import pyNN.connectors as pynn_connectors
 import pytest
 from pyNN import errors
@@ -619,6 +620,31 @@ def test_native_probability_and_total(sim, pops, grid_pops):
         a, a)[:2]
     assert pre.size == 700 and not np.any(pre == post)
     assert np.unique(post * 60 + pre).size == 700
+
+
+def test_native_total_number_over_overlapping_views(sim):
+    """FixedTotalNumber with a NativeRNG between overlapping views (cells 10-29 are both
+    sources and targets), no self connections, with replacement.  Reference: n independent
+    uniform draws over the allowed (pre, post) pairs -- 30 x 30 less the 20 shared cells' own
+    pairs = 880.  The targets' counts are multinomial: each shared target (29 allowed
+    sources) expects 29/880 of the 44,000 synapses (1450), each other 30/880 (1500); their
+    means within 5 sd (binomial sd ~37.6, over 20 and 10 cells); all sources alike
+    (chi-square p > 1e-3)."""
+    sim.setup(timestep=0.1, rng_seed=3)
+    a = sim.Population(40, sim.IF_cond_exp())
+    pre_view, post_view = a[0:30], a[10:40]
+    pre, post = _native_build(sim, sim.FixedTotalNumberConnector(
+        44_000, allow_self_connections=False, rng=NativeRNG(seed=4)), pre_view, post_view)[:2]
+    assert pre.size == 44_000 and np.all(np.diff(post) >= 0)
+    assert not np.any(pre_view.all_cells[pre] == post_view.all_cells[post])
+    counts = np.bincount(post, minlength=30)
+    shared, other = counts[:20], counts[20:]
+    sd = np.sqrt(44_000 * 29 / 880 * (1 - 29 / 880))
+    assert abs(shared.mean() - 44_000 * 29 / 880) < 5 * sd / np.sqrt(20)
+    assert abs(other.mean() - 44_000 * 30 / 880) < 5 * sd / np.sqrt(10)
+    # sources 10-29 are missing from one target each: expected counts 44000/880 x (30 or 29)
+    expected = np.where(np.arange(30) >= 10, 29.0, 30.0) * 44_000 / 880
+    assert stats.chisquare(np.bincount(pre, minlength=30), expected).pvalue > 1e-3
 
 
 def test_native_probability_large_is_bernoulli(sim):
