@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import errors
-from pyNN.random import MAX_REDRAWS, available_distributions
+from pyNN.random import MAX_REDRAWS
 from pyNN.random import NativeRNG as _NativeRNG
 from pyNN.standardmodels import build_translations
 
+from .philox import check_distribution
 from .standardmodels import cells, synapses
 
 __all__ = ["native_cell_type", "native_synapse_type", "NativeRNG", "NATIVE_CELL_TYPES",
@@ -63,14 +64,7 @@ def draw(generator: np.random.Generator, distribution: str, parameters: dict,
     """``n`` values of PyNN's ``distribution`` (``pyNN.random.available_distributions``, with
     its parameter names: gamma ``(k, theta)`` shape and scale, lognormal ``(mu, sigma)`` of
     ``log x``, exponential ``beta`` the mean, uniform_int ``[low, high)``) from ``generator``."""
-    if distribution not in _DRAWS:
-        raise errors.InvalidParameterValueError(
-            f"RandomDistribution({distribution!r}) with a NativeRNG: the distributions are "
-            f"{sorted(_DRAWS)}.")
-    if set(parameters) != set(available_distributions[distribution]):
-        raise KeyError(f"RandomDistribution({distribution!r}): parameters "
-                       f"{available_distributions[distribution]} expected, got "
-                       f"{tuple(parameters)}.")
+    check_distribution(distribution, parameters, _DRAWS, "with a NativeRNG")
     return np.asarray(_DRAWS[distribution](generator, int(n), parameters))
 
 

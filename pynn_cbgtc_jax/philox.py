@@ -27,7 +27,7 @@ from pyNN import errors
 from pyNN.random import MAX_REDRAWS, available_distributions
 
 __all__ = ["philox4x32", "stream_key", "uniform_pair", "stream_uniforms", "draw",
-           "COUNTER_DISTRIBUTIONS"]
+           "check_distribution", "COUNTER_DISTRIBUTIONS"]
 
 _M0, _M1 = 0xD2511F53, 0xCD9E8D57          # Random123's multipliers
 _W0, _W1 = 0x9E3779B9, 0xBB67AE85          # and key increments (golden ratio, sqrt(3) - 1)
@@ -187,17 +187,23 @@ _DRAWS = {
 COUNTER_DISTRIBUTIONS = frozenset(_DRAWS)
 
 
-def draw(key, distribution: str, parameters: dict, stream, index) -> np.ndarray:
-    """One value of PyNN's ``distribution`` per ``(stream[k], index[k])`` under ``key``: the
-    same value whichever other pairs are drawn with it, in whatever order."""
-    if distribution not in _DRAWS:
+def check_distribution(distribution: str, parameters: dict, known, how: str) -> None:
+    """Refuse a distribution not in ``known`` (drawn ``how``) or parameters other than PyNN's
+    names for it (``pyNN.random.available_distributions``)."""
+    if distribution not in known:
         raise errors.InvalidParameterValueError(
-            f"RandomDistribution({distribution!r}) drawn per synapse: the distributions are "
-            f"{sorted(_DRAWS)}.")
+            f"RandomDistribution({distribution!r}) {how}: the distributions are "
+            f"{sorted(known)}.")
     if set(parameters) != set(available_distributions[distribution]):
         raise KeyError(f"RandomDistribution({distribution!r}): parameters "
                        f"{available_distributions[distribution]} expected, got "
                        f"{tuple(parameters)}.")
+
+
+def draw(key, distribution: str, parameters: dict, stream, index) -> np.ndarray:
+    """One value of PyNN's ``distribution`` per ``(stream[k], index[k])`` under ``key``: the
+    same value whichever other pairs are drawn with it, in whatever order."""
+    check_distribution(distribution, parameters, _DRAWS, "drawn per synapse")
     stream = np.asarray(stream, np.int64)
     index = np.broadcast_to(np.asarray(index, np.int64), stream.shape)
     return np.asarray(_DRAWS[distribution](key, stream, index, parameters))
