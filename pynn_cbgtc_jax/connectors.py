@@ -85,6 +85,8 @@ _MANY_PAIRS = 5_000_000_000
 _WORDS = 1 << 18
 # path word of the connection streams' key, apart from every synapse parameter's name
 _CONNECTIONS = 0x636F6E6E
+# allowed pairs from which NumPy's multivariate_hypergeometric draws (method "marginals")
+_HYPERGEOMETRIC_LIMIT = 10**9
 
 
 class _Unsupported(Exception):
@@ -456,6 +458,8 @@ class _SynapseParameters:
                 keep = projection._local[q]
                 places = projection._drawn + np.flatnonzero(keep)
                 projection._drawn += q.size
+                if places.size == 0:         # every target of the block on other processes
+                    continue
                 p, q, rank = p[keep], q[keep], rank[keep]
             values = self.evaluate(p, q, rank)
             if self.connector.safe:
@@ -523,11 +527,19 @@ class _CheckedCount:
         super().__init__(n, *args, **kwargs)
 
     def _check_available(self, counts, available, side):
-        """Without replacement, more than ``available`` connections per cell repeat cells:
-        PyNN's rule (whole sets of the cells, then a random remainder) is kept, and said."""
-        if self.with_replacement or not np.size(counts):
+        """No cell to choose from is an error; without replacement, more than ``available``
+        connections per cell repeat cells: PyNN's rule (whole sets of the cells, then a
+        random remainder) is kept, and said."""
+        if not np.size(counts):
             return
         most = int(np.max(counts))
+        if available <= 0 and most > 0:
+            raise errors.ConnectionError(
+                f"{type(self).__name__}(n={most}): there is no {side} cell to choose from; "
+                f"use populations with more cells"
+                + (", or allow_self_connections=True." if "itself" in side else "."))
+        if self.with_replacement:
+            return
         if most > available:
             warnings.warn(
                 f"{type(self).__name__}(n={most}, with_replacement=False): only {available} "
@@ -621,6 +633,15 @@ class _ByProbability:
         parameters.snapshot()
         n_pre, n_post = projection.shape
         pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
+        native = isinstance(self.rng, NativeRNG)
+        by_gaps = isinstance(self, FixedProbabilityConnector)
+        if n_pre * n_post > _MANY_PAIRS and not (native and by_gaps):
+            # a uniform per pair: PyNN's semantics, or a map of probabilities per pair
+            why = "a probability per pair" if native else "PyNN's semantics"
+            hint = "; rng=NativeRNG(seed) draws it in O(synapses)" if by_gaps else ""
+            warnings.warn(f"{type(self).__name__} between {n_pre} and {n_post} cells draws one "
+                          f"random number per candidate pair ({n_pre * n_post:,}, {why} with "
+                          f"{type(self.rng).__name__}): expect minutes{hint}.", stacklevel=3)
         if isinstance(self.rng, NativeRNG):
             pre, post = self._native_pairs(projection, _connection_key(self.rng, projection),
                                            parameters.columns(), probability)
@@ -629,13 +650,6 @@ class _ByProbability:
             parameters.connect(pre[keep], post[keep])
             _done(self)
             return
-        if n_pre * n_post > _MANY_PAIRS:
-            has_native = isinstance(self, FixedProbabilityConnector)
-            hint = "; rng=NativeRNG(seed) draws it in O(synapses)" if has_native else ""
-            warnings.warn(f"{type(self).__name__} between {n_pre} and {n_post} cells draws one "
-                          f"random number per candidate pair ({n_pre * n_post:,}, PyNN's "
-                          f"semantics with {type(self.rng).__name__}): expect minutes{hint}.",
-                          stacklevel=3)
         uniform = _uniform_source(self.rng)
         for c0, c1 in _column_blocks(n_pre, n_post, self._block):
             u = np.asarray(uniform((c1 - c0) * n_pre)).reshape(c1 - c0, n_pre)
@@ -1180,11 +1194,13 @@ class FixedTotalNumberConnector(_CheckedCount, _pynn.FixedTotalNumberConnector):
         on every process): multinomial over the targets in proportion to their allowed
         sources with replacement, multivariate hypergeometric without (``n`` distinct pairs);
         then each target's sources from its own stream (``column_draws.pick_columns``), so a
-        process draws its own targets' sources only."""
+        process draws its own targets' sources only.  Without replacement among 1e9 pairs or
+        more (beyond NumPy's hypergeometric draw) the pairs are drawn uniformly with repeats
+        redrawn (``_redraw_forbidden``), by every process alike."""
         n_pre, n_post = projection.shape
         pre_ids, post_ids = _cell_ids(projection.pre), _cell_ids(projection.post)
         skip = np.full(n_post, -1, np.int64)
-        if not self.allow_self_connections:          # a target's own cell is not a source
+        if not self.allow_self_connections and n_pre:  # a target's own cell is no source
             order = np.argsort(pre_ids, kind="stable")
             at = np.minimum(np.searchsorted(pre_ids[order], post_ids), n_pre - 1)
             found = pre_ids[order][at] == post_ids
@@ -1201,8 +1217,17 @@ class FixedTotalNumberConnector(_CheckedCount, _pynn.FixedTotalNumberConnector):
         generator = _native_generator(self.rng, projection)
         if self.with_replacement:
             counts = generator.multinomial(n, allowed / max(total, 1)) if total else allowed * 0
-        else:
+        elif total < _HYPERGEOMETRIC_LIMIT:
             counts = generator.multivariate_hypergeometric(allowed, n)
+        else:
+            # NumPy's hypergeometric draws stop at 1e9 pairs: every process draws all the
+            # pairs from the projection's generator (the same on all) and keeps its own
+            def draw(k):
+                return generator.integers(0, n_pre, k), generator.integers(0, n_post, k)
+            pre, post = self._redraw_forbidden(projection, *draw(n), draw)
+            order = _stable_order(post, n_post)
+            parameters.connect(pre[order], post[order])
+            return
         columns = parameters.columns()
         pre = pick_columns(_connection_key(self.rng, projection), columns, counts[columns],
                            allowed[columns], skip[columns], self.with_replacement)

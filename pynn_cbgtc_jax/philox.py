@@ -185,6 +185,17 @@ _DRAWS = {
 # drawn per (stream, index); the others (binomial, poisson, vonmises) come from sequential
 # NumPy streams
 COUNTER_DISTRIBUTIONS = frozenset(_DRAWS)
+# parameter values NumPy refuses (or that have no distribution), with what is allowed
+_VALID = {
+    "uniform_int": (lambda p: p["high"] > p["low"], "high > low (high is excluded)"),
+    "normal": (lambda p: p["sigma"] >= 0, "sigma >= 0"),
+    "lognormal": (lambda p: p["sigma"] >= 0, "sigma >= 0"),
+    "normal_clipped": (lambda p: p["sigma"] >= 0 and p["high"] >= p["low"],
+                       "sigma >= 0 and high >= low"),
+    "normal_clipped_to_boundary": (lambda p: p["sigma"] >= 0, "sigma >= 0"),
+    "exponential": (lambda p: p["beta"] >= 0, "beta (the mean) >= 0"),
+    "gamma": (lambda p: p["k"] > 0 and p["theta"] > 0, "shape k > 0 and scale theta > 0"),
+}
 
 
 def check_distribution(distribution: str, parameters: dict, known, how: str) -> None:
@@ -204,6 +215,10 @@ def draw(key, distribution: str, parameters: dict, stream, index) -> np.ndarray:
     """One value of PyNN's ``distribution`` per ``(stream[k], index[k])`` under ``key``: the
     same value whichever other pairs are drawn with it, in whatever order."""
     check_distribution(distribution, parameters, _DRAWS, "drawn per synapse")
+    valid, allowed = _VALID.get(distribution, (lambda p: True, ""))
+    if not valid(parameters):
+        raise errors.InvalidParameterValueError(
+            f"RandomDistribution({distribution!r}, {parameters}): needs {allowed}.")
     stream = np.asarray(stream, np.int64)
     index = np.broadcast_to(np.asarray(index, np.int64), stream.shape)
     return np.asarray(_DRAWS[distribution](key, stream, index, parameters))

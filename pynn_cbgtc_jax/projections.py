@@ -149,7 +149,14 @@ class Projection(common.Projection):
         self._drawn = 0                # synapses drawn so far, local or not
         self._by_column = False        # the connector drew this process's columns only
         check_projection(self, connector)     # refuses what cannot fit, before drawing
-        connector.connect(self)
+        try:
+            connector.connect(self)
+        except Exception as error:
+            if self._local is None:
+                raise
+            self._agree(error)         # every process raises, none waits in a collective
+        if self._local is not None:
+            self._agree(None)
         self._consolidate()
         if self._by_column:
             self._place_columns()
@@ -232,6 +239,20 @@ class Projection(common.Projection):
             where = np.full(n, -1, np.int64)     # placed once all columns are drawn
         self._pending.append((pre, post, values, where))
         simulator.state.mark_changed(structure=True)
+
+    def _agree(self, error):
+        """Several processes: raise ``error`` here, and an error on every other process too
+        (a collective).  A process checks only its own synapses' values (delays, weights'
+        signs), so one may refuse what another never sees; left alone, the others would wait
+        for it in the next collective forever."""
+        failed = combine(np.array(error is not None), "max")
+        if error is not None:
+            raise error
+        if failed:
+            raise errors.ConnectionError(
+                f"Projection {self.label!r}: another process could not create its synapses "
+                f"(its error is in its own output); every process stops here.  Fix what that "
+                f"error names (a value checked only where its synapse lives).")
 
     def _place_columns(self):
         """Each synapse's place among the whole projection's, where every process drew only

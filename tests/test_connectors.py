@@ -647,6 +647,32 @@ def test_native_total_number_over_overlapping_views(sim):
     assert stats.chisquare(np.bincount(pre, minlength=30), expected).pvalue > 1e-3
 
 
+@pytest.mark.parametrize("rng", [NativeRNG(seed=1), NumpyRNG(seed=1)], ids=["native", "numpy"])
+@pytest.mark.parametrize("with_replacement", [True, False])
+def test_fixed_number_with_no_cell_to_choose_from_is_refused(sim, rng, with_replacement):
+    """A one-cell population onto itself without self connections has no source to pick:
+    a ConnectionError naming n and the fix (the NativeRNG path made synapses from a source
+    that does not exist)."""
+    sim.setup(timestep=0.1)
+    one = sim.Population(1, sim.IF_cond_exp())
+    with pytest.raises(errors.ConnectionError, match=r"n=2.*no presynaptic .*itself.*allow_self"):
+        sim.Projection(one, one, sim.FixedNumberPreConnector(
+            2, allow_self_connections=False, with_replacement=with_replacement, rng=rng),
+            sim.StaticSynapse(weight=0.01))
+
+
+def test_native_total_number_without_replacement_among_a_billion_pairs(sim):
+    """32,000 x 32,000 pairs (over NumPy's 1e9 limit for hypergeometric draws): the pairs are
+    drawn uniformly with repeats redrawn -- n distinct pairs (reference: the definition)."""
+    sim.setup(timestep=0.1)
+    a = sim.Population(32_000, sim.IF_cond_exp())
+    prj = sim.Projection(a, a, sim.FixedTotalNumberConnector(
+        5000, with_replacement=False, rng=NativeRNG(seed=1)), sim.StaticSynapse(weight=0.01))
+    pre, post = prj._pre, prj._post
+    assert pre.size == 5000 and np.unique(post * 32_000 + pre).size == 5000
+    assert np.all(np.diff(post) >= 0)
+
+
 def test_native_probability_large_is_bernoulli(sim):
     """Reference: Binomial(n_pre n_post - n, p) synapses, every cell's in-degree Binomial.  A
     NativeRNG FixedProbabilityConnector draws geometric gaps (O(synapses)), so 4e8 candidate

@@ -148,6 +148,10 @@ def test_two_processes_equal_one_process(one_device, tmp_path):
     # a checkpoint is refused with a reason, not written from one process's synapses
     for out in outs:
         assert "each process holds only the synapses" in str(out["proc_checkpoint"])
+    # a delay refused by the process that owns its target (rank 0: cell 0): the other process
+    # raises too, instead of waiting for it in a collective
+    assert "below the minimum" in str(outs[0]["proc_error"])
+    assert "another process could not create its synapses" in str(outs[1]["proc_error"])
     # get_data(gather=False): each rank its own cells (those on its 2 devices), together all
     # of them, none twice (pyNN.nest's local data)
     for p in (k[len("local_"):] for k in outs[0].files if k.startswith("local_")):

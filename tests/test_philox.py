@@ -99,6 +99,19 @@ def test_discrete_and_clipped_to_boundary():
     assert abs(np.mean(clipped == 1.0) - stats.norm.sf(1.0)) < 5 * 0.0018
 
 
+@pytest.mark.parametrize("name, parameters, fragment", [
+    ("gamma", {"k": 0.0, "theta": 1.0}, "shape k > 0"),
+    ("gamma", {"k": -0.5, "theta": 1.0}, "shape k > 0"),
+    ("uniform_int", {"low": 3, "high": 3}, "high > low"),
+    ("normal", {"mu": 0.0, "sigma": -1.0}, "sigma >= 0"),
+])
+def test_parameters_without_a_distribution_are_refused(name, parameters, fragment):
+    """Where NumPy raises (or would draw nonsense: a gamma of shape <= 0), so do we, naming
+    the distribution, the values and what is allowed."""
+    with pytest.raises(errors.InvalidParameterValueError, match=fragment):
+        philox.draw(philox.stream_key(0, 0), name, parameters, [0, 1], [0, 0])
+
+
 def test_distributions_without_a_counter_draw_are_refused():
     with pytest.raises(errors.InvalidParameterValueError, match="poisson.*gamma"):
         philox.draw(philox.stream_key(0, 0), "poisson", {"lambda_": 2.0}, [0], [0])

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np                                    # noqa: E402
 from pyNN import errors                               # noqa: E402
+from pyNN.core import IndexBasedExpression            # noqa: E402
 
 import pynn_cbgtc_jax as sim                          # noqa: E402
 from every_feature_network import build               # noqa: E402
@@ -83,6 +84,20 @@ for pre, post, connector, synapse in (
          sim.StaticSynapse(weight=native("uniform", low=0.0, high=0.0004), delay=0.5))):
     projections.append(sim.Projection(pre, post, connector, synapse,
                                       receptor_type="excitatory"))
+
+
+class _ByIndex(IndexBasedExpression):
+    def __call__(self, i, j):
+        return 0.0001 * (1 + i + j)
+
+
+# values computed per synapse, every synapse onto cell 0 (one process's): the other process's
+# blocks hold none of its own
+onto_first = np.zeros((20, 20), bool)
+onto_first[:5, 0] = True
+projections.append(sim.Projection(cells[3], cells[2], sim.ArrayConnector(onto_first),
+                                  sim.StaticSynapse(weight=_ByIndex(), delay=0.5),
+                                  receptor_type="excitatory"))
 sim.run(6.0)
 cells[0].set(tau_m=15.0)
 cells[6].initialize(v=-60.0)
@@ -115,6 +130,19 @@ for j, prj in enumerate(projections):
     if distributed:         # this process holds only the synapses onto its own cells
         saved[f"nsyn_{j}"] = np.array([len(prj), prj.size(gather=False), prj.size()])
         saved[f"bycol_{j}"] = np.array(prj._by_column)
+if distributed:
+    # a value refused where its synapse lives (a delay below the minimum onto cell 0, drawn
+    # only by the process that owns cell 0): every process raises, none waits in a collective
+    class _ShortOntoFirst(IndexBasedExpression):
+        def __call__(self, i, j):
+            return np.where(j == 0, 0.01, 0.5)
+    try:
+        sim.Projection(cells[0], cells[1], sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=0.0001, delay=_ShortOntoFirst()),
+                       receptor_type="excitatory")
+        saved["proc_error"] = np.array("none")
+    except errors.ConnectionError as e:
+        saved["proc_error"] = np.array(str(e))
 if distributed:     # a checkpoint needs the whole network's state, which no process holds
     try:
         sim.checkpoint(out + ".ckpt")
