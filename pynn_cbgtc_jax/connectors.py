@@ -427,17 +427,17 @@ class _SynapseParameters:
             d = _pairwise_distances(projection.space, projection.pre.positions.T[pre],
                                     projection.post.positions.T[post])
             return lazy._apply_operations(d, addr=(pre, post))
-        # a Space subclass may compute distances its own way: evaluate dense column blocks
-        # through the lazy array, as PyNN does column by column, and pick the pairs
+        # a Space subclass may compute distances its own way: evaluate dense blocks of the
+        # block's columns (only those: with several processes, every few columns) through
+        # the lazy array, as PyNN does column by column, and pick the pairs
         n_pre = projection.pre.size
         out = np.empty(pre.size)
-        lo, hi = int(post[0]), int(post[-1]) + 1
-        for c0, c1 in _column_blocks(n_pre, hi - lo):
-            c0, c1 = c0 + lo, c1 + lo
-            k0, k1 = np.searchsorted(post, [c0, c1])
-            if k1 > k0:
-                dense = np.asarray(lazy[:, c0:c1]).reshape(n_pre, c1 - c0)
-                out[k0:k1] = dense[pre[k0:k1], post[k0:k1] - c0]
+        columns, first = np.unique(post, return_index=True)
+        for c0, c1 in _column_blocks(n_pre, columns.size):
+            k0 = first[c0]
+            k1 = first[c1] if c1 < columns.size else post.size
+            dense = np.asarray(lazy[:, columns[c0:c1]]).reshape(n_pre, c1 - c0)
+            out[k0:k1] = dense[pre[k0:k1], np.searchsorted(columns, post[k0:k1]) - c0]
         return out
 
     def connect(self, pre: np.ndarray, post: np.ndarray):
