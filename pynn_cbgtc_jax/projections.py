@@ -249,7 +249,8 @@ class Projection(common.Projection):
             values[name] = value
         check_synapse_values(self.synapse_type, values)
         if "delay" not in values:
-            values["delay"] = np.full(n, self.synapse_type._get_minimum_delay())
+            values["delay"] = np.broadcast_to(
+                np.float64(self.synapse_type._get_minimum_delay()), (n,))
         values["delay"] = self._round_delays(values["delay"])
         if column is not None:             # a multi-compartment target's synapse column
             values[RECEPTOR_COLUMN] = np.full(n, column)

@@ -56,8 +56,11 @@ _CELL_PARAM_BYTES = 16        # per native parameter: the column and its evaluat
 _CELL_INITIAL_BYTES = 8       # per initial value: the column
 _CELL_SEQUENCE_BYTES = 160    # per Sequence-valued parameter (spike_times): an object per cell
 _SYN_INDEX_BYTES = 16         # pre, post int64
-_SYN_BLOCK_BYTES = 24         # pre, post, delay of the connector's blocks before they are joined
-_SYN_PARAM_BYTES = 8          # per native parameter (float64), one more per random parameter
+_SYN_BLOCK_BYTES = 16         # pre, post of the connector's blocks before they are joined
+# per parameter that differs between synapses (float64: the column and the block drawn or
+# evaluated before it is joined); a parameter with one value for all synapses is one number
+# (projections._joined)
+_SYN_PARAM_BYTES = 16
 
 
 def available_host_bytes():
@@ -96,7 +99,7 @@ def _synapse_bytes(projection: ProjectionFootprint, network: NetworkFootprint):
     item = network.itemsize
     spec = RULES.get(projection.rule, RULES["static"])
     return ((_SYN_INDEX_BYTES + _SYN_BLOCK_BYTES,
-             _SYN_PARAM_BYTES * (projection.n_parameters + projection.n_random)),
+             _SYN_PARAM_BYTES * projection.n_random),
             (4 + item + 1 + item * len(spec.params), item * len(spec.state)))
 
 

@@ -185,7 +185,7 @@ class ProjectionFootprint:
 
     n_synapses: float        # expected number of synapses (a mean for random connectors)
     n_parameters: int        # native synapse parameters
-    n_random: int            # of them drawn at random
+    n_random: int            # of them not one value for all (random, arrays, expressions)
     rule: str                # the synapse rule (a ``synapse_rules.RULES`` key)
 
 
