@@ -380,7 +380,7 @@ class _SynapseParameters:
         local = self.projection._local
         if local is None or not self.local:
             return np.arange(self.projection.post.size)
-        self.projection._by_column = True
+        self.projection._by_column = self.projection._checked_here = True
         return np.flatnonzero(local)
 
     def evaluate(self, pre: np.ndarray, post: np.ndarray, rank: np.ndarray) -> dict:
@@ -450,6 +450,7 @@ class _SynapseParameters:
         projection = self.projection
         filtering = (projection._local is not None and self.local
                      and not projection._by_column)
+        projection._checked_here |= filtering       # Projection._agree after drawing
         for start, stop in _synapse_blocks(post):
             p, q = pre[start:stop], post[start:stop]
             rank = _column_ranks(q, self.seen)

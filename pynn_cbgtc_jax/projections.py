@@ -174,17 +174,18 @@ class Projection(common.Projection):
         self._drawn = 0                # synapses drawn so far, local or not
         self._by_column = False        # the connector drew this process's columns only
         check_projection(self, connector)     # refuses what cannot fit, before drawing
+        self._checked_here = False     # values checked on this process's synapses only
         try:
             connector.connect(self)
         except Exception as error:
-            if self._local is None:
-                raise
-            self._agree(error)         # every process raises, none waits in a collective
-        if self._local is not None:
-            self._agree(None)
+            if self._checked_here:
+                self._agree(error)     # every process raises, none waits in a collective
+            raise
         self._consolidate()
-        if self._by_column:
-            self._place_columns()
+        if self._checked_here:
+            totals = self._agree(None)
+            if self._by_column:
+                self._place_columns(totals)
         self._batches = {}            # name -> [N, n]: one row per ensemble member
         for name, batch in getattr(self.synapse_type, "_batches", {}).items():
             self._set_batch(name, batch)
@@ -267,29 +268,36 @@ class Projection(common.Projection):
         simulator.state.mark_changed(structure=True)
 
     def _agree(self, error):
-        """Several processes: raise ``error`` here, and an error on every other process too
-        (a collective).  A process checks only its own synapses' values (delays, weights'
-        signs), so one may refuse what another never sees; left alone, the others would wait
-        for it in the next collective forever."""
-        failed = combine(np.array(error is not None), "max")
+        """Several processes, where each checked only its own synapses' values (delays,
+        weights' signs: one may refuse what another never sees; left alone, the others would
+        wait for it in the next collective forever): raise ``error`` here and an error on
+        every other process too.  Else the synapses per target over all processes (where
+        the processes drew their own targets only, ``_by_column``), in the same exchange."""
+        mine = np.zeros(1 + (self.post.size if self._by_column else 0), np.int64)
+        if error is None and self._by_column:
+            mine[1:] = np.bincount(self._post, minlength=self.post.size)
+        mine[0] = error is not None
+        summed = combine(mine, "sum")
         if error is not None:
             raise error
-        if failed:
+        if summed[0]:
             raise errors.ConnectionError(
                 f"Projection {self.label!r}: another process could not create its synapses "
                 f"(its error is in its own output); every process stops here.  Fix what that "
                 f"error names (a value checked only where its synapse lives).")
+        return summed[1:]
 
-    def _place_columns(self):
+    def _place_columns(self, total):
         """Each synapse's place among the whole projection's, where every process drew only
         its own columns (``connectors._SynapseParameters.columns``): the one-process order
-        is post-major, so a place is the synapses of the columns before its own (counted over
-        the processes: a collective) plus its rank in its column."""
-        counts = np.bincount(self._post, minlength=self.post.size)
-        total = combine(counts, "sum")
+        is post-major, so a place is the synapses of the columns before its own (``total``:
+        per column, over the processes) plus its rank in its column."""
         before = np.cumsum(total) - total
-        starts = np.searchsorted(self._post, self._post)       # post-major: ascending
-        self._global = before[self._post] + np.arange(self._post.size) - starts
+        post = self._post                                      # post-major: ascending
+        starts = np.flatnonzero(np.r_[True, post[1:] != post[:-1]]) if post.size else post
+        lengths = np.diff(np.r_[starts, post.size])
+        # a column's first synapse goes after every synapse of the columns before it
+        self._global = np.arange(post.size) + np.repeat(before[post[starts]] - starts, lengths)
         self._drawn = int(total.sum())
 
     def _round_delays(self, delays):

@@ -10,9 +10,9 @@ same for any process count.  The network is the Vogels-Abbott COBA network
 (``validation/scripts/coba.py``, 4000 cells per scale unit, 2 % connectivity), one simulated
 CPU device per process, run for ``--duration`` ms.  Per process count: the synapses the
 busiest process holds (and the whole network's), each process's peak resident memory, the
-time to create the network (populations and projections: the drawing), to build and run
-it, and whether the spike count equals one process's (it must: ``tests/test_devices.py``
-checks the data bitwise).
+time to create the network (populations and projections) and of that inside
+``Projection(...)`` (the drawing), to build and run it, and whether the spike count equals
+one process's (it must: ``tests/test_devices.py`` checks the data bitwise).
 
 Usage::
 
@@ -46,9 +46,18 @@ def _child(scale: float, duration: float, rng: str) -> dict:
     t0 = time.perf_counter()
     sim.setup(timestep=0.1, min_delay=coba.DELAY, max_delay=1.0, rng_seed=1,
               **({"distributed": True} if distributed else {}))
+    connecting = [0.0]              # time inside Projection(...): the connectors' drawing
+    init = sim.Projection.__init__
+
+    def timed(self, *args, **kwargs):
+        t = time.perf_counter()
+        init(self, *args, **kwargs)
+        connecting[0] += time.perf_counter() - t
+    sim.Projection.__init__ = timed
     t1 = time.perf_counter()
     pops = coba.build(sim, 1, getattr(sim, rng)(seed=98765), scale=scale)
     created = time.perf_counter() - t1
+    sim.Projection.__init__ = init
     projections = sim.simulator.state.projections
     held = sum(len(p) for p in projections)
     whole = sum(p.size() for p in projections)
@@ -58,7 +67,8 @@ def _child(scale: float, duration: float, rng: str) -> dict:
     spikes = sum(int(sum(p.get_spike_counts().values())) for p in pops)
     sim.end()
     return {"rank": sim.rank(), "processes": sim.num_processes(), "held": held,
-            "whole": whole, "create_s": round(created, 2), "build_s": round(built, 2),
+            "whole": whole, "create_s": round(created, 2),
+            "connect_s": round(connecting[0], 2), "build_s": round(built, 2),
             "run_s": round(ran, 2),
             "spikes": spikes,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
@@ -108,8 +118,9 @@ def main():
     print(f"COBA scale {args.scale:g}, {args.duration:g} ms, {rng}, one CPU device per "
           f"process, {os.cpu_count()} cores shared by all processes")
     print("| processes | synapses held (busiest) | whole network | peak RSS MB per process "
-          "(max) | create s | build s | run s | spikes | = one process |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "(max) | create s | of which projections s | build s | run s | spikes | "
+          "= one process |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     reference = None
     for n in args.processes:
         rows = _run(n, args.scale, args.duration, rng)
@@ -118,6 +129,7 @@ def main():
         print(f"| {n} | {max(r['held'] for r in rows):,} | {rows[0]['whole']:,} | "
               f"{max(r['peak_rss_mb'] for r in rows):.0f} | "
               f"{max(r['create_s'] for r in rows):.1f} | "
+              f"{max(r['connect_s'] for r in rows):.2f} | "
               f"{max(r['build_s'] for r in rows):.1f} | {max(r['run_s'] for r in rows):.1f} | "
               f"{spikes} | {'yes' if spikes == reference else 'NO'} |", flush=True)
 
