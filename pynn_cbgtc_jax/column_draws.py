@@ -19,7 +19,7 @@ import numpy as np
 
 from .philox import stream_uniforms, uniform_pair
 
-__all__ = ["bernoulli_columns", "pick_columns", "map_columns"]
+__all__ = ["bernoulli_columns", "pick_columns", "map_columns", "column_ranks"]
 
 # uniforms per block of columns: (columns x draws) float64 temporaries of 2 MiB
 _BLOCK = 1 << 18
@@ -30,6 +30,19 @@ def _column_blocks(columns: np.ndarray, per_column: int):
     step = max(1, _BLOCK // max(per_column, 1))
     for s in range(0, columns.size, step):
         yield columns[s:s + step]
+
+
+def column_ranks(post: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Each synapse's place among its column's synapses, after the ``seen[j]`` of column
+    ``j`` counted before (updated): ``post`` is non-decreasing.  With ``seen`` the synapses
+    of all earlier columns, the place among the whole projection's."""
+    if post.size == 0:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, post[1:] != post[:-1]])
+    lengths = np.diff(np.r_[starts, post.size])
+    rank = np.arange(post.size) - np.repeat(starts - seen[post[starts]], lengths)
+    seen[post[starts]] += lengths
+    return rank
 
 
 def _per_pass(n_pre: int, p: float) -> int:
@@ -127,8 +140,9 @@ def _smallest_keys(key, columns, n_allowed, rest):
     n_allowed[k] - 1`` of its stream) are smallest, in key order: a random subset."""
     pieces = [np.zeros(0, np.int64)]
     width = int(n_allowed.max(initial=0))
-    for s in range(0, columns.size, max(1, _BLOCK // max(width, 1))):
-        block = slice(s, s + max(1, _BLOCK // max(width, 1)))
+    step = max(1, _BLOCK // max(width, 1))
+    for s in range(0, columns.size, step):
+        block = slice(s, s + step)
         keys = stream_uniforms(key, columns[block], 0, width)
         keys[np.arange(width)[None, :] >= n_allowed[block, None]] = np.inf
         order = np.argsort(keys, axis=1, kind="stable")

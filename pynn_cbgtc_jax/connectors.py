@@ -61,7 +61,7 @@ from pyNN.standardmodels import StandardSynapseType
 # draw order.
 from .compiler.build import _stable_order
 from .engine.hosts import allgather
-from .column_draws import bernoulli_columns, map_columns, pick_columns
+from .column_draws import bernoulli_columns, column_ranks, map_columns, pick_columns
 from .native import draw, native_seed
 from .philox import COUNTER_DISTRIBUTIONS, stream_key
 from .philox import draw as counter_draw
@@ -208,18 +208,6 @@ def _connection_key(rng: NativeRNG, projection) -> tuple:
     """The Philox key of a projection's per-column connection streams (``column_draws.py``)."""
     return stream_key(native_seed(rng), len(projection._simulator.state.projections),
                       _CONNECTIONS)
-
-
-def _column_ranks(post: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """Each synapse's place among its column's synapses, counting the ``seen`` ones of earlier
-    blocks (updated): ``post`` is non-decreasing."""
-    if post.size == 0:
-        return np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.r_[True, post[1:] != post[:-1]])
-    lengths = np.diff(np.r_[starts, post.size])
-    rank = np.arange(post.size) - np.repeat(starts - seen[post[starts]], lengths)
-    seen[post[starts]] += lengths
-    return rank
 
 
 def _uniform_source(rng):
@@ -453,7 +441,7 @@ class _SynapseParameters:
         projection._checked_here |= filtering       # Projection._agree after drawing
         for start, stop in _synapse_blocks(post):
             p, q = pre[start:stop], post[start:stop]
-            rank = _column_ranks(q, self.seen)
+            rank = column_ranks(q, self.seen)
             places = None
             if filtering:
                 keep = projection._local[q]
@@ -643,7 +631,7 @@ class _ByProbability:
             warnings.warn(f"{type(self).__name__} between {n_pre} and {n_post} cells draws one "
                           f"random number per candidate pair ({n_pre * n_post:,}, {why} with "
                           f"{type(self.rng).__name__}): expect minutes{hint}.", stacklevel=3)
-        if isinstance(self.rng, NativeRNG):
+        if native:
             pre, post = self._native_pairs(projection, _connection_key(self.rng, projection),
                                            parameters.columns(), probability)
             keep = (pre_ids[pre] != post_ids[post] if not self.allow_self_connections

@@ -17,6 +17,7 @@ from pyNN.core import is_listlike
 from pyNN.space import Space
 
 from . import processes, simulator
+from .column_draws import column_ranks
 from .engine.hosts import allgather, combine
 from .footprint import check_projection
 from .ensembles import Batch, split_batches
@@ -292,12 +293,8 @@ class Projection(common.Projection):
         its own columns (``connectors._SynapseParameters.columns``): the one-process order
         is post-major, so a place is the synapses of the columns before its own (``total``:
         per column, over the processes) plus its rank in its column."""
-        before = np.cumsum(total) - total
-        post = self._post                                      # post-major: ascending
-        starts = np.flatnonzero(np.r_[True, post[1:] != post[:-1]]) if post.size else post
-        lengths = np.diff(np.r_[starts, post.size])
-        # a column's first synapse goes after every synapse of the columns before it
-        self._global = np.arange(post.size) + np.repeat(before[post[starts]] - starts, lengths)
+        before = np.cumsum(total) - total       # this process's synapses are post-major
+        self._global = column_ranks(self._post, before)
         self._drawn = int(total.sum())
 
     def _round_delays(self, delays):
